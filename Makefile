@@ -1,0 +1,56 @@
+# rebal: two commands do all the set-up on a fresh machine with Python 3.11.
+#   make report  - create .venv, install, build the sample lakehouse if missing, run the weekly job, render
+#   make test    - create .venv, install with test extras, run the tests
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LAKEHOUSE := data/lakehouse/rebal.duckdb
+WORKERS ?=
+ASOF ?=
+PROFILES ?=
+
+.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "rebal needs Python >= 3.11, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed  ## create .venv and install rebal
+
+install-test: $(VENV)/.installed-test  ## install rebal with its test extras
+
+$(LAKEHOUSE): | $(VENV)/.installed
+	$(BIN)/rebal data build-sample
+
+lakehouse: $(LAKEHOUSE)  ## build the sample lakehouse from real data shipped in packages (if missing)
+
+report: $(VENV)/.installed $(LAKEHOUSE)  ## run the weekly job for every profile: HTML + PDF + committee packet
+	$(BIN)/rebal run $(if $(ASOF),--as-of $(ASOF)) $(if $(WORKERS),--workers $(WORKERS)) $(foreach p,$(PROFILES),--profile $(p))
+
+test: $(VENV)/.installed-test  ## install with test extras and run the tests
+	$(BIN)/python -m pytest -n 2 -q
+
+profiles: $(VENV)/.installed  ## list the profiles
+	$(BIN)/rebal profiles
+
+lab: $(VENV)/.installed $(LAKEHOUSE)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(VENV)/.installed $(LAKEHOUSE)  ## print the weekly-job benchmark
+	$(BIN)/python benchmarks/bench_weekly.py
+
+clean-reports:  ## delete rendered reports
+	rm -rf reports/*/

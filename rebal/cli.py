@@ -1,0 +1,239 @@
+"""The ``rebal`` command.
+
+Every user error (bad profile, bad data file, stale data) ends with one line on stderr naming
+the file and field, and exit code 2; nothing is written. A weekly run in which some report
+failed exits 1 after rendering the others.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from rebal import __version__
+from rebal.errors import RebalError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, found {n}")
+    return n
+
+
+def _paths(args: argparse.Namespace):
+    from rebal.paths import get_paths
+
+    return get_paths(args.home)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from rebal.config import list_profiles, load_profile
+    from rebal.data.lakehouse import Lakehouse
+
+    paths = _paths(args)
+    known = None
+    if paths.lakehouse.is_file():
+        with Lakehouse(paths.lakehouse) as lh:
+            known = lh.known_tickers()
+    rows = []
+    for name in list_profiles(paths.params_dir):
+        try:
+            p = load_profile(name, paths.params_dir, known_tickers=known)
+            rows.append({"name": name, "method": p.target.method, "assets": len(p.tickers),
+                         "cash": p.target.cash, "description": p.description, "valid": True, "error": None})
+        except RebalError as exc:
+            rows.append({"name": name, "method": None, "assets": None, "cash": None,
+                         "description": "", "valid": False, "error": str(exc)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"profiles in {paths.params_dir}:")
+        w = max([len(r["name"]) for r in rows] + [4])
+        for r in rows:
+            if r["valid"]:
+                print(f"  {r['name']:<{w}}  {r['method']:<13} {r['assets']:>3} assets  cash {r['cash']:>4.0%}  {r['description']}")
+            else:
+                print(f"  {r['name']:<{w}}  INVALID: {r['error']}")
+    return 0 if all(r["valid"] for r in rows) else 2
+
+
+def _cmd_build_sample(args: argparse.Namespace) -> int:
+    from rebal.config import load_profiles
+    from rebal.data.sample import SAMPLE_SEED, build_sample_lakehouse
+    from rebal.portfolio import seed_sample_holdings
+
+    paths = _paths(args)
+    if paths.lakehouse.exists() and not args.force:
+        print(f"lakehouse already exists: {paths.lakehouse} (use --force to rebuild it; "
+              "this discards imported data)", file=sys.stderr)
+        return 0
+    # Validate every profile before building anything: a bad profile must not cost a build.
+    profiles = load_profiles(None, paths.params_dir)
+    seed = args.seed if args.seed is not None else SAMPLE_SEED
+    print(f"building the sample lakehouse at {paths.lakehouse} (seed {seed}) ...", file=sys.stderr)
+
+    def post(lh):
+        known = lh.known_tickers()
+        checked = [p for p in load_profiles([p.name for p in profiles], paths.params_dir, known_tickers=known)]
+        return seed_sample_holdings(lh, checked)
+
+    summary = build_sample_lakehouse(paths.lakehouse, seed=seed, post_build=post)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        rows = summary["rows"]
+        print(f"built {summary['path']}: {rows['prices']:,} price rows {summary['first_date']} .. "
+              f"{summary['last_date']}, {rows['tickers']} tickers, {rows['holdings']} holdings rows")
+        c = summary["calibration"]
+        print(f"synthetic OHLV layer (flagged ohlv_synthetic): gap share {c['gap_variance_share']:.2f}, "
+              f"Parkinson/close-to-close {c['parkinson_over_cc']:.2f}, "
+              f"median log(H/L)/|r| {c['median_range_over_abs_return']:.2f}")
+        for name, s in summary.get("sample_holdings", {}).items():
+            print(f"  {name}: {s['implementations']} implementations, last {s['last_implemented']}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from rebal.data.importers import import_file
+
+    paths = _paths(args)
+    summary = import_file(paths.lakehouse, args.kind, args.file)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows"))
+        print(f"imported {summary['rows']} {args.kind} rows from {args.file}" + (f" ({extra})" if extra else ""))
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import SCHEMA_DOC, Lakehouse
+
+    paths = _paths(args)
+    with Lakehouse(paths.lakehouse) as lh:
+        info = lh.snapshot() | {"meta": lh.meta()}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"lakehouse {info['path']} (built {info['built_at']}), latest price date {info['latest_price_date']}")
+    for t, n in info["row_counts"].items():
+        print(f"  {t:<17} {n:>9,} rows  {SCHEMA_DOC[t]}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rebal.report.runner import run_weekly
+
+    outcome = run_weekly(
+        profiles=args.profile or None,
+        as_of=args.as_of,
+        workers=args.workers,
+        notebooks=args.notebook or None,
+        paths=_paths(args),
+        progress=not args.quiet,
+    )
+    return 0 if outcome.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the docs and tests)."""
+    p = _Parser(prog="rebal", description="Portfolio rebalancing research: data, drift audit, weekly reports.")
+    p.add_argument("--version", action="version", version=f"rebal {__version__}")
+    p.add_argument("--home", metavar="DIR", help="project root (default: $REBAL_HOME, else the nearest "
+                   "directory above the current one holding params/profiles)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    sp = sub.add_parser("profiles", help="list the profiles and whether they are valid",
+                        description="List the profiles in params/profiles with their method and size; "
+                        "exit 2 if any is invalid.")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=_cmd_profiles)
+
+    dp = sub.add_parser("data", help="build the sample lakehouse, import data, show what is there",
+                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb).")
+    dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION", parser_class=_Parser)
+    b = dsub.add_parser("build-sample", help="build the sample lakehouse from real data shipped in packages",
+                        description="Build the sample lakehouse offline from skfolio's and arch's bundled "
+                        "data (20 S&P 500 stocks, the S&P 500 index, 5 factor ETFs, VIX) plus a calibrated, "
+                        "flagged synthetic open/high/low/volume layer, and implement each profile's sample "
+                        "holdings. Written atomically.")
+    b.add_argument("--force", action="store_true", help="rebuild even if the lakehouse exists (discards imported data)")
+    b.add_argument("--seed", type=int, help="seed of the synthetic layer (default: the fixed sample seed)")
+    b.add_argument("--json", action="store_true", help="print the build summary as JSON")
+    b.set_defaults(func=_cmd_build_sample)
+    imp = dsub.add_parser("import", help="import prices, holdings or tickers from CSV or Parquet",
+                          description="Validate a CSV/Parquet file and write it in one transaction. "
+                          "prices: date, ticker, close [, open, high, low, volume]. "
+                          "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
+                          "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
+                          "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
+    imp.add_argument("kind", choices=["prices", "holdings", "tickers"], help="what the file holds")
+    imp.add_argument("file", type=Path, help="a .csv or .parquet file")
+    imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
+    imp.set_defaults(func=_cmd_import)
+    inf = dsub.add_parser("info", help="tables, row counts and the latest date",
+                          description="Show the lakehouse tables with their row counts and documentation.")
+    inf.add_argument("--json", action="store_true", help="machine-readable output")
+    inf.set_defaults(func=_cmd_info)
+
+    rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
+                        description="Run the template notebooks for each profile with papermill, render "
+                        "each to HTML and PDF under reports/<as_of>/<profile>/, and build "
+                        "reports/<as_of>/committee_packet.pdf. All profiles are validated first; a "
+                        "failing notebook fails only its own report (exit code 1).")
+    rp.add_argument("--profile", action="append", metavar="NAME", help="profile to run (repeatable; default: all)")
+    rp.add_argument("--as-of", type=_date, metavar="DATE",
+                    help="rerun the week as of DATE (YYYY-MM-DD), using only data on or before it "
+                    "(default: the latest date in the lakehouse)")
+    rp.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                    help="parallel processes (default: number of cores, %(default)s here)")
+    rp.add_argument("--notebook", action="append", metavar="NAME",
+                    help="run only this template notebook (repeatable; default: each profile's list)")
+    rp.add_argument("--quiet", action="store_true", help="no progress output")
+    rp.set_defaults(func=_cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``rebal`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RebalError as exc:
+        msg = " ".join(str(exc).split("\n"))
+        sys.stderr.write(f"rebal: error: {msg}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("rebal: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,417 @@
+"""Typed, frozen profiles loaded from ``params/profiles/<name>.yaml`` by one function.
+
+A profile describes one portfolio: its universe, how its target weights are made, the drift
+thresholds of its status, and (for the shipped samples) how its sample holdings were implemented.
+:func:`load_profile` is the only way to build one. It rejects, naming the file and the field:
+malformed YAML, unknown keys, wrong types, weights that do not sum to 1 within
+:data:`WEIGHT_SUM_TOLERANCE`, negative weights in a long-only profile, unknown tickers (when the
+known tickers are given) and unsafe profile names.
+
+Example
+-------
+.. code-block:: yaml
+
+    description: Equal-risk split of the sample stocks
+    universe: [AAPL, JNJ, XOM]
+    target:
+      method: fixed
+      weights: {AAPL: 0.3, JNJ: 0.4, XOM: 0.2}
+      cash: 0.1
+    drift: {rebalance: 0.10, urgent: 0.20, single_asset_urgent: 0.075}
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+
+from rebal.errors import ConfigError
+
+__all__ = [
+    "WEIGHT_SUM_TOLERANCE",
+    "TARGET_METHODS",
+    "NOTEBOOKS",
+    "DriftThresholds",
+    "TargetSpec",
+    "SampleHoldings",
+    "DataChecks",
+    "Profile",
+    "validate_profile_name",
+    "profile_path",
+    "list_profiles",
+    "load_profile",
+    "load_profiles",
+]
+
+#: Weights plus cash must sum to 1 within this absolute tolerance.
+WEIGHT_SUM_TOLERANCE = 1e-6
+
+TargetMethod = Literal["fixed", "equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp"]
+TARGET_METHODS: tuple[str, ...] = typing.get_args(TargetMethod)
+
+NotebookName = Literal["drift_audit"]
+#: Template notebooks a profile may ask for, in report order.
+NOTEBOOKS: tuple[str, ...] = typing.get_args(NotebookName)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    """Drift status thresholds, as fractions of portfolio value.
+
+    Status is URGENT when portfolio drift > ``urgent`` or any single asset drifts more than
+    ``single_asset_urgent``; REBALANCE when portfolio drift > ``rebalance``; MAINTAIN otherwise.
+    """
+
+    rebalance: float = 0.10
+    urgent: float = 0.20
+    single_asset_urgent: float = 0.075
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How the target weights are made.
+
+    ``method`` is one of :data:`TARGET_METHODS`. ``fixed`` takes ``weights`` as given; the others
+    are fitted on ``lookback_days`` of daily returns up to the as-of date. ``cash`` is the target
+    fraction kept in cash; the invested weights sum to ``1 - cash``.
+    """
+
+    method: TargetMethod = "fixed"
+    weights: dict[str, float] = field(default_factory=dict)
+    cash: float = 0.0
+    lookback_days: int = 252
+    min_weight: float = 0.0
+    max_weight: float = 1.0
+    risk_free_rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class SampleHoldings:
+    """How ``rebal data build-sample`` implements this profile's sample holdings.
+
+    Starting with ``initial_value`` dollars on the first session on or after ``start``, the
+    portfolio is traded to its then-target in whole shares on the last session of every
+    ``every`` period, self-financed; between implementations it drifts with real prices.
+    """
+
+    start: date
+    every: Literal["month", "quarter", "half_year", "year"] = "quarter"
+    initial_value: float = 10_000_000.0
+
+
+@dataclass(frozen=True)
+class DataChecks:
+    """Data-fitness limits checked before a run."""
+
+    #: a ticker whose latest close is more than this many sessions before the as-of date is stale
+    max_stale_sessions: int = 1
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One portfolio's parameters (see the module docstring). Build it with :func:`load_profile`."""
+
+    name: str
+    target: TargetSpec
+    description: str = ""
+    universe: tuple[str, ...] = ()
+    benchmark: str = "SPX"
+    long_only: bool = True
+    drift: DriftThresholds = field(default_factory=DriftThresholds)
+    data: DataChecks = field(default_factory=DataChecks)
+    notebooks: tuple[NotebookName, ...] = ("drift_audit",)
+    sample_holdings: SampleHoldings | None = None
+    #: where the profile came from and the SHA-256 of its bytes (provenance)
+    source: str = ""
+    sha256: str = ""
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        """The universe (for ``fixed`` targets without a universe: the weighted tickers)."""
+        return self.universe or tuple(self.target.weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# names and files
+
+
+def validate_profile_name(name: str) -> str:
+    """Return ``name`` if it is a safe path component, else raise :class:`ConfigError`."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigError(
+            f"invalid profile name {name!r}: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit (no '/', '..' or spaces)"
+        )
+    return name
+
+
+def profile_path(name: str, params_dir: Path) -> Path:
+    """Path of profile ``name`` in ``params_dir``; the name is validated first."""
+    return Path(params_dir) / f"{validate_profile_name(name)}.yaml"
+
+
+def list_profiles(params_dir: Path) -> list[str]:
+    """Names of the profiles in ``params_dir`` (sorted)."""
+    d = Path(params_dir)
+    if not d.is_dir():
+        raise ConfigError(f"{d}: profile directory not found")
+    return sorted(p.stem for p in d.glob("*.yaml") if _NAME_RE.match(p.stem))
+
+
+# ---------------------------------------------------------------------------------------------
+# generic typed parsing of nested dataclasses
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (tuple, list):
+        return "a list"
+    if origin is dict:
+        return "a mapping of ticker to number"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+            date: "a date (YYYY-MM-DD)"}.get(tp, str(tp))
+
+
+def _convert(value: Any, tp: Any, where: str, src: str) -> Any:
+    def bad() -> ConfigError:
+        return ConfigError(
+            f"{src}: `{where}`: expected {_type_name(tp)}, found {value!r} ({type(value).__name__})"
+        )
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(value, args[0], where, src)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise bad()
+        return value
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise bad()
+        (inner, *_rest) = typing.get_args(tp)
+        return tuple(_convert(v, inner, f"{where}[{i}]", src) for i, v in enumerate(value))
+    if origin is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise bad()
+        kt, vt = typing.get_args(tp)
+        return {_convert(k, kt, f"{where}.{k}", src): _convert(v, vt, f"{where}.{k}", src)
+                for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise bad()
+        return _build(tp, value, where, src)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad()
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad()
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad()
+        if not math.isfinite(value):
+            raise ConfigError(f"{src}: `{where}`: must be a finite number, found {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise bad()
+        return value
+    if tp is date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise bad() from None
+        raise bad()
+    raise TypeError(f"unsupported profile field type {tp!r}")  # a programming error
+
+
+def _build(cls: type, data: Mapping[str, Any], where: str, src: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(
+            f"{src}: unknown key `{prefix}{unknown[0]}`; valid keys here: {', '.join(sorted(fields))}"
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        path = f"{where}.{name}" if where else name
+        if name in data:
+            kwargs[name] = _convert(data[name], hints[name], path, src)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{src}: missing required key `{path}`")
+    return cls(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# semantic checks
+
+
+def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
+    t, d = profile.target, profile.drift
+    if not 0.0 <= t.cash < 1.0:
+        raise ConfigError(f"{src}: `target.cash`: must be in [0, 1), found {t.cash}")
+    if t.method == "fixed":
+        if not t.weights:
+            raise ConfigError(f"{src}: `target.weights`: required when `target.method` is 'fixed'")
+        total = sum(t.weights.values()) + t.cash
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ConfigError(
+                f"{src}: `target.weights`: weights plus cash sum to {total:.6f}, but must sum to 1 "
+                f"(tolerance {WEIGHT_SUM_TOLERANCE:g})"
+            )
+        if profile.universe:
+            extra = sorted(set(t.weights) - set(profile.universe))
+            if extra:
+                raise ConfigError(f"{src}: `target.weights.{extra[0]}`: not in `universe`")
+    else:
+        if t.weights:
+            raise ConfigError(
+                f"{src}: `target.weights`: only allowed with method 'fixed' (method is {t.method!r})"
+            )
+        if not profile.universe:
+            raise ConfigError(f"{src}: `universe`: required when `target.method` is {t.method!r}")
+    if profile.long_only:
+        for k, w in t.weights.items():
+            if w < 0:
+                raise ConfigError(
+                    f"{src}: `target.weights.{k}`: negative weight {w} in a long-only profile"
+                )
+    if not 0.0 <= t.min_weight <= t.max_weight <= 1.0:
+        raise ConfigError(
+            f"{src}: `target.min_weight`/`target.max_weight`: need 0 <= min <= max <= 1, "
+            f"found {t.min_weight} and {t.max_weight}"
+        )
+    n = len(profile.tickers)
+    if t.method != "fixed" and t.max_weight * n < 1.0 - 1e-12:
+        raise ConfigError(
+            f"{src}: `target.max_weight`: {t.max_weight} x {n} assets < 1, no feasible portfolio"
+        )
+    if t.lookback_days < 20:
+        raise ConfigError(f"{src}: `target.lookback_days`: must be >= 20, found {t.lookback_days}")
+    if not 0.0 < d.rebalance < d.urgent <= 1.0:
+        raise ConfigError(
+            f"{src}: `drift`: need 0 < rebalance < urgent <= 1, found {d.rebalance} and {d.urgent}"
+        )
+    if not 0.0 < d.single_asset_urgent <= 1.0:
+        raise ConfigError(
+            f"{src}: `drift.single_asset_urgent`: must be in (0, 1], found {d.single_asset_urgent}"
+        )
+    if profile.data.max_stale_sessions < 0:
+        raise ConfigError(f"{src}: `data.max_stale_sessions`: must be >= 0")
+    dup = sorted({x for x in profile.universe if profile.universe.count(x) > 1})
+    if dup:
+        raise ConfigError(f"{src}: `universe`: duplicate ticker {dup[0]!r}")
+    if len(set(profile.notebooks)) != len(profile.notebooks):
+        raise ConfigError(f"{src}: `notebooks`: listed twice")
+    sh = profile.sample_holdings
+    if sh is not None and sh.initial_value <= 0:
+        raise ConfigError(f"{src}: `sample_holdings.initial_value`: must be > 0")
+    if known_tickers is not None:
+        for key, names in (("universe", profile.universe), ("target.weights", tuple(t.weights))):
+            for tk in names:
+                if tk not in known_tickers:
+                    raise ConfigError(
+                        f"{src}: `{key}`: unknown ticker {tk!r} (not in the lakehouse tickers table)"
+                    )
+        if profile.benchmark not in known_tickers:
+            raise ConfigError(f"{src}: `benchmark`: unknown ticker {profile.benchmark!r}")
+
+
+def load_profile(
+    name_or_path: str | Path,
+    params_dir: Path | None = None,
+    *,
+    known_tickers: set[str] | None = None,
+) -> Profile:
+    """Load and validate one profile.
+
+    Parameters
+    ----------
+    name_or_path
+        A profile name (looked up as ``<params_dir>/<name>.yaml``) or a path to a YAML file.
+    params_dir
+        Directory of profiles; defaults to :func:`rebal.paths.get_paths` ``.params_dir``.
+    known_tickers
+        When given, every ticker the profile names must be in it.
+
+    Raises
+    ------
+    ConfigError
+        With the file and field, for any problem listed in the module docstring.
+    """
+    text_arg = str(name_or_path)
+    if text_arg.endswith((".yaml", ".yml")) or "/" in text_arg or isinstance(name_or_path, Path):
+        path = Path(name_or_path)
+        name = validate_profile_name(path.stem)
+    else:
+        if params_dir is None:
+            from rebal.paths import get_paths
+
+            params_dir = get_paths().params_dir
+        name = validate_profile_name(text_arg)
+        path = profile_path(name, params_dir)
+    if not path.is_file():
+        raise ConfigError(f"{path}: profile {name!r} not found")
+    raw_bytes = path.read_bytes()
+    src = str(path)
+    try:
+        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{src}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{src}: malformed YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{src}: expected a mapping of keys at the top level, found {type(raw).__name__}")
+    raw = dict(raw)
+    declared = raw.pop("name", name)
+    if declared != name:
+        raise ConfigError(f"{src}: `name`: {declared!r} does not match the file name {name!r}")
+    if "source" in raw or "sha256" in raw:
+        key = "source" if "source" in raw else "sha256"
+        raise ConfigError(f"{src}: unknown key `{key}` (set by the loader)")
+    raw.update(name=name, source=src, sha256=hashlib.sha256(raw_bytes).hexdigest())
+    profile = _build(Profile, raw, "", src)
+    _check(profile, src, known_tickers)
+    return profile
+
+
+def load_profiles(
+    names: list[str] | None, params_dir: Path, *, known_tickers: set[str] | None = None
+) -> list[Profile]:
+    """Load several profiles (all of ``params_dir`` when ``names`` is empty), failing on the first error."""
+    names = names or list_profiles(params_dir)
+    if not names:
+        raise ConfigError(f"{params_dir}: no profiles (*.yaml) found")
+    return [load_profile(n, params_dir, known_tickers=known_tickers) for n in names]

@@ -1,0 +1,201 @@
+"""Portfolio weights, drift and the drift status (pure functions).
+
+Definitions (weights are fractions of total portfolio value, cash included as ``CASH``):
+
+.. math::
+
+    d_i = w^{actual}_i - w^{target}_i, \\qquad
+    D = \\tfrac12 \\sum_i |d_i|
+
+``D`` (portfolio drift) is also the one-way turnover needed to trade back to target. Status:
+
+- ``URGENT`` when D > ``urgent`` (default 20 %) or max_i |d_i| > ``single_asset_urgent`` (7.5 points);
+- ``REBALANCE`` when D > ``rebalance`` (default 10 %);
+- ``MAINTAIN`` otherwise.
+
+Comparisons are strict ("above 10 %"): a drift of exactly 10 % is MAINTAIN. They allow
+:data:`COMPARE_EPS` of floating-point noise so that a drift that is 10 % on paper but
+0.10000000000000002 in binary stays MAINTAIN.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from rebal.data.lakehouse import CASH
+
+__all__ = [
+    "COMPARE_EPS",
+    "Status",
+    "DriftResult",
+    "weights_from_holdings",
+    "asset_drift",
+    "portfolio_drift",
+    "drift_status",
+    "drift_table",
+    "drift_path",
+]
+
+COMPARE_EPS = 1e-12
+
+
+class Status(str, Enum):
+    """Drift status of a portfolio, ordered by severity."""
+
+    MAINTAIN = "MAINTAIN"
+    REBALANCE = "REBALANCE"
+    URGENT = "URGENT"
+
+    @property
+    def emoji(self) -> str:
+        """Terminal badge."""
+        return {"MAINTAIN": "✅", "REBALANCE": "⚠️", "URGENT": "🚨"}[self.value]
+
+    @property
+    def meaning(self) -> str:
+        """One-line meaning for readers."""
+        return {
+            "MAINTAIN": "healthy alignment: no action needed",
+            "REBALANCE": "strategic drift: plan a rebalance",
+            "URGENT": "significant breach: rebalance now",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Outcome of :func:`drift_status`.
+
+    Attributes
+    ----------
+    status
+        MAINTAIN, REBALANCE or URGENT.
+    portfolio_drift
+        Half the sum of absolute drifts (fraction of portfolio value).
+    max_abs_drift
+        Largest single-asset absolute drift (fraction).
+    max_drift_asset
+        The asset with the largest absolute drift.
+    reasons
+        Human-readable reasons for the status, one per rule that fired.
+    """
+
+    status: Status
+    portfolio_drift: float
+    max_abs_drift: float
+    max_drift_asset: str
+    reasons: tuple[str, ...]
+
+
+def weights_from_holdings(shares: pd.Series, prices: pd.Series, cash: float = 0.0) -> pd.Series:
+    """Weights of each position (and ``CASH``) in total portfolio value.
+
+    Parameters
+    ----------
+    shares
+        Shares held, indexed by ticker.
+    prices
+        Price per share, indexed by ticker; must cover every held ticker.
+    cash
+        Cash in the same currency as prices.
+
+    Returns
+    -------
+    Series of weights summing to 1, indexed by ticker, plus ``CASH`` when cash is non-zero.
+    """
+    missing = sorted(set(shares.index) - set(prices.dropna().index))
+    if missing:
+        raise ValueError(f"no price for held ticker(s): {', '.join(missing)}")
+    values = shares.astype(float) * prices.reindex(shares.index).astype(float)
+    if cash:
+        values = pd.concat([values, pd.Series({CASH: float(cash)})])
+    total = float(values.sum())
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError(f"portfolio value must be positive, found {total}")
+    return (values / total).rename("weight")
+
+
+def asset_drift(actual: pd.Series, target: pd.Series) -> pd.Series:
+    """Per-asset drift ``actual - target`` over the union of assets (missing weights are 0)."""
+    idx = actual.index.union(target.index, sort=False)
+    return (actual.reindex(idx, fill_value=0.0) - target.reindex(idx, fill_value=0.0)).rename("drift")
+
+
+def portfolio_drift(actual: pd.Series, target: pd.Series) -> float:
+    """Half the L1 distance between actual and target weights (one-way turnover to target)."""
+    return 0.5 * float(asset_drift(actual, target).abs().sum())
+
+
+def drift_status(
+    actual: pd.Series,
+    target: pd.Series,
+    *,
+    rebalance: float = 0.10,
+    urgent: float = 0.20,
+    single_asset_urgent: float = 0.075,
+) -> DriftResult:
+    """Classify drift as MAINTAIN, REBALANCE or URGENT (rules in the module docstring)."""
+    d = asset_drift(actual, target)
+    pd_ = 0.5 * float(d.abs().sum())
+    absd = d.abs()
+    worst = str(absd.idxmax()) if len(absd) else ""
+    mx = float(absd.max()) if len(absd) else 0.0
+    reasons = []
+    if pd_ > urgent + COMPARE_EPS:
+        reasons.append(f"portfolio drift {pd_:.2%} > urgent threshold {urgent:.2%}")
+    if mx > single_asset_urgent + COMPARE_EPS:
+        reasons.append(f"{worst} drifts {d[worst]:+.2%} (beyond ±{single_asset_urgent:.2%})")
+    if reasons:
+        status = Status.URGENT
+    elif pd_ > rebalance + COMPARE_EPS:
+        status = Status.REBALANCE
+        reasons.append(f"portfolio drift {pd_:.2%} > rebalance threshold {rebalance:.2%}")
+    else:
+        status = Status.MAINTAIN
+        reasons.append(
+            f"portfolio drift {pd_:.2%} <= {rebalance:.2%} and every asset within ±{single_asset_urgent:.2%}"
+        )
+    return DriftResult(status, pd_, mx, worst, tuple(reasons))
+
+
+def drift_table(actual: pd.Series, target: pd.Series, *, single_asset_urgent: float = 0.075) -> pd.DataFrame:
+    """Per-asset table: ``actual``, ``target``, ``drift`` and ``breach`` (|drift| over the single-asset limit).
+
+    Sorted by absolute drift, largest first.
+    """
+    d = asset_drift(actual, target)
+    idx = d.index
+    out = pd.DataFrame({
+        "actual": actual.reindex(idx, fill_value=0.0),
+        "target": target.reindex(idx, fill_value=0.0),
+        "drift": d,
+    })
+    out["breach"] = out["drift"].abs() > single_asset_urgent + COMPARE_EPS
+    out.index.name = "asset"
+    return out.iloc[np.argsort(-out["drift"].abs().to_numpy(), kind="stable")]
+
+
+def drift_path(shares: pd.Series, prices: pd.DataFrame, cash: float, reference: pd.Series) -> pd.Series:
+    """Portfolio drift of fixed holdings against ``reference`` weights, day by day.
+
+    Parameters
+    ----------
+    shares
+        Shares held (unchanged over the path), by ticker.
+    prices
+        Closes, dates x tickers, covering the held tickers.
+    cash
+        Cash held over the path.
+    reference
+        Weights to measure drift against (e.g. the weights at implementation, or the target).
+    """
+    values = prices[shares.index].mul(shares, axis=1)
+    if cash:
+        values[CASH] = float(cash)
+    weights = values.div(values.sum(axis=1), axis=0)
+    cols = weights.columns.union(reference.index, sort=False)
+    w = weights.reindex(columns=cols, fill_value=0.0)
+    ref = reference.reindex(cols, fill_value=0.0)
+    return (0.5 * (w - ref).abs().sum(axis=1)).rename("portfolio_drift")
