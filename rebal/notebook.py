@@ -1,0 +1,183 @@
+"""Helpers for template notebooks: set-up, context, tables, cards, figures and scraps.
+
+Templates stay thin: they call :func:`start`, compute with the package, and show results
+with the helpers here. Nothing here computes a metric.
+"""
+from __future__ import annotations
+
+import html
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Mapping
+
+import pandas as pd
+
+from rebal.config import Profile, load_profile
+from rebal.data.lakehouse import Lakehouse
+from rebal.paths import Paths, get_paths
+from rebal.plots import STATUS_COLORS
+from rebal.provenance import provenance
+
+__all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note", "provenance_table",
+           "drift_scraps"]
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """What a template notebook runs against."""
+
+    paths: Paths
+    profile: Profile
+    lakehouse: Lakehouse
+    as_of: date
+    data_latest: date
+    started: datetime
+    requested_as_of: str
+
+    def provenance(self) -> dict[str, str]:
+        """Provenance facts for the end of the report."""
+        return provenance(as_of=self.as_of, profile_source=self.profile.source,
+                          profile_sha256=self.profile.sha256, snapshot=self.lakehouse.snapshot(),
+                          home=self.paths.home, started=self.started)
+
+
+def setup() -> None:
+    """Quiet, consistent output: no warnings in reports, readable tables and figures."""
+    warnings.filterwarnings("ignore")
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.width", 120)
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "font.size": 10,
+                         "axes.titlesize": 11, "axes.titleweight": "bold"})
+
+
+def start(profile: str, as_of: str = "", home: str = "") -> ReportRun:
+    """Load the profile and open the lakehouse as of ``as_of`` (``""``: latest data).
+
+    Every read through ``run.lakehouse`` is limited to rows dated on or before the as-of date.
+    """
+    setup()
+    started = datetime.now(timezone.utc)
+    paths = get_paths(home or None)
+    base = Lakehouse(paths.lakehouse)
+    prof = load_profile(profile, paths.params_dir, known_tickers=base.known_tickers())
+    latest = base.latest_date()
+    when = date.fromisoformat(as_of) if as_of else latest
+    return ReportRun(paths, prof, base.at(when), when, latest, started, as_of)
+
+
+def show(fig: Any) -> None:
+    """Display a matplotlib figure as an embedded PNG and close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png", width=int(fig.get_figwidth() * 72)))
+
+
+def _html(markup: str) -> Any:
+    from IPython.display import HTML
+
+    return HTML(markup)
+
+
+def badge(status: str) -> str:
+    """Coloured status badge (HTML)."""
+    color = STATUS_COLORS.get(status, "#455a64")
+    return (f'<span style="background:{color};color:#fff;padding:2px 10px;border-radius:4px;'
+            f'font-weight:700;letter-spacing:.04em">{html.escape(status)}</span>')
+
+
+def note(text: str, kind: str = "info") -> Any:
+    """A highlighted paragraph (``info``, ``warning`` or ``synthetic``)."""
+    colors = {"info": ("#e3f2fd", "#1565c0"), "warning": ("#fff3e0", "#ef6c00"), "synthetic": ("#f3e5f5", "#6a1b9a")}
+    bg, fg = colors.get(kind, colors["info"])
+    return _html(f'<div class="rebal-note" style="background:{bg};border-left:4px solid {fg};'
+                 f'padding:6px 12px;margin:6px 0">{text}</div>')
+
+
+def table(df: pd.DataFrame, formats: Mapping[str, str] | None = None, *, caption: str = "",
+          highlight: str | None = None, index: bool = True) -> Any:
+    """Render a DataFrame as a clean HTML table; ``highlight`` names a boolean column marking rows in red."""
+    show_df = df.drop(columns=[highlight]) if highlight else df
+    sty = show_df.style.format(formats or {}, na_rep="—")
+    text_cols = [c for c in show_df.columns if not pd.api.types.is_numeric_dtype(show_df[c])]
+    if text_cols:
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+    if highlight:
+        rows = [i for i, f in enumerate(df[highlight].to_numpy()) if f]
+
+        def _mark(data: pd.DataFrame) -> pd.DataFrame:
+            out = pd.DataFrame("", index=data.index, columns=data.columns)
+            out.iloc[rows, :] = "color:#c62828;font-weight:600"
+            return out
+
+        sty = sty.apply(_mark, axis=None)
+    if not index:
+        sty = sty.hide(axis="index")
+    if caption:
+        sty = sty.set_caption(html.escape(caption))
+    sty = sty.set_table_attributes('class="rebal-table"')
+    return _html(sty.to_html())
+
+
+def summary_card(audit: Any) -> Any:
+    """The headline box of the drift audit: status, drift, thresholds, dates."""
+    r, p, th = audit.result, audit.profile, audit.profile.drift
+    rows = [
+        ("Profile", f"{html.escape(p.name)} — {html.escape(p.description)}"),
+        ("Status", f"{badge(r.status.value)} &nbsp; {html.escape(r.status.meaning)}"),
+        ("Why", "; ".join(html.escape(x) for x in r.reasons)),
+        ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, urgent above {th.urgent:.0%})"),
+        ("Largest asset drift", f"{html.escape(r.max_drift_asset)} {audit.table.loc[r.max_drift_asset, 'drift']:+.2%} "
+                                f"(urgent beyond ±{th.single_asset_urgent:.1%})"),
+        ("Portfolio value", f"${audit.current.total_value:,.0f} on {audit.as_of}"),
+        ("Last implemented", f"{audit.current.snapshot_date} (Last Implemented State)"),
+        ("Target", f"{html.escape(audit.target.method)}" + (
+            f", fitted on {audit.target.n_observations} daily returns {audit.target.window_start} .. {audit.target.fitted_on}"
+            if audit.target.n_observations else ", fixed in the profile")),
+        ("Data as of", f"{audit.as_of}; latest data in the lakehouse {audit.data_latest}"),
+    ]
+    body = "".join(f'<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">{k}</th>'
+                   f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
+    return _html(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
+                 f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')
+
+
+def provenance_table(facts: Mapping[str, str]) -> Any:
+    """Provenance facts as a two-column table."""
+    df = pd.DataFrame({"value": list(facts.values())}, index=pd.Index(list(facts), name="fact"))
+    return table(df)
+
+
+def drift_scraps(audit: Any) -> dict[str, Any]:
+    """Key results of a drift audit as plain types scrapbook can encode."""
+    r = audit.result
+    t = audit.table.reset_index()
+    t["breach"] = t["breach"].astype(bool)
+    return {
+        "profile": audit.profile.name,
+        "as_of": str(audit.as_of),
+        "data_latest": str(audit.data_latest),
+        "status": r.status.value,
+        "portfolio_drift": float(r.portfolio_drift),
+        "max_abs_drift": float(r.max_abs_drift),
+        "max_drift_asset": str(r.max_drift_asset),
+        "reasons": list(r.reasons),
+        "n_assets": int(len(audit.table)),
+        "total_value": float(audit.current.total_value),
+        "last_implemented": str(audit.current.snapshot_date),
+        "price_drift": float(audit.price_drift),
+        "target_change": float(audit.target_change),
+        "thresholds": {"rebalance": audit.profile.drift.rebalance, "urgent": audit.profile.drift.urgent,
+                       "single_asset_urgent": audit.profile.drift.single_asset_urgent},
+        "drift_table": t[["asset", "name", "sector", "actual", "target", "drift", "breach", "value"]].astype(
+            {"name": str, "sector": str}),
+    }

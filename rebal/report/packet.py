@@ -1,0 +1,131 @@
+"""The committee review packet: one PDF with a cover, contents and every report as a section.
+
+All reports are merged into one HTML document and rendered by WeasyPrint in one pass, so the
+packet has one page numbering, a contents page with page numbers, clickable links and PDF
+bookmarks. Heading ids are prefixed per report so they do not clash; headings are demoted by one
+level under each section's title.
+"""
+from __future__ import annotations
+
+import html as _html
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from rebal.plots import STATUS_COLORS
+from rebal.report.render import REPORT_CSS, strip_external
+
+__all__ = ["PacketEntry", "packet_html"]
+
+PACKET_CSS = """
+section.packet-section { break-before: page; page-break-before: always; }
+.cover h1 { font-size: 26pt; margin: 40mm 0 4mm; border: none; }
+.cover .sub { font-size: 13pt; color: #455a64; margin-bottom: 12mm; }
+.cover table { border-collapse: collapse; width: 100%; font-size: 9.5pt; }
+.cover th, .cover td { border-bottom: 1px solid #cfd8dc; padding: 4px 6px; text-align: left; vertical-align: top; }
+.cover td.num { text-align: right; }
+.cover .failed { color: #c62828; }
+nav.packet-toc { break-before: page; page-break-before: always; }
+nav.packet-toc ol { font-size: 11pt; line-height: 1.8; }
+nav.packet-toc a { color: #1f2933; text-decoration: none; }
+nav.packet-toc a::after { content: leader('.') target-counter(attr(href), page); }
+.packet-title { string-set: doctitle content(); font-size: 0; height: 0; margin: 0; }
+"""
+
+_NOTEBOOK_TITLES = {"drift_audit": "Drift audit"}
+
+
+@dataclass
+class PacketEntry:
+    """One report in the packet (or one that failed)."""
+
+    profile: str
+    notebook: str
+    html: str = ""
+    scraps: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.profile} — {_NOTEBOOK_TITLES.get(self.notebook, self.notebook.replace('_', ' '))}"
+
+    @property
+    def anchor(self) -> str:
+        return f"sec-{self.profile}-{self.notebook}"
+
+
+def _cover_rows(entries: list[PacketEntry]) -> str:
+    rows = []
+    for e in entries:
+        s = e.scraps
+        if e.error:
+            rows.append(f'<tr><td>{_html.escape(e.profile)}</td><td>{_html.escape(e.notebook)}</td>'
+                        f'<td colspan="5" class="failed">FAILED: {_html.escape(e.error)}</td></tr>')
+            continue
+        status = s.get("status", "")
+        color = STATUS_COLORS.get(status, "#455a64")
+        rows.append(
+            f'<tr><td><a href="#{e.anchor}">{_html.escape(e.profile)}</a></td><td>{_html.escape(e.notebook)}</td>'
+            f'<td style="color:{color};font-weight:700">{_html.escape(status)}</td>'
+            f'<td class="num">{s.get("portfolio_drift", float("nan")):.2%}</td>'
+            f'<td>{_html.escape(str(s.get("max_drift_asset", "")))} {s.get("max_abs_drift", float("nan")):.2%}</td>'
+            f'<td class="num">${s.get("total_value", float("nan")):,.0f}</td>'
+            f'<td>{_html.escape(str(s.get("last_implemented", "")))}</td></tr>'
+        )
+    return "".join(rows)
+
+
+def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> str:
+    """The packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
+    from bs4 import BeautifulSoup
+
+    ok = [e for e in entries if not e.error]
+    head_styles = ""
+    if ok:
+        first = BeautifulSoup(ok[0].html, "html.parser")
+        head_styles = "".join(str(s) for s in first.head.find_all("style"))
+    generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    rerun = (f"<p>This is a rerun as of {as_of}: every computation used only data dated on or before it "
+             f"(the lakehouse holds data to {data_latest}).</p>" if as_of != data_latest else "")
+    cover = f"""
+<div class="cover">
+  <div class="packet-title">rebal · committee packet · as of {as_of}</div>
+  <h1 id="cover">Weekly rebalancing review</h1>
+  <div class="sub">As of {as_of} · {len(ok)} report(s) for {len({e.profile for e in entries})} profile(s) · generated {generated}</div>
+  {rerun}
+  <h2 id="key-results">Key results</h2>
+  <table><thead><tr><th>Profile</th><th>Report</th><th>Status</th><th>Portfolio drift</th>
+  <th>Largest asset drift</th><th>Value (USD)</th><th>Last implemented</th></tr></thead>
+  <tbody>{_cover_rows(entries)}</tbody></table>
+  <p style="font-size:9pt;color:#546e7a;margin-top:8mm">Status: MAINTAIN (portfolio drift at or below the rebalance
+  threshold, every asset within its limit), REBALANCE (above the rebalance threshold), URGENT (above the urgent
+  threshold, or one asset beyond the single-asset limit). Data: real adjusted closes of 20 S&amp;P 500 stocks and
+  5 factor ETFs and the S&amp;P 500 price index, shipped in the skfolio package; the 20 stocks were chosen after
+  the fact (survivorship bias).</p>
+</div>"""
+    toc_items = "".join(f'<li><a href="#{e.anchor}">{_html.escape(e.title)}</a></li>' for e in ok)
+    toc = f'<nav class="packet-toc"><h1 id="contents">Contents</h1><ol>{toc_items}</ol></nav>'
+
+    sections = []
+    for e in ok:
+        soup = BeautifulSoup(e.html, "html.parser")
+        strip_external(soup)
+        body = soup.find("main") or soup.body
+        for el in body.select("nav.rebal-toc, .rebal-header"):
+            el.decompose()
+        prefix = f"{e.profile}--{e.notebook}--"
+        for el in body.find_all(id=True):
+            el["id"] = prefix + el["id"]
+        for a in body.find_all("a", href=True):
+            if a["href"].startswith("#"):
+                a["href"] = "#" + prefix + a["href"][1:]
+        for level in range(5, 0, -1):  # demote h5..h1 by one level, deepest first
+            for h in body.find_all(f"h{level}"):
+                h.name = f"h{level + 1}"
+        inner = "".join(str(c) for c in body.contents)
+        sections.append(f'<section class="packet-section"><h1 id="{e.anchor}">{_html.escape(e.title)}</h1>{inner}</section>')
+
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>rebal committee packet — {as_of}</title>
+{head_styles}<style>{REPORT_CSS}</style><style>{PACKET_CSS}</style></head>
+<body class="jp-Notebook">{cover}{toc}{''.join(sections)}</body></html>"""

@@ -1,0 +1,126 @@
+"""Render an executed notebook to a self-contained HTML report and an A4 PDF.
+
+HTML: nbconvert's ``lab`` template without code, prompts, stderr or warnings; images embedded as
+data URIs; every ``<script>`` and external ``<link>`` removed (no network fetch, no JavaScript);
+a table of contents from the headings; the print CSS of ``report.css``.
+
+PDF: WeasyPrint on that HTML: A4, page numbers "Page n / N", the table of contents with page
+numbers, repeated table headers, headings kept with what follows.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "add_toc", "strip_external"]
+
+REPORT_CSS = resources.files("rebal.report").joinpath("report.css").read_text(encoding="utf-8")
+_HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove-cell"}
+
+
+def clean_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+    """Drop parameter cells, stderr streams and warnings from a copy of ``nb``.
+
+    Returns the cleaned notebook and the number of stderr outputs removed (for the run log).
+    """
+    nb = nbformat.from_dict(nb)
+    removed = 0
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & _HIDDEN_TAGS:
+            continue
+        if cell.cell_type == "code":
+            keep = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    removed += 1
+                    continue
+                data = out.get("data", {})
+                if data and all(k.startswith("application/scrapbook") for k in data):
+                    continue  # scraps are data for the packet, not content
+                keep.append(out)
+            cell.outputs = keep
+        cells.append(cell)
+    nb.cells = cells
+    return nb, removed
+
+
+def strip_external(soup) -> None:
+    """Remove scripts and any element that would fetch from the network."""
+    for tag in soup.find_all("script"):
+        tag.decompose()
+    for tag in soup.find_all("link"):
+        href = tag.get("href", "")
+        if href.startswith(("http:", "https:", "//")) or tag.get("rel") in (["preload"], ["prefetch"]):
+            tag.decompose()
+    for tag in soup.find_all(["img", "iframe", "source", "video", "audio"]):
+        src = tag.get("src", "")
+        if src.startswith(("http:", "https:", "//")):
+            tag.decompose()
+    for style in soup.find_all("style"):
+        text = style.string or ""
+        if "@import" in text or re.search(r"url\(\s*['\"]?(https?:)?//", text):
+            style.string = re.sub(r"@import[^;]+;", "", text)
+            style.string = re.sub(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", "none", style.string)
+
+
+def add_toc(soup, *, levels: tuple[str, ...] = ("h1", "h2")) -> None:
+    """Insert a table of contents after the first h1, linking to every heading with an id."""
+    heads = [h for h in soup.find_all(list(levels)) if h.get("id")]
+    if len(heads) < 2:
+        return
+    nav = soup.new_tag("nav", attrs={"class": "rebal-toc"})
+    title = soup.new_tag("h2")
+    title.string = "Contents"
+    nav.append(title)
+    ol = soup.new_tag("ol")
+    for h in heads[1:]:
+        li = soup.new_tag("li")
+        a = soup.new_tag("a", href=f"#{h['id']}")
+        a.string = h.get_text(" ", strip=True).rstrip("¶").strip()
+        li.append(a)
+        ol.append(li)
+    nav.append(ol)
+    heads[0].insert_after(nav)
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, header: str = "") -> tuple[str, int]:
+    """Self-contained HTML report of an executed notebook.
+
+    Returns the HTML and the number of stderr outputs removed.
+    """
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    cleaned, removed = clean_notebook(nb)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(cleaned, resources={"metadata": {"name": title}})
+    soup = BeautifulSoup(body, "html.parser")
+    strip_external(soup)
+    for a in soup.select("a.anchor-link"):
+        a.decompose()
+    style = soup.new_tag("style")
+    style.string = REPORT_CSS
+    soup.head.append(style)
+    if header:
+        div = soup.new_tag("div", attrs={"class": "rebal-header"})
+        div.string = header
+        main = soup.find("main") or soup.body
+        main.insert(0, div)
+    add_toc(soup)
+    return str(soup), removed
+
+
+def html_to_pdf(html: str, out: Path) -> None:
+    """Render HTML to an A4 PDF at ``out`` with WeasyPrint (quietly)."""
+    for name in ("weasyprint", "fontTools", "fontTools.subset"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(out.parent)).write_pdf(str(out))

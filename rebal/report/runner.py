@@ -1,0 +1,248 @@
+"""The weekly job: run every profile's template notebooks, render HTML + PDF, build the packet.
+
+Order of work, so that bad input costs nothing and leaves nothing behind:
+
+1. validate every requested profile and the data it needs (holdings, fresh prices, enough
+   history) as of the run date; any problem raises before a file is written;
+2. run (profile, notebook) jobs in parallel processes: papermill into a staging directory, then
+   HTML and PDF; a job moves its finished files into ``reports/<as_of>/<profile>/`` only when all
+   three exist, so a failing notebook leaves no partial report (its executed notebook is kept as
+   ``<notebook>.failed.ipynb`` for diagnosis);
+3. build ``committee_packet.pdf`` from the reports that succeeded and write ``run.json``.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rebal.config import NOTEBOOKS, Profile, load_profiles
+from rebal.data.lakehouse import Lakehouse
+from rebal.errors import ConfigError, DataError
+from rebal.paths import Paths, get_paths
+
+__all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one (profile, notebook) job."""
+
+    profile: str
+    notebook: str
+    ok: bool
+    seconds: float
+    outputs: list[str] = field(default_factory=list)
+    scraps: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    stderr_removed: int = 0
+
+
+@dataclass
+class RunOutcome:
+    """Outcome of a weekly run."""
+
+    as_of: date
+    out_dir: Path
+    reports: list[ReportResult]
+    packet: Path | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Whether every report rendered."""
+        return all(r.ok for r in self.reports)
+
+
+def preflight(profile: Profile, lh: Lakehouse, as_of: date) -> None:
+    """Check the data a profile's reports need as of ``as_of``; raise :class:`DataError` if unfit."""
+    from rebal.portfolio import check_freshness
+
+    view = lh.at(as_of)
+    _, shares, _ = view.holdings(profile.name)
+    needed = list(dict.fromkeys([*profile.tickers, *shares.index, profile.benchmark]))
+    check_freshness(view, needed, as_of, max_stale_sessions=profile.data.max_stale_sessions, source=profile.source)
+    if profile.target.method != "fixed":
+        sessions = view.sessions()
+        need = profile.target.lookback_days + 1
+        if len(sessions) < need:
+            raise DataError(f"{profile.source}: `target.lookback_days`: {profile.target.lookback_days} "
+                            f"returns need {need} sessions up to {as_of}, the lakehouse has {len(sessions)}")
+        px = view.prices(list(profile.tickers), start=sessions[-need].date())
+        missing = px.columns[px.isna().any()].tolist()
+        if missing:
+            raise DataError(f"{profile.source}: `universe`: {missing[0]!r} lacks prices in the "
+                            f"{profile.target.lookback_days}-session lookback ending {as_of}")
+
+
+def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
+    """Run one notebook and render it (executed in a worker process)."""
+    profile, notebook, as_of, home, staging, final = args
+    from rebal.report.execute import NotebookFailure, execute_notebook, prepare_environment
+
+    prepare_environment()
+    import nbformat
+    import scrapbook as sb
+
+    from rebal.report.render import html_to_pdf, notebook_to_html
+
+    t0 = time.perf_counter()
+    paths = get_paths(home)
+    stage = Path(staging) / profile
+    stage.mkdir(parents=True, exist_ok=True)
+    out_nb = stage / f"{notebook}.ipynb"
+    final_dir = Path(final) / profile
+    try:
+        execute_notebook(paths.notebooks_dir / f"{notebook}.ipynb", out_nb,
+                         {"profile": profile, "as_of": as_of, "home": str(paths.home)}, cwd=paths.notebooks_dir)
+    except NotebookFailure as exc:
+        final_dir.mkdir(parents=True, exist_ok=True)
+        for ext in ("ipynb", "html", "pdf"):
+            (final_dir / f"{notebook}.{ext}").unlink(missing_ok=True)
+        if out_nb.exists():
+            os.replace(out_nb, final_dir / f"{notebook}.failed.ipynb")
+        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
+                            error=f"profile {profile}: {exc}")
+    except Exception as exc:  # kernel died, timeout: still this report's failure only
+        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
+                            error=f"profile {profile}: {notebook}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    try:
+        nb = nbformat.read(out_nb, as_version=4)
+        scraps = {k: v.data for k, v in sb.read_notebook(str(out_nb)).scraps.items()}
+        title = f"{notebook.replace('_', ' ').capitalize()} — {profile}"
+        header = f"rebal · {profile} · {notebook.replace('_', ' ')} · as of {as_of}"
+        html, removed = notebook_to_html(nb, title=title, header=header)
+        (stage / f"{notebook}.html").write_text(html, encoding="utf-8")
+        html_to_pdf(html, stage / f"{notebook}.pdf")
+    except Exception as exc:
+        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
+                            error=f"profile {profile}: {notebook}: rendering failed: {type(exc).__name__}: {exc}")
+    final_dir.mkdir(parents=True, exist_ok=True)
+    outputs = []
+    for ext in ("ipynb", "html", "pdf"):
+        dst = final_dir / f"{notebook}.{ext}"
+        os.replace(stage / f"{notebook}.{ext}", dst)
+        outputs.append(str(dst))
+    (final_dir / f"{notebook}.failed.ipynb").unlink(missing_ok=True)
+    plain = {k: v for k, v in scraps.items() if not hasattr(v, "to_dict")}
+    return ReportResult(profile, notebook, True, time.perf_counter() - t0, outputs, plain, stderr_removed=removed)
+
+
+def _log(msg: str, enabled: bool) -> None:
+    if enabled:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def run_weekly(
+    *,
+    profiles: list[str] | None = None,
+    as_of: date | None = None,
+    workers: int | None = None,
+    notebooks: list[str] | None = None,
+    paths: Paths | None = None,
+    progress: bool = True,
+) -> RunOutcome:
+    """Run the weekly job (see the module docstring) and return what happened.
+
+    Raises :class:`ConfigError` / :class:`DataError` before writing anything when a profile or
+    the data is unfit. A failing notebook does not raise: it is reported in the outcome.
+    """
+    t0 = time.perf_counter()
+    paths = paths or get_paths()
+    for nb in notebooks or []:
+        if nb not in NOTEBOOKS:
+            raise ConfigError(f"--notebook: unknown notebook {nb!r}; valid: {', '.join(NOTEBOOKS)}")
+    with Lakehouse(paths.lakehouse) as lh:
+        known = lh.known_tickers()
+        latest = lh.latest_date()
+        first = lh.sessions()[0].date()
+        run_as_of = as_of or latest
+        if run_as_of < first:
+            raise DataError(f"--as-of {run_as_of}: before the first date in the lakehouse ({first})")
+        profs = load_profiles(profiles, paths.params_dir, known_tickers=known)
+        for p in profs:
+            preflight(p, lh, run_as_of)
+    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks)]
+    for _, nb in jobs:
+        if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
+            raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
+
+    out_dir = paths.reports_dir / str(run_as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    _log(f"rebal run: {len(jobs)} report(s) for {len(profs)} profile(s) as of {run_as_of} "
+         f"on {workers} worker(s)", progress)
+    args = [(p, nb, str(run_as_of), str(paths.home), str(staging), str(out_dir)) for p, nb in jobs]
+    results: list[ReportResult] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_job, a): a for a in args}
+            for fut in as_completed(futures):
+                a = futures[fut]
+                try:
+                    r = fut.result()
+                except Exception as exc:  # a worker process died
+                    r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
+                results.append(r)
+                mark = "ok " if r.ok else "FAILED"
+                detail = (f"{r.scraps.get('status', '')} drift {r.scraps.get('portfolio_drift', float('nan')):.2%}"
+                          if r.ok and "status" in r.scraps else r.error)
+                _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}", progress)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    order = {j: i for i, j in enumerate(jobs)}
+    results.sort(key=lambda r: order[(r.profile, r.notebook)])
+
+    packet = _write_packet(results, out_dir, run_as_of, latest, progress)
+    outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0)
+    manifest = {
+        "as_of": str(run_as_of), "data_latest": str(latest),
+        "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "seconds": round(outcome.seconds, 2), "workers": workers, "ok": outcome.ok,
+        "packet": str(packet) if packet else None,
+        "reports": [asdict(r) for r in results],
+    }
+    tmp = out_dir / "run.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, out_dir / "run.json")
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"rebal: report failed: {r.error}", file=sys.stderr)
+    _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"
+         + (f", packet {packet}" if packet else "") + f" ({outcome.seconds:.1f} s)", progress)
+    return outcome
+
+
+def _write_packet(results: list[ReportResult], out_dir: Path, as_of: date, latest: date, progress: bool) -> Path | None:
+    from rebal.report.execute import prepare_environment
+
+    prepare_environment()
+    from rebal.report.packet import PacketEntry, packet_html
+    from rebal.report.render import html_to_pdf
+
+    entries = []
+    for r in results:
+        html = ""
+        if r.ok:
+            html = Path(next(o for o in r.outputs if o.endswith(".html"))).read_text(encoding="utf-8")
+        entries.append(PacketEntry(r.profile, r.notebook, html, r.scraps, r.error))
+    if not any(e.html for e in entries):
+        return None
+    doc = packet_html(entries, as_of=str(as_of), data_latest=str(latest))
+    tmp = out_dir / ".committee_packet.pdf.tmp"
+    html_to_pdf(doc, tmp)
+    final = out_dir / "committee_packet.pdf"
+    os.replace(tmp, final)
+    (out_dir / "committee_packet.html.tmp").write_text(doc, encoding="utf-8")
+    os.replace(out_dir / "committee_packet.html.tmp", out_dir / "committee_packet.html")
+    return final
