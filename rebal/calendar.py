@@ -17,9 +17,13 @@ _START = "1990-01-01"
 
 @lru_cache(maxsize=1)
 def _calendar():
+    import warnings
+
     import exchange_calendars as xcals
 
-    return xcals.get_calendar("XNYS", start=_START)
+    with warnings.catch_warnings():  # exchange_calendars trips a pandas 3 deprecation on import
+        warnings.simplefilter("ignore")
+        return xcals.get_calendar("XNYS", start=_START)
 
 
 @lru_cache(maxsize=1)

@@ -357,7 +357,8 @@ def load_profile(
     Parameters
     ----------
     name_or_path
-        A profile name (looked up as ``<params_dir>/<name>.yaml``) or a path to a YAML file.
+        A profile name (a ``str``, looked up as ``<params_dir>/<name>.yaml``) or a
+        :class:`~pathlib.Path` to a YAML file. Strings are never treated as paths.
     params_dir
         Directory of profiles; defaults to :func:`rebal.paths.get_paths` ``.params_dir``.
     known_tickers
@@ -368,16 +369,16 @@ def load_profile(
     ConfigError
         With the file and field, for any problem listed in the module docstring.
     """
-    text_arg = str(name_or_path)
-    if text_arg.endswith((".yaml", ".yml")) or "/" in text_arg or isinstance(name_or_path, Path):
-        path = Path(name_or_path)
+    if isinstance(name_or_path, Path):
+        path = name_or_path
         name = validate_profile_name(path.stem)
     else:
+        # A string is always a name, never a path: `--profile ../x` or `/etc/passwd` is rejected.
         if params_dir is None:
             from rebal.paths import get_paths
 
             params_dir = get_paths().params_dir
-        name = validate_profile_name(text_arg)
+        name = validate_profile_name(name_or_path)
         path = profile_path(name, params_dir)
     if not path.is_file():
         raise ConfigError(f"{path}: profile {name!r} not found")

@@ -1,0 +1,62 @@
+"""Template notebooks run under papermill with injected parameters; their scraps are checked."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import scrapbook as sb
+
+from rebal.report.execute import NotebookFailure, execute_notebook
+
+from conftest import REPO
+
+
+def run_audit(home, tmp_path, **params):
+    out = tmp_path / "out.ipynb"
+    execute_notebook(REPO / "notebooks" / "drift_audit.ipynb", out,
+                     {"profile": "tiny", "home": str(home), **params}, cwd=REPO / "notebooks")
+    return {k: v.data for k, v in sb.read_notebook(str(out)).scraps.items()}
+
+
+def test_drift_audit_glues_hand_worked_results(tiny_home, tmp_path):
+    s = run_audit(tiny_home, tmp_path)
+    # As of 2024-01-05: AAA 100 x 44 = 4400, BBB 150 x 18 = 2700, CCC 50 x 46 = 2300, cash 1000 -> 10400.
+    # Target 40/30/20/10 % of 10400 = 4160/3120/2080/1040: gaps 240, 420, 220, 40 -> D = 460 / 10400.
+    assert s["as_of"] == "2024-01-05" and s["last_implemented"] == "2024-01-02"
+    assert s["total_value"] == pytest.approx(10400.0)
+    assert s["portfolio_drift"] == pytest.approx(460 / 10400)
+    assert s["max_drift_asset"] == "BBB" and s["max_abs_drift"] == pytest.approx(420 / 10400)
+    assert s["status"] == "MAINTAIN"
+    assert s["target_change"] == pytest.approx(0.0, abs=1e-12)  # implemented exactly at target
+    table = s["drift_table"].set_index("asset")
+    assert table.loc["CCC", "drift"] == pytest.approx(2300 / 10400 - 0.20)
+    assert table.loc["CASH", "actual"] == pytest.approx(1000 / 10400)
+
+
+def test_drift_audit_as_of_an_earlier_date_sees_no_later_data(tiny_home, tmp_path):
+    s = run_audit(tiny_home, tmp_path, as_of="2024-01-03")
+    # As of 2024-01-03: 4200 + 2850 + 2050 + 1000 = 10100; targets 4040/3030/2020/1010:
+    # gaps 160, 180, 30, 10 -> D = 190 / 10100. Any later price would change this number.
+    assert s["as_of"] == "2024-01-03" and s["data_latest"] == "2024-01-05"
+    assert s["portfolio_drift"] == pytest.approx(190 / 10100)
+    assert s["total_value"] == pytest.approx(10100.0)
+
+
+def test_a_failing_cell_is_named(tiny_home, tmp_path):
+    with pytest.raises(NotebookFailure, match=r"drift_audit: cell \d+ .* raised ConfigError"):
+        run_audit(tiny_home, tmp_path, profile="ghost")
+
+
+def test_templates_are_thin_and_committed_without_outputs():
+    for path in (REPO / "notebooks").glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), path
+        params = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+        assert len(params) == 1, f"{path.name}: needs exactly one cell tagged parameters"
+        for line in "".join(params[0]["source"]).splitlines():
+            assert not line.strip() or line.lstrip().startswith("#") or " = " in line, line
+        src = "\n".join("".join(c["source"]) for c in code)
+        assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src, path
+        assert "sb.glue" in "".join(code[-1]["source"]), f"{path.name}: last cell must glue scraps"
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"

@@ -1,0 +1,107 @@
+"""Rendering and the weekly job: self-contained HTML, A4 PDF, packet, failure isolation."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from rebal.paths import get_paths
+from rebal.report.runner import run_weekly
+
+from conftest import REPO, add_failing_profile, make_tiny_home
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I)
+
+
+
+
+def count_pages(path) -> int:
+    return len(PdfReader(path).pages)
+
+
+def a4(path) -> bool:
+    """Every page is A4 (595.28 x 841.89 pt), read with pypdf, a second library."""
+    return all(abs(float(p.mediabox.width) - 595.28) < 1 and abs(float(p.mediabox.height) - 841.89) < 1
+               for p in PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def run_two(tmp_path_factory):
+    """A weekly run over a good profile and one whose notebook fails (run once for this module)."""
+    home = make_tiny_home(tmp_path_factory.mktemp("run") / "proj")
+    add_failing_profile(home)
+    outcome = run_weekly(paths=get_paths(home), workers=2, progress=False)
+    return home, outcome
+
+
+def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monkeypatch):
+    """End to end on real data: the strategy_sleeves profile over the sample lakehouse."""
+    monkeypatch.setenv("REBAL_LAKEHOUSE", str(sample_lakehouse))
+    monkeypatch.setenv("REBAL_REPORTS_DIR", str(tmp_path / "reports"))
+    outcome = run_weekly(profiles=["strategy_sleeves"], paths=get_paths(REPO), workers=1, progress=False)
+    assert outcome.ok and str(outcome.as_of) == "2022-12-28"
+    (r,) = outcome.reports
+    assert r.scraps["status"] in {"MAINTAIN", "REBALANCE", "URGENT"}
+    assert r.scraps["last_implemented"] == "2022-09-30"
+    assert (tmp_path / "reports" / "2022-12-28" / "committee_packet.pdf").is_file()
+
+
+def test_failing_notebook_fails_only_its_report(run_two):
+    home, outcome = run_two
+    assert not outcome.ok
+    by = {r.profile: r for r in outcome.reports}
+    assert by["tiny"].ok and not by["tiny_fail"].ok
+    assert "profile tiny_fail" in by["tiny_fail"].error and "cell" in by["tiny_fail"].error
+    assert "RuntimeError: injected failure for the test" in by["tiny_fail"].error
+    out = home / "reports" / "2024-01-05"
+    for ext in ("ipynb", "html", "pdf"):
+        assert (out / "tiny" / f"drift_audit.{ext}").is_file()
+        assert not (out / "tiny_fail" / f"drift_audit.{ext}").exists()
+    assert (out / "tiny_fail" / "drift_audit.failed.ipynb").is_file()
+    assert (out / "committee_packet.pdf").is_file()
+    assert not list(out.glob(".staging-*"))
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["ok"] is False and len(manifest["reports"]) == 2
+
+
+def test_html_report_is_self_contained_without_code_or_noise(run_two):
+    home, _ = run_two
+    html = (home / "reports" / "2024-01-05" / "tiny" / "drift_audit.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert not soup.find_all("script")
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+    assert not soup.select(".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .highlight")
+    assert "In&nbsp;[" not in html and "import scrapbook" not in html
+    assert not soup.select('[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert "Warning" not in soup.get_text()
+    imgs = soup.find_all("img")
+    assert imgs and all(i["src"].startswith("data:image/png;base64,") for i in imgs)
+    toc = soup.select("nav.rebal-toc a")
+    assert [a.get_text() for a in toc][:2] == ["Summary", "Status at a glance"]
+    assert all(soup.find(id=a["href"][1:]) for a in toc)
+    text = soup.get_text(" ")
+    for needle in ("MAINTAIN", "Provenance", "Profile SHA-256", "Git commit", "2024-01-05", "no look-ahead"):
+        assert needle in text
+
+
+def test_pdf_report_and_packet_are_a4_with_pages(run_two):
+    home, _ = run_two
+    out = home / "reports" / "2024-01-05"
+    report, packet = out / "tiny" / "drift_audit.pdf", out / "committee_packet.pdf"
+    assert a4(report) and a4(packet)
+    assert count_pages(report) >= 2
+    assert count_pages(packet) > count_pages(report)  # cover + contents + the report
+    text = " ".join(p.extract_text() for p in PdfReader(packet).pages)
+    n = count_pages(packet)
+    assert f"Page 1 / {n}" in text and f"Page {n} / {n}" in text  # one page numbering
+    assert "Weekly rebalancing review" in text and "Contents" in text
+    doc = (out / "committee_packet.html").read_text()
+    soup = BeautifulSoup(doc, "html.parser")
+    assert "FAILED" in soup.select_one(".cover").get_text() and "tiny_fail" in soup.select_one(".cover").get_text()
+    ids = [e["id"] for e in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), "heading ids must not clash across reports"
+    assert all(soup.find(id=a["href"][1:]) for a in soup.select('a[href^="#"]'))
+    assert not EXTERNAL.search(doc)
