@@ -21,7 +21,7 @@ from rebal.plots import STATUS_COLORS
 from rebal.provenance import provenance
 
 __all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note", "provenance_table",
-           "drift_scraps"]
+           "drift_scraps", "signed_pct", "asof_note", "drift_sources_note"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,12 @@ def note(text: str, kind: str = "info") -> Any:
                  f'padding:6px 12px;margin:6px 0">{text}</div>')
 
 
-def table(df: pd.DataFrame, formats: Mapping[str, str] | None = None, *, caption: str = "",
+def signed_pct(x: float) -> str:
+    """``+1.23%`` style, with rounding noise shown as ``0.00%`` rather than ``-0.00%``."""
+    return "0.00%" if abs(x) < 5e-5 else f"{x:+.2%}"
+
+
+def table(df: pd.DataFrame, formats: Mapping[str, Any] | None = None, *, caption: str = "",
           highlight: str | None = None, index: bool = True) -> Any:
     """Render a DataFrame as a clean HTML table; ``highlight`` names a boolean column marking rows in red."""
     show_df = df.drop(columns=[highlight]) if highlight else df
@@ -149,6 +154,24 @@ def summary_card(audit: Any) -> Any:
                    f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
     return _html(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
                  f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')
+
+
+def asof_note(audit: Any) -> Any:
+    """What data the report saw: the as-of date, the look-ahead guarantee, real vs synthetic inputs."""
+    if audit.is_rerun:
+        when = (f"(a rerun: the lakehouse holds data to {audit.data_latest}; nothing dated after "
+                f"{audit.as_of} was read).")
+    else:
+        when = "(the latest data in the lakehouse)."
+    return note(f"Computed as of <b>{audit.as_of}</b> using only data dated on or before that day {when} "
+                "Inputs: real adjusted closes only; the synthetic volume layer is not used in this report.")
+
+
+def drift_sources_note(audit: Any) -> Any:
+    """Price drift vs target change since the last implementation."""
+    return note(f"Price drift since {audit.current.snapshot_date}: <b>{audit.price_drift:.2%}</b>. "
+                f"Target change over the same period: <b>{audit.target_change:.2%}</b>. "
+                f"Drift against today's target: <b>{audit.result.portfolio_drift:.2%}</b>.")
 
 
 def provenance_table(facts: Mapping[str, str]) -> Any:

@@ -86,7 +86,9 @@ class SkfolioAllocator(_Base):
             self.estimator.fit(X)
         except Exception as exc:  # solver failures are data problems for the caller
             raise DataError(f"{type(self.estimator).__name__} failed to fit: {exc}") from None
-        w = np.clip(np.asarray(self.estimator.weights_, dtype=float), 0.0, None)
+        # Solvers return weights like 1e-10 for assets they exclude: treat them as zero.
+        w = np.asarray(self.estimator.weights_, dtype=float)
+        w = np.where(w < 1e-8, 0.0, w)
         self.weights_ = pd.Series(w / w.sum(), index=X.columns, name="weight")
         return self
 

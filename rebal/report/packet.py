@@ -80,10 +80,6 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
     from bs4 import BeautifulSoup
 
     ok = [e for e in entries if not e.error]
-    head_styles = ""
-    if ok:
-        first = BeautifulSoup(ok[0].html, "html.parser")
-        head_styles = "".join(str(s) for s in first.head.find_all("style"))
     generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     rerun = (f"<p>This is a rerun as of {as_of}: every computation used only data dated on or before it "
              f"(the lakehouse holds data to {data_latest}).</p>" if as_of != data_latest else "")
@@ -127,5 +123,5 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
 
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>rebal committee packet — {as_of}</title>
-{head_styles}<style>{REPORT_CSS}</style><style>{PACKET_CSS}</style></head>
-<body class="jp-Notebook">{cover}{toc}{''.join(sections)}</body></html>"""
+<style>{REPORT_CSS}</style><style>{PACKET_CSS}</style></head>
+<body><main class="rebal-report">{cover}{toc}{''.join(sections)}</main></body></html>"""

@@ -1,0 +1,75 @@
+"""Wall time of the weekly job vs the naive way of running the same notebooks.
+
+rebal: ``rebal run`` for every sample profile (parallel processes, lean report kernel,
+in-process HTML and PDF, plus the committee packet).
+naive: for each profile, ``papermill`` CLI then ``jupyter nbconvert --to html`` CLI, one after
+the other, on the standard ``python3`` kernel (HTML only: the naive route makes no PDF or packet,
+so the comparison flatters it).
+
+Prints medians over --repeat runs and the ratio. Run: ``python benchmarks/bench_weekly.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _env(reports: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["REBAL_REPORTS_DIR"] = str(reports)
+    return env
+
+
+def time_rebal(profiles: list[str], workers: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([str(BIN / "rebal"), "--home", str(ROOT), "run", "--quiet", "--workers", str(workers)],
+                       check=True, env=_env(Path(tmp)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+
+def time_naive(profiles: list[str]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        for p in profiles:
+            out = Path(tmp) / f"{p}.ipynb"
+            subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / "drift_audit.ipynb"), str(out),
+                            "-p", "profile", p, "-p", "home", str(ROOT), "--cwd", str(ROOT / "notebooks")],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from rebal.config import list_profiles
+
+    if not (ROOT / "data" / "lakehouse" / "rebal.duckdb").is_file():
+        sys.exit("build the sample lakehouse first: rebal data build-sample")
+    profiles = list_profiles(ROOT / "params" / "profiles")
+    print(f"weekly job, {len(profiles)} profiles x drift_audit, {os.cpu_count()} cores, {args.repeat} repeats")
+    rebal_t = [time_rebal(profiles, args.workers) for _ in range(args.repeat)]
+    naive_t = [time_naive(profiles) for _ in range(args.repeat)]
+    r, n = statistics.median(rebal_t), statistics.median(naive_t)
+    print(f"rebal run (HTML + PDF + packet, {args.workers} workers): median {r:6.1f} s  runs {[round(x, 1) for x in rebal_t]}")
+    print(f"naive papermill CLI + nbconvert CLI (HTML only):     median {n:6.1f} s  runs {[round(x, 1) for x in naive_t]}")
+    print(f"ratio naive / rebal: {n / r:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
