@@ -207,13 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "each to HTML and PDF under reports/<as_of>/<profile>/, and build "
                         "reports/<as_of>/committee_packet.pdf. All profiles are validated first; a "
                         "failing notebook fails only its own report (exit code 1).")
-    rp.add_argument("--profile", action="append", metavar="NAME", help="profile to run (repeatable; default: all)")
+    rp.add_argument("--profile", action="extend", nargs="+", metavar="NAME",
+                    help="profile(s) to run (repeatable; default: all in params/profiles)")
     rp.add_argument("--as-of", type=_date, metavar="DATE",
                     help="rerun the week as of DATE (YYYY-MM-DD), using only data on or before it "
                     "(default: the latest date in the lakehouse)")
     rp.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
                     help="parallel processes (default: number of cores, %(default)s here)")
-    rp.add_argument("--notebook", action="append", metavar="NAME",
+    rp.add_argument("--notebook", action="extend", nargs="+", metavar="NAME",
                     help="run only this template notebook (repeatable; default: each profile's list)")
     rp.add_argument("--quiet", action="store_true", help="no progress output")
     rp.set_defaults(func=_cmd_run)

@@ -163,8 +163,12 @@ def asof_note(audit: Any) -> Any:
                 f"{audit.as_of} was read).")
     else:
         when = "(the latest data in the lakehouse)."
+    age = (date.today() - audit.as_of).days
+    old = (f" The report was generated on {date.today()}, {age} days after the as-of date: these are "
+           "historical figures, not today's." if age > 7 else "")
     return note(f"Computed as of <b>{audit.as_of}</b> using only data dated on or before that day {when} "
-                "Inputs: real adjusted closes only; the synthetic volume layer is not used in this report.")
+                "Inputs: real adjusted closes only; the synthetic volume layer is not used in this report."
+                + old)
 
 
 def drift_sources_note(audit: Any) -> Any:

@@ -60,3 +60,18 @@ def test_templates_are_thin_and_committed_without_outputs():
         assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src, path
         assert "sb.glue" in "".join(code[-1]["source"]), f"{path.name}: last cell must glue scraps"
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_drift_audit_runs_with_its_default_parameters_like_jupyterlab(sample_lakehouse, tmp_path, monkeypatch):
+    """JupyterLab runs the template as committed: the standard python3 kernel, cwd notebooks/, no injection."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("REBAL_LAKEHOUSE", str(sample_lakehouse))
+    nb = nbformat.read(REPO / "notebooks" / "drift_audit.ipynb", as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=600,
+                   resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    out = tmp_path / "default.ipynb"
+    nbformat.write(nb, out)
+    scraps = sb.read_notebook(str(out)).scraps
+    assert scraps["profile"].data == "min_variance" and scraps["as_of"].data == "2022-12-28"

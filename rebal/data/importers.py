@@ -1,0 +1,247 @@
+"""Import user data (CSV or Parquet) into the lakehouse, validated before anything is written.
+
+A file is accepted whole or rejected whole: every check runs on the parsed frame first, and the
+write is one transaction, so the lakehouse is unchanged after a rejected import.
+
+Schemas (column names are case-sensitive; extra columns are an error):
+
+``prices``
+    ``date`` (YYYY-MM-DD), ``ticker``, ``close`` (> 0), optional ``open``/``high``/``low`` (> 0,
+    low <= open, close <= high) and ``volume`` (>= 0). Rows replace existing (date, ticker) rows.
+    New tickers are registered in ``tickers`` (asset_class ``equity``, no sector) unless
+    ``rebal data import tickers`` described them first.
+``holdings``
+    ``profile``, ``as_of`` (YYYY-MM-DD), ``ticker``, ``shares``; cash as ticker ``CASH`` with
+    ``shares`` in USD (>= 0). Tickers must be known. Each (profile, as_of) snapshot replaces any
+    existing snapshot of the same (profile, as_of).
+``tickers``
+    ``ticker``, optional ``name``, ``sector``, ``asset_class``, ``is_benchmark``.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rebal.config import validate_profile_name
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.errors import ConfigError, DataError
+
+__all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "import_file", "KINDS"]
+
+KINDS = ("prices", "holdings", "tickers")
+_TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
+_ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file (by suffix) as strings-or-numbers, without coercion."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: file not found")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+    except Exception as exc:  # any parse failure is the file's fault
+        raise DataError(f"{p}: cannot read {suffix[1:]}: {str(exc).splitlines()[0]}") from None
+    raise DataError(f"{p}: unsupported file type {suffix or '(none)'}; use .csv or .parquet")
+
+
+def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
+    vals = ", ".join(f"{k}={df.iloc[i][k]}" for k in keys if k in df.columns)
+    return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
+
+
+def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataError(f"{src}: missing column `{missing[0]}` (required: {', '.join(required)})")
+    extra = [c for c in df.columns if c not in required + optional]
+    if extra:
+        raise DataError(
+            f"{src}: unknown column `{extra[0]}` (allowed: {', '.join(required + optional)})"
+        )
+    if df.empty:
+        raise DataError(f"{src}: no rows")
+
+
+def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Series:
+    raw = df[col]
+    parsed = pd.to_datetime(raw.astype(str), format="%Y-%m-%d", errors="coerce") if raw.dtype == object or raw.dtype == "string" else pd.to_datetime(raw, errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {raw.iloc[i]!r}")
+    return parsed.dt.normalize()
+
+
+def _numbers(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, allow_missing: bool = False) -> pd.Series:
+    raw = df[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() & (raw.notna() if allow_missing else True)
+    bad |= ~np.isfinite(num.fillna(0.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` must be a finite number, found {raw.iloc[i]!r}")
+    return num.astype(float)
+
+
+def _tickers(df: pd.DataFrame, src: str, keys: tuple[str, ...]) -> pd.Series:
+    t = df["ticker"].astype("string").str.strip()
+    bad = t.isna() | ~t.fillna("").str.match(_TICKER_RE)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` is not a valid symbol: {df['ticker'].iloc[i]!r}")
+    return t.astype(str)
+
+
+def _duplicates(df: pd.DataFrame, cols: list[str], src: str) -> None:
+    dup = df.duplicated(cols, keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"{src}: {_row(df, i, tuple(cols))}: duplicate ({', '.join(cols)})")
+
+
+def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
+    """Check and normalise a prices frame; raise :class:`DataError` naming the row and field."""
+    keys = ("date", "ticker")
+    _columns(raw, src, ("date", "ticker", "close"), ("open", "high", "low", "volume"))
+    df = pd.DataFrame({"date": _dates(raw, "date", src, keys), "ticker": _tickers(raw, src, keys)})
+    for col in ("close", "open", "high", "low", "volume"):
+        if col in raw.columns:
+            df[col] = _numbers(raw, col, src, keys, allow_missing=col != "close")
+        else:
+            df[col] = np.nan
+    report = raw.assign(date=df["date"].dt.date, ticker=df["ticker"])
+    for col in ("close", "open", "high", "low"):
+        bad = df[col] <= 0
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"{src}: {_row(report, i, keys)}: `{col}` must be > 0, found {df[col].iloc[i]}")
+    bad = df["volume"] < 0
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{src}: {_row(report, i, keys)}: `volume` must be >= 0, found {df['volume'].iloc[i]}")
+    hi_ok = df["high"].isna() | (df["high"] >= df[["close", "open", "low"]].max(axis=1) * (1 - 1e-9))
+    lo_ok = df["low"].isna() | (df["low"] <= df[["close", "open", "high"]].min(axis=1) * (1 + 1e-9))
+    if not (hi_ok & lo_ok).all():
+        i = int(np.flatnonzero(~(hi_ok & lo_ok).to_numpy())[0])
+        raise DataError(f"{src}: {_row(report, i, keys)}: `high`/`low` do not bracket open and close")
+    _duplicates(report, ["date", "ticker"], src)
+    df["date"] = df["date"].dt.date
+    return df
+
+
+def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
+    """Check and normalise a holdings frame against the ``known`` tickers."""
+    keys = ("profile", "as_of", "ticker")
+    _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ())
+    df = pd.DataFrame({
+        "profile": raw["profile"].astype("string"),
+        "as_of": _dates(raw, "as_of", src, keys).dt.date,
+        "ticker": _tickers(raw, src, keys),
+        "shares": _numbers(raw, "shares", src, keys),
+    })
+    for i, name in enumerate(df["profile"]):
+        try:
+            validate_profile_name(name if isinstance(name, str) else "")
+        except ConfigError as exc:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `profile`: {exc}") from None
+    for i, (t, s) in enumerate(zip(df["ticker"], df["shares"])):
+        if t == CASH:
+            if s < 0:
+                raise DataError(f"{src}: {_row(raw, i, keys)}: `shares` of CASH (USD) must be >= 0, found {s}")
+        elif t not in known:
+            raise DataError(
+                f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)"
+            )
+    _duplicates(df, ["profile", "as_of", "ticker"], src)
+    df["profile"] = df["profile"].astype(str)
+    return df
+
+
+def validate_tickers(raw: pd.DataFrame, src: str) -> pd.DataFrame:
+    """Check and normalise a tickers frame."""
+    keys = ("ticker",)
+    _columns(raw, src, ("ticker",), ("name", "sector", "asset_class", "is_benchmark"))
+    df = pd.DataFrame({"ticker": _tickers(raw, src, keys)})
+    df["name"] = raw["name"].astype("string") if "name" in raw else df["ticker"]
+    df["sector"] = raw["sector"].astype("string") if "sector" in raw else pd.NA
+    ac = raw["asset_class"].astype("string").fillna("equity") if "asset_class" in raw else pd.Series("equity", index=raw.index)
+    for i, a in enumerate(ac):
+        if a not in _ASSET_CLASSES:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `asset_class` {a!r} is not one of {sorted(_ASSET_CLASSES)}")
+    df["asset_class"] = ac.astype(str)
+    if "is_benchmark" in raw:
+        m = raw["is_benchmark"].astype("string").str.lower().map({"true": True, "false": False, "1": True, "0": False})
+        if m.isna().any():
+            i = int(np.flatnonzero(m.isna().to_numpy())[0])
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `is_benchmark` must be true or false")
+        df["is_benchmark"] = m.astype(bool)
+    else:
+        df["is_benchmark"] = False
+    _duplicates(df, ["ticker"], src)
+    return df
+
+
+def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str, object]:
+    """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
+
+    Returns a summary (rows written, tickers, date range). Raises :class:`DataError` and writes
+    nothing when any check fails.
+    """
+    if kind not in KINDS:
+        raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+    src = str(file)
+    raw = read_table(file)
+    if not Path(lakehouse).is_file():
+        raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
+    with Lakehouse(lakehouse, read_only=False) as lh:
+        known = lh.known_tickers()
+        if kind == "prices":
+            df = validate_prices(raw, src)
+            new = sorted(set(df["ticker"]) - known)
+            with lh.transaction() as con:
+                con.register("incoming", df)
+                con.execute("DELETE FROM prices WHERE (date, ticker) IN (SELECT (date, ticker) FROM incoming)")
+                con.execute(
+                    "INSERT INTO prices SELECT date, ticker, open, high, low, close, volume, FALSE, ? FROM incoming",
+                    [f"import:{Path(file).name}"],
+                )
+                if new:
+                    con.executemany(
+                        "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
+                        [(t, t, f"import:{Path(file).name}") for t in new],
+                    )
+            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
+                    "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
+        if kind == "holdings":
+            df = validate_holdings(raw, src, known)
+            stock = df[df["ticker"] != CASH]
+            cash = df[df["ticker"] == CASH].rename(columns={"shares": "cash"})[["profile", "as_of", "cash"]]
+            snaps = df[["profile", "as_of"]].drop_duplicates()
+            tag = f"import:{Path(file).name}"
+            with lh.transaction() as con:
+                con.register("snaps", snaps)
+                con.register("stock", stock)
+                con.register("cashdf", cash)
+                con.execute("DELETE FROM holdings WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
+                con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
+                con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
+                con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
+            return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
+                    "profiles": sorted(snaps["profile"].unique().tolist())}
+        df = validate_tickers(raw, src)
+        with lh.transaction() as con:
+            con.register("incoming", df)
+            con.execute("DELETE FROM tickers WHERE ticker IN (SELECT ticker FROM incoming)")
+            con.execute(
+                "INSERT INTO tickers SELECT ticker, name, sector, asset_class, is_benchmark, ? FROM incoming",
+                [f"import:{Path(file).name}"],
+            )
+        return {"kind": kind, "rows": len(df)}
