@@ -147,6 +147,64 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profiles_and_lake(args: argparse.Namespace):
+    from rebal.config import load_profiles
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.state import StateStore
+
+    paths = _paths(args)
+    lh = Lakehouse(paths.lakehouse)
+    profiles = load_profiles(args.profile or None, paths.params_dir, known_tickers=lh.known_tickers())
+    return paths, lh, profiles, StateStore(paths.states_dir)
+
+
+def _dashboard(res) -> str:
+    a, th = res.audit, res.profile.drift
+    s = a.result.status
+    lines = [f"{s.emoji} {res.profile.name}: {s.value} — turnover {a.result.portfolio_drift:.2%} "
+             f"(rebalance > {th.rebalance:.0%}, urgent > {th.urgent:.0%} or any asset beyond ±{th.single_asset_urgent:.1%})",
+             f"   as of {a.as_of}; Last Implemented State: {a.lis.detail}",
+             f"   {'asset':<8} {'actual':>8} {'target':>8} {'drift':>8}"]
+    for asset, r in a.table.iterrows():
+        flag = "  <- beyond limit" if r["breach"] else ""
+        lines.append(f"   {asset:<8} {r['actual']:>8.2%} {r['target']:>8.2%} {r['drift']:>+8.2%}{flag}")
+    lines.append("   why: " + "; ".join(a.result.reasons))
+    return "\n".join(lines)
+
+
+def _cmd_drift_monitor(args: argparse.Namespace) -> int:
+    from rebal.monitor import drift_monitor, monitor_json
+
+    paths, lh, profiles, states = _profiles_and_lake(args)
+    with lh:
+        results = [drift_monitor(p, lh, states, args.as_of) for p in profiles]
+    if args.json:
+        print(json.dumps([monitor_json(r) for r in results], indent=2))
+        return 0
+    for r in results:
+        if r.first_run:
+            print(f"🆕 {r.profile.name}: no Last Implemented State yet — recorded a baseline "
+                  f"({r.baseline.note}) in {states.path(r.profile.name)}; no drift report on the first run.")
+        else:
+            print(_dashboard(r))
+        print()
+    return 0
+
+
+def _cmd_accept_state(args: argparse.Namespace) -> int:
+    from rebal.monitor import accept_target
+
+    paths, lh, profiles, states = _profiles_and_lake(args)
+    with lh:
+        for p in profiles:
+            e = accept_target(p, lh, states, args.as_of, accepted_by=args.by, note=args.note or "")
+            n = len(states.history(p.name))
+            print(f"✅ {p.name}: accepted the {p.target.method} target as of {e.as_of} "
+                  f"({len(e.weights)} positions) by {e.accepted_by} at {e.accepted_at}; "
+                  f"{n} state(s) in {states.path(p.name)}")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rebal.report.runner import run_weekly
 
@@ -201,6 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Show the lakehouse tables with their row counts and documentation.")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     inf.set_defaults(func=_cmd_info)
+
+    dm = sub.add_parser("drift-monitor", help="terminal dashboard of drift vs the Last Implemented State",
+                        description="Compare each profile's Last Implemented State (carried forward with prices) "
+                        "with its current target: a table per profile and the status (MAINTAIN / REBALANCE / "
+                        "URGENT). The first run for a profile records a baseline and prints no drift report.")
+    dm.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
+    dm.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
+    dm.add_argument("--json", action="store_true", help="machine-readable output")
+    dm.set_defaults(func=_cmd_drift_monitor)
+
+    ac = sub.add_parser("accept-state", help="record the current target as implemented (new baseline)",
+                        description="Record each profile's current target as its Last Implemented State. The "
+                        "state file is written atomically; every accepted state is kept in its history with "
+                        "the time and who accepted it.")
+    ac.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
+    ac.add_argument("--as-of", type=_date, metavar="DATE", help="implemented as of DATE (default: latest data)")
+    ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
+    ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
+    ac.set_defaults(func=_cmd_accept_state)
 
     rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
                         description="Run the template notebooks for each profile with papermill, render "

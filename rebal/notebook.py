@@ -19,6 +19,7 @@ from rebal.data.lakehouse import Lakehouse
 from rebal.paths import Paths, get_paths
 from rebal.plots import STATUS_COLORS
 from rebal.provenance import provenance
+from rebal.state import StateStore
 
 __all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note", "provenance_table",
            "drift_scraps", "signed_pct", "asof_note", "drift_sources_note"]
@@ -35,6 +36,11 @@ class ReportRun:
     data_latest: date
     started: datetime
     requested_as_of: str
+
+    @property
+    def states(self) -> StateStore:
+        """Accepted portfolio states (Last Implemented State history)."""
+        return StateStore(self.paths.states_dir)
 
     def provenance(self) -> dict[str, str]:
         """Provenance facts for the end of the report."""
@@ -143,8 +149,9 @@ def summary_card(audit: Any) -> Any:
         ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, urgent above {th.urgent:.0%})"),
         ("Largest asset drift", f"{html.escape(r.max_drift_asset)} {audit.table.loc[r.max_drift_asset, 'drift']:+.2%} "
                                 f"(urgent beyond ±{th.single_asset_urgent:.1%})"),
-        ("Portfolio value", f"${audit.current.total_value:,.0f} on {audit.as_of}"),
-        ("Last implemented", f"{audit.current.snapshot_date} (Last Implemented State)"),
+        ("Portfolio value", f"${audit.total_value:,.0f} on {audit.as_of}" if audit.total_value is not None
+         else "not known (the Last Implemented State records weights only)"),
+        ("Last Implemented State", html.escape(audit.lis.detail)),
         ("Target", f"{html.escape(audit.target.method)}" + (
             f", fitted on {audit.target.n_observations} daily returns {audit.target.window_start} .. {audit.target.fitted_on}"
             if audit.target.n_observations else ", fixed in the profile")),
@@ -173,7 +180,7 @@ def asof_note(audit: Any) -> Any:
 
 def drift_sources_note(audit: Any) -> Any:
     """Price drift vs target change since the last implementation."""
-    return note(f"Price drift since {audit.current.snapshot_date}: <b>{audit.price_drift:.2%}</b>. "
+    return note(f"Price drift since {audit.lis.as_of}: <b>{audit.price_drift:.2%}</b>. "
                 f"Target change over the same period: <b>{audit.target_change:.2%}</b>. "
                 f"Drift against today's target: <b>{audit.result.portfolio_drift:.2%}</b>.")
 
@@ -199,8 +206,9 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
         "max_drift_asset": str(r.max_drift_asset),
         "reasons": list(r.reasons),
         "n_assets": int(len(audit.table)),
-        "total_value": float(audit.current.total_value),
-        "last_implemented": str(audit.current.snapshot_date),
+        "total_value": float(audit.total_value) if audit.total_value is not None else float("nan"),
+        "last_implemented": str(audit.lis.as_of),
+        "lis_source": audit.lis.source,
         "price_drift": float(audit.price_drift),
         "target_change": float(audit.target_change),
         "thresholds": {"rebalance": audit.profile.drift.rebalance, "urgent": audit.profile.drift.urgent,

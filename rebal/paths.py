@@ -49,6 +49,11 @@ class Paths:
         """Directory holding the lakehouse file (and its state files)."""
         return self.lakehouse.parent
 
+    @property
+    def states_dir(self) -> Path:
+        """Accepted portfolio states, one JSON file per profile."""
+        return self.lakehouse_dir / "states"
+
 
 def get_paths(home: str | Path | None = None) -> Paths:
     """Resolve all locations, honouring the ``REBAL_*`` environment overrides."""

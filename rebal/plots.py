@@ -89,7 +89,7 @@ def drift_path_plot(audit) -> Figure:
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylabel("portfolio drift")
     ax.set_ylim(0, max(th.urgent * 100 * 1.2, float(p.max()) * 1.1, audit.result.portfolio_drift * 110))
-    ax.set_title(f"Drift since implementation on {audit.current.snapshot_date}", fontsize=11, loc="left")
+    ax.set_title(f"Drift since implementation on {audit.lis.as_of}", fontsize=11, loc="left")
     ax.legend(loc="upper left", frameon=False, fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()

@@ -16,15 +16,12 @@ from rebal.allocation import make_allocator
 from rebal.calendar import sessions_after
 from rebal.config import Profile
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.drift import weights_from_holdings
 from rebal.errors import DataError
 
 __all__ = [
     "TargetWeights",
-    "CurrentPortfolio",
     "Freshness",
     "compute_target",
-    "current_portfolio",
     "check_freshness",
     "implementation_dates",
     "seed_sample_holdings",
@@ -40,24 +37,6 @@ class TargetWeights:
     fitted_on: date
     window_start: date | None
     n_observations: int
-
-
-@dataclass(frozen=True)
-class CurrentPortfolio:
-    """The implemented holdings valued at the latest prices on or before the as-of date."""
-
-    snapshot_date: date
-    shares: pd.Series
-    cash: float
-    prices: pd.Series
-    price_dates: pd.Series
-    values: pd.Series
-    weights: pd.Series
-
-    @property
-    def total_value(self) -> float:
-        """Market value of positions plus cash."""
-        return float(self.values.sum())
 
 
 @dataclass(frozen=True)
@@ -136,31 +115,6 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
     if spec.cash > 0:
         w = pd.concat([w, pd.Series({CASH: spec.cash})])
     return TargetWeights(w.rename("target"), spec.method, as_of, start, n)
-
-
-def current_portfolio(profile: Profile, lh: Lakehouse, as_of: date) -> CurrentPortfolio:
-    """The latest implemented holdings of ``profile`` on or before ``as_of``, valued at ``as_of``."""
-    view = lh.at(as_of)
-    snap, shares, cash = view.holdings(profile.name)
-    tickers = list(shares.index)
-    last = view.last_price_dates(tickers)
-    if last.isna().any():
-        t = last.index[last.isna()][0]
-        raise DataError(f"{lh.path}: no price for held ticker {t!r} on or before {as_of}")
-    px = view.prices(tickers, start=last.min().date())
-    prices = px.ffill().iloc[-1]
-    values = shares * prices
-    if cash:
-        values = pd.concat([values, pd.Series({CASH: cash})])
-    return CurrentPortfolio(
-        snapshot_date=snap,
-        shares=shares,
-        cash=cash,
-        prices=prices.rename("price"),
-        price_dates=last.dt.date.rename("price_date"),
-        values=values.rename("value"),
-        weights=weights_from_holdings(shares, prices, cash),
-    )
 
 
 def implementation_dates(sessions: pd.DatetimeIndex, start: date, every: str) -> list[pd.Timestamp]:

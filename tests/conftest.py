@@ -114,7 +114,7 @@ def file_digest(path: Path) -> dict[str, object]:
     """Content of every lakehouse table (to check that a failed write changed nothing)."""
     with Lakehouse(path) as lh:
         return {t: lh.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                for t in ("prices", "tickers", "holdings", "cash_balances", "portfolio_states", "meta")}
+                for t in ("prices", "tickers", "holdings", "cash_balances", "meta")}
 
 
 def csv(tmp_path: Path, name: str, text: str) -> Path:

@@ -82,7 +82,7 @@ def test_every_sample_profile_has_a_drift_audit(sample_lakehouse):
         statuses = {}
         for name in ("min_variance", "hrp_balanced", "max_sharpe", "risk4_us", "strategy_sleeves"):
             a = drift_audit(load_profile(name, params, known_tickers=lh.known_tickers()), lh)
-            assert a.current.weights.sum() == pytest.approx(1.0)
+            assert a.actual.sum() == pytest.approx(1.0) and a.lis.source == "holdings"
             assert a.target.weights.sum() == pytest.approx(1.0)
             assert (a.target.weights >= -1e-9).all()
             statuses[name] = a.result.status.value

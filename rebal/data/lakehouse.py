@@ -14,9 +14,10 @@ Tables (``SCHEMA_DOC`` holds the same text; the DDL attaches it as DuckDB commen
     Positions of a profile as implemented on ``as_of``: (profile, as_of, ticker, shares).
 ``cash_balances``
     Cash of a profile on ``as_of`` in USD: (profile, as_of, cash).
-``portfolio_states``
-    Accepted portfolio states (Last Implemented State history): one row per (profile, ticker)
-    of each acceptance, with ``accepted_at``, ``accepted_by``, ``as_of`` and the weight.
+
+Accepted portfolio states (the Last Implemented State and its history) are JSON files beside
+this file, in ``states/`` (see :mod:`rebal.state`): DuckDB admits one writer at a time, and
+accepting a state must not fail while reports are reading the lakehouse.
 ``meta``
     Key/value facts about the build (data sources, seed, calibration figures).
 
@@ -46,8 +47,6 @@ SCHEMA_DOC: dict[str, str] = {
     "tickers": "Ticker reference: name, GICS sector, asset_class, is_benchmark.",
     "holdings": "Implemented positions per (profile, as_of, ticker): shares.",
     "cash_balances": "Implemented cash per (profile, as_of), USD.",
-    "portfolio_states": "Accepted portfolio states (Last Implemented State history), one row "
-    "per ticker per acceptance.",
     "meta": "Build facts: sources, seeds, calibration figures.",
 }
 
@@ -86,15 +85,6 @@ CREATE TABLE IF NOT EXISTS cash_balances (
     cash DOUBLE NOT NULL,
     source VARCHAR,
     PRIMARY KEY (profile, as_of)
-);
-CREATE TABLE IF NOT EXISTS portfolio_states (
-    profile VARCHAR NOT NULL,
-    accepted_at TIMESTAMP NOT NULL,
-    accepted_by VARCHAR NOT NULL,
-    as_of DATE NOT NULL,
-    ticker VARCHAR NOT NULL,
-    weight DOUBLE NOT NULL,
-    PRIMARY KEY (profile, accepted_at, ticker)
 );
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
@@ -280,7 +270,7 @@ class Lakehouse:
         """Row count of every table (within the as-of limit for dated tables)."""
         out = {}
         for table in SCHEMA_DOC:
-            col = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of", "portfolio_states": "as_of"}.get(table)
+            col = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of"}.get(table)
             where, args = self._date_filter(col) if col else ("", [])
             out[table] = int(self.con.execute(f"SELECT count(*) FROM {table} WHERE TRUE{where}", args).fetchone()[0])
         return out

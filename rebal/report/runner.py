@@ -29,6 +29,7 @@ from rebal.config import NOTEBOOKS, Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.paths import Paths, get_paths
+from rebal.state import StateStore
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
 
@@ -63,13 +64,14 @@ class RunOutcome:
         return all(r.ok for r in self.reports)
 
 
-def preflight(profile: Profile, lh: Lakehouse, as_of: date) -> None:
+def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore | None = None) -> None:
     """Check the data a profile's reports need as of ``as_of``; raise :class:`DataError` if unfit."""
+    from rebal.audit import last_implemented
     from rebal.portfolio import check_freshness
 
     view = lh.at(as_of)
-    _, shares, _ = view.holdings(profile.name)
-    needed = list(dict.fromkeys([*profile.tickers, *shares.index, profile.benchmark]))
+    lis = last_implemented(profile, view, as_of, states)
+    needed = list(dict.fromkeys([*profile.tickers, *lis.units.index, profile.benchmark]))
     check_freshness(view, needed, as_of, max_stale_sessions=profile.data.max_stale_sessions, source=profile.source)
     if profile.target.method != "fixed":
         sessions = view.sessions()
@@ -169,8 +171,9 @@ def run_weekly(
         if run_as_of < first:
             raise DataError(f"--as-of {run_as_of}: before the first date in the lakehouse ({first})")
         profs = load_profiles(profiles, paths.params_dir, known_tickers=known)
+        states = StateStore(paths.states_dir)
         for p in profs:
-            preflight(p, lh, run_as_of)
+            preflight(p, lh, run_as_of, states)
     jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks)]
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
