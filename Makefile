@@ -10,7 +10,7 @@ WORKERS ?=
 ASOF ?=
 PROFILES ?=
 
-.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports
+.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,3 +54,15 @@ bench: $(VENV)/.installed $(LAKEHOUSE)  ## print the weekly-job benchmark
 
 clean-reports:  ## delete rendered reports
 	rm -rf reports/*/
+
+drift-monitor: $(VENV)/.installed $(LAKEHOUSE)  ## drift vs the Last Implemented State for every profile (first run records a baseline)
+	$(BIN)/rebal drift-monitor $(foreach p,$(PROFILES),--profile $(p))
+
+accept-state: $(VENV)/.installed $(LAKEHOUSE)  ## record today's targets as implemented (PROFILES="a b" to limit)
+	$(BIN)/rebal accept-state $(foreach p,$(PROFILES),--profile $(p))
+
+audit: $(VENV)/.installed $(LAKEHOUSE)  ## beta, correlation, flags and drift status of every profile
+	$(BIN)/rebal audit $(foreach p,$(PROFILES),--profile $(p))
+
+factor-map: $(VENV)/.installed $(LAKEHOUSE)  ## write summaries/factor_map.png
+	$(BIN)/rebal factor-map

@@ -205,6 +205,76 @@ def _cmd_accept_state(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from rebal.audit import drift_audit
+    from rebal.sensitivity import sensitivity_audit
+
+    paths, lh, profiles, states = _profiles_and_lake(args)
+    rows = []
+    with lh:
+        for p in profiles:
+            s = sensitivity_audit(p, lh, args.as_of)
+            d = drift_audit(p, lh, args.as_of, states)
+            rows.append({"profile": p.name, "as_of": str(s.as_of), "benchmark": p.benchmark, "beta": s.beta.beta,
+                         "beta_se": s.beta.beta_se, "correlation": s.beta.correlation, "r_squared": s.beta.r_squared,
+                         "n_obs": s.beta.n_obs, "defensive": p.sensitivity.defensive,
+                         "beta_limit": p.sensitivity.beta_limit, "flags": list(s.flags),
+                         "drift_status": d.result.status.value, "portfolio_drift": d.result.portfolio_drift})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'profile':<18} {'beta':>6} {'±95%':>6} {'corr':>6} {'R²':>6}  {'drift':>7}  status / flags")
+    for r in rows:
+        flags = "; ".join(r["flags"]) or ("defensive, within limit" if r["defensive"] else "")
+        from rebal.drift import Status
+
+        st = Status(r["drift_status"])
+        print(f"{r['profile']:<18} {r['beta']:>6.2f} {1.96 * r['beta_se']:>6.2f} {r['correlation']:>6.2f} "
+              f"{r['r_squared']:>6.2f}  {r['portfolio_drift']:>7.2%}  {st.emoji} {st.value}" + (f"  {flags}" if flags else ""))
+    print(f"(OLS of daily returns of each profile's target weights on its benchmark over "
+          f"{rows[0]['n_obs'] if rows else 0} sessions to {rows[0]['as_of'] if rows else ''})")
+    return 0
+
+
+def _cmd_factor_map(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rebal import plots
+    from rebal.config import load_profile
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.errors import ConfigError
+    from rebal.factor_audit import factor_audit
+
+    paths = _paths(args)
+    out = args.out or (paths.home / "summaries" / "factor_map.png")
+    with Lakehouse(paths.lakehouse) as lh:
+        as_of = args.as_of or lh.latest_date()
+        if args.profile:
+            prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
+            tickers, spec = list(prof.tickers), prof.factor_map
+            k = args.clusters or spec.n_clusters
+            linkage, window, what = spec.linkage, spec.window_days, f"profile {prof.name}"
+        else:
+            t = lh.tickers()
+            tickers = list(t.index[t["asset_class"] == "equity"])
+            k, linkage, window, what = args.clusters or 6, "average", 504, f"{len(tickers)} equities in the lakehouse"
+        if not 2 <= k <= len(tickers):
+            raise ConfigError(f"--clusters: must be between 2 and {len(tickers)}, found {k}")
+        fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=linkage, window_days=window)
+    fig = plots.factor_map_plot(fa.map, fa.leads, title=f"Factor map of {what} as of {as_of} (metric MDS)")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp.png")
+    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    os.replace(tmp, out)
+    print(f"wrote {out}: {k} clusters of {what}, Kruskal stress-1 {fa.map.stress:.3f}, isolated "
+          f"{', '.join(f'C{c}' for c in fa.map.isolated) or 'none'}; leads "
+          + ", ".join(f"C{c} {t}" for c, t in fa.leads.items())
+          + (" (liquidity inputs synthetic)" if fa.synthetic_liquidity else ""))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rebal.report.runner import run_weekly
 
@@ -278,6 +348,25 @@ def build_parser() -> argparse.ArgumentParser:
     ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
     ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
     ac.set_defaults(func=_cmd_accept_state)
+
+    au = sub.add_parser("audit", help="market sensitivity (beta, correlation) and drift status of every profile",
+                        description="Beta, correlation and R² of each profile's daily returns (its target weights) "
+                        "on its benchmark by OLS, the AGGRESSIVE flag for defensive profiles above their beta limit, "
+                        "and the drift status. Exits non-zero only on a data error, never on a flag.")
+    au.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
+    au.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
+    au.add_argument("--json", action="store_true", help="machine-readable output")
+    au.set_defaults(func=_cmd_audit)
+
+    fm = sub.add_parser("factor-map", help="write the factor map PNG (clusters + MDS)",
+                        description="Cluster a universe on correlation distance, map the cluster centroids in 2-D "
+                        "with metric MDS and write a PNG (default summaries/factor_map.png). Universe: every "
+                        "equity in the lakehouse, or a profile's universe and factor_map parameters.")
+    fm.add_argument("--profile", metavar="NAME", help="use this profile's universe and parameters")
+    fm.add_argument("--clusters", type=_positive_int, metavar="K", help="number of clusters (default 6 or the profile's)")
+    fm.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
+    fm.add_argument("--out", type=Path, metavar="PATH", help="output PNG (default summaries/factor_map.png)")
+    fm.set_defaults(func=_cmd_factor_map)
 
     rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
                         description="Run the template notebooks for each profile with papermill, render "

@@ -44,6 +44,9 @@ __all__ = [
     "TargetSpec",
     "SampleHoldings",
     "DataChecks",
+    "SensitivitySpec",
+    "PlannerSpec",
+    "FactorMapSpec",
     "Profile",
     "validate_profile_name",
     "profile_path",
@@ -58,7 +61,7 @@ WEIGHT_SUM_TOLERANCE = 1e-6
 TargetMethod = Literal["fixed", "equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp"]
 TARGET_METHODS: tuple[str, ...] = typing.get_args(TargetMethod)
 
-NotebookName = Literal["drift_audit"]
+NotebookName = Literal["drift_audit", "beta_correlation", "factor_map"]
 #: Template notebooks a profile may ask for, in report order.
 NOTEBOOKS: tuple[str, ...] = typing.get_args(NotebookName)
 
@@ -119,6 +122,58 @@ class DataChecks:
 
 
 @dataclass(frozen=True)
+class SensitivitySpec:
+    """Market-sensitivity audit: OLS of the profile's daily returns on the benchmark's.
+
+    The profile's returns are those of its current target weights held over the last
+    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window.
+    A ``defensive`` profile with beta above ``beta_limit`` is flagged AGGRESSIVE.
+    """
+
+    window_days: int = 252
+    rolling_days: int = 63
+    defensive: bool = False
+    beta_limit: float = 0.5
+
+
+@dataclass(frozen=True)
+class PlannerSpec:
+    """Rebalancing-planner parameters for today's decision panel (fractions unless in bps/VIX points).
+
+    ``threshold_method`` picks the drift threshold: ``fixed`` (``threshold``), ``formula``
+    (the planner spec's sqrt(2c / (sigma_p^2 T))) or ``no_trade_band`` (Whalley-Wilmott).
+    """
+
+    threshold: float = 0.05
+    threshold_method: Literal["fixed", "formula", "no_trade_band"] = "fixed"
+    calendar: Literal["monthly", "quarterly"] = "monthly"
+    hybrid_override: float = 0.10
+    commission_bps: float = 1.0
+    impact_coefficient: float = 0.6
+    high_vol_sigma: float = 0.30
+    high_vol_band: float = 0.03
+    elevated_vix: float = 20.0
+    stress_vix: float = 30.0
+    stress_override: float = 0.15
+    min_adv: float = 1_000_000.0
+    max_liquidity_days: float = 10.0
+    participation: float = 0.10
+    risk_aversion: float = 2.0
+    horizon_years: float = 1.0
+    notional_value: float = 10_000_000.0
+
+
+@dataclass(frozen=True)
+class FactorMapSpec:
+    """Factor map: hierarchical clusters on correlation distance, centroids, metric MDS."""
+
+    n_clusters: int = 6
+    linkage: Literal["average", "complete", "single", "ward"] = "average"
+    window_days: int = 504
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class Profile:
     """One portfolio's parameters (see the module docstring). Build it with :func:`load_profile`."""
 
@@ -130,7 +185,10 @@ class Profile:
     long_only: bool = True
     drift: DriftThresholds = field(default_factory=DriftThresholds)
     data: DataChecks = field(default_factory=DataChecks)
-    notebooks: tuple[NotebookName, ...] = ("drift_audit",)
+    sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
+    planner: PlannerSpec = field(default_factory=PlannerSpec)
+    factor_map: FactorMapSpec = field(default_factory=FactorMapSpec)
+    notebooks: tuple[NotebookName, ...] = ("drift_audit", "beta_correlation", "factor_map")
     sample_holdings: SampleHoldings | None = None
     #: where the profile came from and the SHA-256 of its bytes (provenance)
     source: str = ""
@@ -276,6 +334,15 @@ def _build(cls: type, data: Mapping[str, Any], where: str, src: str) -> Any:
 
 
 def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
+    if known_tickers is not None:
+        for key, names in (("universe", profile.universe), ("target.weights", tuple(profile.target.weights))):
+            for tk in names:
+                if tk not in known_tickers:
+                    raise ConfigError(
+                        f"{src}: `{key}`: unknown ticker {tk!r} (not in the lakehouse tickers table)"
+                    )
+        if profile.benchmark not in known_tickers:
+            raise ConfigError(f"{src}: `benchmark`: unknown ticker {profile.benchmark!r}")
     t, d = profile.target, profile.drift
     if not 0.0 <= t.cash < 1.0:
         raise ConfigError(f"{src}: `target.cash`: must be in [0, 1), found {t.cash}")
@@ -327,6 +394,15 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
         )
     if profile.data.max_stale_sessions < 0:
         raise ConfigError(f"{src}: `data.max_stale_sessions`: must be >= 0")
+    sen, pl, fm = profile.sensitivity, profile.planner, profile.factor_map
+    if sen.window_days < 20 or not 10 <= sen.rolling_days <= sen.window_days:
+        raise ConfigError(f"{src}: `sensitivity`: need window_days >= 20 and 10 <= rolling_days <= window_days")
+    if not 0 < pl.threshold < 1 or not 0 < pl.hybrid_override < 1 or not 0 < pl.participation <= 1:
+        raise ConfigError(f"{src}: `planner`: threshold, hybrid_override and participation must be in (0, 1)")
+    if pl.elevated_vix >= pl.stress_vix:
+        raise ConfigError(f"{src}: `planner.elevated_vix`: must be below `planner.stress_vix`")
+    if "factor_map" in profile.notebooks and not 2 <= fm.n_clusters <= max(2, n):
+        raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, found {fm.n_clusters}")
     dup = sorted({x for x in profile.universe if profile.universe.count(x) > 1})
     if dup:
         raise ConfigError(f"{src}: `universe`: duplicate ticker {dup[0]!r}")
@@ -335,15 +411,6 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     sh = profile.sample_holdings
     if sh is not None and sh.initial_value <= 0:
         raise ConfigError(f"{src}: `sample_holdings.initial_value`: must be > 0")
-    if known_tickers is not None:
-        for key, names in (("universe", profile.universe), ("target.weights", tuple(t.weights))):
-            for tk in names:
-                if tk not in known_tickers:
-                    raise ConfigError(
-                        f"{src}: `{key}`: unknown ticker {tk!r} (not in the lakehouse tickers table)"
-                    )
-        if profile.benchmark not in known_tickers:
-            raise ConfigError(f"{src}: `benchmark`: unknown ticker {profile.benchmark!r}")
 
 
 def load_profile(

@@ -22,7 +22,9 @@ from rebal.provenance import provenance
 from rebal.state import StateStore
 
 __all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note", "provenance_table",
-           "drift_scraps", "signed_pct", "asof_note", "drift_sources_note"]
+           "drift_scraps", "signed_pct", "asof_note", "drift_sources_note", "yes_no", "ECONOMICS_FORMATS",
+           "planner_card", "planner_flags", "economics_table", "planner_scraps", "sensitivity_card",
+           "sensitivity_scraps", "factor_card", "cluster_table", "alpha_table", "liquidity_note", "factor_scraps"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +218,155 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
         "drift_table": t[["asset", "name", "sector", "actual", "target", "drift", "breach", "value"]].astype(
             {"name": str, "sector": str}),
     }
+
+
+def yes_no(flag: Any) -> str:
+    """``yes`` / ``no`` for booleans in tables."""
+    return "yes" if bool(flag) else "no"
+
+
+def _card(rows: list[tuple[str, str]]) -> Any:
+    body = "".join(f'<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">{k}</th>'
+                   f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
+    return _html(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
+                 f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')
+
+
+# -- planner ------------------------------------------------------------------------------------
+
+ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}", "speed pct": "{:.0%}",
+                     "trade (USD)": "{:+,.0f}", "dollar ADV": "{:,.0f}", "liquidity days": "{:.2f}",
+                     "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
+
+
+def planner_card(panel: Any) -> Any:
+    """Headline of the decision panel."""
+    m = panel.metrics
+    rec = panel.recommendation.split(":")[0]
+    color = {"REBALANCE": "URGENT", "REVIEW": "REBALANCE", "DELAY": "REBALANCE"}.get(rec, "MAINTAIN")
+    return _card([
+        ("Recommendation", f'<span style="background:{STATUS_COLORS[color]};color:#fff;padding:2px 10px;'
+                           f'border-radius:4px;font-weight:700">{html.escape(rec)}</span> '
+                           f"{html.escape(panel.recommendation.split(':', 1)[-1].strip())}"),
+        ("Tracking error of the drift", f"{m['te_252d']:.2%} a year (252-session covariance); {m['te_60d']:.2%} (60 "
+                                        f"sessions); {m['te_diagonal_252d']:.2%} ignoring correlations"),
+        ("Cost of a full rebalance", f"{m['rebalancing_cost']:.3%} of ${m['portfolio_value']:,.0f}"),
+        ("Cost-benefit ratio", f"{m['cost_benefit']:.3f} (cost / expected TE reduction; act when below 1)"),
+        ("Market regime", f"VIX {panel.vix:.1f}: {html.escape(panel.regime)} ({html.escape(panel.vix_source)})"),
+        ("Drift threshold in force", f"{m['effective_threshold']:.2%} vs portfolio drift {m['portfolio_drift']:.2%}"),
+        ("Sessions since implementation", f"{m['days_since_implementation']:.0f}"),
+    ])
+
+
+def planner_flags(panel: Any) -> Any:
+    """What the panel estimated rather than observed (one highlighted box)."""
+    if not panel.flags:
+        return note("All inputs observed; nothing estimated.")
+    items = "".join(f"<li>{html.escape(f)}</li>" for f in panel.flags)
+    kind = "synthetic" if panel.synthetic_inputs else "warning"
+    return note(f"<b>Estimated or synthetic inputs</b><ul style='margin:2px 0'>{items}</ul>", kind)
+
+
+def economics_table(panel: Any) -> pd.DataFrame:
+    """Per-asset economics with readable column names, largest |drift| first."""
+    t = panel.assets.rename(columns={"vol_60d": "vol 60d", "drift_speed": "drift speed", "speed_pct": "speed pct",
+                                     "trade_usd": "trade (USD)", "dollar_adv": "dollar ADV",
+                                     "liquidity_days": "liquidity days", "spread_bps": "spread bps",
+                                     "impact_bps": "impact bps", "cost_bps": "cost bps"})
+    return t.iloc[t["drift"].abs().to_numpy().argsort()[::-1]]
+
+
+def planner_scraps(panel: Any) -> dict[str, Any]:
+    """Key planner results as plain types."""
+    m = {f"planner_{k}": float(v) for k, v in panel.metrics.items()}
+    return {**m, "recommendation": panel.recommendation, "vix": float(panel.vix), "vix_source": panel.vix_source,
+            "regime": panel.regime, "planner_flags": list(panel.flags),
+            "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"]) if f]}
+
+
+# -- market sensitivity -------------------------------------------------------------------------
+
+def sensitivity_card(sens: Any) -> Any:
+    """Headline of the beta/correlation audit."""
+    b, spec = sens.beta, sens.profile.sensitivity
+    flag = ("<br>".join(html.escape(f) for f in sens.flags) if sens.flags else
+            (f"none (defensive limit β ≤ {spec.beta_limit:.2f})" if spec.defensive else "none (not a defensive profile)"))
+    return _card([
+        ("Profile", f"{html.escape(sens.profile.name)} vs {html.escape(sens.profile.benchmark)}"),
+        ("Beta", f"{b.beta:.3f} (standard error {b.beta_se:.3f}; 95 % interval {b.beta - 1.96 * b.beta_se:.2f} .. "
+                 f"{b.beta + 1.96 * b.beta_se:.2f})"),
+        ("Correlation", f"{b.correlation:.3f} (R² {b.r_squared:.3f})"),
+        ("Volatility", f"profile {sens.portfolio_vol:.1%}, benchmark {sens.benchmark_vol:.1%} (annualised)"),
+        ("Window", f"{b.n_obs} daily returns, {b.start} .. {b.end}; rolling beta over {spec.rolling_days}"),
+        ("Flags", flag),
+    ])
+
+
+def sensitivity_scraps(sens: Any) -> dict[str, Any]:
+    """Key sensitivity results as plain types."""
+    b = sens.beta
+    return {"profile": sens.profile.name, "as_of": str(sens.as_of), "beta": b.beta, "beta_se": b.beta_se,
+            "correlation": b.correlation, "r_squared": b.r_squared, "n_obs": b.n_obs,
+            "portfolio_vol": sens.portfolio_vol, "benchmark_vol": sens.benchmark_vol,
+            "aggressive": bool(sens.flags), "flags": list(sens.flags),
+            "rolling_beta_last": float(sens.rolling.iloc[-1]) if len(sens.rolling) else float("nan")}
+
+
+# -- factor map ---------------------------------------------------------------------------------
+
+def factor_card(fa: Any, profile: Profile) -> Any:
+    """Headline of the factor map."""
+    fm = fa.map
+    iso = ", ".join(f"C{c} ({fm.members.loc[c, 'members']})" for c in fm.isolated) or "none"
+    quality = "good" if fm.stress < 0.1 else "fair" if fm.stress <= 0.2 else "poor: read the map as a sketch"
+    return _card([
+        ("Universe", f"{len(fa.tickers)} assets of profile {html.escape(profile.name)}"),
+        ("Clusters", f"{int(fm.labels.max())} ({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
+        ("Window", f"daily returns {fa.window[0]} .. {fa.window[1]}"),
+        ("Map fit", f"Kruskal stress-1 {fm.stress:.3f} ({quality})"),
+        ("Isolated diversifiers", html.escape(iso)),
+        ("Cluster leads", html.escape(", ".join(f"C{c}: {t}" for c, t in fa.leads.items()))),
+    ])
+
+
+def cluster_table(fa: Any) -> pd.DataFrame:
+    """Cluster membership with lead, dominant sector, nearest-neighbour distance and isolation."""
+    fm = fa.map
+    t = fm.members.copy()
+    t["lead"] = fa.leads.reindex(t.index)
+    t["nearest distance"] = fm.nearest.reindex(t.index)
+    t["isolated"] = ["yes" if c in fm.isolated else "" for c in t.index]
+    t.index = [f"C{c}" for c in t.index]
+    t.index.name = "cluster"
+    return t.rename(columns={"dominant_sector": "dominant sector"})
+
+
+def alpha_table(fa: Any) -> pd.DataFrame:
+    """Execution alpha per asset, grouped by cluster, leads marked."""
+    a = fa.alpha.copy()
+    a.insert(0, "cluster", [f"C{c}" for c in fa.map.labels.reindex(a.index)])
+    a["lead"] = [t in set(fa.leads) for t in a.index]
+    a = a.rename(columns={"momentum_12_1": "12-1 momentum", "vol_60d": "vol 60d", "dollar_adv_20": "dollar ADV 20d",
+                          "atr_over_price": "ATR / price"}).drop(columns=["centroid_corr"])
+    a = a.sort_values(["cluster", "alpha"], ascending=[True, False])
+    a.index.name = "asset"
+    return a
+
+
+def liquidity_note(fa: Any) -> Any:
+    """Say whether the liquidity inputs are synthetic."""
+    if fa.synthetic_liquidity:
+        return note("<b>Synthetic inputs.</b> Dollar volume and high/low (hence the Liquidity score and ATR) come "
+                    "from the calibrated synthetic layer of the sample lakehouse (<code>ohlv_synthetic</code>), not "
+                    "from the market. Momentum, stability and conviction use real closes.", "synthetic")
+    return note("All inputs are observed market data.")
+
+
+def factor_scraps(fa: Any) -> dict[str, Any]:
+    """Key factor-map results as plain types."""
+    fm = fa.map
+    return {"as_of": str(fa.as_of), "n_clusters": int(fm.labels.max()), "stress": float(fm.stress),
+            "isolated_clusters": [int(c) for c in fm.isolated],
+            "leads": {str(c): str(t) for c, t in fa.leads.items()},
+            "cluster_of": {str(t): int(c) for t, c in fm.labels.items()},
+            "synthetic_liquidity": bool(fa.synthetic_liquidity)}

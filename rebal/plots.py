@@ -95,3 +95,81 @@ def drift_path_plot(audit) -> Figure:
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+def beta_scatter(sens) -> Figure:
+    """Daily profile returns against benchmark returns with the OLS line."""
+    b, p = sens.benchmark_returns * 100, sens.portfolio_returns * 100
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    ax.scatter(b, p, s=8, alpha=0.45, color="#455a64", label="daily returns")
+    xs = np.linspace(float(b.min()), float(b.max()), 50)
+    r = sens.beta
+    ax.plot(xs, r.alpha_daily * 100 + r.beta * xs, color="#c62828", lw=2,
+            label=f"OLS: β = {r.beta:.2f} ± {1.96 * r.beta_se:.2f}, R² = {r.r_squared:.2f}")
+    ax.plot(xs, xs, color="#90a4ae", ls="--", lw=1, label="β = 1")
+    ax.set_xlabel(f"{sens.profile.benchmark} daily return (%)")
+    ax.set_ylabel(f"{sens.profile.name} daily return (%)")
+    ax.set_title(f"Profile vs benchmark, {r.start} .. {r.end}", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def rolling_beta_plot(sens) -> Figure:
+    """Rolling beta with the full-window beta and, for defensive profiles, the limit."""
+    spec = sens.profile.sensitivity
+    fig, ax = plt.subplots(figsize=(10, 3.3))
+    ax.plot(sens.rolling.index, sens.rolling.to_numpy(), color="#263238", lw=1.5,
+            label=f"rolling {spec.rolling_days}-session beta")
+    ax.axhline(sens.beta.beta, color="#1565c0", ls=":", lw=1.2, label=f"full window {sens.beta.beta:.2f}")
+    if spec.defensive:
+        ax.axhline(spec.beta_limit, color="#c62828", ls="--", lw=1.2, label=f"defensive limit {spec.beta_limit:.2f}")
+    ax.set_ylabel("beta to benchmark")
+    ax.set_title("Rolling beta", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", ncol=3)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def factor_map_plot(fm, leads=None, *, title: str = "Factor map: cluster centroids (metric MDS)") -> Figure:
+    """Clusters as points (size by members), labelled by lead asset and dominant sector."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    xy = fm.coords
+    sizes = fm.members["size"].reindex(xy.index)
+    colors = ["#c62828" if c in fm.isolated else "#1565c0" for c in xy.index]
+    ax.scatter(xy["x"], xy["y"], s=250 * sizes, c=colors, alpha=0.35, edgecolors="#263238")
+    for c, row in xy.iterrows():
+        lead = f"lead {leads[c]}" if leads is not None and c in leads.index else ""
+        sector = fm.members.loc[c, "dominant_sector"]
+        label = f"C{c} ({fm.members.loc[c, 'size']}): {lead}\n{sector}".strip()
+        ax.annotate(label, (row["x"], row["y"]), ha="center", va="center", fontsize=8)
+    pad = 0.15 * max(float(np.ptp(xy["x"].to_numpy())), float(np.ptp(xy["y"].to_numpy())), 0.1)
+    ax.set_xlim(xy["x"].min() - pad, xy["x"].max() + pad)
+    ax.set_ylim(xy["y"].min() - pad, xy["y"].max() + pad)
+    ax.set_xlabel("MDS dimension 1 (correlation distance)")
+    ax.set_ylabel("MDS dimension 2")
+    ax.set_title(f"{title}\nKruskal stress-1 {fm.stress:.3f}; red = isolated diversifiers", loc="left", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram_plot(fm) -> Figure:
+    """Dendrogram of the assets on correlation distance, coloured at the cut."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    k = int(fm.labels.max())
+    link = fm.linkage
+    cut = float(link[-(k - 1), 2]) if k > 1 else None
+    dendrogram(link, labels=list(fm.labels.index), ax=ax, color_threshold=cut, leaf_font_size=9)
+    if cut is not None:
+        ax.axhline(cut, color="#c62828", ls="--", lw=1, label=f"cut into {k} clusters")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_ylabel("correlation distance √((1 − ρ)/2)")
+    ax.set_title("Hierarchical clustering of the universe", loc="left")
+    fig.tight_layout()
+    return fig

@@ -34,6 +34,7 @@ target:
   method: fixed
   weights: {AAA: 0.40, BBB: 0.30, CCC: 0.20}
   cash: 0.10
+notebooks: [drift_audit]   # four sessions of data: too short for beta and the factor map
 """
 
 

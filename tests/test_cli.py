@@ -45,9 +45,9 @@ def test_profiles_lists_valid_profiles(tiny_home):
     ("yaml_text", "needles"),
     [
         ("target: {method: fixed\n", ("bad.yaml", "malformed YAML at line")),
-        ("universe: [AAA]\ntarget: {method: fixed, weights: {AAA: 1.0}}\nwibble: 1\n", ("bad.yaml", "unknown key `wibble`")),
-        ("universe: [AAA]\ntarget: {method: fixed, weights: {AAA: 0.9}}\n", ("bad.yaml", "`target.weights`", "sum to 0.900000")),
-        ("universe: [AAA, QQQ]\ntarget: {method: fixed, weights: {AAA: 1.0}}\n", ("bad.yaml", "`universe`", "unknown ticker 'QQQ'")),
+        ("benchmark: IDX\nuniverse: [AAA]\ntarget: {method: fixed, weights: {AAA: 1.0}}\nwibble: 1\n", ("bad.yaml", "unknown key `wibble`")),
+        ("benchmark: IDX\nuniverse: [AAA]\ntarget: {method: fixed, weights: {AAA: 0.9}}\n", ("bad.yaml", "`target.weights`", "sum to 0.900000")),
+        ("benchmark: IDX\nuniverse: [AAA, QQQ]\ntarget: {method: fixed, weights: {AAA: 1.0}}\n", ("bad.yaml", "`universe`", "unknown ticker 'QQQ'")),
     ],
 )
 def test_run_with_a_bad_profile_exits_2_and_writes_nothing(tiny_home, yaml_text, needles):

@@ -43,9 +43,11 @@ def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monke
     monkeypatch.setenv("REBAL_REPORTS_DIR", str(tmp_path / "reports"))
     outcome = run_weekly(profiles=["strategy_sleeves"], paths=get_paths(REPO), workers=1, progress=False)
     assert outcome.ok and str(outcome.as_of) == "2022-12-28"
-    (r,) = outcome.reports
-    assert r.scraps["status"] in {"MAINTAIN", "REBALANCE", "URGENT"}
-    assert r.scraps["last_implemented"] == "2022-09-30"
+    by = {r.notebook: r.scraps for r in outcome.reports}
+    assert set(by) == {"drift_audit", "beta_correlation", "factor_map"}
+    assert by["drift_audit"]["status"] in {"MAINTAIN", "REBALANCE", "URGENT"}
+    assert by["drift_audit"]["last_implemented"] == "2022-09-30"
+    assert 0 < by["beta_correlation"]["beta"] < 1.5 and by["factor_map"]["n_clusters"] == 3
     assert (tmp_path / "reports" / "2022-12-28" / "committee_packet.pdf").is_file()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rebal.plots import STATUS_COLORS
 from rebal.report.render import REPORT_CSS, strip_external
 
-__all__ = ["PacketEntry", "packet_html"]
+__all__ = ["PacketEntry", "packet_html", "summary_line"]
 
 PACKET_CSS = """
 section.packet-section { break-before: page; page-break-before: always; }
@@ -32,7 +32,8 @@ nav.packet-toc a::after { content: leader('.') target-counter(attr(href), page);
 .packet-title { string-set: doctitle content(); font-size: 0; height: 0; margin: 0; }
 """
 
-_NOTEBOOK_TITLES = {"drift_audit": "Drift audit"}
+_NOTEBOOK_TITLES = {"drift_audit": "Drift audit", "beta_correlation": "Market sensitivity",
+                    "factor_map": "Factor map"}
 
 
 @dataclass
@@ -54,24 +55,50 @@ class PacketEntry:
         return f"sec-{self.profile}-{self.notebook}"
 
 
+def summary_line(notebook: str, s: dict[str, Any]) -> str:
+    """One line of key results of a report, from its scraps (used by the CLI and the cover)."""
+    try:
+        if notebook == "drift_audit":
+            return f"{s['status']} drift {s['portfolio_drift']:.2%}; {s.get('recommendation', '')}".rstrip("; ")
+        if notebook == "beta_correlation":
+            flag = " AGGRESSIVE" if s.get("aggressive") else ""
+            return f"beta {s['beta']:.2f} corr {s['correlation']:.2f} R² {s['r_squared']:.2f}{flag}"
+        if notebook == "factor_map":
+            return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
+    except (KeyError, TypeError, ValueError):
+        pass
+    return ""
+
+
 def _cover_rows(entries: list[PacketEntry]) -> str:
-    rows = []
+    by_profile: dict[str, dict[str, PacketEntry]] = {}
     for e in entries:
-        s = e.scraps
-        if e.error:
-            rows.append(f'<tr><td>{_html.escape(e.profile)}</td><td>{_html.escape(e.notebook)}</td>'
-                        f'<td colspan="5" class="failed">FAILED: {_html.escape(e.error)}</td></tr>')
-            continue
-        status = s.get("status", "")
-        color = STATUS_COLORS.get(status, "#455a64")
-        rows.append(
-            f'<tr><td><a href="#{e.anchor}">{_html.escape(e.profile)}</a></td><td>{_html.escape(e.notebook)}</td>'
-            f'<td style="color:{color};font-weight:700">{_html.escape(status)}</td>'
-            f'<td class="num">{s.get("portfolio_drift", float("nan")):.2%}</td>'
-            f'<td>{_html.escape(str(s.get("max_drift_asset", "")))} {s.get("max_abs_drift", float("nan")):.2%}</td>'
-            f'<td class="num">${s.get("total_value", float("nan")):,.0f}</td>'
-            f'<td>{_html.escape(str(s.get("last_implemented", "")))}</td></tr>'
-        )
+        by_profile.setdefault(e.profile, {})[e.notebook] = e
+    rows = []
+    for profile, nbs in by_profile.items():
+        d, b, f = nbs.get("drift_audit"), nbs.get("beta_correlation"), nbs.get("factor_map")
+        ok_entries = [e for e in nbs.values() if not e.error]
+        cells = [f'<a href="#{ok_entries[0].anchor}">{_html.escape(profile)}</a>' if ok_entries
+                 else _html.escape(profile)]
+        if d and not d.error:
+            st = d.scraps.get("status", "")
+            cells.append(f'<span style="color:{STATUS_COLORS.get(st, "#455a64")};font-weight:700">{_html.escape(st)}</span>'
+                         f'<br>{d.scraps.get("portfolio_drift", float("nan")):.2%} drift; largest '
+                         f'{_html.escape(str(d.scraps.get("max_drift_asset", "")))} {d.scraps.get("max_abs_drift", float("nan")):.2%}')
+            cells.append(_html.escape(str(d.scraps.get("recommendation", "")).split(":")[0]))
+        else:
+            cells += ['<span class="failed">—</span>', ""]
+        if b and not b.error:
+            flag = '<br><span class="failed">AGGRESSIVE</span>' if b.scraps.get("aggressive") else ""
+            cells.append(f'β {b.scraps.get("beta", float("nan")):.2f}, ρ {b.scraps.get("correlation", float("nan")):.2f}{flag}')
+        else:
+            cells.append("—")
+        cells.append(_html.escape(summary_line("factor_map", f.scraps)) if f and not f.error else "—")
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        for e in nbs.values():
+            if e.error:
+                rows.append(f'<tr><td></td><td colspan="4" class="failed">FAILED {_html.escape(e.notebook)}: '
+                            f'{_html.escape(e.error)}</td></tr>')
     return "".join(rows)
 
 
@@ -90,14 +117,15 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
   <div class="sub">As of {as_of} · {len(ok)} report(s) for {len({e.profile for e in entries})} profile(s) · generated {generated}</div>
   {rerun}
   <h2 id="key-results">Key results</h2>
-  <table><thead><tr><th>Profile</th><th>Report</th><th>Status</th><th>Portfolio drift</th>
-  <th>Largest asset drift</th><th>Value (USD)</th><th>Last implemented</th></tr></thead>
+  <table><thead><tr><th>Profile</th><th>Drift status</th><th>Planner</th><th>Market sensitivity</th>
+  <th>Factor map</th></tr></thead>
   <tbody>{_cover_rows(entries)}</tbody></table>
   <p style="font-size:9pt;color:#546e7a;margin-top:8mm">Status: MAINTAIN (portfolio drift at or below the rebalance
   threshold, every asset within its limit), REBALANCE (above the rebalance threshold), URGENT (above the urgent
   threshold, or one asset beyond the single-asset limit). Data: real adjusted closes of 20 S&amp;P 500 stocks and
   5 factor ETFs and the S&amp;P 500 price index, shipped in the skfolio package; the 20 stocks were chosen after
-  the fact (survivorship bias).</p>
+  the fact (survivorship bias). Volume and high/low of stocks and ETFs are synthetic (calibrated, flagged): the
+  planner's impact costs and the factor map's liquidity scores rest on them.</p>
 </div>"""
     toc_items = "".join(f'<li><a href="#{e.anchor}">{_html.escape(e.title)}</a></li>' for e in ok)
     toc = f'<nav class="packet-toc"><h1 id="contents">Contents</h1><ol>{toc_items}</ol></nav>'

@@ -179,6 +179,11 @@ def run_weekly(
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
 
+    from rebal.report.execute import prepare_environment
+
+    prepare_environment()  # before anything imports jsonschema
+    from rebal.report.packet import summary_line
+
     out_dir = paths.reports_dir / str(run_as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
@@ -198,8 +203,7 @@ def run_weekly(
                     r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
                 results.append(r)
                 mark = "ok " if r.ok else "FAILED"
-                detail = (f"{r.scraps.get('status', '')} drift {r.scraps.get('portfolio_drift', float('nan')):.2%}"
-                          if r.ok and "status" in r.scraps else r.error)
+                detail = summary_line(r.notebook, r.scraps) if r.ok else r.error
                 _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}", progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
