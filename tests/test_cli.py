@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import csv, file_digest
+import json
+
+from conftest import REPO, csv, file_digest
 
 
-def rebal(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REBAL_")}
+def rebal(home: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REBAL_")} | extra_env
     return subprocess.run([sys.executable, "-m", "rebal", "--home", str(home), *args],
                           capture_output=True, text=True, env=env, timeout=300)
 
@@ -119,3 +121,51 @@ def test_missing_lakehouse_is_a_clear_error(tmp_path):
     (tmp_path / "params" / "profiles").mkdir(parents=True)
     proc = rebal(tmp_path, "run")
     assert_one_line_error(proc, "lakehouse not found", "rebal data build-sample")
+
+
+def test_drift_monitor_first_run_then_dashboard_then_accept(tiny_home):
+    state = tiny_home / "data" / "lakehouse" / "states" / "tiny.json"
+    first = rebal(tiny_home, "drift-monitor")
+    assert first.returncode == 0 and "recorded a baseline" in first.stdout and "no drift report" in first.stdout
+    assert state.is_file()
+    second = rebal(tiny_home, "drift-monitor")
+    assert second.returncode == 0 and "MAINTAIN" in second.stdout and "turnover 4.42%" in second.stdout
+    js = json.loads(rebal(tiny_home, "drift-monitor", "--json").stdout)
+    assert js[0]["status"] == "MAINTAIN" and js[0]["turnover"] == pytest.approx(460 / 10400)
+    acc = rebal(tiny_home, "accept-state", "--profile", "tiny", "--by", "committee", "--note", "done")
+    assert acc.returncode == 0 and "2 state(s)" in acc.stdout
+    hist = json.loads(state.read_text())["history"]
+    assert [h["accepted_by"] for h in hist] == ["rebal drift-monitor", "committee"]
+
+
+def test_corrupted_state_file_exits_2_and_is_left_untouched(tiny_home):
+    state = tiny_home / "data" / "lakehouse" / "states" / "tiny.json"
+    state.parent.mkdir(parents=True)
+    state.write_text('{"schema": 1, "profile": "tiny", "history": [{"weights": ')
+    for cmd in (["drift-monitor"], ["accept-state"], ["run"]):
+        assert_one_line_error(rebal(tiny_home, *cmd), "tiny.json", "corrupted state file")
+    assert state.read_text() == '{"schema": 1, "profile": "tiny", "history": [{"weights": '
+    assert not (tiny_home / "reports").exists()
+
+
+def test_unknown_profile_for_monitor_and_audit(tiny_home):
+    assert_one_line_error(rebal(tiny_home, "drift-monitor", "--profile", "ghost"), "ghost.yaml", "not found")
+    assert_one_line_error(rebal(tiny_home, "audit", "--profile", "../x"), "invalid profile name")
+
+
+def test_audit_on_short_data_is_a_data_error(tiny_home):
+    assert_one_line_error(rebal(tiny_home, "audit"), "tiny.yaml", "`sensitivity.window_days`")
+
+
+def test_audit_and_factor_map_on_the_sample(sample_lakehouse, tmp_path):
+    env = {"REBAL_LAKEHOUSE": str(sample_lakehouse)}
+    res = rebal(REPO, "audit", "--json", **env)
+    assert res.returncode == 0, res.stderr
+    rows = {r["profile"]: r for r in json.loads(res.stdout)}
+    assert set(rows) == {"hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"}
+    assert rows["min_variance"]["defensive"] and all(0 < r["beta"] < 1.5 for r in rows.values())
+    out = tmp_path / "fm.png"
+    res = rebal(REPO, "factor-map", "--out", str(out), "--clusters", "4", **env)
+    assert res.returncode == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "4 clusters" in res.stdout and "stress" in res.stdout and res.stderr == ""
+    assert_one_line_error(rebal(REPO, "factor-map", "--clusters", "99", **env), "--clusters")

@@ -75,3 +75,42 @@ def test_drift_audit_runs_with_its_default_parameters_like_jupyterlab(sample_lak
     nbformat.write(nb, out)
     scraps = sb.read_notebook(str(out)).scraps
     assert scraps["profile"].data == "min_variance" and scraps["as_of"].data == "2022-12-28"
+
+
+def _run_sample(nb, sample_lakehouse, tmp_path, monkeypatch, profile):
+    monkeypatch.setenv("REBAL_LAKEHOUSE", str(sample_lakehouse))
+    out = tmp_path / f"{nb}.ipynb"
+    execute_notebook(REPO / "notebooks" / f"{nb}.ipynb", out, {"profile": profile, "home": str(REPO)},
+                     cwd=REPO / "notebooks")
+    return {k: v.data for k, v in sb.read_notebook(str(out)).scraps.items()}
+
+
+def test_beta_notebook_matches_an_independent_numpy_beta(sample_lakehouse, tmp_path, monkeypatch):
+    import numpy as np
+
+    from rebal.config import load_profile
+    from rebal.data.lakehouse import Lakehouse
+
+    s = _run_sample("beta_correlation", sample_lakehouse, tmp_path, monkeypatch, "strategy_sleeves")
+    # strategy_sleeves holds fixed weights: recompute beta = cov(p, b) / var(b) with numpy
+    prof = load_profile("strategy_sleeves", REPO / "params" / "profiles")
+    with Lakehouse(sample_lakehouse) as lh:
+        px = lh.prices([*prof.target.weights, "SPX"]).iloc[-253:]
+    r = px.pct_change().iloc[1:]
+    p = sum(r[t].to_numpy() * w for t, w in prof.target.weights.items())
+    b = r["SPX"].to_numpy()
+    assert s["beta"] == pytest.approx(np.cov(p, b)[0, 1] / np.var(b, ddof=1), rel=1e-10)
+    assert s["correlation"] == pytest.approx(np.corrcoef(p, b)[0, 1], rel=1e-10)
+    assert s["n_obs"] == 252 and s["aggressive"] is False
+
+
+def test_factor_map_notebook_scraps(sample_lakehouse, tmp_path, monkeypatch):
+    s = _run_sample("factor_map", sample_lakehouse, tmp_path, monkeypatch, "min_variance")
+    assert s["n_clusters"] == 6 and 0 <= s["stress"] < 0.5
+    assert set(s["cluster_of"]) == set(["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK",
+                                         "MSFT", "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM"])
+    for c, lead in s["leads"].items():
+        assert s["cluster_of"][lead] == int(c)
+    assert s["synthetic_liquidity"] is True
+    # XOM and CVX (integrated oil majors) share a cluster on any sensible clustering
+    assert s["cluster_of"]["XOM"] == s["cluster_of"]["CVX"]

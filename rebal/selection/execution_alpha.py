@@ -35,7 +35,8 @@ def zscore(x: pd.Series) -> pd.Series:
 def atr(high: pd.DataFrame, low: pd.DataFrame, close: pd.DataFrame, window: int = 14) -> pd.DataFrame:
     """Wilder's average true range: EMA with alpha 1/window of max(H-L, |H-C₋₁|, |L-C₋₁|)."""
     prev = close.shift(1)
-    tr = np.maximum(high - low, np.maximum((high - prev).abs(), (low - prev).abs()))
+    # fmax ignores the missing previous close on the first day (true range = high - low there)
+    tr = np.fmax(high - low, np.fmax((high - prev).abs(), (low - prev).abs()))
     return tr.ewm(alpha=1.0 / window, adjust=False).mean()
 
 
