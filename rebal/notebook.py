@@ -243,7 +243,7 @@ def planner_card(panel: Any) -> Any:
     """Headline of the decision panel."""
     m = panel.metrics
     rec = panel.recommendation.split(":")[0]
-    color = {"REBALANCE": "URGENT", "REVIEW": "REBALANCE", "DELAY": "REBALANCE"}.get(rec, "MAINTAIN")
+    color = {"TRADE": "URGENT", "REVIEW": "REBALANCE", "DELAY": "REBALANCE"}.get(rec, "MAINTAIN")
     return _card([
         ("Recommendation", f'<span style="background:{STATUS_COLORS[color]};color:#fff;padding:2px 10px;'
                            f'border-radius:4px;font-weight:700">{html.escape(rec)}</span> '
@@ -253,7 +253,9 @@ def planner_card(panel: Any) -> Any:
         ("Cost of a full rebalance", f"{m['rebalancing_cost']:.3%} of ${m['portfolio_value']:,.0f}"),
         ("Cost-benefit ratio", f"{m['cost_benefit']:.3f} (cost / expected TE reduction; act when below 1)"),
         ("Market regime", f"VIX {panel.vix:.1f}: {html.escape(panel.regime)} ({html.escape(panel.vix_source)})"),
-        ("Drift threshold in force", f"{m['effective_threshold']:.2%} vs portfolio drift {m['portfolio_drift']:.2%}"),
+        ("Drift threshold in force", f"{m['effective_threshold']:.2%} vs portfolio drift {m['portfolio_drift']:.2%} "
+                                     f"(the drift status above uses its own thresholds: rebalance above "
+                                     f"{panel.status_rebalance_threshold:.0%})"),
         ("Sessions since implementation", f"{m['days_since_implementation']:.0f}"),
     ])
 

@@ -19,6 +19,10 @@ Definitions used here (the spec leaves them open):
 - VIX: the lakehouse's ``VIX`` close at the as-of date; where there is none, a labelled proxy
   (21-day realised volatility of the benchmark, annualised, in VIX points).
 
+The recommendation is TRADE, REVIEW, DELAY or HOLD: words distinct from the drift monitor's
+MAINTAIN / REBALANCE / URGENT, because the planner applies its own (tighter, regime-adjusted)
+threshold and its cost-benefit test; the two can disagree, and reports show both.
+
 Fallbacks are flagged in ``flags``: estimated spreads and costs, notional portfolio value,
 sector-average or benchmark volatility, zero correlation, drifts capped at 50 points, absolute
 weights for short positions, equal-weight target when none is given.
@@ -64,6 +68,7 @@ class PlannerResult:
     recommendation: str
     flags: tuple[str, ...]
     synthetic_inputs: bool
+    status_rebalance_threshold: float
 
 
 def regime(vix: float, elevated: float = 20.0, stress: float = 30.0) -> tuple[str, float]:
@@ -234,7 +239,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     if stress_delay and not stress_override:
         rec = "DELAY: stress regime with moderate drift; revisit in 10-20 sessions"
     elif drift_rules and cb < 1:
-        rec = f"REBALANCE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} and the cost is below the expected TE reduction"
+        rec = f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} and the cost is below the expected TE reduction"
     elif drift_rules:
         rec = f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} but the cost exceeds the expected TE reduction"
     elif due_cal is not None:
@@ -245,4 +250,4 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
                "rebalancing_cost": reb_cost, "cost_benefit": cb, "portfolio_value": float(value),
                "sigma_p": sigma_p, "effective_threshold": effective, "days_since_implementation": float(days_since)}
     return PlannerResult(table, metrics, thresholds, triggers, vix, vix_source, reg, rec, tuple(dict.fromkeys(flags)),
-                         synthetic)
+                         synthetic, prof.drift.rebalance)

@@ -60,6 +60,6 @@ def test_threshold_methods_are_selectable(tiny_home):
     with Lakehouse(tiny_home / "data" / "lakehouse" / "rebal.duckdb") as lh:
         panel = decision_panel(drift_audit(prof, lh), lh)
     assert bool(panel.triggers.set_index("rule").loc["threshold", "fires"])  # 4.42 % >= 4 %
-    assert panel.recommendation.startswith("REBALANCE")
+    assert panel.recommendation.startswith("TRADE")
     sel = panel.thresholds.set_index("method")["selected"]
     assert sel.sum() == 1 and sel.iloc[0]
