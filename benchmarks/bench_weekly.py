@@ -2,7 +2,7 @@
 
 rebal: ``rebal run`` for every sample profile (parallel processes, lean report kernel,
 in-process HTML and PDF, plus the committee packet).
-naive: for each profile, ``papermill`` CLI then ``jupyter nbconvert --to html`` CLI, one after
+naive: for each report, ``papermill`` CLI then ``jupyter nbconvert --to html`` CLI, one after
 the other, on the standard ``python3`` kernel (HTML only: the naive route makes no PDF or packet,
 so the comparison flatters it).
 
@@ -30,7 +30,7 @@ def _env(reports: Path) -> dict[str, str]:
     return env
 
 
-def time_rebal(profiles: list[str], workers: int) -> float:
+def time_rebal(workers: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         subprocess.run([str(BIN / "rebal"), "--home", str(ROOT), "run", "--quiet", "--workers", str(workers)],
@@ -38,12 +38,12 @@ def time_rebal(profiles: list[str], workers: int) -> float:
         return time.perf_counter() - t0
 
 
-def time_naive(profiles: list[str]) -> float:
+def time_naive(jobs: list[tuple[str, str]]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        for p in profiles:
-            out = Path(tmp) / f"{p}.ipynb"
-            subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / "drift_audit.ipynb"), str(out),
+        for p, nb in jobs:
+            out = Path(tmp) / f"{p}-{nb}.ipynb"
+            subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{nb}.ipynb"), str(out),
                             "-p", "profile", p, "-p", "home", str(ROOT), "--cwd", str(ROOT / "notebooks")],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
@@ -67,17 +67,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from rebal.config import list_profiles
+    from rebal.config import list_profiles, load_profile
 
     if not (ROOT / "data" / "lakehouse" / "rebal.duckdb").is_file():
         sys.exit("build the sample lakehouse first: rebal data build-sample")
     profiles = list_profiles(ROOT / "params" / "profiles")
-    print(f"weekly job, {len(profiles)} profiles x drift_audit, {os.cpu_count()} cores, {args.repeat} repeats")
+    jobs = [(p, nb) for p in profiles for nb in load_profile(p, ROOT / "params" / "profiles").notebooks]
+    print(f"weekly job: {len(jobs)} reports ({len(profiles)} profiles), {os.cpu_count()} cores, {args.repeat} repeats")
     imports = {mode: measure_jsonschema_import(mode) for mode in ("standard", "lean")}
     print(f"import jsonschema (median of 5, fresh interpreter): standard {imports['standard']:.2f} s, "
           f"with rfc3987_syntax kept out (report kernel) {imports['lean']:.2f} s")
-    rebal_t = [time_rebal(profiles, args.workers) for _ in range(args.repeat)]
-    naive_t = [time_naive(profiles) for _ in range(args.repeat)]
+    rebal_t = [time_rebal(args.workers) for _ in range(args.repeat)]
+    naive_t = [time_naive(jobs) for _ in range(args.repeat)]
     r, n = statistics.median(rebal_t), statistics.median(naive_t)
     print(f"rebal run (HTML + PDF + packet, {args.workers} workers): median {r:6.1f} s  runs {[round(x, 1) for x in rebal_t]}")
     print(f"naive papermill CLI + nbconvert CLI (HTML only):     median {n:6.1f} s  runs {[round(x, 1) for x in naive_t]}")
