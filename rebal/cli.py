@@ -289,6 +289,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _profile_args(parser: argparse.ArgumentParser, what: str = "as of") -> None:
+    parser.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
+    parser.add_argument("--as-of", type=_date, metavar="DATE", help=f"{what} DATE (default: latest data)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and tests)."""
     p = _Parser(prog="rebal", description="Portfolio rebalancing research: data, drift audit, weekly reports.")
@@ -334,8 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Compare each profile's Last Implemented State (carried forward with prices) "
                         "with its current target: a table per profile and the status (MAINTAIN / REBALANCE / "
                         "URGENT). The first run for a profile records a baseline and prints no drift report.")
-    dm.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
-    dm.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
+    _profile_args(dm)
     dm.add_argument("--json", action="store_true", help="machine-readable output")
     dm.set_defaults(func=_cmd_drift_monitor)
 
@@ -343,8 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Record each profile's current target as its Last Implemented State. The "
                         "state file is written atomically; every accepted state is kept in its history with "
                         "the time and who accepted it.")
-    ac.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
-    ac.add_argument("--as-of", type=_date, metavar="DATE", help="implemented as of DATE (default: latest data)")
+    _profile_args(ac, what="implemented as of")
     ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
     ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
     ac.set_defaults(func=_cmd_accept_state)
@@ -353,8 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Beta, correlation and R² of each profile's daily returns (its target weights) "
                         "on its benchmark by OLS, the AGGRESSIVE flag for defensive profiles above their beta limit, "
                         "and the drift status. Exits non-zero only on a data error, never on a flag.")
-    au.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
-    au.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
+    _profile_args(au)
     au.add_argument("--json", action="store_true", help="machine-readable output")
     au.set_defaults(func=_cmd_audit)
 
