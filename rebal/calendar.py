@@ -10,7 +10,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-__all__ = ["nyse_sessions", "is_session", "sessions_after", "previous_session"]
+__all__ = ["nyse_sessions", "is_session", "sessions_after", "previous_session", "DEFAULT_ANCHOR",
+           "is_rebalance_day", "next_rebalance_dates", "schedule_document"]
+
+#: Default anchor of the every-K-sessions rebalance schedule (first session of 2015).
+DEFAULT_ANCHOR = "2015-01-02"
 
 _START = "1990-01-01"
 
@@ -58,3 +62,57 @@ def previous_session(day: date | pd.Timestamp) -> pd.Timestamp:
     if i < 0:
         raise ValueError(f"no NYSE session on or before {day}")
     return s[i]
+
+
+def _session_index(day: date | pd.Timestamp) -> int | None:
+    s = nyse_sessions()
+    ts = pd.Timestamp(day).normalize()
+    i = int(s.searchsorted(ts))
+    return i if i < len(s) and s[i] == ts else None
+
+
+def is_rebalance_day(day: date | pd.Timestamp, *, anchor: date | str = DEFAULT_ANCHOR, every: int = 5) -> bool:
+    """Whether ``day`` is a rebalance day: an NYSE session a multiple of ``every`` sessions after ``anchor``.
+
+    A non-session (weekend, holiday, special closure) is never a rebalance day; neither is a day
+    before the anchor. The anchor must itself be a session.
+    """
+    if every < 1:
+        raise ValueError(f"`every` must be >= 1, found {every}")
+    a = _session_index(anchor)
+    if a is None:
+        raise ValueError(f"anchor {anchor} is not an NYSE session")
+    i = _session_index(day)
+    return i is not None and i >= a and (i - a) % every == 0
+
+
+def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor: date | str = DEFAULT_ANCHOR,
+                         every: int = 5) -> list[date]:
+    """The first ``n`` rebalance days on or after ``from_date`` (see :func:`is_rebalance_day`)."""
+    a = _session_index(anchor)
+    if a is None:
+        raise ValueError(f"anchor {anchor} is not an NYSE session")
+    s = nyse_sessions()
+    start = max(int(s.searchsorted(pd.Timestamp(from_date).normalize())), a)
+    first = start + (-(start - a)) % every
+    idx = range(first, len(s), every)
+    out = [s[i].date() for i in list(idx)[:n]]
+    if len(out) < n:
+        raise ValueError(f"the NYSE calendar ends {s[-1].date()}: only {len(out)} rebalance dates after {from_date}")
+    return out
+
+
+def schedule_document(from_date: date, *, n: int = 10, anchor: date | str = DEFAULT_ANCHOR, every: int = 5) -> dict:
+    """The ``schedule.json`` content: generated_at, anchor_date, frequency_days, next_<n>_rebalances."""
+    from datetime import datetime, timezone
+
+    dates = next_rebalance_dates(from_date, n, anchor=anchor, every=every)
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "calendar": "XNYS (exchange_calendars)",
+        "anchor_date": str(pd.Timestamp(anchor).date()),
+        "frequency_days": every,
+        "from_date": str(from_date),
+        "is_rebalance_day": is_rebalance_day(from_date, anchor=anchor, every=every),
+        f"next_{n}_rebalances": [str(d) for d in dates],
+    }

@@ -275,6 +275,30 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    from rebal.calendar import schedule_document
+    from rebal.errors import ConfigError
+
+    start = args.from_date or date.today()
+    try:
+        doc = schedule_document(start, n=args.next, anchor=args.anchor, every=args.every)
+    except ValueError as exc:
+        raise ConfigError(f"schedule: {exc}") from None
+    if args.out:
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, args.out)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    key = next(k for k in doc if k.startswith("next_"))
+    today = "is" if doc["is_rebalance_day"] else "is not"
+    print(f"{start} {today} a rebalance day (every {args.every} NYSE sessions from {doc['anchor_date']}).")
+    print(f"next {args.next} rebalance dates: " + ", ".join(doc[key]))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rebal.report.runner import run_weekly
 
@@ -369,6 +393,18 @@ def build_parser() -> argparse.ArgumentParser:
     fm.add_argument("--as-of", type=_date, metavar="DATE", help="as of DATE (default: latest data)")
     fm.add_argument("--out", type=Path, metavar="PATH", help="output PNG (default summaries/factor_map.png)")
     fm.set_defaults(func=_cmd_factor_map)
+
+    sc = sub.add_parser("schedule", help="NYSE rebalance schedule: every K sessions from an anchor",
+                        description="Rebalance days are NYSE sessions (exchange_calendars XNYS) a multiple of K "
+                        "sessions after the anchor; holidays and special closures are never rebalance days.")
+    sc.add_argument("--from", dest="from_date", type=_date, metavar="DATE", help="start date (default: today)")
+    sc.add_argument("--next", type=_positive_int, default=10, metavar="N", help="how many dates (default 10)")
+    sc.add_argument("--anchor", type=_date, default=date(2015, 1, 2), metavar="DATE",
+                    help="anchor session (default 2015-01-02)")
+    sc.add_argument("--every", type=_positive_int, default=5, metavar="K", help="sessions between rebalances (default 5)")
+    sc.add_argument("--json", action="store_true", help="print schedule.json content")
+    sc.add_argument("--out", type=Path, metavar="FILE", help="also write it to FILE (e.g. schedule.json)")
+    sc.set_defaults(func=_cmd_schedule)
 
     rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
                         description="Run the template notebooks for each profile with papermill, render "

@@ -169,3 +169,16 @@ def test_audit_and_factor_map_on_the_sample(sample_lakehouse, tmp_path):
     assert res.returncode == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "4 clusters" in res.stdout and "stress" in res.stdout and res.stderr == ""
     assert_one_line_error(rebal(REPO, "factor-map", "--clusters", "99", **env), "--clusters")
+
+
+def test_schedule_command(tiny_home, tmp_path):
+    res = rebal(tiny_home, "schedule", "--from", "2015-03-31", "--next", "2")
+    assert res.returncode == 0 and "2015-03-31, 2015-04-08" in res.stdout and "is a rebalance day" in res.stdout
+    out = tmp_path / "schedule.json"
+    res = rebal(tiny_home, "schedule", "--from", "2025-01-06", "--json", "--out", str(out))
+    doc = json.loads(out.read_text())
+    assert doc == json.loads(res.stdout)
+    assert doc["anchor_date"] == "2015-01-02" and doc["frequency_days"] == 5 and len(doc["next_10_rebalances"]) == 10
+    assert "2025-01-09" not in doc["next_10_rebalances"]
+    assert_one_line_error(rebal(tiny_home, "schedule", "--anchor", "2015-01-03"), "anchor 2015-01-03 is not an NYSE session")
+    assert_one_line_error(rebal(tiny_home, "schedule", "--every", "0"), "--every")
