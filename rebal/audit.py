@@ -14,12 +14,12 @@ import pandas as pd
 
 from rebal.config import Profile
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.drift import DriftResult, drift_path, drift_status, drift_table, portfolio_drift
+from rebal.drift import DriftResult, drift_path, drift_status, drift_table, portfolio_drift, weights_from_holdings
 from rebal.errors import DataError
 from rebal.portfolio import Freshness, TargetWeights, check_freshness, compute_target
 from rebal.state import StateStore
 
-__all__ = ["LastImplemented", "DriftAudit", "last_implemented", "drift_audit"]
+__all__ = ["LastImplemented", "DriftAudit", "last_implemented", "check_inputs", "drift_audit"]
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,22 @@ def last_implemented(profile: Profile, lh: Lakehouse, as_of: date, states: State
     p0 = px.iloc[0]
     if p0.isna().any():
         raise DataError(f"{lh.path}: no price on {snap} for held {p0.index[p0.isna()][0]!r}")
-    values = shares * p0
-    if cash:
-        values = pd.concat([values, pd.Series({CASH: cash})])
-    return LastImplemented(snap, values / values.sum(), "holdings", f"holdings implemented on {snap}",
-                           shares, cash, True)
+    return LastImplemented(snap, weights_from_holdings(shares, p0, cash), "holdings",
+                           f"holdings implemented on {snap}", shares, cash, True)
+
+
+def check_inputs(profile: Profile, lh: Lakehouse, as_of: date,
+                 states: StateStore | None = None) -> tuple[LastImplemented, Freshness]:
+    """The LIS of ``profile`` and the freshness of every ticker its reports need (universe, held, benchmark).
+
+    Raises :class:`~rebal.errors.DataError` when there is no LIS or a ticker is stale.
+    """
+    view = lh.at(as_of)
+    lis = last_implemented(profile, view, as_of, states)
+    needed = list(dict.fromkeys([*profile.tickers, *lis.units.index, profile.benchmark]))
+    fresh = check_freshness(view, needed, as_of, max_stale_sessions=profile.data.max_stale_sessions,
+                            source=profile.source)
+    return lis, fresh
 
 
 @dataclass(frozen=True)
@@ -102,18 +113,14 @@ def drift_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None,
     data_latest = lh.at(None).latest_date()
     as_of = as_of or data_latest
     view = lh.at(as_of)
-    lis = last_implemented(profile, view, as_of, states)
-    held = list(lis.units.index)
-    needed = list(dict.fromkeys([*profile.tickers, *held, profile.benchmark]))
-    freshness = check_freshness(view, needed, as_of, max_stale_sessions=profile.data.max_stale_sessions,
-                                source=profile.source)
-    px = view.prices(held, start=lis.as_of).ffill()
+    lis, freshness = check_inputs(profile, view, as_of, states)
+    px = view.prices(list(lis.units.index), start=lis.as_of).ffill()
     path = drift_path(lis.units, px, lis.cash, lis.weights)
     last_px = px.iloc[-1]
+    actual = weights_from_holdings(lis.units, last_px, lis.cash).rename("actual")
     values = lis.units * last_px
     if lis.cash:
         values = pd.concat([values, pd.Series({CASH: lis.cash})])
-    actual = (values / values.sum()).rename("actual")
     target = compute_target(profile, view, as_of)
     th = profile.drift
     result = drift_status(actual, target.weights, rebalance=th.rebalance, urgent=th.urgent,

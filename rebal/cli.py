@@ -244,6 +244,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
     from rebal.data.lakehouse import Lakehouse
     from rebal.errors import ConfigError
+    from rebal.config import FactorMapSpec
     from rebal.factor_audit import factor_audit
 
     paths = _paths(args)
@@ -252,16 +253,16 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
         as_of = args.as_of or lh.latest_date()
         if args.profile:
             prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
-            tickers, spec = list(prof.tickers), prof.factor_map
-            k = args.clusters or spec.n_clusters
-            linkage, window, what = spec.linkage, spec.window_days, f"profile {prof.name}"
+            tickers, spec, what = list(prof.tickers), prof.factor_map, f"profile {prof.name}"
         else:
             t = lh.tickers()
             tickers = list(t.index[t["asset_class"] == "equity"])
-            k, linkage, window, what = args.clusters or 6, "average", 504, f"{len(tickers)} equities in the lakehouse"
+            spec, what = FactorMapSpec(), f"{len(tickers)} equities in the lakehouse"
+        k = args.clusters or spec.n_clusters
         if not 2 <= k <= len(tickers):
             raise ConfigError(f"--clusters: must be between 2 and {len(tickers)}, found {k}")
-        fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=linkage, window_days=window)
+        fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=spec.linkage, window_days=spec.window_days,
+                          seed=spec.seed)
     fig = plots.factor_map_plot(fa.map, fa.leads, title=f"Factor map of {what} as of {as_of} (metric MDS)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ __all__ = [
     "WEIGHT_SUM_TOLERANCE",
     "TARGET_METHODS",
     "NOTEBOOKS",
+    "NOTEBOOK_TITLES",
     "DriftThresholds",
     "TargetSpec",
     "SampleHoldings",
@@ -64,6 +65,9 @@ TARGET_METHODS: tuple[str, ...] = typing.get_args(TargetMethod)
 NotebookName = Literal["drift_audit", "beta_correlation", "factor_map"]
 #: Template notebooks a profile may ask for, in report order.
 NOTEBOOKS: tuple[str, ...] = typing.get_args(NotebookName)
+#: Titles of the template notebooks in reports and the packet.
+NOTEBOOK_TITLES: dict[str, str] = {"drift_audit": "Drift audit", "beta_correlation": "Market sensitivity",
+                                   "factor_map": "Factor map"}
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 

@@ -7,11 +7,12 @@ from datetime import date
 import pandas as pd
 
 from rebal.clusters import FactorMap, factor_map
+from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.selection import cluster_leads, execution_alpha
 
-__all__ = ["FactorAudit", "factor_audit"]
+__all__ = ["FactorAudit", "factor_audit", "profile_factor_audit"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,13 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
         raise DataError("execution alpha needs high, low and volume for every ticker in the window")
     alpha = execution_alpha(close, fields["high"], fields["low"], fields["volume"], fm.labels,
                             fm.centroid_returns.reindex(close.index).fillna(0.0))
-    synthetic = bool(view.con.execute(
-        "SELECT bool_or(ohlv_synthetic) FROM prices WHERE ticker IN (SELECT unnest(?)) AND date <= ?",
-        [list(tickers), as_of]).fetchone()[0])
+    synthetic = view.has_synthetic_ohlv(tickers)
     return FactorAudit(as_of, tuple(tickers), fm, alpha, cluster_leads(alpha["alpha"], fm.labels), synthetic,
                        (str(rets.index[0].date()), str(rets.index[-1].date())))
+
+
+def profile_factor_audit(profile: Profile, lh: Lakehouse, as_of: date, *, n_clusters: int | None = None) -> FactorAudit:
+    """:func:`factor_audit` of the profile's universe with its ``factor_map`` parameters."""
+    spec = profile.factor_map
+    return factor_audit(list(profile.tickers), lh, as_of, n_clusters=n_clusters or spec.n_clusters,
+                        linkage=spec.linkage, window_days=spec.window_days, seed=spec.seed)

@@ -117,8 +117,12 @@ def signed_pct(x: float) -> str:
 
 
 def table(df: pd.DataFrame, formats: Mapping[str, Any] | None = None, *, caption: str = "",
-          highlight: str | None = None, index: bool = True) -> Any:
-    """Render a DataFrame as a clean HTML table; ``highlight`` names a boolean column marking rows in red."""
+          highlight: str | None = None, highlight_color: str = "#c62828", index: bool = True) -> Any:
+    """Render a DataFrame as a clean HTML table.
+
+    ``highlight`` names a boolean column whose true rows are shown bold in ``highlight_color``
+    (red by default: a breach; pass another colour when the mark is not a warning).
+    """
     show_df = df.drop(columns=[highlight]) if highlight else df
     sty = show_df.style.format(formats or {}, na_rep="—")
     text_cols = [c for c in show_df.columns if not pd.api.types.is_numeric_dtype(show_df[c])]
@@ -129,7 +133,7 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | None = None, *, caption
 
         def _mark(data: pd.DataFrame) -> pd.DataFrame:
             out = pd.DataFrame("", index=data.index, columns=data.columns)
-            out.iloc[rows, :] = "color:#c62828;font-weight:600"
+            out.iloc[rows, :] = f"color:{highlight_color};font-weight:600"
             return out
 
         sty = sty.apply(_mark, axis=None)

@@ -153,9 +153,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     vol = view.prices(assets, field="volume").iloc[-20:]
     close = px[assets].iloc[-20:]
     adv = (vol * close).mean()
-    synthetic = bool(view.con.execute(
-        "SELECT bool_or(ohlv_synthetic) FROM prices WHERE ticker IN (SELECT unnest(?)) AND date <= ?",
-        [assets, as_of]).fetchone()[0])
+    synthetic = view.has_synthetic_ohlv(assets)
     have_adv = adv.notna().all() and (adv > 0).all()
     costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None, sigma_daily=sig60 if have_adv else None,
                                    model=CostModel(commission_bps=spec.commission_bps,

@@ -41,10 +41,14 @@ def test_synthetic_layer_is_flagged_and_meets_its_calibration_targets(sample_lak
             "SELECT count(*) FROM prices WHERE ohlv_synthetic AND (high < greatest(open, close) "
             "OR low > least(open, close) OR volume <= 0)").fetchone()[0]
         assert bad == 0
-        # ^GSPC open/high/low/volume are real (arch) where closes agree: not flagged synthetic
+        # ^GSPC open/high/low/volume are real (arch) where closes agree: every session the two packages share
+        import arch.data.sp500
+        from skfolio.datasets import load_sp500_index
+
+        shared = arch.data.sp500.load().index.intersection(load_sp500_index().index)
         real_spx = lh.con.execute(
             "SELECT count(*) FROM prices WHERE ticker = 'SPX' AND volume IS NOT NULL AND NOT ohlv_synthetic").fetchone()[0]
-        assert real_spx > 4000
+        assert real_spx == len(shared)
         calib = json.loads(lh.meta()["calibration"])
     # targets measured on real series (shared DATA.md): gap 30-37 %, Parkinson/CC 0.80-0.85,
     # median log(H/L)/|r| 1.9-2.0, level spread about 0.61

@@ -266,6 +266,14 @@ class Lakehouse:
         shares = pd.Series(df["shares"].to_numpy(float), index=pd.Index(df["ticker"], name="ticker"), name="shares")
         return snap, shares, float(cash[0]) if cash else 0.0
 
+    def has_synthetic_ohlv(self, tickers: Sequence[str]) -> bool:
+        """Whether any open/high/low/volume of ``tickers`` (within the as-of limit) is synthetic."""
+        where, args = self._date_filter()
+        row = self.con.execute(
+            f"SELECT bool_or(ohlv_synthetic) FROM prices WHERE ticker IN (SELECT unnest(?)){where}",
+            [list(tickers), *args]).fetchone()
+        return bool(row[0]) if row and row[0] is not None else False
+
     def row_counts(self) -> dict[str, int]:
         """Row count of every table (within the as-of limit for dated tables)."""
         out = {}

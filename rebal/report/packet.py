@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from rebal.config import NOTEBOOK_TITLES
 from rebal.plots import STATUS_COLORS
 from rebal.report.render import REPORT_CSS, strip_external
 
@@ -32,8 +33,7 @@ nav.packet-toc a::after { content: leader('.') target-counter(attr(href), page);
 .packet-title { string-set: doctitle content(); font-size: 0; height: 0; margin: 0; }
 """
 
-_NOTEBOOK_TITLES = {"drift_audit": "Drift audit", "beta_correlation": "Market sensitivity",
-                    "factor_map": "Factor map"}
+
 
 
 @dataclass
@@ -48,7 +48,7 @@ class PacketEntry:
 
     @property
     def title(self) -> str:
-        return f"{self.profile} — {_NOTEBOOK_TITLES.get(self.notebook, self.notebook.replace('_', ' '))}"
+        return f"{self.profile} — {NOTEBOOK_TITLES.get(self.notebook, self.notebook)}"
 
     @property
     def anchor(self) -> str:

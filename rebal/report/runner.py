@@ -25,7 +25,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rebal.config import NOTEBOOKS, Profile, load_profiles
+from rebal.config import NOTEBOOK_TITLES, NOTEBOOKS, Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.paths import Paths, get_paths
@@ -66,13 +66,10 @@ class RunOutcome:
 
 def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore | None = None) -> None:
     """Check the data a profile's reports need as of ``as_of``; raise :class:`DataError` if unfit."""
-    from rebal.audit import last_implemented
-    from rebal.portfolio import check_freshness
+    from rebal.audit import check_inputs
 
     view = lh.at(as_of)
-    lis = last_implemented(profile, view, as_of, states)
-    needed = list(dict.fromkeys([*profile.tickers, *lis.units.index, profile.benchmark]))
-    check_freshness(view, needed, as_of, max_stale_sessions=profile.data.max_stale_sessions, source=profile.source)
+    check_inputs(profile, view, as_of, states)
     if profile.target.method != "fixed":
         sessions = view.sessions()
         need = profile.target.lookback_days + 1
@@ -120,8 +117,9 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
     try:
         nb = nbformat.read(out_nb, as_version=4)
         scraps = {k: v.data for k, v in sb.read_notebook(str(out_nb)).scraps.items()}
-        title = f"{notebook.replace('_', ' ').capitalize()} — {profile}"
-        header = f"rebal · {profile} · {notebook.replace('_', ' ')} · as of {as_of}"
+        name = NOTEBOOK_TITLES.get(notebook, notebook)
+        title = f"{name} — {profile}"
+        header = f"rebal · {profile} · {name.lower()} · as of {as_of}"
         html, removed = notebook_to_html(nb, title=title, header=header)
         (stage / f"{notebook}.html").write_text(html, encoding="utf-8")
         html_to_pdf(html, stage / f"{notebook}.pdf")
