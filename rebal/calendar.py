@@ -11,7 +11,7 @@ from functools import lru_cache
 import pandas as pd
 
 __all__ = ["nyse_sessions", "is_session", "sessions_after", "previous_session", "DEFAULT_ANCHOR",
-           "is_rebalance_day", "next_rebalance_dates", "schedule_document"]
+           "is_rebalance_day", "next_rebalance_dates", "rebalance_days", "schedule_document"]
 
 #: Default anchor of the every-K-sessions rebalance schedule (first session of 2015).
 DEFAULT_ANCHOR = "2015-01-02"
@@ -100,6 +100,19 @@ def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor:
     if len(out) < n:
         raise ValueError(f"the NYSE calendar ends {s[-1].date()}: only {len(out)} rebalance dates after {from_date}")
     return out
+
+
+def rebalance_days(start: date | pd.Timestamp, end: date | pd.Timestamp, *, anchor: date | str = DEFAULT_ANCHOR,
+                   every: int = 5) -> list[date]:
+    """All rebalance days in ``[start, end]`` (see :func:`is_rebalance_day`)."""
+    a = _session_index(anchor)
+    if a is None:
+        raise ValueError(f"anchor {anchor} is not an NYSE session")
+    s = nyse_sessions()
+    lo = max(int(s.searchsorted(pd.Timestamp(start).normalize())), a)
+    hi = int(s.searchsorted(pd.Timestamp(end).normalize(), side="right"))
+    first = lo + (-(lo - a)) % every
+    return [s[i].date() for i in range(first, hi, every)]
 
 
 def schedule_document(from_date: date, *, n: int = 10, anchor: date | str = DEFAULT_ANCHOR, every: int = 5) -> dict:

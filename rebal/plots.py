@@ -173,3 +173,65 @@ def dendrogram_plot(fm) -> Figure:
     ax.set_title("Hierarchical clustering of the universe", loc="left")
     fig.tight_layout()
     return fig
+
+
+def sector_caps_plot(res) -> Figure:
+    """Risk4 sector weights (of the invested part) against their caps and the universe's sector shares."""
+    t = res.sectors.sort_values("weight_of_invested")
+    y = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.4 * len(t) + 1.0)))
+    ax.barh(y, t["weight_of_invested"] * 100, height=0.6, color="#263238", label="portfolio (of invested)")
+    ax.scatter(t["universe_share"] * 100, y, marker="|", s=260, color="#1565c0", zorder=4, label="universe share")
+    ax.scatter(t["cap"] * 100, y, marker="|", s=260, color="#c62828", zorder=4,
+               label=f"cap = {res.profile.risk4.sector_multiple:g} × universe share")
+    ax.set_yticks(y, t.index)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("weight (% of the invested portfolio)")
+    ax.set_title("Sector weights vs caps", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def weights_vs_prior_plot(res) -> Figure:
+    """Risk4 target weight vs prior weight per name (after whole-share rounding), largest first."""
+    p = res.positions.assign(target=lambda d: d["target_shares"] * d["price"] / res.value)
+    p = p.sort_values(["target", "prior_weight"])
+    y = np.arange(len(p))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.26 * len(p) + 1.0)))
+    ax.barh(y - 0.19, p["prior_weight"] * 100, height=0.38, color="#90a4ae", label=f"prior ({res.prior.source})")
+    ax.barh(y + 0.19, p["target"] * 100, height=0.38, color="#263238", label="new target (whole shares)")
+    ax.axvline(res.profile.risk4.max_position * 100, color="#c62828", ls="--", lw=1,
+               label=f"position cap {res.profile.risk4.max_position:.0%}")
+    ax.set_yticks(y, p.index)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("weight (% of portfolio value)")
+    ax.set_title(f"Weights: prior vs new (turnover {res.turnover:.1%})", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def alpha_vol_plot(res) -> Figure:
+    """The universe in (vol_blend, alpha z): picked names highlighted, point size = weight."""
+    u = res.universe
+    picked = res.picks.set_index("ticker")["weight"]
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    out = u[~u.index.isin(picked.index)]
+    ax.scatter(out["vol_blend"] * 100, out["alpha_z"], s=22, color="#b0bec5", label="not held")
+    inn = u[u.index.isin(picked.index)]
+    ax.scatter(inn["vol_blend"] * 100, inn["alpha_z"], s=40 + 1500 * picked.reindex(inn.index).to_numpy(),
+               color="#1565c0", alpha=0.75, label="held (size = weight)")
+    if len(u) <= 60:
+        for t, r in u.iterrows():
+            ax.annotate(t, (r["vol_blend"] * 100, r["alpha_z"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("vol_blend: mean of 20- and 60-session realized vol (% a year)")
+    ax.set_ylabel("alpha z-score (clipped)")
+    ax.set_title(f"Universe on {res.feature_date}: alpha vs volatility", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

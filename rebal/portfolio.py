@@ -85,13 +85,20 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
     """Target weights of ``profile`` fitted on data up to ``as_of``.
 
     Fitted methods use the ``lookback_days`` daily simple returns ending at ``as_of``. The
-    invested weights are scaled to ``1 - cash`` and ``CASH`` is added when cash > 0.
+    invested weights are scaled to ``1 - cash`` and ``CASH`` is added when cash > 0. A ``risk4``
+    target is the Risk4 portfolio of the latest rebalance day on or before ``as_of`` (its cash
+    is what vol targeting leaves; ``fitted_on`` is that rebalance day).
     """
     spec = profile.target
     view = lh.at(as_of)
     tickers = list(profile.tickers)
     start = None
     n = 0
+    if spec.method == "risk4":
+        from rebal.selection.risk4 import risk4_target
+
+        res = risk4_target(profile, view, as_of)
+        return TargetWeights(res.target_weights(), "risk4", res.date, None, 0)
     if spec.method == "fixed":
         w = make_allocator(spec).fit(None).weights_
     else:
@@ -147,31 +154,64 @@ def seed_sample_holdings(lh: Lakehouse, profiles: list[Profile]) -> dict[str, ob
         sh = prof.sample_holdings
         if sh is None:
             continue
-        dates = implementation_dates(sessions, sh.start, sh.every)
-        value = sh.initial_value
-        shares = pd.Series(dtype=float)
-        cash = value
-        rows, cash_rows = [], []
-        for d in dates:
-            day = d.date()
-            view = lh.at(day)
-            target = compute_target(prof, lh, day).weights
-            inv = target.drop(CASH, errors="ignore")
-            px = view.prices(list(set(inv.index) | set(shares.index)), start=day).iloc[-1]
-            if px.isna().any():
-                raise DataError(f"{prof.source}: no price on {day} for {px.index[px.isna()][0]!r}")
-            value = cash + float((shares * px.reindex(shares.index)).sum())
-            shares = np.floor(value * inv / px.reindex(inv.index)).rename("shares")
-            shares = shares[shares > 0]
-            cash = value - float((shares * px.reindex(shares.index)).sum())
-            rows += [(prof.name, day, t, float(n), "sample") for t, n in shares.items()]
-            cash_rows.append((prof.name, day, cash, "sample"))
+        if sh.every == "rebalance_day":
+            rows, cash_rows, dates, blocked = _seed_risk4(lh, prof, sessions)
+        else:
+            rows, cash_rows, dates, blocked = _seed_periodic(lh, prof, sessions)
         with lh.transaction() as con:
             con.execute("DELETE FROM holdings WHERE profile = ?", [prof.name])
             con.execute("DELETE FROM cash_balances WHERE profile = ?", [prof.name])
             if rows:
                 con.executemany("INSERT INTO holdings VALUES (?, ?, ?, ?, ?)", rows)
                 con.executemany("INSERT INTO cash_balances VALUES (?, ?, ?, ?)", cash_rows)
-        summary[prof.name] = {"implementations": len(dates),
-                              "last_implemented": str(dates[-1].date()) if dates else None}
+        summary[prof.name] = {"implementations": len(dates) - len(blocked),
+                              "last_implemented": str(dates[-1]) if dates else None,
+                              "blocked": [str(d) for d in blocked]}
     return {"sample_holdings": summary}
+
+
+def _seed_periodic(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
+    sh = prof.sample_holdings
+    dates = implementation_dates(sessions, sh.start, sh.every)
+    shares = pd.Series(dtype=float)
+    cash = sh.initial_value
+    rows, cash_rows = [], []
+    for d in dates:
+        day = d.date()
+        view = lh.at(day)
+        target = compute_target(prof, lh, day).weights
+        inv = target.drop(CASH, errors="ignore")
+        px = view.prices(list(set(inv.index) | set(shares.index)), start=day).iloc[-1]
+        if px.isna().any():
+            raise DataError(f"{prof.source}: no price on {day} for {px.index[px.isna()][0]!r}")
+        value = cash + float((shares * px.reindex(shares.index)).sum())
+        shares = np.floor(value * inv / px.reindex(inv.index)).rename("shares")
+        shares = shares[shares > 0]
+        cash = value - float((shares * px.reindex(shares.index)).sum())
+        rows += [(prof.name, day, t, float(n), "sample") for t, n in shares.items()]
+        cash_rows.append((prof.name, day, cash, "sample"))
+    return rows, cash_rows, [d.date() for d in dates], []
+
+
+def _seed_risk4(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
+    """Run the Risk4 process on every rebalance day from ``start`` (before the last session) and
+    implement its trades in whole shares; a blocked day keeps the holdings."""
+    from rebal.calendar import rebalance_days
+    from rebal.selection.risk4 import Prior, run_risk4
+
+    sh, spec = prof.sample_holdings, prof.risk4
+    last = sessions[-1].date()
+    dates = [d for d in rebalance_days(sh.start, last, anchor=spec.anchor, every=spec.every) if d < last]
+    prior = Prior(pd.Series(dtype=float), sh.initial_value, "sample start (cash)")
+    rows, cash_rows, blocked = [], [], []
+    for day in dates:
+        res = run_risk4(prof, lh.at(day), day, prior=prior)
+        if res.blocked:
+            blocked.append(day)
+            continue
+        shares = res.picks.set_index("ticker")["target_shares"]
+        shares = shares[shares > 0]
+        prior = Prior(shares, res.cash_after, f"sample implementation of {day}", day)
+        rows += [(prof.name, day, t, float(k), "sample (risk4)") for t, k in shares.items()]
+        cash_rows.append((prof.name, day, res.cash_after, "sample (risk4)"))
+    return rows, cash_rows, dates, blocked

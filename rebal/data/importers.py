@@ -16,6 +16,10 @@ Schemas (column names are case-sensitive; extra columns are an error):
     existing snapshot of the same (profile, as_of).
 ``tickers``
     ``ticker``, optional ``name``, ``sector``, ``asset_class``, ``is_benchmark``.
+``alpha``
+    ``date`` (YYYY-MM-DD), ``ticker``, ``alpha`` (a finite number; higher = more attractive).
+    A user's own alpha for profiles with ``risk4.alpha_source: imported``. Tickers must be known
+    equities; rows replace existing (date, ticker) rows of ``alpha_imported``.
 """
 from __future__ import annotations
 
@@ -29,9 +33,10 @@ from rebal.config import validate_profile_name
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 
-__all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "import_file", "KINDS"]
+__all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
+           "KINDS"]
 
-KINDS = ("prices", "holdings", "tickers")
+KINDS = ("prices", "holdings", "tickers", "alpha")
 _TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
 
@@ -189,6 +194,19 @@ def validate_tickers(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     return df
 
 
+def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
+    """Check and normalise a user alpha frame against the ``known`` tickers."""
+    keys = ("date", "ticker")
+    _columns(raw, src, ("date", "ticker", "alpha"), ())
+    df = pd.DataFrame({"date": _dates(raw, "date", src, keys).dt.date, "ticker": _tickers(raw, src, keys),
+                       "alpha": _numbers(raw, "alpha", src, keys)})
+    for i, t in enumerate(df["ticker"]):
+        if t not in known:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)")
+    _duplicates(df, ["date", "ticker"], src)
+    return df
+
+
 def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str, object]:
     """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
 
@@ -236,6 +254,16 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
             return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                     "profiles": sorted(snaps["profile"].unique().tolist())}
+        if kind == "alpha":
+            equities = {r[0] for r in lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
+            df = validate_alpha(raw, src, equities)
+            with lh.transaction() as con:
+                con.register("incoming", df)
+                con.execute("DELETE FROM alpha_imported WHERE (date, ticker) IN (SELECT (date, ticker) FROM incoming)")
+                con.execute("INSERT INTO alpha_imported SELECT date, ticker, alpha, ? FROM incoming",
+                            [f"import:{Path(file).name}"])
+            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
+                    "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
         with lh.transaction() as con:
             con.register("incoming", df)

@@ -20,6 +20,14 @@ this file, in ``states/`` (see :mod:`rebal.state`): DuckDB admits one writer at 
 accepting a state must not fail while reports are reading the lakehouse.
 ``meta``
     Key/value facts about the build (data sources, seed, calibration figures).
+``features``
+    One row per (date, ticker) for the Risk4 selection: ``alpha`` and the signals it is made of,
+    realized volatilities, ``vol_blend`` and ``adv_20`` (see :mod:`rebal.selection.features`).
+``alpha_imported``
+    A user's own alpha per (date, ticker), for profiles with ``risk4.alpha_source: imported``.
+``risk4_runs`` / ``risk4_picks``
+    Each recorded Risk4 run per (profile, date): its status, alerts (JSON), cash and metrics, and
+    its picks with target weights and shares. The next run finds its prior holdings here.
 
 Readers open the file read-only, so several report processes can read it at once; every write
 happens in one transaction, so a rejected or failed write leaves the lakehouse as it was.
@@ -36,7 +44,7 @@ import pandas as pd
 
 from rebal.errors import DataError
 
-__all__ = ["CASH", "SCHEMA_DOC", "Lakehouse", "create_schema"]
+__all__ = ["CASH", "SCHEMA_DOC", "DATE_COLUMNS", "Lakehouse", "create_schema"]
 
 #: Pseudo-ticker for cash in weights tables (cash itself lives in ``cash_balances``).
 CASH = "CASH"
@@ -48,7 +56,15 @@ SCHEMA_DOC: dict[str, str] = {
     "holdings": "Implemented positions per (profile, as_of, ticker): shares.",
     "cash_balances": "Implemented cash per (profile, as_of), USD.",
     "meta": "Build facts: sources, seeds, calibration figures.",
+    "features": "Risk4 features per (date, ticker): alpha composite, signals, vols, vol_blend, adv_20.",
+    "alpha_imported": "User-supplied alpha per (date, ticker).",
+    "risk4_runs": "Recorded Risk4 runs per (profile, date): status, alerts JSON, cash, metrics.",
+    "risk4_picks": "Picks of each recorded Risk4 run: weight, target shares, price, signals.",
 }
+
+#: the date column of each dated table (as-of limits and row counts)
+DATE_COLUMNS = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of", "features": "date",
+                "alpha_imported": "date", "risk4_runs": "date", "risk4_picks": "date"}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS tickers (
@@ -89,6 +105,55 @@ CREATE TABLE IF NOT EXISTS cash_balances (
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
+);
+CREATE TABLE IF NOT EXISTS features (
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    alpha DOUBLE,
+    mom_12_1 DOUBLE,
+    rev_1m DOUBLE,
+    low_vol DOUBLE,
+    vol_20 DOUBLE,
+    vol_60 DOUBLE,
+    vol_252 DOUBLE,
+    vol_blend DOUBLE,
+    adv_20 DOUBLE
+);
+CREATE TABLE IF NOT EXISTS alpha_imported (
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    alpha DOUBLE NOT NULL,
+    source VARCHAR,
+    PRIMARY KEY (date, ticker)
+);
+CREATE TABLE IF NOT EXISTS risk4_runs (
+    profile VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    generated_at VARCHAR NOT NULL,
+    prior_source VARCHAR,
+    value DOUBLE,
+    cash DOUBLE,
+    exposure DOUBLE,
+    turnover DOUBLE,
+    estimated_vol DOUBLE,
+    estimated_beta DOUBLE,
+    alerts VARCHAR,
+    PRIMARY KEY (profile, date)
+);
+CREATE TABLE IF NOT EXISTS risk4_picks (
+    profile VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    rank INTEGER,
+    weight DOUBLE NOT NULL,
+    target_shares DOUBLE NOT NULL,
+    price DOUBLE,
+    sector VARCHAR,
+    alpha_z DOUBLE,
+    vol_blend DOUBLE,
+    adv_20 DOUBLE,
+    PRIMARY KEY (profile, date, ticker)
 );
 """
 
@@ -277,11 +342,24 @@ class Lakehouse:
     def row_counts(self) -> dict[str, int]:
         """Row count of every table (within the as-of limit for dated tables)."""
         out = {}
+        present = self.table_names()
         for table in SCHEMA_DOC:
-            col = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of"}.get(table)
+            if table not in present:
+                continue
+            col = DATE_COLUMNS.get(table)
             where, args = self._date_filter(col) if col else ("", [])
             out[table] = int(self.con.execute(f"SELECT count(*) FROM {table} WHERE TRUE{where}", args).fetchone()[0])
         return out
+
+    def table_names(self) -> set[str]:
+        """Tables present in the file (an older lakehouse may lack the newer ones)."""
+        return {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+    def require_table(self, table: str, hint: str) -> None:
+        """Raise :class:`DataError` naming the file when ``table`` is missing or empty."""
+        if table not in self.table_names() or self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+            raise DataError(f"{self.path}: table `{table}` is empty or missing; {hint}")
 
     def meta(self) -> dict[str, str]:
         """The meta table as a dict."""

@@ -172,6 +172,9 @@ def build_sample_lakehouse(
                     "ohlv_synthetic, source FROM prices_df"
                 )
                 con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+            from rebal.selection.features import build_features
+
+            features = build_features(lh)
             extra = post_build(lh) if post_build else {}
             counts = lh.row_counts()
             con = lh.con
@@ -186,5 +189,6 @@ def build_sample_lakehouse(
         "first_date": str(prices["date"].min()),
         "last_date": str(prices["date"].max()),
         "calibration": calib,
+        "features": features,
         **(extra or {}),
     }

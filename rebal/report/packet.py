@@ -65,6 +65,9 @@ def summary_line(notebook: str, s: dict[str, Any]) -> str:
             return f"beta {s['beta']:.2f} corr {s['correlation']:.2f} R² {s['r_squared']:.2f}{flag}"
         if notebook == "factor_map":
             return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
+        if notebook == "risk4_picks":
+            return (f"{s['risk4_status']} {s['n_positions']} positions, turnover {s['turnover']:.1%}, "
+                    f"est. vol {s['estimated_vol']:.1%}")
     except (KeyError, TypeError, ValueError):
         pass
     return ""
@@ -76,7 +79,7 @@ def _cover_rows(entries: list[PacketEntry]) -> str:
         by_profile.setdefault(e.profile, {})[e.notebook] = e
     rows = []
     for profile, nbs in by_profile.items():
-        d, b, f = nbs.get("drift_audit"), nbs.get("beta_correlation"), nbs.get("factor_map")
+        d, b, f = nbs.get("drift_audit"), nbs.get("beta_correlation"), nbs.get("factor_map")  # risk4_picks below
         ok_entries = [e for e in nbs.values() if not e.error]
         cells = [f'<a href="#{ok_entries[0].anchor}">{_html.escape(profile)}</a>' if ok_entries
                  else _html.escape(profile)]
@@ -94,10 +97,12 @@ def _cover_rows(entries: list[PacketEntry]) -> str:
         else:
             cells.append("—")
         cells.append(_html.escape(summary_line("factor_map", f.scraps)) if f and not f.error else "—")
+        r4 = nbs.get("risk4_picks")
+        cells.append(_html.escape(summary_line("risk4_picks", r4.scraps)) if r4 and not r4.error else "—")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         for e in nbs.values():
             if e.error:
-                rows.append(f'<tr><td></td><td colspan="4" class="failed">FAILED {_html.escape(e.notebook)}: '
+                rows.append(f'<tr><td></td><td colspan="5" class="failed">FAILED {_html.escape(e.notebook)}: '
                             f'{_html.escape(e.error)}</td></tr>')
     return "".join(rows)
 
@@ -118,7 +123,7 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
   {rerun}
   <h2 id="key-results">Key results</h2>
   <table><thead><tr><th>Profile</th><th>Drift status</th><th>Planner</th><th>Market sensitivity</th>
-  <th>Factor map</th></tr></thead>
+  <th>Factor map</th><th>Stock selection</th></tr></thead>
   <tbody>{_cover_rows(entries)}</tbody></table>
   <p style="font-size:9pt;color:#546e7a;margin-top:8mm">Status: MAINTAIN (portfolio drift at or below the rebalance
   threshold, every asset within its limit), REBALANCE (above the rebalance threshold), URGENT (above the urgent

@@ -70,6 +70,10 @@ def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore |
 
     view = lh.at(as_of)
     check_inputs(profile, view, as_of, states)
+    if profile.risk4 is not None:
+        from rebal.selection.risk4 import risk4_target
+
+        risk4_target(profile, view, as_of)  # a blocked Risk4 run stops the job before anything is written
     if profile.target.method != "fixed":
         sessions = view.sessions()
         need = profile.target.lookback_days + 1
@@ -172,7 +176,8 @@ def run_weekly(
         states = StateStore(paths.states_dir)
         for p in profs:
             preflight(p, lh, run_as_of, states)
-    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks)]
+    # an explicit --notebook risk4_picks runs only for the profiles that have a Risk4 process
+    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks) if nb != "risk4_picks" or p.risk4]
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")

@@ -76,6 +76,7 @@ def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
         raise ValueError(f"no sector for {sec.index[sec.isna()][0]!r}")
     caps = (sector_caps if sector_caps is not None else pd.Series(dtype=float)).reindex(sec.unique()).fillna(np.inf)
     groups = {s: b.index[sec == s] for s in sec.unique()}
+    arrays = {s: b[ix].to_numpy() for s, ix in groups.items()}
     reach = sum(min(caps[s], len(ix) * max_position) for s, ix in groups.items())
     if reach < 1.0 - 1e-9:
         raise InfeasibleCaps(
@@ -83,13 +84,12 @@ def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
             "within the sector caps cannot reach 100 %; raise the caps or select more names")
     # the level at which each sector hits its own cap
     sector_mu = {}
-    for s, ix in groups.items():
-        bs = b[ix].to_numpy()
-        full = len(ix) * max_position
+    for s, bs in arrays.items():
+        full = len(bs) * max_position
         sector_mu[s] = np.inf if caps[s] >= full - _TOL else _solve_level(bs, max_position, caps[s])
 
     def total(lam: float) -> float:
-        return sum(_level_total(b[ix].to_numpy(), max_position, min(lam, sector_mu[s])) for s, ix in groups.items())
+        return sum(_level_total(bs, max_position, min(lam, sector_mu[s])) for s, bs in arrays.items())
 
     lo, hi = 0.0, 1.0
     while total(hi) < 1.0 - _TOL:
@@ -104,7 +104,7 @@ def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
             break
     out = pd.Series(0.0, index=base.index)
     for s, ix in groups.items():
-        out[ix] = np.minimum(max_position, min(hi, sector_mu[s]) * b[ix].to_numpy())
+        out[ix] = np.minimum(max_position, min(hi, sector_mu[s]) * arrays[s])
     # bisection leaves the sum within ~1e-12 of 1; spread the residual over uncapped names
     resid = 1.0 - out.sum()
     free = out[(out < max_position - 1e-12) & (out > 0)]
