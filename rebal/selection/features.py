@@ -82,19 +82,27 @@ complete AS (
 ),
 z AS (
     SELECT *,
-        greatest(-{clip}, least({clip}, (CASE WHEN has_all THEN mom_12_1 END - avg(CASE WHEN has_all THEN mom_12_1 END) OVER d)
-            / nullif(stddev_samp(CASE WHEN has_all THEN mom_12_1 END) OVER d, 0))) AS z_mom,
-        greatest(-{clip}, least({clip}, (CASE WHEN has_all THEN rev_1m END - avg(CASE WHEN has_all THEN rev_1m END) OVER d)
-            / nullif(stddev_samp(CASE WHEN has_all THEN rev_1m END) OVER d, 0))) AS z_rev,
-        greatest(-{clip}, least({clip}, (CASE WHEN has_all THEN low_vol END - avg(CASE WHEN has_all THEN low_vol END) OVER d)
-            / nullif(stddev_samp(CASE WHEN has_all THEN low_vol END) OVER d, 0))) AS z_lowvol
+        (CASE WHEN has_all THEN mom_12_1 END - avg(CASE WHEN has_all THEN mom_12_1 END) OVER d)
+            / nullif(stddev_samp(CASE WHEN has_all THEN mom_12_1 END) OVER d, 0) AS z_mom,
+        (CASE WHEN has_all THEN rev_1m END - avg(CASE WHEN has_all THEN rev_1m END) OVER d)
+            / nullif(stddev_samp(CASE WHEN has_all THEN rev_1m END) OVER d, 0) AS z_rev,
+        (CASE WHEN has_all THEN low_vol END - avg(CASE WHEN has_all THEN low_vol END) OVER d)
+            / nullif(stddev_samp(CASE WHEN has_all THEN low_vol END) OVER d, 0) AS z_lowvol
     FROM complete
     WINDOW d AS (PARTITION BY date)
+),
+-- clip at +/-clip; DuckDB's greatest/least skip NULLs, so a NULL z must stay NULL explicitly
+clipped AS (
+    SELECT * REPLACE (
+        CASE WHEN z_mom IS NOT NULL THEN greatest(-{clip}, least({clip}, z_mom)) END AS z_mom,
+        CASE WHEN z_rev IS NOT NULL THEN greatest(-{clip}, least({clip}, z_rev)) END AS z_rev,
+        CASE WHEN z_lowvol IS NOT NULL THEN greatest(-{clip}, least({clip}, z_lowvol)) END AS z_lowvol)
+    FROM z
 )
 SELECT date, ticker,
     ({w_mom} * z_mom + {w_rev} * z_rev + {w_lv} * z_lowvol) / ({w_mom} + {w_rev} + {w_lv}) AS alpha,
     mom_12_1, rev_1m, low_vol, vol_20, vol_60, vol_252, vol_blend, adv_20
-FROM z
+FROM clipped
 WHERE vol_blend IS NOT NULL
 ORDER BY date, ticker
 """
