@@ -10,7 +10,7 @@ WORKERS ?=
 ASOF ?=
 PROFILES ?=
 
-.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map
+.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,3 +66,9 @@ audit: $(VENV)/.installed $(LAKEHOUSE)  ## beta, correlation, flags and drift st
 
 factor-map: $(VENV)/.installed $(LAKEHOUSE)  ## write summaries/factor_map.png
 	$(BIN)/rebal factor-map
+
+risk4: $(VENV)/.installed $(LAKEHOUSE)  ## Risk4 picks and trades (ASOF=date, default latest) -> reports/risk4/
+	$(BIN)/rebal risk4 generate $(if $(ASOF),--date $(ASOF)) $(foreach p,$(PROFILES),--profile $(p))
+
+bench-risk4: $(VENV)/.installed  ## Risk4 generate on a synthetic 500..5,000-ticker x 20-year lakehouse
+	$(BIN)/python benchmarks/bench_risk4.py

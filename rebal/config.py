@@ -218,8 +218,11 @@ class Risk4Spec:
     portfolio (``turnover_lambda``) and the change shrunk to ``max_turnover``; exposure scaled to
     ``target_vol`` (shrunk covariance of ``cov_lookback`` days), gross at most ``max_gross``, the
     rest in cash. ``alpha_source``: ``pipeline`` (the documented feature pipeline) or
-    ``imported`` (the user's alpha from ``rebal data import alpha``). ``initial_value`` is the
-    cash a portfolio starts from when it has no prior holdings.
+    ``imported`` (the user's alpha from ``rebal data import alpha``). When the caps cannot hold
+    with the top N (their sectors' caps and N x max_position leave under 100 % investable),
+    ``on_infeasible_caps: block`` stops the run (CRITICAL) and ``extend`` adds the next-ranked
+    names with positive alpha from sectors with room until the caps can hold (a WARNING says
+    how many). ``initial_value`` is the cash a portfolio starts from when it has no prior holdings.
     """
 
     every: int = 5
@@ -235,6 +238,7 @@ class Risk4Spec:
     max_gross: float = 1.0
     cov_lookback: int = 252
     alpha_source: Literal["pipeline", "imported"] = "pipeline"
+    on_infeasible_caps: Literal["block", "extend"] = "block"
     initial_value: float = 10_000_000.0
     checks: Risk4Checks = field(default_factory=Risk4Checks)
 
@@ -468,7 +472,7 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
         raise ConfigError(f"{src}: `planner`: threshold, hybrid_override and participation must be in (0, 1)")
     if pl.elevated_vix >= pl.stress_vix:
         raise ConfigError(f"{src}: `planner.elevated_vix`: must be below `planner.stress_vix`")
-    if "factor_map" in profile.notebooks and not 2 <= fm.n_clusters <= max(2, n):
+    if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):
         raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, found {fm.n_clusters}")
     dup = sorted({x for x in profile.universe if profile.universe.count(x) > 1})
     if dup:
@@ -494,6 +498,11 @@ def _check_risk4(profile: Profile, src: str) -> None:
         return
     if method != "risk4":
         raise ConfigError(f"{src}: `risk4`: only allowed with `target.method: risk4` (method is {method!r})")
+    if not profile.universe:
+        other = [nb for nb in profile.notebooks if nb != "risk4_picks"]
+        if other:
+            raise ConfigError(f"{src}: `notebooks`: {other[0]} needs an explicit `universe`; without one (every "
+                              "equity in the lakehouse) list only risk4_picks")
     if profile.target.cash:
         raise ConfigError(f"{src}: `target.cash`: not used by risk4 (cash is what vol targeting leaves); remove it")
     from rebal.calendar import is_session

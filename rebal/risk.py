@@ -12,6 +12,7 @@ Formulas
 - cost-benefit ratio: rebalancing cost / expected TE reduction (rebalance when < 1)
 - optimal threshold (planner spec): sqrt(2 c / (σ_p² T))
 - no-trade band (Whalley & Wilmott 1997; Leland 2000): h = (3 c σ_w² / (2 γ))^(1/3)
+- Ledoit-Wolf shrinkage to a scaled identity (Ledoit & Wolf 2004): Σ = δ μ I + (1 - δ) S
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ __all__ = [
     "beta_ols",
     "rolling_beta",
     "realized_vol_proxy_vix",
+    "ledoit_wolf",
 ]
 
 PERIODS_PER_YEAR = 252
@@ -148,3 +150,25 @@ def realized_vol_proxy_vix(index_close: pd.Series, window: int = 21) -> pd.Serie
     """A labelled VIX substitute: 21-day realised volatility of the index, annualised, in VIX points."""
     r = index_close.pct_change()
     return (r.rolling(window).std(ddof=1) * np.sqrt(PERIODS_PER_YEAR) * 100).rename("vix_proxy")
+
+
+def ledoit_wolf(returns: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ledoit-Wolf (2004) covariance: the sample covariance shrunk toward μ·I, and the shrinkage δ.
+
+    With X the demeaned returns (n x p), S = XᵀX / n, μ = tr(S) / p, d² = ‖S − μI‖²_F and
+    b̄² = (Σ_k ‖x_k‖⁴ / n − ‖S‖²_F) / n, the shrinkage is δ = min(b̄², d²) / d² and
+    Σ = δ μ I + (1 − δ) S. The same estimator as scikit-learn's ``LedoitWolf`` (tested against
+    it), written out so a weekly run does not pay scikit-learn's import time.
+    """
+    x = np.asarray(returns, dtype=float)
+    n, p = x.shape
+    x = x - x.mean(axis=0)
+    s = x.T @ x / n
+    mu = np.trace(s) / p
+    d2 = float(((s - mu * np.eye(p)) ** 2).sum())
+    if d2 == 0.0:
+        return s, 0.0
+    row2 = (x ** 2).sum(axis=1)
+    b2 = min(float((row2 ** 2).sum() / n - (s ** 2).sum()) / n, d2)
+    delta = b2 / d2
+    return delta * mu * np.eye(p) + (1.0 - delta) * s, delta

@@ -109,3 +109,18 @@ def test_beta_on_a_constructed_series_with_known_beta():
     assert res.correlation == pytest.approx(np.sqrt(res.r_squared))
     rb = rolling_beta(p, b, 100)
     assert len(rb) == 401 and rb.between(0.2, 0.6).all()
+
+
+def test_ledoit_wolf_matches_scikit_learn():
+    from sklearn.covariance import LedoitWolf
+
+    from rebal.risk import ledoit_wolf
+
+    rng = np.random.default_rng(3)
+    for n, p in ((252, 10), (60, 75), (500, 3)):
+        f = rng.normal(0, 0.01, (n, 1))
+        x = f @ rng.uniform(0.5, 1.5, (1, p)) + rng.normal(0, 0.02, (n, p))
+        cov, delta = ledoit_wolf(x)
+        ref = LedoitWolf().fit(x)
+        np.testing.assert_allclose(cov, ref.covariance_, rtol=1e-10, atol=1e-16)
+        assert delta == pytest.approx(ref.shrinkage_, rel=1e-10)

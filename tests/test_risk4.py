@@ -361,3 +361,51 @@ def test_risk4_picks_notebook_on_the_sample(sample_lakehouse, tmp_path):
     assert s["n_positions"] == int((res.weights > 0).sum())
     assert s["turnover"] == pytest.approx(res.turnover)
     assert s["estimated_vol"] == pytest.approx(res.estimated_vol)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_caps_hold_after_selection_on_any_universe(data):
+    """Any universe, any alpha: every weight <= cap, every sector <= its cap, sum 1 - or a clear error."""
+    from rebal.config import Risk4Spec
+    from rebal.selection.risk4 import NoPositiveAlpha, select_portfolio
+    from rebal.selection.weights import InfeasibleCaps
+
+    n = data.draw(st.integers(1, 60))
+    alpha = data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=n, max_size=n))
+    vol = data.draw(st.lists(st.floats(0.01, 3.0), min_size=n, max_size=n))
+    sectors = data.draw(st.lists(st.sampled_from("ABCDEFGHIJK"), min_size=n, max_size=n))
+    spec = Risk4Spec(top_n=data.draw(st.integers(1, 80)), max_position=data.draw(st.floats(0.01, 1.0)),
+                     sector_multiple=data.draw(st.floats(0.1, 5.0)), zclip=data.draw(st.floats(0.5, 5.0)),
+                     on_infeasible_caps=data.draw(st.sampled_from(["block", "extend"])))
+    u = pd.DataFrame({"alpha": alpha, "vol_blend": vol, "sector": sectors}, index=[f"T{i}" for i in range(n)])
+    try:
+        ranked, w, caps = select_portfolio(u, spec)
+    except (NoPositiveAlpha, InfeasibleCaps) as exc:
+        assert str(exc)
+        return
+    assert w.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (w >= 0).all() and (w <= spec.max_position + 1e-9).all()
+    by_sector = w.groupby(u.loc[w.index, "sector"]).sum()
+    assert (by_sector <= caps.reindex(by_sector.index) + 1e-9).all()
+    if spec.on_infeasible_caps == "block":
+        assert set(w.index) <= set(ranked.index[: spec.top_n])
+    assert (ranked.loc[w.index, "alpha_z"] > 0).all()
+    assert ranked["alpha_z"].abs().max() <= spec.zclip + 1e-12
+
+
+def test_infeasible_caps_block_or_extend_by_hand():
+    from rebal.config import Risk4Spec
+    from rebal.selection.risk4 import select_portfolio
+    from rebal.selection.weights import InfeasibleCaps
+
+    # A, B in sector X; C, D in Y: each sector is half the universe, so with multiple 1 its cap is 50 %.
+    u = pd.DataFrame({"alpha": [4.0, 3.0, 2.0, -9.0], "vol_blend": 0.2, "sector": ["X", "X", "Y", "Y"]},
+                     index=["A", "B", "C", "D"])
+    spec = Risk4Spec(top_n=2, max_position=0.5, sector_multiple=1.0)
+    with pytest.raises(InfeasibleCaps, match="at most 50.00% investable"):
+        select_portfolio(u, spec)  # the top 2 are both in X: at most 50 %
+    _, w, _ = select_portfolio(u, Risk4Spec(top_n=2, max_position=0.5, sector_multiple=1.0,
+                                            on_infeasible_caps="extend"))
+    # C (next ranked, positive z, sector Y has room) is added; X holds 50 % split 4 : 3, C its 50 % cap
+    assert w.to_dict() == pytest.approx({"A": 0.5 * 4 / 7, "B": 0.5 * 3 / 7, "C": 0.5})

@@ -1,4 +1,10 @@
-"""Selection: execution alpha and cluster leads (the Risk4 selector arrives with its own issue)."""
+"""Selection: the Risk4 weekly stock selection (features, checks, weights, trades) and execution alpha.
+
+- :mod:`rebal.selection.features`: the documented feature pipeline (alpha composite, vol_blend, adv_20);
+- :mod:`rebal.selection.weights`: exact position/sector caps, turnover control, vol targeting;
+- :mod:`rebal.selection.risk4`: the Risk4 process end to end (``rebal risk4 ...``);
+- :mod:`rebal.selection.execution_alpha`: execution alpha and cluster leads of the factor map.
+"""
 from __future__ import annotations
 
 from rebal.selection.execution_alpha import ALPHA_WEIGHTS, cluster_leads, execution_alpha

@@ -45,7 +45,7 @@ from rebal.errors import DataError
 from rebal.selection.features import FEATURE_COLUMNS
 from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
 
-__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "find_prior", "read_prior_file", "record_run",
+__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "NoPositiveAlpha", "find_prior", "read_prior_file", "record_run",
            "write_artifacts", "last_rebalance_day", "previous_rebalance_day", "risk4_target", "PICKS_COLUMNS", "TRADES_COLUMNS"]
 
 PICKS_COLUMNS = ["ticker", "weight", "target_shares", "sector", "alpha_z", "vol_blend", "adv_20", "rank"]
@@ -328,7 +328,8 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     res = Risk4Result(profile, day, reb, nxt, fdate, pd.DataFrame(), alerts)
     if not _check(rows, "required feature columns", "missing " + ", ".join(missing) if missing else "all present",
                   "alpha, vol_blend, adv_20", not missing, "CRITICAL"):
-        alerts.append(Alert("CRITICAL", "missing_columns", f"features table lacks {', '.join(missing)}"))
+        alerts.append(Alert("CRITICAL", "missing_columns", f"features table lacks {', '.join(missing)}; "
+                            "build it with `rebal features build`"))
     src = "alpha_imported" if spec.alpha_source == "imported" else "features"
     if fdate is None:
         if not missing:
@@ -380,23 +381,23 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         return _finish(res, rows)
 
     # -- selection and weights -------------------------------------------------------------------
-    u["alpha_z"] = ((u["alpha"] - u["alpha"].mean()) / std).clip(-spec.zclip, spec.zclip)
-    u = u.sort_values(["alpha_z", "vol_blend"], ascending=[False, True])
-    u["rank"] = np.arange(1, n + 1)
-    res.universe = u
-    top = u.iloc[: spec.top_n]
-    base = (top["alpha_z"] / top["vol_blend"]).clip(lower=0.0)
-    base = base[base > 0]
-    if base.empty:
-        alerts.append(Alert("CRITICAL", "no_positive_alpha", "no picked name has a positive alpha z"))
-        return _finish(res, rows)
-    uni_share = u["sector"].value_counts(normalize=True)
-    sector_caps = spec.sector_multiple * uni_share
     try:
-        target = capped_weights(base, top["sector"], max_position=spec.max_position, sector_caps=sector_caps)
+        u, target, sector_caps = select_portfolio(u, spec)
+        added = [t for t in target.index if u.loc[t, "rank"] > spec.top_n]
+        if added:
+            alerts.append(Alert("WARNING", "caps_extended",
+                                f"the caps cannot hold with the top {spec.top_n} names alone: added {len(added)} "
+                                f"next-ranked name(s) from sectors with room ({', '.join(added[:5])}"
+                                + (", ..." if len(added) > 5 else "") + ")"))
+    except NoPositiveAlpha as exc:
+        alerts.append(Alert("CRITICAL", "no_positive_alpha", str(exc)))
+        return _finish(res, rows)
     except InfeasibleCaps as exc:
+        res.universe = u
         alerts.append(Alert("CRITICAL", "infeasible_caps", str(exc)))
         return _finish(res, rows)
+    res.universe = u
+    uni_share = u["sector"].value_counts(normalize=True)
 
     # -- prior, valuation -----------------------------------------------------------------------
     if prior is None:
@@ -435,9 +436,9 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         alerts.append(Alert("CRITICAL", "short_history", f"only {len(r)} complete daily returns of the picks "
                             f"before {day} to estimate their covariance (need >= 60)"))
         return _finish(res, rows)
-    from sklearn.covariance import LedoitWolf
+    from rebal.risk import ledoit_wolf
 
-    cov = pd.DataFrame(LedoitWolf().fit(r.to_numpy()).covariance_ * 252, index=names, columns=names)
+    cov = pd.DataFrame(ledoit_wolf(r.to_numpy())[0] * 252, index=names, columns=names)
     final, vol0, _cash_w = vol_target(composition, cov, target_vol=spec.target_vol, max_gross=spec.max_gross)
     res.vol_unscaled = vol0
     w = final.to_numpy()
@@ -445,10 +446,10 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     res.exposure = float(final.sum())
     b = rets[profile.benchmark] if profile.benchmark in rets else None
     if b is not None and b.notna().sum() >= 60:
-        j = rets[names + [profile.benchmark]].dropna()
-        bv = float(j[profile.benchmark].var(ddof=1))
-        betas = j[names].apply(lambda x: x.cov(j[profile.benchmark])) / bv
-        res.estimated_beta = float((final * betas).sum())
+        j = rets[names + [profile.benchmark]].dropna().to_numpy()
+        x, bm = j[:, :-1] - j[:, :-1].mean(axis=0), j[:, -1] - j[:, -1].mean()
+        betas = (x.T @ bm) / (bm @ bm)  # OLS slope of each name on the benchmark
+        res.estimated_beta = float(final.to_numpy() @ betas)
 
     # -- shares and trades ----------------------------------------------------------------------
     res.weights = final.rename("weight")
@@ -536,13 +537,63 @@ def previous_rebalance_day(day: date, spec: Risk4Spec) -> date | None:
 
 
 def _synthetic(lh: Lakehouse, tickers: list[str], day: date) -> list[str]:
-    out = []
+    if lh.meta().get("universe") == "synthetic":
+        return ["the whole universe (prices, volumes, sectors) is a seeded synthetic test fixture, not market data"]
     if tickers and lh.at(day).has_synthetic_ohlv(tickers):
-        out.append("volumes (and so adv_20 and the ADV filter) come from the calibrated synthetic OHLV layer")
-    meta = lh.meta()
-    if meta.get("universe") == "synthetic":
-        out.append("the whole universe is a seeded synthetic test fixture, not market data")
-    return out
+        return ["volumes (and so adv_20 and the ADV filter) come from the calibrated synthetic OHLV layer"]
+    return []
+
+
+class NoPositiveAlpha(DataError):
+    """None of the top names has a positive alpha z-score."""
+
+
+def select_portfolio(universe: pd.DataFrame, spec: Risk4Spec) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Score, rank, pick and weight a filtered universe (steps 3-4 of the module docstring).
+
+    ``universe`` has columns ``alpha``, ``vol_blend`` (> 0) and ``sector``, indexed by ticker.
+    Returns the universe with ``alpha_z`` and ``rank`` (best first), the capped target weights
+    of the picks (sum 1, every weight <= ``max_position``, every sector <= its cap) and the sector
+    caps. Raises :class:`NoPositiveAlpha` or :class:`~rebal.selection.weights.InfeasibleCaps`.
+    """
+    u = universe.copy()
+    n = len(u)
+    std = float(u["alpha"].std(ddof=1)) if n > 1 else 0.0
+    z = (u["alpha"] - u["alpha"].mean()) / std if std > 0 else u["alpha"] * 0.0
+    u["alpha_z"] = z.clip(-spec.zclip, spec.zclip)
+    u = u.sort_values(["alpha_z", "vol_blend"], ascending=[False, True], kind="mergesort")
+    u["rank"] = np.arange(1, n + 1)
+    top = u.iloc[: spec.top_n]
+    base = (top["alpha_z"] / top["vol_blend"]).clip(lower=0.0)
+    base = base[base > 0]
+    if base.empty:
+        raise NoPositiveAlpha(f"none of the top {len(top)} names has a positive alpha z-score")
+    sector_caps = spec.sector_multiple * u["sector"].value_counts(normalize=True)
+    if spec.on_infeasible_caps == "extend":
+        base = _extend_for_caps(u, base, sector_caps, spec.max_position)
+    target = capped_weights(base, u.loc[base.index, "sector"], max_position=spec.max_position,
+                            sector_caps=sector_caps)
+    return u, target, sector_caps
+
+
+def _extend_for_caps(u: pd.DataFrame, base: pd.Series, caps: pd.Series, cap: float) -> pd.Series:
+    """Add next-ranked names with positive alpha from sectors with room until the caps can reach 100 %."""
+    count = u.loc[base.index, "sector"].value_counts()
+
+    def reach() -> float:
+        return float(sum(min(caps[s], k * cap) for s, k in count.items()))
+
+    extra = {}
+    for t, row in u.iloc[len(base):].iterrows():
+        if reach() >= 1.0 - 1e-9:
+            break
+        if t in base.index or row["alpha_z"] <= 0:
+            continue
+        s = row["sector"]
+        if count.get(s, 0) * cap < caps[s] - 1e-12:  # the sector still has room for another name
+            extra[t] = row["alpha_z"] / row["vol_blend"]
+            count[s] = count.get(s, 0) + 1
+    return pd.concat([base, pd.Series(extra, dtype=float)]) if extra else base
 
 
 def _finish(res: Risk4Result, rows: list[dict]) -> Risk4Result:
