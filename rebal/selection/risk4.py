@@ -42,7 +42,6 @@ from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions
 from rebal.config import Profile, Risk4Spec
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
-from rebal.selection.features import FEATURE_COLUMNS
 from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
 
 __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "NoPositiveAlpha", "find_prior", "read_prior_file", "record_run",
