@@ -89,14 +89,8 @@ def is_rebalance_day(day: date | pd.Timestamp, *, anchor: date | str = DEFAULT_A
 def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor: date | str = DEFAULT_ANCHOR,
                          every: int = 5) -> list[date]:
     """The first ``n`` rebalance days on or after ``from_date`` (see :func:`is_rebalance_day`)."""
-    a = _session_index(anchor)
-    if a is None:
-        raise ValueError(f"anchor {anchor} is not an NYSE session")
     s = nyse_sessions()
-    start = max(int(s.searchsorted(pd.Timestamp(from_date).normalize())), a)
-    first = start + (-(start - a)) % every
-    idx = range(first, len(s), every)
-    out = [s[i].date() for i in list(idx)[:n]]
+    out = rebalance_days(from_date, s[-1], anchor=anchor, every=every)[:n]
     if len(out) < n:
         raise ValueError(f"the NYSE calendar ends {s[-1].date()}: only {len(out)} rebalance dates after {from_date}")
     return out
@@ -105,6 +99,8 @@ def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor:
 def rebalance_days(start: date | pd.Timestamp, end: date | pd.Timestamp, *, anchor: date | str = DEFAULT_ANCHOR,
                    every: int = 5) -> list[date]:
     """All rebalance days in ``[start, end]`` (see :func:`is_rebalance_day`)."""
+    if every < 1:
+        raise ValueError(f"`every` must be >= 1, found {every}")
     a = _session_index(anchor)
     if a is None:
         raise ValueError(f"anchor {anchor} is not an NYSE session")

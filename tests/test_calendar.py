@@ -32,3 +32,14 @@ def test_sessions_after_counts_only_sessions():
 
 def test_previous_session():
     assert str(previous_session("2015-04-05").date()) == "2015-04-02"
+
+
+def test_rebalance_days_agree_with_is_rebalance_day():
+    from datetime import date, timedelta
+
+    from rebal.calendar import is_rebalance_day, rebalance_days
+
+    got = rebalance_days(date(2015, 3, 1), date(2015, 6, 30))
+    expected = [date(2015, 3, 1) + timedelta(days=i) for i in range(122)]
+    assert got == [d for d in expected if is_rebalance_day(d)]
+    assert date(2015, 4, 8) in got and date(2015, 4, 3) not in got  # Good Friday shifts the cadence
