@@ -373,10 +373,15 @@ def _cmd_risk4(args: argparse.Namespace) -> int:
             from rebal.data.lakehouse import Lakehouse
 
             target = args.output_dir or paths.reports_dir / "risk4" / res.profile.name / str(res.date)
-            files = write_artifacts(res, target)
-            if not args.no_record:
-                with Lakehouse(paths.lakehouse, read_only=False) as w:
-                    record_run(w, res)
+            # open the lakehouse for writing before writing files, so a locked lakehouse fails first
+            writer = None if args.no_record else Lakehouse(paths.lakehouse, read_only=False)
+            try:
+                files = write_artifacts(res, target)
+                if writer is not None:
+                    record_run(writer, res)
+            finally:
+                if writer is not None:
+                    writer.close()
             doc["files"] = [str(f) for f in files]
             doc["recorded"] = not args.no_record
             if not res.blocked:

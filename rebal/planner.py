@@ -80,7 +80,8 @@ def regime(vix: float, elevated: float = 20.0, stress: float = 30.0) -> tuple[st
     return "normal", 1.0
 
 
-def _vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
+def market_vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
+    """VIX close when fresh (within 1 session of ``as_of``), else a labelled realized-vol proxy of the benchmark."""
     tickers = lh.known_tickers()
     if "VIX" in tickers:
         last = lh.last_price_dates(["VIX"]).iloc[0]
@@ -187,7 +188,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
                        for c, w, s in zip(costs["cost_bps"], w_t, sig_ann)], index=assets)
     ntb = 0.5 * float(bands.sum())
     base = {"fixed": spec.threshold, "formula": formula, "no_trade_band": ntb}[spec.threshold_method]
-    vix, vix_source = _vix(view, prof.benchmark, as_of)
+    vix, vix_source = market_vix(view, prof.benchmark, as_of)
     reg, widen = regime(vix, spec.elevated_vix, spec.stress_vix)
     if np.isnan(vix):
         flags.append(f"market regime unknown ({vix_source}): normal regime assumed")

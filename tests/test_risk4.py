@@ -409,3 +409,12 @@ def test_infeasible_caps_block_or_extend_by_hand():
                                             on_infeasible_caps="extend"))
     # C (next ranked, positive z, sector Y has room) is added; X holds 50 % split 4 : 3, C its 50 % cap
     assert w.to_dict() == pytest.approx({"A": 0.5 * 4 / 7, "B": 0.5 * 3 / 7, "C": 0.5})
+
+
+def test_generate_on_a_locked_lakehouse_writes_nothing(r4home):
+    home, _ = r4home
+    out = home / "locked"
+    with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb", read_only=False):  # another writer holds it
+        r = _cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
+    assert r.returncode == 2 and "cannot open the lakehouse" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()

@@ -280,10 +280,10 @@ def _returns(lh: Lakehouse, tickers: list[str], day: date, n: int) -> pd.DataFra
 
 
 def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
-    from rebal.planner import _vix, regime
+    from rebal.planner import market_vix, regime
 
     view = lh.at(day)
-    vix, vix_source = _vix(view, benchmark, day)
+    vix, vix_source = market_vix(view, benchmark, day)
     name, _ = regime(vix, spec_planner.elevated_vix, spec_planner.stress_vix) if np.isfinite(vix) else ("unknown", 1.0)
     vol_regime = {"normal": "normal_vol", "elevated": "elevated_vol", "stress": "high_vol"}.get(name, "unknown")
     px = _returns_close(lh, benchmark, day, _TREND_WINDOW)
