@@ -1,0 +1,176 @@
+"""Black-Litterman (Black & Litterman 1992; He & Litterman 1999; Idzorek 2005).
+
+Notation: Σ the covariance of excess returns, w_m the market (cap) weights, δ the risk aversion,
+τ the uncertainty of the prior, P (k x n) the view picks, Q (k) the view returns, Ω (k x k) the
+view uncertainty.
+
+- equilibrium returns by reverse optimisation: π = δ Σ w_m
+- Ω: ``he_litterman`` diag(τ P Σ Pᵀ) (each view as uncertain as its portfolio under the prior), or
+  ``idzorek``: ω_k = α_k τ p_k Σ p_kᵀ with α_k = (1 - c_k) / c_k for a confidence c_k in (0, 1]
+  (the closed form of Idzorek's method used by PyPortfolioOpt; c = 1 means certain)
+- posterior mean μ = π + τΣPᵀ (τPΣPᵀ + Ω)⁻¹ (Q - Pπ)
+- posterior covariance Σ_BL = Σ + M, M = τΣ - τΣPᵀ (τPΣPᵀ + Ω)⁻¹ PτΣ
+- unconstrained optimal weights (He & Litterman) w* = (δ Σ_BL)⁻¹ μ
+
+Validated against the published example of He & Litterman (1999), tables 2-6 (``tests/test_black_litterman.py``).
+
+Views come from a YAML or CSV file (:func:`load_views`) through the :class:`ViewsProvider`
+interface, so other sources (a database, a research model) can plug in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rebal.errors import ConfigError
+
+__all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",
+           "BlackLittermanResult", "black_litterman"]
+
+
+@dataclass(frozen=True)
+class View:
+    """One view: ``assets`` with ``weights`` (absolute: one asset weight 1; relative: +1 long side,
+    -1 short side, or any pick weights) expected to return ``value`` (annual, excess), held with
+    ``confidence`` in (0, 1] (used by the Idzorek Ω)."""
+
+    assets: tuple[str, ...]
+    weights: tuple[float, ...]
+    value: float
+    confidence: float = 0.5
+    label: str = ""
+
+
+class ViewsProvider(Protocol):
+    """Anything that returns the views in force on a date."""
+
+    def views(self, as_of: object | None = None) -> list[View]: ...
+
+
+def _parse_view(raw: dict, src: str, i: int) -> View:
+    where = f"{src}: views[{i}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    allowed = {"asset", "long", "short", "picks", "value", "confidence", "label"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key `{unknown[0]}`; valid keys: {', '.join(sorted(allowed))}")
+    if "value" not in raw or not isinstance(raw["value"], (int, float)) or isinstance(raw["value"], bool):
+        raise ConfigError(f"{where}: `value` (the expected annual return, e.g. 0.05) is required and must be a number")
+    conf = raw.get("confidence", 0.5)
+    if not isinstance(conf, (int, float)) or not 0 < conf <= 1:
+        raise ConfigError(f"{where}: `confidence` must be in (0, 1], found {conf!r}")
+    if "asset" in raw:
+        picks = {str(raw["asset"]): 1.0}
+    elif "picks" in raw:
+        if not isinstance(raw["picks"], dict) or not raw["picks"]:
+            raise ConfigError(f"{where}: `picks` must map assets to weights")
+        picks = {str(k): float(v) for k, v in raw["picks"].items()}
+    elif "long" in raw and "short" in raw:
+        longs = [raw["long"]] if isinstance(raw["long"], str) else list(raw["long"])
+        shorts = [raw["short"]] if isinstance(raw["short"], str) else list(raw["short"])
+        picks = {**{a: 1.0 / len(longs) for a in longs}, **{a: -1.0 / len(shorts) for a in shorts}}
+    else:
+        raise ConfigError(f"{where}: give `asset` (absolute view), `long` and `short` (relative) or `picks`")
+    return View(tuple(picks), tuple(picks.values()), float(raw["value"]), float(conf), str(raw.get("label", "")))
+
+
+def load_views(path: str | Path) -> list[View]:
+    """Views from YAML (``views: [{asset|long+short|picks, value, confidence, label}]``) or CSV
+    (columns ``label, asset, weight, value, confidence``: rows with the same label form one view)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: views file not found")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: malformed YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("views"), list):
+            raise ConfigError(f"{p}: expected a top-level `views:` list")
+        return [_parse_view(v, str(p), i) for i, v in enumerate(raw["views"])]
+    if p.suffix.lower() == ".csv":
+        df = pd.read_csv(p)
+        need = ["label", "asset", "weight", "value"]
+        miss = [c for c in need if c not in df.columns]
+        if miss:
+            raise ConfigError(f"{p}: missing column `{miss[0]}` (need {', '.join(need)}[, confidence])")
+        out = []
+        for i, (label, g) in enumerate(df.groupby("label", sort=False)):
+            if g["value"].nunique() != 1:
+                raise ConfigError(f"{p}: view {label!r}: rows disagree on `value`")
+            conf = float(g["confidence"].iloc[0]) if "confidence" in g else 0.5
+            out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"])), "value": float(g["value"].iloc[0]),
+                                    "confidence": conf, "label": str(label)}, str(p), i))
+        return out
+    raise ConfigError(f"{p}: views must be .yaml or .csv")
+
+
+class FileViews:
+    """A :class:`ViewsProvider` reading a YAML/CSV file (the same views on every date)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def views(self, as_of: object | None = None) -> list[View]:
+        return load_views(self.path)
+
+
+def equilibrium_returns(cov: pd.DataFrame, market_weights: pd.Series, delta: float = 2.5) -> pd.Series:
+    """π = δ Σ w_m (reverse optimisation)."""
+    w = market_weights.reindex(cov.index).fillna(0.0)
+    return (delta * cov @ w).rename("pi")
+
+
+def view_matrices(views: Sequence[View], assets: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P (k x n), Q (k) and the confidences (k) of ``views`` over ``assets``."""
+    idx = {a: i for i, a in enumerate(assets)}
+    P = np.zeros((len(views), len(assets)))
+    for k, v in enumerate(views):
+        for a, w in zip(v.assets, v.weights):
+            if a not in idx:
+                raise ConfigError(f"view {v.label or k}: unknown asset {a!r} (not in the universe)")
+            P[k, idx[a]] += w
+    return P, np.array([v.value for v in views]), np.array([v.confidence for v in views])
+
+
+@dataclass(frozen=True)
+class BlackLittermanResult:
+    """Prior and posterior of a Black-Litterman update."""
+
+    pi: pd.Series
+    posterior_returns: pd.Series
+    posterior_cov: pd.DataFrame
+    weights: pd.Series  # unconstrained He-Litterman optimum (δ Σ_BL)⁻¹ μ
+    omega: np.ndarray
+
+
+def black_litterman(cov: pd.DataFrame, market_weights: pd.Series, views: Sequence[View], *, delta: float = 2.5,
+                    tau: float = 0.05, omega: str = "he_litterman") -> BlackLittermanResult:
+    """The Black-Litterman posterior for annual covariance ``cov`` (see the module docstring)."""
+    if omega not in ("he_litterman", "idzorek"):
+        raise ConfigError(f"omega must be 'he_litterman' or 'idzorek', found {omega!r}")
+    assets = list(cov.index)
+    S = cov.to_numpy(float)
+    pi = equilibrium_returns(cov, market_weights, delta)
+    if not views:
+        post, Sbl, Om = pi.to_numpy(), S * (1.0 + tau), np.zeros((0, 0))
+    else:
+        P, Q, conf = view_matrices(views, assets)
+        base = np.diag(tau * P @ S @ P.T)
+        Om = np.diag(base if omega == "he_litterman" else base * (1.0 - conf) / conf)
+        A = tau * P @ S @ P.T + Om
+        K = tau * S @ P.T @ np.linalg.solve(A, np.eye(len(Q)))
+        post = pi.to_numpy() + K @ (Q - P @ pi.to_numpy())
+        M = tau * S - K @ P @ (tau * S)
+        Sbl = S + M
+    w = np.linalg.solve(delta * Sbl, post)
+    return BlackLittermanResult(pi, pd.Series(post, index=assets, name="mu_bl"),
+                                pd.DataFrame(Sbl, index=assets, columns=assets),
+                                pd.Series(w, index=assets, name="weight"), Om)
