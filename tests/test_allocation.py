@@ -50,3 +50,42 @@ def test_missing_returns_are_a_data_error(returns):
     r.iloc[3, 1] = np.nan
     with pytest.raises(DataError, match="missing values for B"):
         InverseVolatility().fit(r)
+
+
+def _fitted(method, **kw):
+    import warnings
+
+    from skfolio.datasets import load_sp500_dataset
+
+    from rebal.allocation import make_allocator
+    from rebal.config import TargetSpec
+
+    X = load_sp500_dataset().pct_change().dropna().iloc[-504:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = make_allocator(TargetSpec(method=method, **kw)).fit(X)
+    rd = a.estimator.prior_estimator_.return_distribution_
+    return a.weights_.to_numpy(), np.asarray(rd.mu), np.asarray(rd.covariance)
+
+
+def test_min_variance_satisfies_its_kkt_conditions():
+    # min w'Σw s.t. Σw_i = 1, w >= 0: (Σw)_i = λ where w_i > 0 and (Σw)_i >= λ where w_i = 0
+    w, _, cov = _fitted("min_variance")
+    g = cov @ w
+    active = w > 1e-4
+    lam = g[active].mean()  # (a ~1e-6 weight left by the solver counts as excluded below)
+    assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
+    np.testing.assert_allclose(g[active], lam, rtol=2e-3)
+    assert (g[~active] >= lam * (1 - 2e-3)).all()
+
+
+def test_max_sharpe_satisfies_its_kkt_conditions_and_bounds():
+    # tangency, long only: μ_i - rf = γ (Σw)_i where w_i > 0, <= where w_i = 0, γ = (μ'w - rf) / w'Σw
+    w, mu, cov = _fitted("max_sharpe")
+    g = cov @ w
+    gamma = (mu @ w) / (w @ g)
+    active = w > 1e-4  # the interior-point solver leaves excluded assets at ~1e-6
+    np.testing.assert_allclose(mu[active], gamma * g[active], rtol=0.02, atol=1e-6)
+    assert (mu[~active] <= gamma * g[~active] + 1e-6).all()
+    wb, _, _ = _fitted("max_sharpe", max_weight=0.15, min_weight=0.0)
+    assert wb.max() <= 0.15 + 1e-6 and wb.sum() == pytest.approx(1.0)
