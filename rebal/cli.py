@@ -318,25 +318,20 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
 
 def _risk4_profiles(args: argparse.Namespace):
-    from rebal.config import load_profiles
-    from rebal.data.lakehouse import Lakehouse
+    """The Risk4 profiles asked for (default: every profile with a risk4 block) and the run date."""
     from rebal.errors import ConfigError
 
-    paths = _paths(args)
-    lh = Lakehouse(paths.lakehouse)
-    known = lh.known_tickers()
+    paths, lh, profiles, _ = _profiles_and_lake(args)
     if args.profile:
-        profiles = load_profiles(args.profile, paths.params_dir, known_tickers=known)
         for p in profiles:
             if p.risk4 is None:
                 raise ConfigError(f"{p.source}: `target.method`: profile {p.name!r} is not a Risk4 profile "
                                   "(needs `target.method: risk4` and a `risk4` block)")
     else:
-        profiles = [p for p in load_profiles(None, paths.params_dir, known_tickers=known) if p.risk4 is not None]
+        profiles = [p for p in profiles if p.risk4 is not None]
         if not profiles:
             raise ConfigError(f"{paths.params_dir}: no Risk4 profile (target.method: risk4)")
-    day = args.date or lh.latest_date()
-    return paths, lh, profiles, day
+    return paths, lh, profiles, args.date or lh.latest_date()
 
 
 def _print_checks(res) -> None:

@@ -196,12 +196,11 @@ def sector_caps_plot(res) -> Figure:
 
 def weights_vs_prior_plot(res) -> Figure:
     """Risk4 target weight vs prior weight per name (after whole-share rounding), largest first."""
-    p = res.positions.assign(target=lambda d: d["target_shares"] * d["price"] / res.value)
-    p = p.sort_values(["target", "prior_weight"])
+    p = res.positions.sort_values(["weight_after", "prior_weight"])
     y = np.arange(len(p))
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.26 * len(p) + 1.0)))
     ax.barh(y - 0.19, p["prior_weight"] * 100, height=0.38, color="#90a4ae", label=f"prior ({res.prior.source})")
-    ax.barh(y + 0.19, p["target"] * 100, height=0.38, color="#263238", label="new target (whole shares)")
+    ax.barh(y + 0.19, p["weight_after"] * 100, height=0.38, color="#263238", label="new target (whole shares)")
     ax.axvline(res.profile.risk4.max_position * 100, color="#c62828", ls="--", lw=1,
                label=f"position cap {res.profile.risk4.max_position:.0%}")
     ax.set_yticks(y, p.index)

@@ -207,6 +207,13 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
     return df
 
 
+def _replace_rows(con, table: str, key: str, df: pd.DataFrame, columns: str, file: str | Path) -> None:
+    """Inside a transaction: delete the rows of ``table`` whose ``key`` appears in ``df``, insert ``df``."""
+    con.register("incoming", df)
+    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM incoming)")
+    con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM incoming", [f"import:{Path(file).name}"])
+
+
 def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str, object]:
     """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
 
@@ -224,13 +231,9 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
         if kind == "prices":
             df = validate_prices(raw, src)
             new = sorted(set(df["ticker"]) - known)
-            with lh.transaction() as con:
-                con.register("incoming", df)
-                con.execute("DELETE FROM prices WHERE (date, ticker) IN (SELECT (date, ticker) FROM incoming)")
-                con.execute(
-                    "INSERT INTO prices SELECT date, ticker, open, high, low, close, volume, FALSE, ? FROM incoming",
-                    [f"import:{Path(file).name}"],
-                )
+            with lh.transaction() as con:  # prices and their new tickers together
+                _replace_rows(con, "prices", "(date, ticker)", df,
+                              "date, ticker, open, high, low, close, volume, FALSE", file)
                 if new:
                     con.executemany(
                         "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
@@ -258,18 +261,10 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
             equities = {r[0] for r in lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
             df = validate_alpha(raw, src, equities)
             with lh.transaction() as con:
-                con.register("incoming", df)
-                con.execute("DELETE FROM alpha_imported WHERE (date, ticker) IN (SELECT (date, ticker) FROM incoming)")
-                con.execute("INSERT INTO alpha_imported SELECT date, ticker, alpha, ? FROM incoming",
-                            [f"import:{Path(file).name}"])
+                _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
             return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
         with lh.transaction() as con:
-            con.register("incoming", df)
-            con.execute("DELETE FROM tickers WHERE ticker IN (SELECT ticker FROM incoming)")
-            con.execute(
-                "INSERT INTO tickers SELECT ticker, name, sector, asset_class, is_benchmark, ? FROM incoming",
-                [f"import:{Path(file).name}"],
-            )
+            _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
         return {"kind": kind, "rows": len(df)}

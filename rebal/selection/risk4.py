@@ -286,7 +286,7 @@ def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
     vix, vix_source = market_vix(view, benchmark, day)
     name, _ = regime(vix, spec_planner.elevated_vix, spec_planner.stress_vix) if np.isfinite(vix) else ("unknown", 1.0)
     vol_regime = {"normal": "normal_vol", "elevated": "elevated_vol", "stress": "high_vol"}.get(name, "unknown")
-    px = _returns_close(lh, benchmark, day, _TREND_WINDOW)
+    px = _last_closes(lh, benchmark, day, _TREND_WINDOW)
     if len(px) >= _TREND_WINDOW:
         trend = "bull" if px.iloc[-1] >= px.iloc[-_TREND_WINDOW:].mean() else "bear"
     else:
@@ -296,7 +296,7 @@ def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
             "trend_rule": f"{benchmark} close vs its {_TREND_WINDOW}-session average"}
 
 
-def _returns_close(lh: Lakehouse, ticker: str, day: date, n: int) -> pd.Series:
+def _last_closes(lh: Lakehouse, ticker: str, day: date, n: int) -> pd.Series:
     rows = lh.con.execute("SELECT close FROM (SELECT date, close FROM prices WHERE ticker = ? AND date <= ? "
                           "ORDER BY date DESC LIMIT ?) ORDER BY date", [ticker, day, n]).fetchall()
     return pd.Series([r[0] for r in rows], dtype=float)
@@ -396,7 +396,7 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         alerts.append(Alert("CRITICAL", "infeasible_caps", str(exc)))
         return _finish(res, rows)
     res.universe = u
-    uni_share = u["sector"].value_counts(normalize=True)
+    uni_share = sector_caps / spec.sector_multiple  # the universe's count share of each sector
 
     # -- prior, valuation -----------------------------------------------------------------------
     if prior is None:
@@ -474,6 +474,7 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     res.positions = pd.DataFrame({
         "price": price.reindex(allnames), "prior_shares": cur, "prior_weight": cur * price.reindex(allnames) / value,
         "target_weight": final.reindex(allnames, fill_value=0.0), "target_shares": tgt,
+        "weight_after": tgt * price.reindex(allnames) / value,  # after whole-share rounding
         "trade_shares": tgt - cur}).rename_axis("ticker")
     held_after = tgt * price.reindex(allnames) / value
     res.turnover = turnover(pd.concat([held_after, pd.Series({CASH: res.cash_after / value})]),
