@@ -51,8 +51,13 @@ __all__ = [
     "FactorMapSpec",
     "Risk4Checks",
     "Risk4Spec",
+    "BlackLittermanSpec",
+    "Limits",
+    "MODE_NAMES",
+    "ProposalSpec",
     "Profile",
     "validate_profile_name",
+    "views_path",
     "profile_path",
     "list_profiles",
     "load_profile",
@@ -62,15 +67,21 @@ __all__ = [
 #: Weights plus cash must sum to 1 within this absolute tolerance.
 WEIGHT_SUM_TOLERANCE = 1e-6
 
-TargetMethod = Literal["fixed", "equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "risk4"]
+TargetMethod = Literal["fixed", "equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "black_litterman",
+                       "risk4"]
 TARGET_METHODS: tuple[str, ...] = typing.get_args(TargetMethod)
 
-NotebookName = Literal["drift_audit", "beta_correlation", "factor_map", "risk4_picks"]
+NotebookName = Literal["drift_audit", "rebalance_proposal", "beta_correlation", "factor_map", "risk4_picks"]
 #: Template notebooks a profile may ask for, in report order.
 NOTEBOOKS: tuple[str, ...] = typing.get_args(NotebookName)
 #: Titles of the template notebooks in reports and the packet.
-NOTEBOOK_TITLES: dict[str, str] = {"drift_audit": "Drift audit", "beta_correlation": "Market sensitivity",
-                                   "factor_map": "Factor map", "risk4_picks": "Risk4 picks"}
+NOTEBOOK_TITLES: dict[str, str] = {"drift_audit": "Drift audit", "rebalance_proposal": "Rebalance proposal",
+                                   "beta_correlation": "Market sensitivity", "factor_map": "Factor map",
+                                   "risk4_picks": "Risk4 picks"}
+
+ModeName = Literal["proportional", "correlation_aware", "performance_weighted", "risk_adjusted"]
+#: Rebalance modes of ``rebal propose`` (see :mod:`rebal.modes`).
+MODE_NAMES: tuple[str, ...] = typing.get_args(ModeName)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -89,12 +100,35 @@ class DriftThresholds:
 
 
 @dataclass(frozen=True)
+class BlackLittermanSpec:
+    """Black-Litterman parameters (``target.method: black_litterman``).
+
+    ``delta`` risk aversion (also the utility's), ``tau`` prior uncertainty, ``omega``
+    ``idzorek`` (view confidences) or ``he_litterman`` (diag(τPΣPᵀ)). ``market_weights``:
+    ``equal`` (the lakehouse ships no market caps, so the prior is 1/N, labelled as such in
+    reports) or a mapping ticker -> weight summing to 1.
+    """
+
+    delta: float = 2.5
+    tau: float = 0.05
+    omega: Literal["idzorek", "he_litterman"] = "idzorek"
+    market_weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TargetSpec:
     """How the target weights are made.
 
     ``method`` is one of :data:`TARGET_METHODS`. ``fixed`` takes ``weights`` as given; the others
     are fitted on ``lookback_days`` of daily returns up to the as-of date. ``cash`` is the target
     fraction kept in cash; the invested weights sum to ``1 - cash``.
+
+    Mean-variance methods (``min_variance``, ``max_sharpe``, ``black_litterman``) use
+    exponentially weighted means (``half_life`` sessions), Ledoit-Wolf covariance, the bounds
+    ``min_weight``/``max_weight`` and sector caps: ``max_sector_weight`` for every GICS sector
+    and ``sector_max`` per sector (the lower applies). ``hrp`` uses ``linkage``. ``views`` is the
+    analysts' views file for ``black_litterman`` (YAML or CSV; a relative path is resolved
+    against the ``params/`` directory).
     """
 
     method: TargetMethod = "fixed"
@@ -104,6 +138,12 @@ class TargetSpec:
     min_weight: float = 0.0
     max_weight: float = 1.0
     risk_free_rate: float = 0.0
+    half_life: float = 126.0
+    max_sector_weight: float = 1.0
+    sector_max: dict[str, float] = field(default_factory=dict)
+    linkage: Literal["single", "complete", "average", "ward"] = "ward"
+    views: str = ""
+    black_litterman: BlackLittermanSpec = field(default_factory=BlackLittermanSpec)
 
 
 @dataclass(frozen=True)
@@ -244,6 +284,55 @@ class Risk4Spec:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Circuit breakers: hard limits as fractions of portfolio value, and the correlation
+    thresholds that define clusters (pairs above ``high_corr`` are linked; ``medium_corr`` is
+    only reported). Defaults are the rebalance-modes spec's."""
+
+    max_total: float = 0.60
+    max_cluster: float = 0.30
+    max_single: float = 0.40
+    min_allocation: float = 0.01
+    high_corr: float = 0.70
+    medium_corr: float = 0.40
+
+
+@dataclass(frozen=True)
+class ProposalSpec:
+    """``rebal propose``: mode, circuit breakers, impact simulation, recommendation and trade list.
+
+    The mode (overridable with ``--mode``) starts from the profile's target and is followed by
+    the circuit breakers (``limits``). Correlations use ``correlation_days`` sessions; the
+    performance-weighted mode moves ``performance_shift`` from the lowest to the highest
+    ``performance_days`` Sharpe ratio. The impact simulation replays ``simulation_days`` sessions
+    in-sample and walk-forward (refit every ``refit_every`` sessions, out of sample). The
+    recommendation is REBALANCE when the net improvement exceeds ``improvement_threshold``,
+    OPTIONAL within ±that, HOLD below; a WARNING under ``marginal_threshold``; ALERTS for a
+    correlation above ``correlation_alert`` or drift above ``drift_alert``. The improvement is
+    the relative change of the Sharpe ratio, measured against at least ``sharpe_floor`` so a
+    near-zero baseline does not inflate it. Trades below ``min_trade_value`` dollars are skipped
+    (exits never are), at most ``max_trades`` trades; paper fills whose modelled slippage
+    exceeds ``slippage_tolerance_bps`` are rejected (and with them the whole batch).
+    """
+
+    mode: ModeName = "correlation_aware"
+    limits: Limits = field(default_factory=Limits)
+    correlation_days: int = 30
+    performance_days: int = 30
+    performance_shift: float = 0.05
+    simulation_days: int = 126
+    refit_every: int = 21
+    improvement_threshold: float = 0.05
+    marginal_threshold: float = 0.03
+    sharpe_floor: float = 0.5
+    correlation_alert: float = 0.95
+    drift_alert: float = 0.15
+    min_trade_value: float = 1_000.0
+    max_trades: int = 10
+    slippage_tolerance_bps: float = 50.0
+
+
+@dataclass(frozen=True)
 class Profile:
     """One portfolio's parameters (see the module docstring). Build it with :func:`load_profile`."""
 
@@ -259,6 +348,7 @@ class Profile:
     planner: PlannerSpec = field(default_factory=PlannerSpec)
     factor_map: FactorMapSpec = field(default_factory=FactorMapSpec)
     risk4: Risk4Spec | None = None
+    proposal: ProposalSpec = field(default_factory=ProposalSpec)
     notebooks: tuple[NotebookName, ...] = ("drift_audit", "beta_correlation", "factor_map")
     sample_holdings: SampleHoldings | None = None
     #: where the profile came from and the SHA-256 of its bytes (provenance)
@@ -483,6 +573,97 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     if sh is not None and sh.initial_value <= 0:
         raise ConfigError(f"{src}: `sample_holdings.initial_value`: must be > 0")
     _check_risk4(profile, src)
+    _check_target_extras(profile, src, known_tickers)
+    _check_proposal(profile, src)
+
+
+_MEAN_VARIANCE = ("min_variance", "max_sharpe", "black_litterman")
+
+
+def _check_target_extras(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
+    t = profile.target
+    if t.method == "hrp" and (t.min_weight != 0.0 or t.max_weight != 1.0):
+        raise ConfigError(f"{src}: `target.min_weight`/`target.max_weight`: not supported by hrp "
+                          "(recursive bisection has no bounds); remove them or use min_variance")
+    has_caps = t.max_sector_weight < 1.0 or bool(t.sector_max)
+    if has_caps and t.method not in _MEAN_VARIANCE:
+        raise ConfigError(f"{src}: `target.sector_max`/`target.max_sector_weight`: only for "
+                          f"{', '.join(_MEAN_VARIANCE)} (method is {t.method!r})")
+    if not 0.0 < t.max_sector_weight <= 1.0:
+        raise ConfigError(f"{src}: `target.max_sector_weight`: must be in (0, 1], found {t.max_sector_weight}")
+    for sector, cap in t.sector_max.items():
+        if not 0.0 < cap <= 1.0:
+            raise ConfigError(f"{src}: `target.sector_max.{sector}`: must be in (0, 1], found {cap}")
+    if t.half_life <= 0:
+        raise ConfigError(f"{src}: `target.half_life`: must be > 0, found {t.half_life}")
+    bl = t.black_litterman
+    if t.method != "black_litterman":
+        if t.views or bl != BlackLittermanSpec():
+            key = "views" if t.views else "black_litterman"
+            raise ConfigError(f"{src}: `target.{key}`: only allowed with method 'black_litterman' (method is {t.method!r})")
+        return
+    if not t.views:
+        raise ConfigError(f"{src}: `target.views`: required with method 'black_litterman' (a YAML or CSV file "
+                          "of analyst views, relative to the params/ directory)")
+    if bl.delta <= 0 or bl.tau <= 0:
+        raise ConfigError(f"{src}: `target.black_litterman`: delta and tau must be > 0")
+    if bl.market_weights:
+        extra = sorted(set(bl.market_weights) - set(profile.universe))
+        if extra:
+            raise ConfigError(f"{src}: `target.black_litterman.market_weights.{extra[0]}`: not in `universe`")
+        if any(v < 0 for v in bl.market_weights.values()) or \
+                abs(sum(bl.market_weights.values()) - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ConfigError(f"{src}: `target.black_litterman.market_weights`: must be >= 0 and sum to 1")
+    from rebal.allocation.black_litterman import load_views
+
+    path = views_path(profile)
+    try:
+        views = load_views(path)
+    except ConfigError as exc:
+        raise ConfigError(f"{src}: `target.views`: {exc}") from None
+    if not views:
+        raise ConfigError(f"{src}: `target.views`: {path} has no views")
+    for v in views:
+        for a in v.assets:
+            if a not in profile.universe:
+                raise ConfigError(f"{src}: `target.views`: view {v.label or '?'!r} in {path} names {a!r}, "
+                                  "which is not in `universe`")
+
+
+def views_path(profile: Profile) -> Path:
+    """The views file of a black_litterman profile (relative paths: against the params/ directory)."""
+    p = Path(profile.target.views).expanduser()
+    if p.is_absolute():
+        return p
+    return Path(profile.source).resolve().parent.parent / p
+
+
+def _check_proposal(profile: Profile, src: str) -> None:
+    pr, lim = profile.proposal, profile.proposal.limits
+    rules = [
+        ("limits.max_total", 0 < lim.max_total <= 1, "in (0, 1]"),
+        ("limits.max_cluster", 0 < lim.max_cluster <= 1, "in (0, 1]"),
+        ("limits.max_single", 0 < lim.max_single <= 1, "in (0, 1]"),
+        ("limits.min_allocation", 0 <= lim.min_allocation < 1, "in [0, 1)"),
+        ("limits.high_corr", 0 < lim.high_corr < 1, "in (0, 1)"),
+        ("limits.medium_corr", 0 < lim.medium_corr < lim.high_corr, "in (0, high_corr)"),
+        ("correlation_days", pr.correlation_days >= 5, ">= 5"),
+        ("performance_days", pr.performance_days >= 5, ">= 5"),
+        ("performance_shift", 0 <= pr.performance_shift < 1, "in [0, 1)"),
+        ("simulation_days", pr.simulation_days >= 20, ">= 20"),
+        ("refit_every", 1 <= pr.refit_every <= pr.simulation_days, "in [1, simulation_days]"),
+        ("improvement_threshold", pr.improvement_threshold > 0, "> 0"),
+        ("marginal_threshold", pr.marginal_threshold >= 0, ">= 0"),
+        ("sharpe_floor", pr.sharpe_floor > 0, "> 0"),
+        ("correlation_alert", 0 < pr.correlation_alert <= 1, "in (0, 1]"),
+        ("drift_alert", pr.drift_alert > 0, "> 0"),
+        ("min_trade_value", pr.min_trade_value >= 0, ">= 0"),
+        ("max_trades", pr.max_trades >= 1, ">= 1"),
+        ("slippage_tolerance_bps", pr.slippage_tolerance_bps > 0, "> 0"),
+    ]
+    for key, ok, need in rules:
+        if not ok:
+            raise ConfigError(f"{src}: `proposal.{key}`: must be {need}, found {operator.attrgetter(key)(pr)}")
 
 
 def _check_risk4(profile: Profile, src: str) -> None:

@@ -36,23 +36,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rebal.config import MODE_NAMES, Limits
+
 __all__ = ["Limits", "MODES", "correlation_clusters", "proportional", "correlation_aware", "performance_weighted",
            "risk_adjusted", "check_limits", "enforce_limits", "BreakerResult"]
 
-MODES = ("proportional", "correlation_aware", "performance_weighted", "risk_adjusted")
+MODES = MODE_NAMES
 _EPS = 1e-12
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Hard limits (fractions of portfolio value) and the correlation thresholds."""
-
-    max_total: float = 0.60
-    max_cluster: float = 0.30
-    max_single: float = 0.40
-    min_allocation: float = 0.01
-    high_corr: float = 0.70
-    medium_corr: float = 0.40
 
 
 def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[list[str]]:

@@ -37,6 +37,8 @@ class TargetWeights:
     fitted_on: date
     window_start: date | None
     n_observations: int
+    #: the fitted allocator (``mu_``/``covariance_``, a Black-Litterman ``result_``...), None for fixed/risk4
+    model: object = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
 
         res = risk4_target(profile, view, as_of)
         return TargetWeights(res.target_weights(), "risk4", res.date, None, 0)
+    model = None
     if spec.method == "fixed":
         w = make_allocator(spec).fit(None).weights_
     else:
@@ -116,12 +119,35 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
                 f"{profile.source}: `universe`: {missing[0]!r} has missing prices in the "
                 f"{spec.lookback_days}-day lookback ending {as_of}"
             )
-        w = make_allocator(spec).fit(rets).weights_
+        model = make_allocator(spec, **_allocator_inputs(profile, view)).fit(rets)
+        w = model.weights_
         start, n = rets.index[0].date(), len(rets)
     w = w * (1.0 - spec.cash)
     if spec.cash > 0:
         w = pd.concat([w, pd.Series({CASH: spec.cash})])
-    return TargetWeights(w.rename("target"), spec.method, as_of, start, n)
+    return TargetWeights(w.rename("target"), spec.method, as_of, start, n, model)
+
+
+def _allocator_inputs(profile: Profile, lh: Lakehouse) -> dict:
+    """Sectors (for sector caps) and the views provider (black_litterman) of a profile."""
+    from rebal.config import ConfigError, views_path
+
+    spec, out = profile.target, {}
+    if spec.max_sector_weight < 1.0 or spec.sector_max:
+        sectors = lh.tickers()["sector"].reindex(list(profile.tickers))
+        missing = sectors.index[sectors.isna()].tolist()
+        if missing:
+            raise DataError(f"{profile.source}: `target.sector_max`: no GICS sector for {missing[0]!r} in the tickers table")
+        unknown = sorted(set(spec.sector_max) - set(sectors))
+        if unknown:
+            raise ConfigError(f"{profile.source}: `target.sector_max.{unknown[0]}`: no asset of the universe is in "
+                              f"that sector; sectors here: {', '.join(sorted(set(sectors)))}")
+        out["sectors"] = sectors.to_dict()
+    if spec.method == "black_litterman":
+        from rebal.allocation.black_litterman import FileViews
+
+        out["views"] = FileViews(views_path(profile))
+    return out
 
 
 def implementation_dates(sessions: pd.DatetimeIndex, start: date, every: str) -> list[pd.Timestamp]:

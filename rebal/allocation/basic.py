@@ -3,9 +3,13 @@
 - :class:`FixedWeights`: the weights written in the profile;
 - :class:`EqualWeight`: 1/N;
 - :class:`InverseVolatility`: w_i proportional to 1 / sigma_i (sample std of daily returns);
-- :class:`SkfolioAllocator`: any skfolio estimator; the factory uses it for ``min_variance`` and
-  ``max_sharpe`` (skfolio ``MeanRisk`` with exponentially weighted means, half-life 126 sessions, and Ledoit-Wolf
-  covariance, Clarabel solver) and ``hrp`` (skfolio ``HierarchicalRiskParity``).
+- :class:`SkfolioAllocator`: wraps any skfolio portfolio estimator.
+
+The factory :func:`make_allocator` builds ``min_variance`` / ``max_sharpe`` as
+:class:`~rebal.allocation.mean_variance.MeanVariance` (Clarabel QPs, equal to skfolio's
+``MeanRisk`` on the same estimates), ``hrp`` as the lean :class:`~rebal.allocation.hrp.HRP`
+(equal to skfolio's ``HierarchicalRiskParity``) and ``black_litterman`` as
+:class:`~rebal.allocation.black_litterman.BlackLittermanAllocator`.
 """
 from __future__ import annotations
 
@@ -93,8 +97,13 @@ class SkfolioAllocator(_Base):
         return self
 
 
-def make_allocator(spec: Any) -> _Base:
-    """Build the allocator for a :class:`rebal.config.TargetSpec`."""
+def make_allocator(spec: Any, *, sectors: Mapping[str, str] | None = None, views: Any = None) -> _Base:
+    """Build the allocator for a :class:`rebal.config.TargetSpec`.
+
+    ``sectors`` (ticker -> GICS sector) feeds the sector caps of the mean-variance methods;
+    ``views`` is the :class:`~rebal.allocation.black_litterman.ViewsProvider` of a
+    ``black_litterman`` target.
+    """
     method = spec.method
     if method == "fixed":
         return FixedWeights(spec.weights)
@@ -102,21 +111,25 @@ def make_allocator(spec: Any) -> _Base:
         return EqualWeight()
     if method == "inverse_vol":
         return InverseVolatility()
-    from skfolio import RiskMeasure
-    from skfolio.moments import EWMu, LedoitWolf
-    from skfolio.optimization import HierarchicalRiskParity, MeanRisk, ObjectiveFunction
-    from skfolio.prior import EmpiricalPrior
+    if method == "hrp":
+        from rebal.allocation.hrp import HRP
 
-    bounds = dict(min_weights=spec.min_weight, max_weights=spec.max_weight)
-    prior = EmpiricalPrior(mu_estimator=EWMu(half_life=126), covariance_estimator=LedoitWolf())
-    if method == "min_variance":
-        est = MeanRisk(objective_function=ObjectiveFunction.MINIMIZE_RISK, risk_measure=RiskMeasure.VARIANCE,
-                       prior_estimator=prior, **bounds)
-    elif method == "max_sharpe":
-        est = MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_RATIO, risk_measure=RiskMeasure.VARIANCE,
-                       prior_estimator=prior, risk_free_rate=spec.risk_free_rate / 252.0, **bounds)
-    elif method == "hrp":
-        est = HierarchicalRiskParity(risk_measure=RiskMeasure.VARIANCE, **bounds)
-    else:  # the config loader rejects unknown methods; keep the message for direct callers
-        raise ValueError(f"unknown target method {method!r}")
-    return SkfolioAllocator(est)
+        return HRP(linkage=spec.linkage)
+    caps = {}
+    if sectors is not None and (spec.max_sector_weight < 1.0 or spec.sector_max):
+        caps = {s: spec.max_sector_weight for s in set(sectors.values()) if s}
+        for s, cap in spec.sector_max.items():
+            caps[s] = min(cap, caps.get(s, 1.0))
+    common = dict(min_weight=spec.min_weight, max_weight=spec.max_weight, half_life=spec.half_life,
+                  groups=sectors, group_max=caps)
+    if method in ("min_variance", "max_sharpe"):
+        from rebal.allocation.mean_variance import MeanVariance
+
+        return MeanVariance(method, risk_free_rate=spec.risk_free_rate, **common)
+    if method == "black_litterman":
+        from rebal.allocation.black_litterman import BlackLittermanAllocator
+
+        bl = spec.black_litterman
+        return BlackLittermanAllocator(views, delta=bl.delta, tau=bl.tau, omega=bl.omega,
+                                       market_weights=bl.market_weights or None, **common)
+    raise ValueError(f"unknown target method {method!r}")  # the config loader rejects unknown methods

@@ -29,7 +29,7 @@ import pandas as pd
 from rebal.errors import ConfigError
 
 __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",
-           "BlackLittermanResult", "black_litterman"]
+           "BlackLittermanResult", "black_litterman", "BlackLittermanAllocator"]
 
 
 @dataclass(frozen=True)
@@ -174,3 +174,44 @@ def black_litterman(cov: pd.DataFrame, market_weights: pd.Series, views: Sequenc
     return BlackLittermanResult(pi, pd.Series(post, index=assets, name="mu_bl"),
                                 pd.DataFrame(Sbl, index=assets, columns=assets),
                                 pd.Series(w, index=assets, name="weight"), Om)
+
+
+class BlackLittermanAllocator:
+    """Allocator: Ledoit-Wolf Σ (annual) of the returns, equilibrium π from ``market_weights``
+    (1/N when None: no market caps are shipped), the views' posterior μ_BL and Σ_BL, then the
+    long-only max-utility portfolio max μ_BLᵀw - (δ/2) wᵀΣ_BL w under the bounds and sector caps.
+
+    After ``fit``: ``weights_``, ``result_`` (:class:`BlackLittermanResult`), ``views_``.
+    """
+
+    def __init__(self, views: ViewsProvider, *, delta: float = 2.5, tau: float = 0.05, omega: str = "idzorek",
+                 market_weights: dict[str, float] | None = None, min_weight: float = 0.0, max_weight: float = 1.0,
+                 half_life: float = 126, groups=None, group_max=None, as_of: object | None = None):
+        self.views = views
+        self.delta, self.tau, self.omega = delta, tau, omega
+        self.market_weights = market_weights
+        self.min_weight, self.max_weight, self.half_life = min_weight, max_weight, half_life
+        self.groups, self.group_max, self.as_of = groups, group_max, as_of
+
+    def get_params(self) -> dict:
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def fit(self, returns: pd.DataFrame) -> "BlackLittermanAllocator":
+        from rebal.allocation.mean_variance import ANNUAL, MeanVariance
+        from rebal.risk import ledoit_wolf
+
+        if self.views is None:
+            raise ConfigError("black_litterman needs a views provider (target.views)")
+        cols = list(returns.columns)
+        cov_d, _ = ledoit_wolf(returns.to_numpy(float))
+        cov = pd.DataFrame(cov_d * ANNUAL, index=cols, columns=cols)
+        mw = (pd.Series(self.market_weights, dtype=float).reindex(cols).fillna(0.0) if self.market_weights
+              else pd.Series(1.0 / len(cols), index=cols))
+        self.views_ = list(self.views.views(self.as_of))
+        res = black_litterman(cov, mw, self.views_, delta=self.delta, tau=self.tau, omega=self.omega)
+        mv = MeanVariance("max_utility", risk_aversion=self.delta, min_weight=self.min_weight,
+                          max_weight=self.max_weight, groups=self.groups, group_max=self.group_max,
+                          mu=res.posterior_returns, covariance=res.posterior_cov).fit(None)
+        self.result_, self.market_weights_ = res, mw
+        self.weights_ = mv.weights_
+        return self

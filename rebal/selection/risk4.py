@@ -578,7 +578,7 @@ def select_portfolio(universe: pd.DataFrame, spec: Risk4Spec) -> tuple[pd.DataFr
 
 def _extend_for_caps(u: pd.DataFrame, base: pd.Series, caps: pd.Series, cap: float) -> pd.Series:
     """Add next-ranked names with positive alpha from sectors with room until the caps can reach 100 %."""
-    count = u.loc[base.index, "sector"].value_counts()
+    count = {s: int(k) for s, k in u.loc[base.index, "sector"].value_counts().items()}  # a dict: we add to it
 
     def reach() -> float:
         return float(sum(min(caps[s], k * cap) for s, k in count.items()))

@@ -1,0 +1,206 @@
+"""Mean-variance allocators (Markowitz) solved as quadratic programs with Clarabel.
+
+Inputs: expected returns μ as exponentially weighted means of daily returns (half-life
+``half_life`` sessions, pandas ``ewm(halflife, adjust=True)``, the same estimate as skfolio's
+``EWMu``), covariance Σ by Ledoit-Wolf shrinkage (:func:`rebal.risk.ledoit_wolf`), both
+annualised with 252 sessions. Constraints: fully invested, long-only bounds
+``min_weight <= w_i <= max_weight`` and sector caps ``Σ_{i in s} w_i <= cap_s``.
+
+Objectives
+----------
+``min_variance``
+    min wᵀΣw.
+``max_sharpe``
+    max (μ - r_f)ᵀw / sqrt(wᵀΣw), made convex by the Cornuejols-Tütüncü change of variables
+    y = κw: min yᵀΣy s.t. (μ - r_f)ᵀy = 1, Σy = κ, κ·lo <= y <= κ·hi, sector rows scaled by κ.
+``max_utility``
+    max μᵀw - (δ/2) wᵀΣw (used with Black-Litterman posterior returns).
+
+Clarabel is an interior-point solver that converges on these problems at N = 500, where
+PyPortfolioOpt's default OSQP stalls; the whole fit is covariance-bound (see
+``benchmarks/bench_allocation.py``). :func:`efficient_frontier` traces min-variance portfolios
+for a range of target returns under the same constraints.
+"""
+from __future__ import annotations
+
+from typing import Literal, Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from rebal.allocation.basic import _Base, _check_returns
+from rebal.errors import DataError
+
+__all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier", "ANNUAL"]
+
+ANNUAL = 252
+Objective = Literal["min_variance", "max_sharpe", "max_utility"]
+
+
+def ew_mean(returns: pd.DataFrame, half_life: float) -> pd.Series:
+    """Exponentially weighted mean of daily returns (pandas ``adjust=True``; equals skfolio ``EWMu``)."""
+    return returns.ewm(halflife=half_life, adjust=True).mean().iloc[-1]
+
+
+def solve_qp(P: np.ndarray, q: np.ndarray, A_eq: np.ndarray, b_eq: np.ndarray, G: np.ndarray, h: np.ndarray,
+             *, what: str = "optimisation") -> np.ndarray:
+    """min ½xᵀPx + qᵀx s.t. A_eq x = b_eq, G x <= h (Clarabel). Raises :class:`DataError` if not solved."""
+    import clarabel
+
+    n = len(q)
+    A = sp.csc_matrix(np.vstack([A_eq.reshape(-1, n), G.reshape(-1, n)]))
+    b = np.concatenate([b_eq, h])
+    cones = []
+    if len(b_eq):
+        cones.append(clarabel.ZeroConeT(len(b_eq)))
+    if len(h):
+        cones.append(clarabel.NonnegativeConeT(len(h)))
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    solver = clarabel.DefaultSolver(sp.triu(sp.csc_matrix(P), format="csc"), np.asarray(q, float), A, b, cones, settings)
+    sol = solver.solve()
+    status = str(sol.status)
+    if "Solved" not in status:  # Solved or AlmostSolved
+        raise DataError(f"{what}: the solver did not converge ({status}); check the bounds and sector caps")
+    return np.asarray(sol.x, dtype=float)
+
+
+def _group_rows(assets: list[str], groups: Mapping[str, str] | None, caps: Mapping[str, float] | None):
+    if not caps:
+        return np.zeros((0, len(assets))), np.zeros(0), []
+    groups = groups or {}
+    rows, limits, names = [], [], []
+    for g, cap in caps.items():
+        member = np.array([groups.get(a) == g for a in assets], dtype=float)
+        if member.any():
+            rows.append(member)
+            limits.append(cap)
+            names.append(g)
+    return (np.array(rows) if rows else np.zeros((0, len(assets)))), np.array(limits, float), names
+
+
+def _weights_qp(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float, hi: float, Gs: np.ndarray,
+                caps: np.ndarray, *, risk_free: float = 0.0, risk_aversion: float = 2.5,
+                target_return: float | None = None) -> np.ndarray:
+    n = len(mu)
+    eye = np.eye(n)
+    if objective == "max_sharpe":
+        ex = mu - risk_free
+        if ex.max() <= 0:
+            raise DataError("max_sharpe: no asset's expected return exceeds the risk-free rate; "
+                            "use min_variance or a lower risk_free_rate")
+        # variables x = [y, κ]
+        P = np.zeros((n + 1, n + 1))
+        P[:n, :n] = 2.0 * cov
+        A_eq = np.vstack([np.r_[ex, 0.0], np.r_[np.ones(n), -1.0]])
+        b_eq = np.array([1.0, 0.0])
+        G = [np.hstack([eye, -hi * np.ones((n, 1))]), np.hstack([-eye, lo * np.ones((n, 1))]),
+             np.r_[np.zeros(n), -1.0][None, :]]
+        if len(Gs):
+            G.append(np.hstack([Gs, -caps[:, None]]))
+        G = np.vstack(G)
+        x = solve_qp(P, np.zeros(n + 1), A_eq, b_eq, G, np.zeros(len(G)), what="max_sharpe")
+        w = x[:n] / x[n]
+    else:
+        P = 2.0 * cov if objective == "min_variance" else risk_aversion * cov
+        q = np.zeros(n) if objective == "min_variance" else -mu
+        G = [eye, -eye]
+        h = [np.full(n, hi), np.full(n, -lo)]
+        if len(Gs):
+            G.append(Gs)
+            h.append(caps)
+        if target_return is not None:
+            G.append(-mu[None, :])
+            h.append(np.array([-target_return]))
+        w = solve_qp(P, q, np.ones((1, n)), np.array([1.0]), np.vstack(G), np.concatenate(h), what=objective)
+    w = np.where(w < 1e-9, 0.0, w)
+    return w / w.sum()
+
+
+class MeanVariance(_Base):
+    """Mean-variance allocator; ``fit(returns)`` then ``weights_``, ``mu_`` and ``covariance_`` (annual).
+
+    Parameters
+    ----------
+    objective
+        ``min_variance``, ``max_sharpe`` or ``max_utility`` (see the module docstring).
+    risk_free_rate
+        Annual, for ``max_sharpe``.
+    half_life
+        Sessions, for the exponentially weighted means.
+    min_weight, max_weight
+        Bounds on every weight.
+    groups, group_max
+        Ticker -> group (e.g. GICS sector) and group -> maximum total weight.
+    risk_aversion
+        δ for ``max_utility``.
+    mu, covariance
+        Annual estimates to use instead of estimating them from the returns (e.g. a
+        Black-Litterman posterior); indexed by ticker.
+    """
+
+    def __init__(self, objective: Objective = "min_variance", *, risk_free_rate: float = 0.0, half_life: float = 126,
+                 min_weight: float = 0.0, max_weight: float = 1.0, groups: Mapping[str, str] | None = None,
+                 group_max: Mapping[str, float] | None = None, risk_aversion: float = 2.5,
+                 mu: pd.Series | None = None, covariance: pd.DataFrame | None = None):
+        self.objective = objective
+        self.risk_free_rate = risk_free_rate
+        self.half_life = half_life
+        self.min_weight = min_weight
+        self.max_weight = max_weight
+        self.groups = dict(groups or {})
+        self.group_max = dict(group_max or {})
+        self.risk_aversion = risk_aversion
+        self.mu = mu
+        self.covariance = covariance
+
+    def estimate(self, returns: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
+        """Annual μ and Σ: the given ones, else EW means and Ledoit-Wolf of ``returns``."""
+        if self.mu is not None and self.covariance is not None:
+            return self.mu.astype(float), self.covariance.astype(float)
+        from rebal.risk import ledoit_wolf
+
+        X = _check_returns(returns)
+        cov, _ = ledoit_wolf(X.to_numpy(float))
+        mu = ew_mean(X, self.half_life) * ANNUAL
+        return mu, pd.DataFrame(cov * ANNUAL, index=X.columns, columns=X.columns)
+
+    def fit(self, returns: pd.DataFrame | None) -> "MeanVariance":
+        mu, cov = self.estimate(returns)
+        assets = list(cov.index)
+        n = len(assets)
+        if self.max_weight * n < 1.0 - 1e-12 or self.min_weight * n > 1.0 + 1e-12:
+            raise DataError(f"{self.objective}: bounds [{self.min_weight}, {self.max_weight}] x {n} assets "
+                            "admit no fully invested portfolio")
+        Gs, caps, _ = _group_rows(assets, self.groups, self.group_max)
+        w = _weights_qp(self.objective, mu.reindex(assets).to_numpy(float), cov.to_numpy(float), self.min_weight,
+                        self.max_weight, Gs, caps, risk_free=self.risk_free_rate, risk_aversion=self.risk_aversion)
+        self.mu_, self.covariance_ = mu.reindex(assets), cov
+        self.weights_ = pd.Series(w, index=assets, name="weight")
+        return self
+
+
+def efficient_frontier(mu: pd.Series, cov: pd.DataFrame, *, min_weight: float = 0.0, max_weight: float = 1.0,
+                       groups: Mapping[str, str] | None = None, group_max: Mapping[str, float] | None = None,
+                       points: int = 25) -> pd.DataFrame:
+    """Min-variance portfolios for ``points`` target returns from the min-variance portfolio's return
+    to the highest feasible one, under the same bounds and caps. Columns: ``ret``, ``vol``, ``sharpe``
+    (at a zero risk-free rate; annual figures)."""
+    assets = list(cov.index)
+    m, S = mu.reindex(assets).to_numpy(float), cov.to_numpy(float)
+    Gs, caps, _ = _group_rows(assets, groups, group_max)
+    w0 = _weights_qp("min_variance", m, S, min_weight, max_weight, Gs, caps)
+    # highest feasible return: a linear programme, solved as max_utility with tiny risk aversion
+    w1 = _weights_qp("max_utility", m, S, min_weight, max_weight, Gs, caps, risk_aversion=1e-6)
+    r0, r1 = float(m @ w0), float(m @ w1)
+    rows = []
+    for r in np.linspace(r0, r1, points):
+        try:
+            w = w0 if r <= r0 else _weights_qp("min_variance", m, S, min_weight, max_weight, Gs, caps,
+                                               target_return=r - 1e-10 * abs(r))
+        except DataError:
+            continue
+        ret, vol = float(m @ w), float(np.sqrt(w @ S @ w))
+        rows.append({"ret": ret, "vol": vol, "sharpe": ret / vol if vol > 0 else np.nan})
+    return pd.DataFrame(rows)
