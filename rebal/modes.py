@@ -9,8 +9,7 @@ Modes
 ``proportional``
     Scale every sleeve by max_total / total when the total exceeds its limit (never scales up).
 ``correlation_aware``
-    Clusters of highly correlated sleeves (pairwise correlation above ``high_corr``, linked
-    transitively) whose combined allocation exceeds ``max_cluster`` are reduced, highest
+    Clusters of highly correlated sleeves (every pair correlated above ``high_corr``) whose combined allocation exceeds ``max_cluster`` are reduced, highest
     allocation first, by the excess; sleeves outside such clusters keep their allocation.
 ``performance_weighted``
     Move ``shift`` of value from the lowest to the highest recent Sharpe ratio, within the limits.
@@ -46,24 +45,27 @@ _EPS = 1e-12
 
 
 def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[list[str]]:
-    """Groups of sleeves linked by correlations above ``threshold`` (connected components), size >= 2."""
-    names = list(corr.index)
-    parent = {n: n for n in names}
+    """Groups (size >= 2) in which every pair is correlated above ``threshold``.
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    Complete-linkage clustering on the distance 1 - correlation, cut at 1 - threshold: a chain
+    A~B, B~C with A and C unrelated is not one cluster (connected components would merge it, and
+    with 30-day stock correlations in a sell-off they chain most of a portfolio into one
+    "cluster" of assets that are not all correlated with each other).
+    """
+    names = [str(n) for n in corr.index]
+    if len(names) < 2:
+        return []
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
 
-    c = corr.to_numpy(float)
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            if c[i, j] > threshold:
-                parent[find(names[i])] = find(names[j])
-    groups: dict[str, list[str]] = {}
-    for n in names:
-        groups.setdefault(find(n), []).append(n)
+    d = 1.0 - corr.to_numpy(float)
+    d = np.clip((d + d.T) / 2.0, 0.0, 2.0)
+    np.fill_diagonal(d, 0.0)
+    labels = fcluster(linkage(squareform(d, checks=False), method="complete"), t=1.0 - threshold - 1e-12,
+                      criterion="distance")
+    groups: dict[int, list[str]] = {}
+    for n, lab in zip(names, labels):
+        groups.setdefault(int(lab), []).append(n)
     return [g for g in groups.values() if len(g) > 1]
 
 

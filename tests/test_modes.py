@@ -21,6 +21,14 @@ def test_clusters_of_the_spec_example():
     assert correlation_clusters(CORR, 0.30) == [S]  # 0.35 and 0.42 link STR-007 too
 
 
+def test_a_chain_is_not_a_cluster():
+    # A~B 0.85 and B~C 0.80 but A~C 0.30: only the tightest pair is a cluster of highly correlated assets
+    names = ["A", "B", "C"]
+    c = pd.DataFrame([[1, 0.85, 0.30], [0.85, 1, 0.80], [0.30, 0.80, 1]], index=names, columns=names, dtype=float)
+    assert correlation_clusters(c, 0.70) == [["A", "B"]]
+    assert correlation_clusters(c, 0.25) == [names]
+
+
 def test_correlation_aware_ends_compliant_on_the_spec_example():
     out = correlation_aware(ALLOC, CORR, L)
     # cluster 34 + 20 = 54 % > 30 %: the excess 24 points come off the largest member first
