@@ -120,18 +120,18 @@ def risk_adjusted(alloc: pd.Series, vol: pd.Series, limits: Limits) -> pd.Series
     return float(alloc.sum()) * inv / inv.sum()
 
 
-def check_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits) -> pd.DataFrame:
+def check_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits, *, tolerance: float = 1e-9) -> pd.DataFrame:
     """Every check: check, item, proposed, limit, status (PASS/FAIL), buffer (limit - proposed; for
-    the minimum: proposed - limit)."""
+    the minimum: proposed - limit). A value passes within ``tolerance`` of its limit."""
     rows = [("total deployed", "portfolio", float(alloc.sum()), limits.max_total)]
     rows += [("correlated cluster", " + ".join(m), float(alloc[m].sum()), limits.max_cluster) for m in clusters]
     rows += [("single sleeve max", a, float(w), limits.max_single) for a, w in alloc.items()]
     out = []
     for check, item, val, lim in rows:
         out.append({"check": check, "item": item, "proposed": val, "limit": lim,
-                    "status": "PASS" if val <= lim + 1e-9 else "FAIL", "buffer": lim - val})
+                    "status": "PASS" if val <= lim + tolerance else "FAIL", "buffer": lim - val})
     for a, w in alloc.items():
-        ok = w <= _EPS or w >= limits.min_allocation - 1e-9
+        ok = w <= _EPS or w >= limits.min_allocation - tolerance
         out.append({"check": "minimum allocation (0 or >=)", "item": a, "proposed": float(w),
                     "limit": limits.min_allocation, "status": "PASS" if ok else "FAIL",
                     "buffer": float(w) - limits.min_allocation if w > _EPS else np.nan})

@@ -132,9 +132,9 @@ class Proposal:
                 else:
                     parts.append("increase" if p > c else "decrease")
                 if m is not None and abs(m - t) > 1e-9:
-                    parts.append(f"{self.allocation.mode.replace('_', '-')} mode {t:.1%} -> {m:.1%}")
+                    parts.append(f"{self.allocation.mode.replace('_', '-')} mode {t:.2%} -> {m:.2%}")
                 if m is not None and abs(p - m) > 1e-9:
-                    parts.append(f"circuit breakers {m:.1%} -> {p:.1%}")
+                    parts.append(f"circuit breakers {m:.2%} -> {p:.2%}")
                 if len(parts) == 1 and abs(p - c) > 1e-9:
                     parts.append("back to target")
                 why = "; ".join(parts)

@@ -45,6 +45,8 @@ class TradeList:
     value_before: float
     est_cost: float
     notes: list[str] = field(default_factory=list)
+    #: the value the targets were sized on: value before, less the first-pass cost estimate
+    net_value: float = float("nan")
 
     @property
     def cost_bps(self) -> float:
@@ -184,4 +186,4 @@ def trade_list(target: pd.Series, shares: pd.Series, prices: pd.Series, cash: fl
     if len(trades):
         trades = trades.sort_values(["action", "value"], ascending=[False, False]).reset_index(drop=True)
     after = pd.Series(n, index=assets, name="shares")
-    return TradeList(trades, after[after > 0], cash_end, value, float(costs.sum()), notes)
+    return TradeList(trades, after[after > 0], cash_end, value, float(costs.sum()), notes, net)

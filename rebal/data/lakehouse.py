@@ -60,11 +60,16 @@ SCHEMA_DOC: dict[str, str] = {
     "alpha_imported": "User-supplied alpha per (date, ticker).",
     "risk4_runs": "Recorded Risk4 runs per (profile, date): status, alerts JSON, cash, metrics.",
     "risk4_picks": "Picks of each recorded Risk4 run: weight, target shares, price, signals.",
+    "proposals": "Rebalance proposals by id: status PROPOSED/BLOCKED/APPROVED/EXECUTED, approval, the proposal JSON.",
+    "orders": "Orders sent to the paper broker, one row per trade of an executed proposal.",
+    "fills": "Paper fills: price with modelled slippage, reference close, commission.",
+    "rebalance_history": "Execution summaries per profile (last 50 kept): costs, drift before/after, limits, status.",
 }
 
 #: the date column of each dated table (as-of limits and row counts)
 DATE_COLUMNS = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of", "features": "date",
-                "alpha_imported": "date", "risk4_runs": "date", "risk4_picks": "date"}
+                "alpha_imported": "date", "risk4_runs": "date", "risk4_picks": "date", "proposals": "as_of",
+                "orders": "date", "fills": "date", "rebalance_history": "as_of"}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS tickers (
@@ -154,6 +159,61 @@ CREATE TABLE IF NOT EXISTS risk4_picks (
     vol_blend DOUBLE,
     adv_20 DOUBLE,
     PRIMARY KEY (profile, date, ticker)
+);
+CREATE TABLE IF NOT EXISTS proposals (
+    id VARCHAR PRIMARY KEY,
+    profile VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    created_at VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    recommendation VARCHAR,
+    approved_by VARCHAR,
+    approved_at VARCHAR,
+    approval_note VARCHAR,
+    executed_at VARCHAR,
+    path VARCHAR,
+    doc VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id VARCHAR PRIMARY KEY,
+    proposal_id VARCHAR NOT NULL,
+    profile VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    side VARCHAR NOT NULL,
+    shares DOUBLE NOT NULL,
+    est_price DOUBLE,
+    est_cost DOUBLE,
+    created_at VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fills (
+    order_id VARCHAR PRIMARY KEY,
+    proposal_id VARCHAR NOT NULL,
+    profile VARCHAR NOT NULL,
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    side VARCHAR NOT NULL,
+    shares DOUBLE NOT NULL,
+    price DOUBLE NOT NULL,
+    ref_price DOUBLE NOT NULL,
+    slippage_bps DOUBLE NOT NULL,
+    commission DOUBLE NOT NULL,
+    value DOUBLE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rebalance_history (
+    profile VARCHAR NOT NULL,
+    executed_at VARCHAR NOT NULL,
+    proposal_id VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    mode VARCHAR,
+    n_trades INTEGER,
+    est_cost_bps DOUBLE,
+    actual_cost_bps DOUBLE,
+    drift_before DOUBLE,
+    drift_after DOUBLE,
+    limits_ok BOOLEAN,
+    summary VARCHAR
 );
 """
 
