@@ -349,7 +349,7 @@ class Profile:
     factor_map: FactorMapSpec = field(default_factory=FactorMapSpec)
     risk4: Risk4Spec | None = None
     proposal: ProposalSpec = field(default_factory=ProposalSpec)
-    notebooks: tuple[NotebookName, ...] = ("drift_audit", "beta_correlation", "factor_map")
+    notebooks: tuple[NotebookName, ...] = ("drift_audit", "rebalance_proposal", "beta_correlation", "factor_map")
     sample_holdings: SampleHoldings | None = None
     #: where the profile came from and the SHA-256 of its bytes (provenance)
     source: str = ""

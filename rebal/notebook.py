@@ -26,7 +26,9 @@ __all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note
            "planner_card", "planner_flags", "economics_table", "planner_scraps", "sensitivity_card",
            "sensitivity_scraps", "factor_card", "cluster_table", "alpha_table", "liquidity_note", "factor_scraps",
            "risk4_card", "risk4_alerts", "checks_table", "picks_table", "trades_table", "schedule_table",
-           "risk4_parameters", "risk4_synthetic_note", "risk4_scraps"]
+           "risk4_parameters", "risk4_synthetic_note", "risk4_scraps", "proposal_card", "proposal_flags",
+           "changes_table", "limits_table", "simulation_table", "costs_table", "proposal_trades", "proposal_scraps",
+           "proposal_parameters"]
 
 
 @dataclass(frozen=True)
@@ -502,3 +504,121 @@ def risk4_scraps(res: Any) -> dict[str, Any]:
                   "exposure": float(res.exposure), "universe_size": int(len(res.universe)),
                   "picks": res.picks[["ticker", "weight", "target_shares", "sector", "alpha_z", "rank"]],
                   "trades": res.trades}
+
+
+# -- rebalance proposal ----------------------------------------------------------------------------
+
+_REC_COLORS = {"REBALANCE": STATUS_COLORS["REBALANCE"], "OPTIONAL": "#1565c0", "HOLD": STATUS_COLORS["MAINTAIN"],
+               "BLOCKED": STATUS_COLORS["URGENT"]}
+
+
+def proposal_card(p: Any) -> Any:
+    """Headline of a rebalance proposal."""
+    rec = (f'<span style="background:{_REC_COLORS[p.recommendation]};color:#fff;padding:2px 10px;border-radius:4px;'
+           f'font-weight:700">{p.recommendation}</span> confidence {p.confidence}')
+    b, c, s = p.allocation.breaker, p.costs, p.simulation
+    mode = p.allocation.mode.replace("_", "-")
+    if p.allocation.mode != p.mode_requested:
+        mode += f" (requested {p.mode_requested.replace('_', '-')}: fell back)"
+    rows = [("Recommendation", rec),
+            ("Proposal", f"<code>{html.escape(p.id)}</code> as of {p.as_of}; holdings of {p.holdings_date}"),
+            ("Portfolio", f"${p.value:,.0f}; deployed {1 - p.current.get('CASH', 0.0):.1%} now, "
+                          f"{1 - p.proposed.get('CASH', 0.0):.1%} proposed"),
+            ("Drift", f"{p.drift:.2%} from the {html.escape(p.data['target_method'].replace('_', ' '))} target "
+                      f"({p.drift_status})"),
+            ("Mode", html.escape(mode)),
+            ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
+                                 f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
+            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; estimated cost {c['total_bps']:.1f} bps "
+                       f"(${c['total_usd']:,.0f})")]
+    if s is not None:
+        oos = (f"{s.improvement_out_of_sample:+.1%} out-of-sample (walk-forward)" if s.improvement_out_of_sample
+               is not None else "no out-of-sample estimate")
+        rows.append(("Net improvement", f"{oos}; {s.improvement_in_sample:+.1%} in-sample (look-ahead) — relative "
+                                        "change of the Sharpe ratio net of costs"))
+    return _card(rows)
+
+
+def proposal_flags(p: Any) -> Any:
+    """Warnings and alerts, or a note that there are none."""
+    items = [("ALERT", a, STATUS_COLORS["URGENT"]) for a in p.alerts] + \
+            [("WARNING", w, STATUS_COLORS["REBALANCE"]) for w in p.warnings]
+    if not items:
+        return note("No warnings or alerts.")
+    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td><td style="text-align:left">{html.escape(m)}</td></tr>'
+                   for k, m, c in items)
+    return _html(f'<table class="rebal-table"><thead><tr><th>level</th><th>message</th></tr></thead><tbody>{rows}'
+                 "</tbody></table>")
+
+
+def changes_table(p: Any) -> pd.DataFrame:
+    """Current, target and proposed weights with the change and its reason (rows with any weight)."""
+    ch = p.changes()
+    return ch[ch[["current", "target", "proposed"]].abs().max(axis=1) > 5e-5]
+
+
+def limits_table(p: Any) -> pd.DataFrame:
+    """Every limit check on the proposal, with the current allocation's value next to it."""
+    from rebal.modes import check_limits
+
+    b = p.allocation.breaker
+    sleeves = p.allocation.after_mode.index
+    cur = check_limits(p.current.drop("CASH", errors="ignore").reindex(sleeves).fillna(0.0), p.allocation.clusters,
+                       p.profile.proposal.limits)
+    t = b.checks.copy()
+    t["current"] = cur["proposed"].to_numpy()
+    t["current status"] = cur["status"].to_numpy()
+    t = t[["check", "item", "current", "current status", "proposed", "limit", "status", "buffer"]]
+    return t.assign(failed=t["status"] == "FAIL").set_index(["check", "item"])
+
+
+def simulation_table(p: Any) -> pd.DataFrame:
+    """Metrics by path (rows: metrics; columns: baseline, in-sample, out-of-sample)."""
+    return p.simulation.table()
+
+
+def costs_table(p: Any) -> pd.DataFrame:
+    """The cost estimate in bps of portfolio value and dollars."""
+    c = p.costs
+    return pd.DataFrame({"bps of value": [c["slippage_bps"], c["commission_bps"], c["total_bps"]],
+                         "USD": [c["total_usd"] * (c["slippage_bps"] / c["total_bps"]) if c["total_bps"] else 0.0,
+                                 c["total_usd"] * (c["commission_bps"] / c["total_bps"]) if c["total_bps"] else 0.0,
+                                 c["total_usd"]]},
+                        index=pd.Index(["slippage (spread + impact)", "commission", "total"], name="cost"))
+
+
+def proposal_trades(p: Any) -> pd.DataFrame:
+    """The trade list as the committee reads it."""
+    t = p.trades.trades
+    cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
+            "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
+            "weight_after": "weight after"}
+    return t.set_index("ticker")[list(cols)].rename(columns=cols)
+
+
+def proposal_scraps(p: Any) -> dict[str, Any]:
+    """Key proposal results as plain types."""
+    s = p.simulation
+    return {"proposal_id": p.id, "recommendation": p.recommendation, "confidence": p.confidence,
+            "mode": p.allocation.mode, "breakers": p.allocation.breaker.status,
+            "n_adjustments": len(p.allocation.breaker.adjustments), "n_trades": int(len(p.trades.trades)),
+            "cost_bps": float(p.costs["total_bps"]), "drift": float(p.drift),
+            "deployed": float(1 - p.proposed.get("CASH", 0.0)),
+            "improvement_in_sample": float(s.improvement_in_sample) if s else None,
+            "improvement_out_of_sample": (float(s.improvement_out_of_sample) if s and
+                                          s.improvement_out_of_sample is not None else None),
+            "warnings": list(p.warnings), "alerts": list(p.alerts),
+            "proposed": {k: float(v) for k, v in p.proposed.items()}}
+
+
+def proposal_parameters(profile: Profile) -> pd.DataFrame:
+    """The profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
+    from dataclasses import fields
+
+    from rebal.config import Limits, ProposalSpec
+
+    spec, dflt = profile.proposal, ProposalSpec()
+    rows = [(f.name, getattr(spec, f.name), getattr(dflt, f.name)) for f in fields(ProposalSpec) if f.name != "limits"]
+    rows += [(f"limits.{f.name}", getattr(spec.limits, f.name), getattr(Limits(), f.name)) for f in fields(Limits)]
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    return t.assign(changed=t["this profile"] != t["default"])

@@ -234,3 +234,102 @@ def alpha_vol_plot(res) -> Figure:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# -- rebalance proposal ---------------------------------------------------------------------------
+
+def allocation_plot(p) -> Figure:
+    """Current, target and proposed weight per asset (and cash), percent of portfolio value."""
+    ch = p.changes()
+    ch = ch[(ch[["current", "target", "proposed"]].abs().max(axis=1) > 5e-5)]
+    y = np.arange(len(ch))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * len(ch) + 1.2)))
+    for k, (col, color) in enumerate((("current", "#90a4ae"), ("target", "#1565c0"), ("proposed", "#263238"))):
+        ax.barh(y + (k - 1) * 0.26, ch[col] * 100, height=0.26, color=color, label=col)
+    lim = p.profile.proposal.limits.max_single * 100
+    ax.axvline(lim, color="#c62828", ls="--", lw=1, label=f"single-asset limit {lim:.0f}%")
+    ax.set_yticks(y, ch.index)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("weight (% of portfolio value)")
+    ax.set_title("Current vs target vs proposed allocation", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def correlation_heatmap(p) -> Figure:
+    """Correlation of the sleeves over the mode's window, clusters outlined in red."""
+    import seaborn as sns
+
+    corr = p.allocation.correlation
+    fig, ax = plt.subplots(figsize=(min(10, 1.6 + 0.5 * len(corr)), min(8.5, 1.2 + 0.45 * len(corr))))
+    order = [a for c in p.allocation.clusters for a in c]
+    order += [a for a in corr.index if a not in order]
+    c = corr.loc[order, order]
+    sns.heatmap(c, vmin=-1, vmax=1, cmap="RdBu_r", annot=len(c) <= 12, fmt=".2f", annot_kws={"fontsize": 7},
+                square=True, cbar_kws={"label": "correlation of daily returns", "shrink": 0.7}, ax=ax)
+    start = 0
+    for cl in p.allocation.clusters:
+        ax.add_patch(plt.Rectangle((start, start), len(cl), len(cl), fill=False, ec="#c62828", lw=2.2))
+        start += len(cl)
+    lim = p.profile.proposal.limits
+    ax.set_title(f"Correlations over {p.profile.proposal.correlation_days} sessions "
+                 f"(red boxes: clusters, every pair > {lim.high_corr:.2f})", loc="left")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def simulation_plot(p) -> Figure:
+    """Growth of $1: baseline, projected in-sample and out-of-sample, net of costs."""
+    s = p.simulation
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    styles = {"baseline": ("#90a4ae", "-", "baseline: current allocation held"),
+              "in_sample": ("#1565c0", "--", "projected, in-sample (look-ahead)"),
+              "out_of_sample": ("#263238", "-", "projected, out-of-sample (walk-forward)")}
+    for col in s.paths.columns:
+        color, ls, label = styles[col]
+        ax.plot(s.paths.index, s.paths[col], color=color, ls=ls, lw=1.6, label=label)
+    for r in s.refits[1:]:
+        ax.axvline(np.datetime64(r["date"]), color="#bdbdbd", lw=0.6, ls=":")
+    ax.set_ylabel("value of $1 (net of costs)")
+    ax.set_title(f"Impact simulation, {s.start} to {s.end} (dotted: walk-forward refits)", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def frontier_plot(fr, pts, *, title: str = "Efficient frontier (long-only, annual estimates)") -> Figure:
+    """Frontier line, assets as grey points, current / target / proposed portfolios marked."""
+    fig, ax = plt.subplots(figsize=(10, 4.4))
+    fr = fr.round(10).drop_duplicates()
+    if len(fr) > 1:
+        ax.plot(fr["vol"] * 100, fr["ret"] * 100, color="#263238", lw=2, marker=".", label="efficient frontier")
+    else:  # one asset has both the lowest risk and the highest return: the frontier is that one point
+        ax.scatter(fr["vol"] * 100, fr["ret"] * 100, s=90, color="#263238", marker="s",
+                   label="efficient frontier (a single portfolio)")
+    a = pts[pts["kind"] == "asset"]
+    ax.scatter(a["vol"] * 100, a["ret"] * 100, s=18, color="#b0bec5", label="assets")
+    if len(a) <= 30:
+        for r in a.itertuples():
+            ax.annotate(r.name, (r.vol * 100, r.ret * 100), fontsize=6.5, color="#78909c", xytext=(3, 2),
+                        textcoords="offset points")
+    marks = {"current": ("o", "#90a4ae"), "target": ("*", "#1565c0"), "proposed": ("D", "#c62828")}
+    for r in pts[pts["kind"] == "portfolio"].itertuples():
+        m, c = marks[r.name]
+        ax.scatter([r.vol * 100], [r.ret * 100], marker=m, s=150 if m == "*" else 70, color=c, zorder=5,
+                   edgecolor="white", label=r.name)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("volatility (% a year)")
+    ax.set_ylabel("expected return (% a year, EW mean)")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

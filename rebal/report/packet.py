@@ -65,12 +65,28 @@ def summary_line(notebook: str, s: dict[str, Any]) -> str:
             return f"beta {s['beta']:.2f} corr {s['correlation']:.2f} R² {s['r_squared']:.2f}{flag}"
         if notebook == "factor_map":
             return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
+        if notebook == "rebalance_proposal":
+            imp = s.get("improvement_out_of_sample")
+            imp = f", OOS {imp:+.1%}" if imp is not None else ""
+            return (f"{s['recommendation']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
+                    f"{s['cost_bps']:.1f} bps{imp})")
         if notebook == "risk4_picks":
             return (f"{s['risk4_status']} {s['n_positions']} positions, turnover {s['turnover']:.1%}, "
                     f"est. vol {s['estimated_vol']:.1%}")
     except (KeyError, TypeError, ValueError):
         pass
     return ""
+
+
+_REC_COLORS = {"REBALANCE": "#ef6c00", "OPTIONAL": "#1565c0", "HOLD": "#2e7d32", "BLOCKED": "#c62828"}
+
+
+def _proposal_cell(s: dict[str, Any]) -> str:
+    rec = str(s.get("recommendation", ""))
+    imp = s.get("improvement_out_of_sample")
+    return (f'<span style="color:{_REC_COLORS.get(rec, "#455a64")};font-weight:700">{_html.escape(rec)}</span><br>'
+            f'{_html.escape(str(s.get("mode", "")).replace("_", "-"))}; {s.get("n_trades", 0)} trades, '
+            f'{s.get("cost_bps", float("nan")):.1f} bps' + (f"; OOS {imp:+.1%}" if imp is not None else ""))
 
 
 def _cover_rows(entries: list[PacketEntry]) -> str:
@@ -91,6 +107,8 @@ def _cover_rows(entries: list[PacketEntry]) -> str:
             cells.append(_html.escape(str(d.scraps.get("recommendation", "")).split(":")[0]))
         else:
             cells += ['<span class="failed">—</span>', ""]
+        pr = nbs.get("rebalance_proposal")
+        cells.append(_proposal_cell(pr.scraps) if pr and not pr.error else "—")
         if b and not b.error:
             flag = '<br><span class="failed">AGGRESSIVE</span>' if b.scraps.get("aggressive") else ""
             cells.append(f'β {b.scraps.get("beta", float("nan")):.2f}, ρ {b.scraps.get("correlation", float("nan")):.2f}{flag}')
@@ -102,7 +120,7 @@ def _cover_rows(entries: list[PacketEntry]) -> str:
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         for e in nbs.values():
             if e.error:
-                rows.append(f'<tr><td></td><td colspan="5" class="failed">FAILED {_html.escape(e.notebook)}: '
+                rows.append(f'<tr><td></td><td colspan="6" class="failed">FAILED {_html.escape(e.notebook)}: '
                             f'{_html.escape(e.error)}</td></tr>')
     return "".join(rows)
 
@@ -122,7 +140,7 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
   <div class="sub">As of {as_of} · {len(ok)} report(s) for {len({e.profile for e in entries})} profile(s) · generated {generated}</div>
   {rerun}
   <h2 id="key-results">Key results</h2>
-  <table><thead><tr><th>Profile</th><th>Drift status</th><th>Planner</th><th>Market sensitivity</th>
+  <table><thead><tr><th>Profile</th><th>Drift status</th><th>Planner</th><th>Proposal</th><th>Market sensitivity</th>
   <th>Factor map</th><th>Stock selection</th></tr></thead>
   <tbody>{_cover_rows(entries)}</tbody></table>
   <p style="font-size:9pt;color:#546e7a;margin-top:8mm">Status: MAINTAIN (portfolio drift at or below the rebalance

@@ -176,8 +176,14 @@ def run_weekly(
         states = StateStore(paths.states_dir)
         for p in profs:
             preflight(p, lh, run_as_of, states)
-    # an explicit --notebook risk4_picks runs only for the profiles that have a Risk4 process
-    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks) if nb != "risk4_picks" or p.risk4]
+        with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
+    # risk4_picks runs only for profiles with a Risk4 process; a proposal trades shares, so it needs holdings
+    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks)
+            if (nb != "risk4_picks" or p.risk4) and (nb != "rebalance_proposal" or p.name in with_holdings)]
+    for p in profs:
+        if "rebalance_proposal" in (notebooks or p.notebooks) and p.name not in with_holdings:
+            _log(f"rebal run: {p.name}: no holdings on or before {run_as_of}, so no rebalance proposal "
+                 "(import them with `rebal data import holdings`)", progress)
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
