@@ -10,7 +10,7 @@ WORKERS ?=
 ASOF ?=
 PROFILES ?=
 
-.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4
+.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -72,3 +72,10 @@ risk4: $(VENV)/.installed $(LAKEHOUSE)  ## Risk4 picks and trades (ASOF=date, de
 
 bench-risk4: $(VENV)/.installed  ## Risk4 generate on a synthetic 500..5,000-ticker x 20-year lakehouse
 	$(BIN)/python benchmarks/bench_risk4.py
+
+propose: $(VENV)/.installed $(LAKEHOUSE)  ## dry-run rebalance proposal per profile -> reports/<as_of>/<profile>/proposal.json (MODE=, ASOF=)
+	@for p in $(if $(PROFILES),$(PROFILES),$$($(BIN)/rebal profiles --json | $(BIN)/python -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r["valid"]))')); do \
+		$(BIN)/rebal propose --profile $$p $(if $(ASOF),--as-of $(ASOF)) $(if $(MODE),--mode $(MODE)) || exit $$?; echo; done
+
+bench-allocation: $(VENV)/.installed  ## HRP and mean-variance fits at N = 50/200/500, rebal vs skfolio
+	$(BIN)/python benchmarks/bench_allocation.py

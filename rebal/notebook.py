@@ -28,7 +28,7 @@ __all__ = ["ReportRun", "start", "show", "table", "badge", "summary_card", "note
            "risk4_card", "risk4_alerts", "checks_table", "picks_table", "trades_table", "schedule_table",
            "risk4_parameters", "risk4_synthetic_note", "risk4_scraps", "proposal_card", "proposal_flags",
            "changes_table", "limits_table", "simulation_table", "costs_table", "proposal_trades", "proposal_scraps",
-           "proposal_parameters"]
+           "proposal_parameters", "target_method_note", "black_litterman_tables"]
 
 
 @dataclass(frozen=True)
@@ -622,3 +622,49 @@ def proposal_parameters(profile: Profile) -> pd.DataFrame:
     rows += [(f"limits.{f.name}", getattr(spec.limits, f.name), getattr(Limits(), f.name)) for f in fields(Limits)]
     t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
     return t.assign(changed=t["this profile"] != t["default"])
+
+
+_METHOD_TEXT = {
+    "fixed": "fixed weights written in the profile",
+    "equal_weight": "1/N across the universe",
+    "inverse_vol": "inverse volatility: w proportional to 1/σ of daily returns",
+    "min_variance": "minimum variance (Ledoit-Wolf covariance; Clarabel QP)",
+    "max_sharpe": "maximum Sharpe ratio (exponentially weighted means, Ledoit-Wolf covariance; Clarabel QP)",
+    "hrp": "Hierarchical Risk Parity (López de Prado 2016): correlation distance, {linkage} linkage, "
+           "quasi-diagonalisation, recursive bisection with inverse-variance weights",
+    "black_litterman": "Black-Litterman: equilibrium returns from market weights, analysts' views, posterior "
+                       "returns and covariance, long-only max-utility weights (Clarabel QP)",
+    "risk4": "the Risk4 weekly stock selection (see the Risk4 picks report)",
+}
+
+
+def target_method_note(profile: Profile) -> Any:
+    """One paragraph on how the profile's target is made, with its parameters."""
+    t = profile.target
+    text = _METHOD_TEXT[t.method].format(linkage=t.linkage)
+    bits = [f"lookback {t.lookback_days} sessions"] if t.method not in ("fixed", "risk4") else []
+    if t.method in ("min_variance", "max_sharpe", "black_litterman"):
+        bits.append(f"weights in [{t.min_weight:.0%}, {t.max_weight:.0%}]")
+        if t.max_sector_weight < 1 or t.sector_max:
+            caps = [f"every sector ≤ {t.max_sector_weight:.0%}"] if t.max_sector_weight < 1 else []
+            caps += [f"{k} ≤ {v:.0%}" for k, v in t.sector_max.items()]
+            bits.append("sector caps: " + ", ".join(caps))
+    if t.method == "max_sharpe":
+        bits.append(f"risk-free rate {t.risk_free_rate:.1%}")
+    if t.cash:
+        bits.append(f"{t.cash:.0%} cash")
+    return note(f"<b>Target</b>: {html.escape(text)}" + (f" ({html.escape('; '.join(bits))})" if bits else "") + ".")
+
+
+def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """For a black_litterman target: (per asset: market weight, π, μ_BL, weight; the views), else None."""
+    m = p.target_model
+    if m is None or not hasattr(m, "result_"):
+        return None
+    r = m.result_
+    assets = pd.DataFrame({"market weight (prior)": m.market_weights_, "equilibrium π": r.pi,
+                           "posterior μ_BL": r.posterior_returns, "weight": m.weights_})
+    assets["μ_BL − π"] = assets["posterior μ_BL"] - assets["equilibrium π"]
+    views = pd.DataFrame([{"view": v.label, "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights)),
+                           "expected return": v.value, "confidence": v.confidence} for v in m.views_]).set_index("view")
+    return assets.sort_values("weight", ascending=False), views

@@ -97,6 +97,8 @@ class Proposal:
     data: dict
     created_at: str = ""
     id: str = ""
+    #: the fitted allocator of the target (``mu_``, ``covariance_``, a Black-Litterman ``result_``...)
+    target_model: object = None
 
     @property
     def proposed(self) -> pd.Series:
@@ -286,6 +288,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
             "synthetic_volume": bool(synthetic_volume)}
     p = Proposal(profile, as_of, mode_requested, snap, value, cash, current, alloc, dres.portfolio_drift,
                  dres.status.value, tl, costs, sim, rec, conf, warnings, alerts, notes + tl.notes, data)
+    p.target_model = target_w.model
     p.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     p.id = _proposal_id(p)
     return p
