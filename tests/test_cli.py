@@ -162,7 +162,7 @@ def test_audit_and_factor_map_on_the_sample(sample_lakehouse, tmp_path):
     res = rebal(REPO, "audit", "--json", **env)
     assert res.returncode == 0, res.stderr
     rows = {r["profile"]: r for r in json.loads(res.stdout)}
-    assert set(rows) == {"hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"}
+    assert set(rows) == {"bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"}
     assert rows["min_variance"]["defensive"] and all(0 < r["beta"] < 1.5 for r in rows.values())
     out = tmp_path / "fm.png"
     res = rebal(REPO, "factor-map", "--out", str(out), "--clusters", "4", **env)

@@ -12,7 +12,7 @@ from rebal.errors import ConfigError
 
 from conftest import REPO, TINY_PROFILE
 
-SAMPLES = ["hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
+SAMPLES = ["bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
 
 
 def write(tmp_path: Path, text: str, name: str = "p") -> Path:
@@ -30,6 +30,7 @@ def test_shipped_sample_profiles_load_and_validate():
     assert profiles["min_variance"].target.method == "min_variance"
     assert profiles["hrp_balanced"].target.method == "hrp"
     assert profiles["max_sharpe"].target.method == "max_sharpe"
+    assert profiles["bl_tilts"].target.method == "black_litterman"
     sleeves = profiles["strategy_sleeves"]
     assert sleeves.target.cash == pytest.approx(0.40)
     assert sum(sleeves.target.weights.values()) == pytest.approx(0.60)
@@ -100,3 +101,52 @@ def test_unsafe_profile_names_are_rejected(name, tmp_path):
 def test_missing_profile_names_its_path(tmp_path):
     with pytest.raises(ConfigError, match=r"nope\.yaml: profile 'nope' not found"):
         load_profile("nope", tmp_path)
+
+
+BL = """\
+universe: [AAA, BBB, CCC]
+target:
+  method: black_litterman
+  views: views/v.yaml
+notebooks: [drift_audit]
+"""
+
+
+@pytest.mark.parametrize("views, pattern", [
+    ("views:\n  - {asset: ZZZ, value: 0.05}\n", r"view .* names 'ZZZ', which is not in `universe`"),
+    ("views:\n  - {asset: AAA}\n", r"`target.views`: .*`value`"),
+    ("nope: 1\n", r"`target.views`: .*top-level `views:` list"),
+])
+def test_black_litterman_views_are_checked_at_load(tmp_path, views, pattern):
+    (tmp_path / "views").mkdir()
+    (tmp_path / "views" / "v.yaml").write_text(views)
+    (tmp_path / "profiles").mkdir()
+    path = write(tmp_path / "profiles", BL)  # params/profiles/p.yaml -> params/views/v.yaml
+    with pytest.raises(ConfigError, match=pattern):
+        load_profile(path)
+
+
+def test_black_litterman_profile_resolves_views_against_params(tmp_path):
+    from rebal.config import views_path
+
+    (tmp_path / "views").mkdir()
+    (tmp_path / "views" / "v.yaml").write_text("views:\n  - {long: AAA, short: BBB, value: 0.02, confidence: 0.5}\n")
+    (tmp_path / "profiles").mkdir()
+    p = load_profile(write(tmp_path / "profiles", BL))
+    assert views_path(p) == (tmp_path / "views" / "v.yaml").resolve()
+    with pytest.raises(ConfigError, match=r"`target.views`: required"):
+        load_profile(write(tmp_path / "profiles", BL.replace("  views: views/v.yaml\n", ""), "q"))
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("universe: [AAA, BBB]\ntarget: {method: hrp, max_weight: 0.6}\n", r"not supported by hrp"),
+    ("universe: [AAA, BBB]\ntarget: {method: min_variance, views: v.yaml}\n", r"`target.views`: only allowed"),
+    ("universe: [AAA, BBB]\ntarget: {method: hrp, sector_max: {Energy: 0.3}}\n", r"only for min_variance"),
+    ("universe: [AAA, BBB]\ntarget: {method: min_variance}\nproposal: {limits: {max_cluster: 1.5}}\n",
+     r"`proposal.limits.max_cluster`: must be in \(0, 1\]"),
+    ("universe: [AAA, BBB]\ntarget: {method: min_variance}\nproposal: {mode: yolo}\n", r"`proposal.mode`: expected one of"),
+    ("universe: [AAA, BBB]\ntarget: {method: min_variance}\nproposal: {max_trades: 0}\n", r"`proposal.max_trades`"),
+])
+def test_allocation_and_proposal_keys_are_validated(tmp_path, text, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        load_profile(write(tmp_path, text + "notebooks: [drift_audit]\n"))
