@@ -501,7 +501,7 @@ def _cmd_propose(args: argparse.Namespace) -> int:
             fails = rep.checks[rep.checks["status"] == "FAIL"]
             print(f"   post-trade limits: {len(rep.checks) - len(fails)} PASS, {len(fails)} FAIL"
                   + "".join(f"\n     FAIL {r.check} {r.item}: {r.proposed:.2%} vs {r.limit:.2%}" for r in fails.itertuples()))
-            print(f"   Last Implemented State updated ({rep.state.accepted_at}); history: `rebal history --profile {prof.name}`")
+            print(f"   Last Implemented State updated ({rep.state.accepted_at}); history: `rebal proposals --profile {prof.name} --history`")
         elif not args.execute and not p.blocked:
             print(f"   next: review, then `rebal approve {p.id}` and `rebal propose --profile {prof.name} --execute`")
     if err is not None:
