@@ -239,10 +239,10 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     check_freshness(lh, assets, as_of, max_stale_sessions=profile.data.max_stale_sessions, source=profile.source)
     # the simulation window plus, before its first refit, enough history for correlations and costs
     need = spec.simulation_days + max(spec.correlation_days, spec.performance_days, 60) + 1
-    px_all = view.prices(assets)
+    # returns of the whole universe too: a walk-forward refit may pick a name neither held nor targeted today
+    px_all = view.prices(list(dict.fromkeys([*assets, *profile.tickers])))
     px = px_all.iloc[-(need + 1):]
-    last = px.iloc[-1]
-    value_px = last.reindex(assets)
+    value_px = px[assets].ffill().iloc[-1]  # each asset's latest close (within the staleness limit)
     current = weights_from_holdings(shares, value_px, cash)
     value = cash + float((shares * value_px.reindex(shares.index)).sum())
     returns = px.pct_change(fill_method=None).iloc[1:]
@@ -340,7 +340,7 @@ def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, c
             mbo = mb
             imp_oos = improvement(mb["sharpe"], mo["sharpe"], spec.sharpe_floor)
             oos = wf
-    except (DataError, ConfigError) as exc:
+    except (DataError, ConfigError, ValueError) as exc:
         notes.append(f"out-of-sample estimate unavailable: {exc}")
     paths = pd.DataFrame({"baseline": (1 + base).cumprod(), "in_sample": (1 + ins).cumprod()})
     if oos is not None:
