@@ -559,13 +559,8 @@ def changes_table(p: Any) -> pd.DataFrame:
 
 def limits_table(p: Any) -> pd.DataFrame:
     """Every limit check on the proposal, with the current allocation's value next to it."""
-    from rebal.modes import check_limits
-
-    b = p.allocation.breaker
-    sleeves = p.allocation.after_mode.index
-    cur = check_limits(p.current.drop("CASH", errors="ignore").reindex(sleeves).fillna(0.0), p.allocation.clusters,
-                       p.profile.proposal.limits)
-    t = b.checks.copy()
+    cur = p.current_checks
+    t = p.allocation.breaker.checks.copy()
     t["current"] = cur["proposed"].to_numpy()
     t["current status"] = cur["status"].to_numpy()
     t = t[["check", "item", "current", "current status", "proposed", "limit", "status", "buffer"]]
@@ -581,9 +576,7 @@ def costs_table(p: Any) -> pd.DataFrame:
     """The cost estimate in bps of portfolio value and dollars."""
     c = p.costs
     return pd.DataFrame({"bps of value": [c["slippage_bps"], c["commission_bps"], c["total_bps"]],
-                         "USD": [c["total_usd"] * (c["slippage_bps"] / c["total_bps"]) if c["total_bps"] else 0.0,
-                                 c["total_usd"] * (c["commission_bps"] / c["total_bps"]) if c["total_bps"] else 0.0,
-                                 c["total_usd"]]},
+                         "USD": [c["slippage_usd"], c["commission_usd"], c["total_usd"]]},
                         index=pd.Index(["slippage (spread + impact)", "commission", "total"], name="cost"))
 
 

@@ -97,6 +97,8 @@ class Proposal:
     data: dict
     created_at: str = ""
     id: str = ""
+    #: every limit checked on the current allocation (same sleeves and clusters as the proposal's)
+    current_checks: pd.DataFrame | None = None
     #: the fitted allocator of the target (``mu_``, ``covariance_``, a Black-Litterman ``result_``...)
     target_model: object = None
 
@@ -289,6 +291,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     p = Proposal(profile, as_of, mode_requested, snap, value, cash, current, alloc, dres.portfolio_drift,
                  dres.status.value, tl, costs, sim, rec, conf, warnings, alerts, notes + tl.notes, data)
     p.target_model = target_w.model
+    p.current_checks = current_checks
     p.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     p.id = _proposal_id(p)
     return p
@@ -298,7 +301,7 @@ def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> di
     t = tl.trades
     if t.empty:
         return {"traded_value": 0.0, "slippage_bps": 0.0, "commission_bps": 0.0, "total_bps": 0.0, "total_usd": 0.0,
-                "rate_bps_of_traded": 0.0, "basis": "no trades"}
+                "slippage_usd": 0.0, "commission_usd": 0.0, "rate_bps_of_traded": 0.0, "basis": "no trades"}
     signed = pd.Series(np.where(t["action"] == "BUY", 1.0, -1.0) * t["value"].to_numpy(), index=t["ticker"])
     frame, _ = estimate_costs(signed, dollar_adv=adv, sigma_daily=sig, model=model)
     commission = float((signed.abs() * frame["commission_bps"]).sum() / 1e4)
@@ -306,6 +309,7 @@ def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> di
     traded = float(signed.abs().sum())
     return {"traded_value": traded, "slippage_bps": 1e4 * (total - commission) / value,
             "commission_bps": 1e4 * commission / value, "total_bps": 1e4 * total / value, "total_usd": total,
+            "slippage_usd": total - commission, "commission_usd": commission,
             "rate_bps_of_traded": 1e4 * total / traded, "basis": str(frame["basis"].iloc[0])}
 
 
@@ -332,12 +336,11 @@ def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, c
         r = returns[returns.index <= pd.Timestamp(d)]
         return propose_allocation(profile, t, r, mode=mode, held=[]).proposed
 
-    oos, log, mo, mbo, imp_oos = None, [], None, None, None
+    oos, log, mo, imp_oos = None, [], None, None
     try:
         wf, log = walk_forward(current, win, refits, propose_at, rate)
         if len(wf) == len(win):
             mo = path_metrics(wf, rf)
-            mbo = mb
             imp_oos = improvement(mb["sharpe"], mo["sharpe"], spec.sharpe_floor)
             oos = wf
     except (DataError, ConfigError, ValueError) as exc:
@@ -345,7 +348,7 @@ def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, c
     paths = pd.DataFrame({"baseline": (1 + base).cumprod(), "in_sample": (1 + ins).cumprod()})
     if oos is not None:
         paths["out_of_sample"] = (1 + oos).cumprod()
-    return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, mbo, imp_in, imp_oos,
+    return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, imp_in, imp_oos,
                       paths, log, notes)
 
 

@@ -129,7 +129,6 @@ class Simulation:
     baseline: dict[str, float]
     in_sample: dict[str, float]
     out_of_sample: dict[str, float] | None
-    oos_baseline: dict[str, float] | None
     improvement_in_sample: float
     improvement_out_of_sample: float | None
     paths: pd.DataFrame  # cumulative value of each path (1 at the start)
