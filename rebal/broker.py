@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Callable, Protocol, Sequence
 
 import duckdb
@@ -27,6 +27,7 @@ import pandas as pd
 from rebal.costs import DEFAULT_SPREAD_BPS, size_bucket
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
+from rebal.provenance import utc_stamp
 
 __all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker", "ExecutionError"]
 
@@ -178,7 +179,7 @@ class PaperBroker:
         tickers = sorted({o.ticker for o in orders})
         refs = self.prices(tickers) if tickers else pd.Series(dtype=float)
         mkt = self._market(tickers) if tickers else pd.DataFrame()
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        created = utc_stamp()
         positions = acc.positions.astype(float).copy()
         cash = acc.cash
         fills: list[Fill] = []

@@ -113,11 +113,11 @@ def rebalance_days(start: date | pd.Timestamp, end: date | pd.Timestamp, *, anch
 
 def schedule_document(from_date: date, *, n: int = 10, anchor: date | str = DEFAULT_ANCHOR, every: int = 5) -> dict:
     """The ``schedule.json`` content: generated_at, anchor_date, frequency_days, next_<n>_rebalances."""
-    from datetime import datetime, timezone
+    from rebal.provenance import utc_stamp
 
     dates = next_rebalance_dates(from_date, n, anchor=anchor, every=every)
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "generated_at": utc_stamp(),
         "calendar": "XNYS (exchange_calendars)",
         "anchor_date": str(pd.Timestamp(anchor).date()),
         "frequency_days": every,

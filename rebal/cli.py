@@ -431,9 +431,7 @@ def _proposal_text(p, path) -> str:
              + (f" (requested {p.mode_requested})" if p.mode_requested != p.allocation.mode else "")
              + f"; circuit breakers {b.status} after {b.iterations} round(s), {len(b.adjustments)} adjustment(s)",
              f"   {'asset':<8} {'current':>8} {'target':>8} {'proposed':>9} {'change':>8}  reason"]
-    for a, r in p.changes().iterrows():
-        if max(abs(r['current']), abs(r['proposed']), abs(r['target'])) < 5e-5:
-            continue
+    for a, r in p.changes(held_only=True).iterrows():
         lines.append(f"   {a:<8} {r['current']:>8.2%} {r['target']:>8.2%} {r['proposed']:>9.2%} {r['change']:>+8.2%}  {r['reason']}")
     fails = b.checks[b.checks["status"] == "FAIL"]
     lines.append(f"   limits: {len(b.checks)} checks, {len(b.checks) - len(fails)} PASS, {len(fails)} FAIL"

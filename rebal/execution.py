@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -26,6 +25,7 @@ from rebal.drift import portfolio_drift, weights_from_holdings
 from rebal.errors import DataError
 from rebal.modes import check_limits
 from rebal.proposal import Proposal, proposal_json
+from rebal.provenance import utc_stamp
 from rebal.state import StateEntry, StateStore, default_actor
 
 __all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
@@ -42,8 +42,7 @@ class ApprovalError(DataError):
     """A proposal cannot be approved or executed in its current status."""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+_now = utc_stamp
 
 
 def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:

@@ -17,6 +17,7 @@ import pandas as pd
 from rebal.config import Profile, load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.paths import Paths, get_paths
+from rebal.plots import REC_COLORS as _REC_COLORS
 from rebal.plots import STATUS_COLORS
 from rebal.provenance import provenance
 from rebal.state import StateStore
@@ -508,8 +509,6 @@ def risk4_scraps(res: Any) -> dict[str, Any]:
 
 # -- rebalance proposal ----------------------------------------------------------------------------
 
-_REC_COLORS = {"REBALANCE": STATUS_COLORS["REBALANCE"], "OPTIONAL": "#1565c0", "HOLD": STATUS_COLORS["MAINTAIN"],
-               "BLOCKED": STATUS_COLORS["URGENT"]}
 
 
 def proposal_card(p: Any) -> Any:
@@ -553,8 +552,7 @@ def proposal_flags(p: Any) -> Any:
 
 def changes_table(p: Any) -> pd.DataFrame:
     """Current, target and proposed weights with the change and its reason (rows with any weight)."""
-    ch = p.changes()
-    return ch[ch[["current", "target", "proposed"]].abs().max(axis=1) > 5e-5]
+    return p.changes(held_only=True)
 
 
 def limits_table(p: Any) -> pd.DataFrame:

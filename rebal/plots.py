@@ -12,6 +12,9 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 __all__ = ["STATUS_COLORS", "drift_overview", "weights_comparison", "drift_path_plot"]
 
 STATUS_COLORS = {"MAINTAIN": "#2e7d32", "REBALANCE": "#ef6c00", "URGENT": "#c62828"}
+#: colours of the proposal recommendations (reports and the packet cover)
+REC_COLORS = {"REBALANCE": STATUS_COLORS["REBALANCE"], "OPTIONAL": "#1565c0", "HOLD": STATUS_COLORS["MAINTAIN"],
+              "BLOCKED": STATUS_COLORS["URGENT"]}
 _OVER, _UNDER, _NEUTRAL = "#c62828", "#1565c0", "#9e9e9e"
 
 
@@ -240,8 +243,7 @@ def alpha_vol_plot(res) -> Figure:
 
 def allocation_plot(p) -> Figure:
     """Current, target and proposed weight per asset (and cash), percent of portfolio value."""
-    ch = p.changes()
-    ch = ch[(ch[["current", "target", "proposed"]].abs().max(axis=1) > 5e-5)]
+    ch = p.changes(held_only=True)
     y = np.arange(len(ch))
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * len(ch) + 1.2)))
     for k, (col, color) in enumerate((("current", "#90a4ae"), ("target", "#1565c0"), ("proposed", "#263238"))):

@@ -30,7 +30,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.drift import drift_status, weights_from_holdings
 from rebal.errors import ConfigError, DataError
 from rebal.portfolio import check_freshness, compute_target
+from rebal.provenance import utc_stamp
 from rebal.simulation import Simulation, improvement, path_metrics, path_returns, walk_forward
 from rebal.trades import TradeList, trade_list
 
@@ -114,8 +115,9 @@ class Proposal:
     def blocked(self) -> bool:
         return self.recommendation == "BLOCKED"
 
-    def changes(self) -> pd.DataFrame:
-        """Per asset: current, target, proposed, change (proposed - current) and the reason."""
+    def changes(self, held_only: bool = False) -> pd.DataFrame:
+        """Per asset: current, target, proposed, change (proposed - current) and the reason;
+        ``held_only``: only rows with a weight of at least 0.005 % somewhere."""
         cur, tgt, mode_w, prop = self.current, self.target, self.allocation.after_mode, self.proposed
         idx = list(dict.fromkeys([*tgt.index, *cur.index, *prop.index]))
         idx = [a for a in idx if a != CASH] + [CASH]
@@ -143,7 +145,10 @@ class Proposal:
                     parts.append("back to target")
                 why = "; ".join(parts)
             rows.append({"asset": a, "current": c, "target": t, "proposed": p, "change": p - c, "reason": why})
-        return pd.DataFrame(rows).set_index("asset")
+        out = pd.DataFrame(rows).set_index("asset")
+        if held_only:
+            out = out[out[["current", "target", "proposed"]].abs().max(axis=1) >= 5e-5]
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +297,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
                  dres.status.value, tl, costs, sim, rec, conf, warnings, alerts, notes + tl.notes, data)
     p.target_model = target_w.model
     p.current_checks = current_checks
-    p.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    p.created_at = utc_stamp()
     p.id = _proposal_id(p)
     return p
 

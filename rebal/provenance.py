@@ -8,7 +8,12 @@ from pathlib import Path
 
 from rebal import __version__
 
-__all__ = ["git_commit", "provenance"]
+__all__ = ["git_commit", "provenance", "utc_stamp"]
+
+
+def utc_stamp() -> str:
+    """Now in UTC to the second, ``YYYY-MM-DDTHH:MM:SSZ`` (recorded times of states, proposals, orders)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def git_commit(root: Path) -> str:

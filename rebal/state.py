@@ -25,13 +25,14 @@ import os
 import socket
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from rebal.config import validate_profile_name
 from rebal.errors import DataError
+from rebal.provenance import utc_stamp
 
 __all__ = ["StateEntry", "StateStore", "default_actor", "StateError"]
 
@@ -126,7 +127,7 @@ class StateStore:
         if not w.map(math.isfinite).all() or abs(float(w.sum()) - 1.0) > _TOL:
             raise StateError(f"state for {profile!r}: weights must be finite and sum to 1, found {float(w.sum()):.6f}")
         history = self.history(profile)  # raises on a corrupted file: never overwrite it
-        entry = StateEntry(datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        entry = StateEntry(utc_stamp(),
                            accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
         doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
         self._write_atomic(self.path(profile), json.dumps(doc, indent=2, sort_keys=False) + "\n")

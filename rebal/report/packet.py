@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rebal.config import NOTEBOOK_TITLES
+from rebal.plots import REC_COLORS as _REC_COLORS
 from rebal.plots import STATUS_COLORS
 from rebal.report.render import REPORT_CSS, strip_external
 
@@ -78,7 +79,6 @@ def summary_line(notebook: str, s: dict[str, Any]) -> str:
     return ""
 
 
-_REC_COLORS = {"REBALANCE": "#ef6c00", "OPTIONAL": "#1565c0", "HOLD": "#2e7d32", "BLOCKED": "#c62828"}
 
 
 def _proposal_cell(s: dict[str, Any]) -> str:
