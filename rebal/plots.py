@@ -335,3 +335,144 @@ def frontier_plot(fr, pts, *, title: str = "Efficient frontier (long-only, annua
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# -- rule lab -------------------------------------------------------------------------------------
+
+#: one colour per rule family (the part of the spec before the colon)
+FAMILY_COLORS = {"calendar": "#546e7a", "threshold": "#1565c0", "hybrid": "#6a1b9a", "bands": "#00838f",
+                 "highvol": "#ad1457", "costbenefit": "#ef6c00", "dynamic": "#2e7d32", "delay": "#9e9d24",
+                 "partial": "#5d4037", "tax": "#c62828"}
+
+
+def _family(spec: str) -> str:
+    return spec.split(":")[0]
+
+
+def lab_frontier_plot(summary, *, title: str = "Tracking error vs cost of every rule") -> Figure:
+    """TE (x) vs transaction cost per year (y) per configuration; the non-dominated ones joined."""
+    from rebal.lab.study import frontier_mask
+
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    for fam, grp in summary.groupby(summary["rule"].map(_family), sort=False):
+        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=28, color=FAMILY_COLORS.get(fam, "#9e9e9e"),
+                   label=fam, alpha=0.85, edgecolor="white", lw=0.5)
+    m = frontier_mask(summary["tracking_error"], summary["cost_per_year"])
+    fr = summary[m].sort_values("tracking_error")
+    ax.plot(fr["tracking_error"] * 100, fr["cost_per_year"] * 100, color="#263238", lw=1, ls="--", label="frontier")
+    for label, r in fr.iterrows():
+        ax.annotate(label, (r["tracking_error"] * 100, r["cost_per_year"] * 100), fontsize=6.5, color="#37474f",
+                    xytext=(4, 3), textcoords="offset points")
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=2))
+    ax.set_xlabel("tracking error vs target (annualised)")
+    ax.set_ylabel("transaction costs (% of value per year)")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=7.5, ncol=2, loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def lab_turnover_plot(summary, cost_bps: float) -> Figure:
+    """One-way turnover per year of each rule at one cost level, coloured by family."""
+    s = summary[np.isclose(summary["cost_bps"], cost_bps)].sort_values("turnover_per_year")
+    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.24 * len(s) + 0.9)))
+    ax.barh(s["rule"], s["turnover_per_year"] * 100, color=[FAMILY_COLORS.get(_family(r), "#9e9e9e") for r in s["rule"]])
+    for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"])):
+        ax.text(v * 100, y, f"  {v:.1%} ({int(n)} trades)", va="center", fontsize=7, color="#37474f")
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("one-way turnover (% of value per year)")
+    ax.set_title(f"Turnover by rule at {cost_bps:g} bps (number of trading days in brackets)", loc="left")
+    ax.set_xlim(0, s["turnover_per_year"].max() * 135 if len(s) else 1)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def lab_heatmaps(summary, thresholds) -> Figure:
+    """Thresholds x cost levels: tracking error and costs per year."""
+    import seaborn as sns
+
+    from rebal.lab.rules import parse_rule
+
+    specs = [parse_rule(f"threshold:{t:g}").spec for t in thresholds]
+    s = summary[summary["rule"].isin(specs)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.0))
+    for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error (annualised)", ".2%"),
+                                           ("cost_per_year", "Costs (% of value per year)", ".3%"))):
+        piv = s.pivot_table(index="rule", columns="cost_bps", values=col).reindex(specs)
+        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+        ax.set_title(title, loc="left")
+        ax.set_xlabel("cost level (bps)")
+        ax.set_ylabel("drift threshold")
+    fig.tight_layout()
+    return fig
+
+
+def lab_regime_heatmap(regimes, thresholds, cost_bps: float) -> Figure:
+    """Thresholds x VIX regime: tracking error and costs per year of that regime's days."""
+    import seaborn as sns
+
+    from rebal.lab.rules import parse_rule
+
+    specs = [parse_rule(f"threshold:{t:g}").spec for t in thresholds] + ["calendar:monthly", "calendar:quarterly",
+                                                                            "hybrid:monthly,0.1"]
+    r = regimes[regimes["rule"].isin(specs) & np.isclose(regimes["cost_bps"], cost_bps)]
+    order = [x for x in ("normal", "elevated", "stress") if x in set(r["regime"])]
+    days = r.drop_duplicates("regime").set_index("regime")["days"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error by regime", ".2%"),
+                                           ("cost_per_year", "Costs per year by regime", ".3%"))):
+        piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(index=[s for s in specs if s in set(r["rule"])],
+                                                                               columns=order)
+        piv.columns = [f"{c}\n({int(days[c])} days)" for c in piv.columns]
+        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Oranges", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+        ax.set_title(f"{title} at {cost_bps:g} bps", loc="left")
+        ax.set_xlabel("regime (VIX < 20, 20-30, >= 30)")
+        ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def lab_paths_plot(result, labels) -> Figure:
+    """Value relative to the target path (top) and portfolio drift (bottom) of a few configurations."""
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True)
+    cols = [result.labels.index(x) for x in labels if x in result.labels]
+    for k in cols:
+        color = FAMILY_COLORS.get(_family(result.specs[k]), "#9e9e9e")
+        ls = "-" if _family(result.specs[k]) != "partial" else "--"
+        a1.plot(result.index, (result.values[:, k] / result.target_values - 1) * 100, lw=1.1, color=color, ls=ls,
+                label=result.labels[k])
+        a2.plot(result.index, result.drift[:, k] * 100, lw=0.8, color=color, ls=ls)
+    a1.axhline(0, color="#263238", lw=0.6)
+    a1.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    a1.set_ylabel("value vs target path")
+    a1.set_title("Cumulative difference to the target (daily rebalanced, cost-free) and portfolio drift", loc="left")
+    a1.legend(frameon=False, fontsize=7.5, ncol=2, loc="upper left")
+    a2.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    a2.set_ylabel("portfolio drift ½Σ|w − w*|")
+    for ax in (a1, a2):
+        ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def lab_regime_plot(index, vix, source, stress: float = 30.0, elevated: float = 20.0) -> Figure:
+    """The regime series: real VIX where available, the labelled realised-volatility proxy elsewhere."""
+    fig, ax = plt.subplots(figsize=(10, 2.6))
+    real = np.where(source == "VIX", vix, np.nan)
+    proxy = np.where(source != "VIX", vix, np.nan)
+    ax.plot(index, real, color="#263238", lw=0.8, label="VIX close")
+    ax.plot(index, proxy, color="#8e24aa", lw=0.8, label="proxy: 21-day realised vol of the benchmark (not VIX)")
+    for lvl, c in ((elevated, "#ef6c00"), (stress, "#c62828")):
+        ax.axhline(lvl, color=c, lw=0.7, ls="--")
+    ax.set_ylabel("VIX points")
+    ax.set_title(f"Volatility regime (dashed: {elevated:g} elevated, {stress:g} stress)", loc="left")
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

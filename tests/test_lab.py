@@ -100,10 +100,10 @@ def test_review_days_are_the_last_sessions_of_each_period():
 
 
 def test_hybrid_fires_on_review_days_and_on_large_drift():
-    px = pd.DataFrame({"A": [10.0, 10.0, 14.0, 14.0], "B": [10.0] * 4},
+    px = pd.DataFrame({"A": [10.0, 11.0, 15.0, 15.0], "B": [10.0] * 4},
                       index=pd.DatetimeIndex(["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"]))
     res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Hybrid("monthly", 0.05), Calendar("monthly")])
-    assert res.rebalanced[:, 0].tolist() == [False, True, True, False]  # Jan 31 review; Feb 1 drift 8.3 %
+    assert res.rebalanced[:, 0].tolist() == [False, True, True, False]  # Jan 31 review (drift 2.4 %); Feb 1 drift 7.7 %
     assert res.rebalanced[:, 1].tolist() == [False, True, False, False]
 
 
@@ -113,3 +113,172 @@ def test_hybrid_fires_on_review_days_and_on_large_drift():
 def test_bad_rule_specs_list_the_valid_ones(spec, msg):
     with pytest.raises(ConfigError, match=msg):
         parse_rule(spec)
+
+
+# -- hand-worked cases for every rule ------------------------------------------------------------
+
+from rebal.lab import Bands, CostBenefit, Delay, Dynamic, HighVol, LabSettings, Partial  # noqa: E402
+
+
+def _days(n, start="2024-03-04"):
+    return pd.bdate_range(start, periods=n)
+
+
+def test_bands_fire_on_one_asset_beyond_min_of_absolute_and_relative():
+    # targets 60/30/10: C's band is min(5 points, 25 % x 10 %) = 2.5 points
+    px = pd.DataFrame({"A": [10.0, 10.0], "B": [10.0, 10.0], "C": [10.0, 14.0]}, index=_days(2))
+    res = backtest(px, pd.Series({"A": 0.6, "B": 0.3, "C": 0.1}), [Bands(0.05, 0.25), Threshold(0.05)])
+    # C 0.14 / 1.04 = 13.46 %: 3.46 points over -> bands fire; portfolio drift 3.46 % < 5 %
+    assert res.drift[1, 0] == pytest.approx(0.036 / 1.04)
+    assert res.rebalanced[1].tolist() == [True, False]
+    px.loc[px.index[1], "C"] = 12.0  # 0.12 / 1.02 = 11.76 %: 1.76 points, inside the band
+    assert not backtest(px, pd.Series({"A": 0.6, "B": 0.3, "C": 0.1}), [Bands(0.05, 0.25)]).rebalanced.any()
+
+
+def _warm(n_warm: int, rows: dict, alternating: tuple = ("A",)) -> pd.DataFrame:
+    """Warm-up sessions (A alternating +3 % / -2.9 %, others flat), then the given rows."""
+    n_after = len(next(iter(rows.values())))
+    data = {}
+    for name, after in rows.items():
+        if name in alternating:
+            warm = [10.0 * (1.03 if i % 2 else 1.0) for i in range(n_warm)]
+        else:
+            warm = [10.0] * n_warm
+        base = warm[-1]
+        data[name] = warm + [base * x for x in after]
+    return pd.DataFrame(data, index=_days(n_warm + n_after, "2023-01-02"))
+
+
+def test_high_volatility_assets_get_the_tighter_band():
+    # 20/40/40; A (60-day vol about 47 %) +20 %: 0.24 / 1.04 = 23.08 %, 3.08 points; portfolio drift 3.08 %
+    px = _warm(80, {"A": [1.0, 1.2], "B": [1.0, 1.0], "C": [1.0, 1.0]})
+    tgt = pd.Series({"A": 0.2, "B": 0.4, "C": 0.4})
+    res = backtest(px, tgt, [HighVol(0.05, 0.03), Threshold(0.05)], start=px.index[80])
+    assert res.drift[1, 0] == pytest.approx(0.04 / 1.04 * 0.8)
+    assert res.rebalanced[1].tolist() == [True, False]
+    calm = backtest(px, tgt, [HighVol(0.05, 0.03)], start=px.index[80], settings=LabSettings(high_vol_sigma=0.9))
+    assert not calm.rebalanced.any()
+
+
+@pytest.mark.parametrize("vix, fires", [(10.0, [True, True, True]), (25.0, [True, False, False]),
+                                        (35.0, [True, False, False])])
+def test_dynamic_threshold_widens_by_regime(vix, fires):
+    # 50/50, A +25 %: drift 0.625 / 1.125 - 0.5 = 5.56 %; widened 6 % (elevated), 7.5 % (stress)
+    px = pd.DataFrame({"A": [10.0, 12.5], "B": [10.0, 10.0]}, index=_days(2))
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Threshold(0.05), Dynamic(0.05), Dynamic(0.05, pause=True)],
+                   vix=np.array([vix, vix]))
+    assert res.rebalanced[1].tolist() == fires
+    assert res.regime[1] == {10.0: 0, 25.0: 1, 35.0: 2}[vix]
+
+
+@pytest.mark.parametrize("a_up, fires", [(1.8, False), (1.9, True)])
+def test_pause_in_stress_unless_drift_is_extreme(a_up, fires):
+    # A x1.8: 0.9 / 1.4 - 0.5 = 14.3 % < 15 % -> paused; A x1.9: 0.95 / 1.45 - 0.5 = 15.5 % -> trades
+    px = pd.DataFrame({"A": [10.0, 10.0 * a_up], "B": [10.0, 10.0]}, index=_days(2))
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Dynamic(0.05, pause=True)], vix=np.array([35.0, 35.0]))
+    assert res.rebalanced[1, 0] == fires
+
+
+@pytest.mark.parametrize("vix, a_day2, day", [([35] * 6, 1.25, 4), ([35, 35, 15, 15, 15, 15], 1.25, 2),
+                                              ([35] * 6, 1.6, 2)])
+def test_delay_waits_in_stress_until_calm_large_drift_or_the_limit(vix, a_day2, day):
+    # day 1: A +25 % (drift 5.56 % <= 10 %) in stress -> wait up to 3 sessions (trade on day 4) unless
+    # the stress ends (day 2) or drift passes 10 % (A x1.6 on day 2: 0.8 / 1.3 - 0.5 = 11.5 %)
+    a = [10.0, 12.5, 12.5 * a_day2 / 1.25, 12.5 * a_day2 / 1.25, 12.5 * a_day2 / 1.25, 12.5 * a_day2 / 1.25]
+    px = pd.DataFrame({"A": a, "B": [10.0] * 6}, index=_days(6))
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Delay(0.05, 3), Threshold(0.05)], vix=np.array(vix, float))
+    assert np.flatnonzero(res.rebalanced[:, 0]).tolist() == [day]
+    assert np.flatnonzero(res.rebalanced[:, 1])[0] == 1  # no delay: trades at once
+
+
+def test_partial_half_and_band_edge():
+    # A +30 %: w_A 0.65 / 1.15 = 56.52 %, drift 6.52 %
+    px = pd.DataFrame({"A": [10.0, 13.0], "B": [10.0, 10.0]}, index=_days(2))
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Partial("half", 0.05), Partial("edge", 0.05), Partial("full", 0.05)],
+                   cost_bps=20)
+    wa = 0.65 / 1.15
+    assert res.final_weights[0, 0] == pytest.approx((wa + 0.5) / 2, abs=1e-15)
+    assert res.final_weights[1, 0] == pytest.approx(0.55, abs=1e-15)  # exactly on the 5 % band edge
+    assert res.final_weights[2, 0] == pytest.approx(0.5, abs=1e-15)
+    # half trades half of full: turnover 0.075 / 1.15 x ½; edge trades (6.52 - 5) points
+    assert res.turnover[1].tolist() == pytest.approx([0.5 * 0.075 / 1.15, wa - 0.55, 0.075 / 1.15])
+
+
+def test_partial_edge_lands_on_the_edge_with_cash_and_three_assets():
+    px = pd.DataFrame({"A": [10.0, 13.0], "B": [10.0, 9.0], "C": [10.0, 10.5]}, index=_days(2))
+    tgt = pd.Series({"A": 0.3, "B": 0.3, "C": 0.2})  # 20 % cash
+    res = backtest(px, tgt, [Partial("edge", 0.05)], cost_bps=35)
+    w = res.final_weights[0]
+    drift_after = 0.5 * (np.abs(w - tgt.to_numpy()).sum() + abs((1 - w.sum()) - 0.2))
+    assert res.drift[1, 0] > 0.05 and drift_after == pytest.approx(0.05, abs=1e-14)
+
+
+def test_cost_constrained_partial_trades_only_worthwhile_assets():
+    # A (vol about 47 %) +30 %: A 0.52, B 0.3, cash 0.3 -> w 46.43 / 26.79 / 26.79 %. Benefit d²σ² (λ = 2, H = 1)
+    # vs 2 x cost: A 0.0643² x 0.22 > 2 x 0.0643 x 0.002; B has no volatility -> frozen at 26.79 %.
+    # A and cash share the rest in target proportions: scale (1 - 0.2679) / (1 - 0.3) = 1.0459.
+    px = _warm(80, {"A": [1.0, 1.3], "B": [1.0, 1.0]})
+    res = backtest(px, pd.Series({"A": 0.4, "B": 0.3}), [Partial("cost", 0.05)], cost_bps=20, start=px.index[80])
+    wb = 0.3 / 1.12
+    scale = (1 - wb) / 0.7
+    assert res.rebalanced[1, 0]
+    assert res.final_weights[0].tolist() == pytest.approx([0.4 * scale, wb], abs=1e-14)
+
+
+def test_illiquid_assets_are_skipped_and_the_rest_rebalanced():
+    # A 0.52, B 0.27, cash 0.3 (V 1.09); A's ADV $0.5M < $1M -> frozen at 47.71 %; B and cash share the
+    # rest in target proportions 0.3 : 0.3 -> 26.15 % each
+    px = pd.DataFrame({"A": [10.0, 13.0], "B": [10.0, 9.0]}, index=_days(2))
+    adv = np.array([[5e5, 1e9], [5e5, 1e9]])
+    res = backtest(px, pd.Series({"A": 0.4, "B": 0.3}), [Threshold(0.05)], cost_bps=0, adv=adv)
+    wa = 0.52 / 1.09
+    assert res.skipped.tolist() == [1]
+    assert res.final_weights[0].tolist() == pytest.approx([wa, (1 - wa) / 2], abs=1e-6)  # impact moves it by < 1e-6
+
+
+def test_costs_add_square_root_impact_and_the_stress_multiplier():
+    # A +30 % after a flat warm-up: trades 0.075 of value each way (V 1.15); $750k on $100M ADV
+    px = _warm(70, {"A": [1.0, 1.3], "B": [1.0, 1.0]}, alternating=())
+    adv = np.full(px.shape, 1e8)
+    sig_a = px["A"].pct_change().iloc[-60:].std(ddof=1)  # includes the +30 % day
+    impact = 0.6 * sig_a * np.sqrt(0.075 * 1e7 / 1e8)
+    for vix, mult in ((12.0, 1.0), (40.0, 2.5)):
+        res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Threshold(0.05)], cost_bps=20, start=px.index[70],
+                       vix=np.full(len(px), vix), adv=adv)
+        expected = 0.075 * (0.002 * mult + impact) + 0.075 * 0.002 * mult
+        assert res.costs[1, 0] == pytest.approx(expected / 1.15, rel=1e-12)
+
+
+def test_cost_benefit_fires_when_cost_is_below_the_certainty_equivalent_gain():
+    # A and B both alternate in the warm-up; A +10 %: drift 2.38 % each way. Benefit ½ λ H Σ d²σ², cost c Σ|Δ| / V
+    px = _warm(80, {"A": [1.0, 1.1], "B": [1.0, 1.0]}, alternating=("A", "B"))
+    sig = px.pct_change().iloc[-60:].std(ddof=1).to_numpy() * np.sqrt(252)
+    d = 0.55 / 1.05 - 0.5
+    benefit = 0.5 * 2.0 * 1.0 * (d ** 2 * sig ** 2).sum()
+    expect = {bps: bps / 1e4 * 2 * d < benefit for bps in (20, 100)}
+    assert expect == {20: True, 100: False}
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [CostBenefit(), CostBenefit()], cost_bps=[20, 100],
+                   start=px.index[80])
+    assert res.rebalanced[1].tolist() == [True, False]
+
+
+def test_a_review_with_nothing_to_trade_is_not_a_rebalance():
+    px = pd.DataFrame({"A": [10.0] * 3, "B": [10.0] * 3}, index=pd.DatetimeIndex(["2024-01-30", "2024-01-31", "2024-02-01"]))
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Calendar("monthly")])
+    assert not res.rebalanced.any() and res.costs.sum() == 0
+
+
+@pytest.mark.parametrize("spec, msg", [("partial:quarter,0.05", "unknown sizing 'quarter'; valid: full, half, edge, cost"),
+                                       ("tax:lifo,0.05", "unknown lot relief 'lifo'; valid: fifo, hifo"),
+                                       ("delay:0.05,x", "not a whole number"), ("bands:5", "ABS/REL"),
+                                       ("dynamic:0.05,stop", "only option"), ("nonsense", "valid rules: calendar:")])
+def test_more_bad_specs(spec, msg):
+    with pytest.raises(ConfigError, match=msg):
+        parse_rule(spec)
+
+
+@pytest.mark.parametrize("spec", ["calendar:annual", "threshold:0.07", "hybrid:quarterly,0.1", "bands:5/25",
+                                  "highvol:0.05,0.03", "costbenefit", "dynamic:0.05", "dynamic:0.05,pause",
+                                  "delay:0.05,15", "partial:edge,0.05", "tax:hifo,0.05"])
+def test_specs_round_trip(spec):
+    assert parse_rule(spec).spec == spec

@@ -1,64 +1,108 @@
 """Rebalancing rules as small parameterised objects, and their human-readable specs.
 
-A rule says when to trade; the engine evaluates every configuration of a grid at once. Specs a person can type (``rebal backtest --rule``):
+A rule says when to trade and how much; the engine evaluates every configuration of a grid at
+once. Each rule compiles to one :class:`Config` (a flat record of switches), so rules combine
+by :meth:`Config.replace` in code. Specs a person can type (``rebal backtest --rule``):
 
-==========================  ===============================================================
-``calendar:monthly``        rebalance on the last NYSE session of every month (``quarterly``,
-                            ``annual`` likewise)
-``threshold:0.05``          rebalance when portfolio drift ½Σ|w - w*| >= 5 %
-``hybrid:monthly,0.10``     monthly review (always rebalance then) + early override whenever
-                            drift >= 10 %
-==========================  ===============================================================
+===============================  ==========================================================
+``calendar:monthly``             trade back to target on the last NYSE session of every month
+                                 (``quarterly``, ``annual`` likewise)
+``threshold:0.05``               when portfolio drift ½Σ|w - w*| >= 5 %
+``hybrid:monthly,0.10``          monthly review + early override whenever drift >= 10 %
+``bands:5/25``                   per-asset bands: when any |w_i - w*_i| >= min(5 points,
+                                 25 % of w*_i) (fractions work too: ``bands:0.05/0.25``)
+``highvol:0.05,0.03``            drift >= 5 %, or a 3-point drift on any asset whose 60-day
+                                 volatility is >= ``planner.high_vol_sigma`` (30 %)
+``costbenefit``                  when the cost of trading back is below the benefit (the
+                                 certainty-equivalent gain of removing the tracking variance
+                                 over the horizon, see :mod:`rebal.lab.engine`)
+``dynamic:0.05``                 threshold widened by regime: x1.2 when VIX 20-30, x1.5 above 30
+``dynamic:0.05,pause``           widened x1.2 when VIX 20-30; no trading when VIX >= 30 unless
+                                 drift >= ``planner.stress_override`` (15 %)
+``delay:0.05,15``                as ``threshold:0.05`` but when VIX >= 30 and drift <= 10 % the
+                                 trade waits up to 15 sessions (the stress ends, drift passes
+                                 10 % or the wait runs out)
+``partial:half,0.05``            drift >= 5 %, then trade half the gap (``full``: all of it;
+                                 ``edge``: back to the band edge, drift = 5 % exactly; ``cost``:
+                                 only assets whose benefit > 2x their cost)
+``tax:hifo,0.05``                tax-aware: drift >= 5 % or a lot's unrealised loss >= 10 %;
+                                 harvest losses, relieve lots HIFO (or ``fifo``), defer
+                                 short-term gains (see :mod:`rebal.lab.tax`)
+===============================  ==========================================================
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rebal.errors import ConfigError
 
-__all__ = ["Rule", "Calendar", "Threshold", "Hybrid", "parse_rule", "RULE_KINDS", "FREQUENCIES"]
+__all__ = ["Config", "Rule", "Calendar", "Threshold", "Hybrid", "Bands", "HighVol", "CostBenefit", "Dynamic",
+           "Delay", "Partial", "TaxAware", "parse_rule", "RULE_KINDS", "FREQUENCIES", "SIZINGS", "RELIEFS"]
 
 FREQUENCIES = ("monthly", "quarterly", "annual")
+SIZINGS = ("full", "half", "edge", "cost")
+RELIEFS = ("fifo", "hifo")
+INF = float("inf")
 RULE_KINDS = {
-    "calendar": "calendar:monthly | calendar:quarterly | calendar:annual",
+    "calendar": "calendar:monthly|quarterly|annual",
     "threshold": "threshold:DRIFT (e.g. threshold:0.05)",
     "hybrid": "hybrid:FREQ,DRIFT (e.g. hybrid:monthly,0.10)",
+    "bands": "bands:ABS/REL (e.g. bands:5/25)",
+    "highvol": "highvol:DRIFT,BAND (e.g. highvol:0.05,0.03)",
+    "costbenefit": "costbenefit",
+    "dynamic": "dynamic:DRIFT[,pause] (e.g. dynamic:0.05)",
+    "delay": "delay:DRIFT,SESSIONS (e.g. delay:0.05,15)",
+    "partial": "partial:full|half|edge|cost,DRIFT (e.g. partial:edge,0.05)",
+    "tax": "tax:fifo|hifo,DRIFT (e.g. tax:hifo,0.05)",
 }
 
 
-class Rule:
-    """Base. A rule's trigger is ``(frequency or None, drift threshold or inf)``: it fires on the
-    review days of ``frequency`` and on any day drift reaches the threshold, so the engine can
-    evaluate every configuration of a grid at once."""
+@dataclass(frozen=True)
+class Config:
+    """Everything the engine needs to know about one rule (inf / None / False = switched off)."""
 
     spec: str
+    frequency: str | None = None      # calendar review days
+    drift: float = INF                # portfolio drift threshold
+    band_abs: float = INF             # per-asset band, absolute points
+    band_rel: float = INF             # per-asset band, fraction of the target weight
+    high_vol_band: float = INF        # per-asset band on high-volatility assets
+    cost_benefit: bool = False
+    dynamic: bool = False             # widen the drift threshold by regime
+    pause: bool = False               # no trades in stress unless drift >= the stress override
+    delay: int = 0                    # sessions a stress-regime trade may wait
+    sizing: str = "full"
+    tax: str | None = None            # lot relief of the tax-aware rule
 
-    def trigger(self) -> tuple[str | None, float]:  # pragma: no cover - interface
+    def replace(self, **changes) -> "Config":
+        return replace(self, **changes)
+
+
+class Rule:
+    """Base: a rule compiles to a :class:`Config`; ``spec`` is its readable form."""
+
+    def config(self) -> Config:  # pragma: no cover - interface
         raise NotImplementedError
+
+    @property
+    def spec(self) -> str:
+        return self.config().spec
 
 
 @dataclass(frozen=True)
 class Calendar(Rule):
     frequency: str = "monthly"
 
-    @property
-    def spec(self) -> str:
-        return f"calendar:{self.frequency}"
-
-    def trigger(self) -> tuple[str | None, float]:
-        return self.frequency, float("inf")
+    def config(self) -> Config:
+        return Config(f"calendar:{self.frequency}", frequency=self.frequency)
 
 
 @dataclass(frozen=True)
 class Threshold(Rule):
     drift: float = 0.05
 
-    @property
-    def spec(self) -> str:
-        return f"threshold:{self.drift:g}"
-
-    def trigger(self) -> tuple[str | None, float]:
-        return None, self.drift
+    def config(self) -> Config:
+        return Config(f"threshold:{self.drift:g}", drift=self.drift)
 
 
 @dataclass(frozen=True)
@@ -66,41 +110,140 @@ class Hybrid(Rule):
     frequency: str = "monthly"
     drift: float = 0.10
 
-    @property
-    def spec(self) -> str:
-        return f"hybrid:{self.frequency},{self.drift:g}"
-
-    def trigger(self) -> tuple[str | None, float]:
-        return self.frequency, self.drift
+    def config(self) -> Config:
+        return Config(f"hybrid:{self.frequency},{self.drift:g}", frequency=self.frequency, drift=self.drift)
 
 
-def _fraction(text: str, spec: str) -> float:
+@dataclass(frozen=True)
+class Bands(Rule):
+    absolute: float = 0.05
+    relative: float = 0.25
+
+    def config(self) -> Config:
+        return Config(f"bands:{self.absolute * 100:g}/{self.relative * 100:g}", band_abs=self.absolute,
+                      band_rel=self.relative)
+
+
+@dataclass(frozen=True)
+class HighVol(Rule):
+    drift: float = 0.05
+    band: float = 0.03
+
+    def config(self) -> Config:
+        return Config(f"highvol:{self.drift:g},{self.band:g}", drift=self.drift, high_vol_band=self.band)
+
+
+@dataclass(frozen=True)
+class CostBenefit(Rule):
+    def config(self) -> Config:
+        return Config("costbenefit", cost_benefit=True)
+
+
+@dataclass(frozen=True)
+class Dynamic(Rule):
+    drift: float = 0.05
+    pause: bool = False
+
+    def config(self) -> Config:
+        spec = f"dynamic:{self.drift:g}" + (",pause" if self.pause else "")
+        return Config(spec, drift=self.drift, dynamic=True, pause=self.pause)
+
+
+@dataclass(frozen=True)
+class Delay(Rule):
+    drift: float = 0.05
+    sessions: int = 15
+
+    def config(self) -> Config:
+        return Config(f"delay:{self.drift:g},{self.sessions}", drift=self.drift, delay=self.sessions)
+
+
+@dataclass(frozen=True)
+class Partial(Rule):
+    sizing: str = "half"
+    drift: float = 0.05
+
+    def config(self) -> Config:
+        return Config(f"partial:{self.sizing},{self.drift:g}", drift=self.drift, sizing=self.sizing)
+
+
+@dataclass(frozen=True)
+class TaxAware(Rule):
+    relief: str = "hifo"
+    drift: float = 0.05
+
+    def config(self) -> Config:
+        return Config(f"tax:{self.relief},{self.drift:g}", drift=self.drift, tax=self.relief)
+
+
+def _fraction(text: str, spec: str, what: str = "drift threshold") -> float:
     try:
         x = float(text)
     except ValueError:
         raise ConfigError(f"rule {spec!r}: {text!r} is not a number") from None
     if not 0 < x < 1:
-        raise ConfigError(f"rule {spec!r}: drift threshold must be a fraction in (0, 1), e.g. 0.05, found {text}")
+        raise ConfigError(f"rule {spec!r}: {what} must be a fraction in (0, 1), e.g. 0.05, found {text}")
     return x
 
 
-def _freq(text: str, spec: str) -> str:
-    if text not in FREQUENCIES:
-        raise ConfigError(f"rule {spec!r}: unknown frequency {text!r}; valid: {', '.join(FREQUENCIES)}")
+def _choice(text: str, spec: str, valid: tuple[str, ...], what: str) -> str:
+    if text not in valid:
+        raise ConfigError(f"rule {spec!r}: unknown {what} {text!r}; valid: {', '.join(valid)}")
     return text
+
+
+def _bands(text: str, spec: str) -> Bands:
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; valid rules: {'; '.join(RULE_KINDS.values())}")
+    vals = []
+    for p in parts:
+        try:
+            x = float(p)
+        except ValueError:
+            raise ConfigError(f"rule {spec!r}: {p!r} is not a number") from None
+        x = x / 100 if x >= 1 else x
+        if not 0 < x < 1:
+            raise ConfigError(f"rule {spec!r}: band {p} must be in (0, 100) points or percent")
+        vals.append(x)
+    return Bands(*vals)
 
 
 def parse_rule(spec: str) -> Rule:
     """Parse a rule spec (see the module docstring); a bad spec lists the valid forms."""
-    kind, _, arg = str(spec).strip().partition(":")
+    text = str(spec).strip()
+    kind, _, arg = text.partition(":")
     valid = "; ".join(RULE_KINDS.values())
-    if kind not in RULE_KINDS or not arg:
+    if kind not in RULE_KINDS or (not arg and kind != "costbenefit"):
         raise ConfigError(f"unknown rule {spec!r}; valid rules: {valid}")
-    parts = [p.strip() for p in arg.split(",")]
-    if kind == "calendar" and len(parts) == 1:
-        return Calendar(_freq(parts[0], spec))
-    if kind == "threshold" and len(parts) == 1:
-        return Threshold(_fraction(parts[0], spec))
-    if kind == "hybrid" and len(parts) == 2:
-        return Hybrid(_freq(parts[0], spec), _fraction(parts[1], spec))
-    raise ConfigError(f"rule {spec!r}: wrong number of parameters; valid rules: {valid}")
+    parts = [p.strip() for p in arg.split(",")] if arg else []
+    n = len(parts)
+    if kind == "calendar" and n == 1:
+        return Calendar(_choice(parts[0], text, FREQUENCIES, "frequency"))
+    if kind == "threshold" and n == 1:
+        return Threshold(_fraction(parts[0], text))
+    if kind == "hybrid" and n == 2:
+        return Hybrid(_choice(parts[0], text, FREQUENCIES, "frequency"), _fraction(parts[1], text))
+    if kind == "bands" and n == 1:
+        return _bands(parts[0], text)
+    if kind == "highvol" and n == 2:
+        return HighVol(_fraction(parts[0], text), _fraction(parts[1], text, "band"))
+    if kind == "costbenefit" and n == 0:
+        return CostBenefit()
+    if kind == "dynamic" and n in (1, 2):
+        if n == 2 and parts[1] != "pause":
+            raise ConfigError(f"rule {text!r}: the only option of dynamic is 'pause', found {parts[1]!r}")
+        return Dynamic(_fraction(parts[0], text), pause=n == 2)
+    if kind == "delay" and n == 2:
+        try:
+            days = int(parts[1])
+        except ValueError:
+            raise ConfigError(f"rule {text!r}: sessions {parts[1]!r} is not a whole number") from None
+        if not 1 <= days <= 63:
+            raise ConfigError(f"rule {text!r}: the delay must be 1-63 sessions, found {days}")
+        return Delay(_fraction(parts[0], text), days)
+    if kind == "partial" and n == 2:
+        return Partial(_choice(parts[0], text, SIZINGS, "sizing"), _fraction(parts[1], text))
+    if kind == "tax" and n == 2:
+        return TaxAware(_choice(parts[0], text, RELIEFS, "lot relief"), _fraction(parts[1], text))
+    raise ConfigError(f"rule {text!r}: wrong number of parameters; valid rules: {valid}")

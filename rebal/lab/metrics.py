@@ -1,0 +1,87 @@
+"""Metrics of a rule-lab run, per configuration and per volatility regime.
+
+- tracking error: annualised standard deviation of the daily return difference against the
+  cost-free target path (rebalanced daily), x sqrt(252);
+- costs and turnover: sums over the run divided by its length in years (252 sessions a year);
+- Sharpe ratio: mean / standard deviation of daily returns x sqrt(252), risk-free rate 0 (the
+  same for the portfolio and its target, so the difference is what the rule costs or earns);
+- maximum drawdown of the value path; taxes from :mod:`rebal.lab.tax` when computed.
+
+By regime (VIX < 20, 20-30, >= 30): the same tracking error and costs on the days of that regime
+only (costs per year of that regime's days), and the share of days.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rebal.lab.engine import REGIMES, BacktestResult
+
+__all__ = ["summarize", "by_regime", "sharpe", "max_drawdown", "PERIODS"]
+
+PERIODS = 252
+
+
+def sharpe(returns: np.ndarray) -> np.ndarray:
+    """Annualised Sharpe ratio (risk-free 0) of daily returns, column by column."""
+    sd = returns.std(axis=0, ddof=1)
+    return np.where(sd > 0, returns.mean(axis=0) / np.where(sd > 0, sd, 1.0) * np.sqrt(PERIODS), np.nan)
+
+
+def max_drawdown(values: np.ndarray) -> np.ndarray:
+    """Largest fall from a running peak, as a positive fraction, column by column."""
+    return (1.0 - values / np.maximum.accumulate(values, axis=0)).max(axis=0)
+
+
+def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.DataFrame:
+    """One row per configuration: the metrics of the module docstring (fractions, not percent)."""
+    v = res.values
+    r = v[1:] / v[:-1] - 1.0
+    rt = (res.target_values[1:] / res.target_values[:-1] - 1.0)[:, None]
+    years = (len(v) - 1) / PERIODS
+    te = (r - rt).std(axis=0, ddof=1) * np.sqrt(PERIODS)
+    out = pd.DataFrame({
+        "rule": res.specs,
+        "cost_bps": res.cost_bps,
+        "tracking_error": te,
+        "cost_per_year": res.costs.sum(axis=0) / years,
+        "turnover_per_year": res.turnover.sum(axis=0) / years,
+        "rebalances": res.rebalanced.sum(axis=0),
+        "sharpe": sharpe(r),
+        "target_sharpe": float(sharpe(rt)[0]),
+        "max_drawdown": max_drawdown(v),
+        "final_value": v[-1],
+        "target_final_value": res.target_values[-1],
+        "mean_drift": res.drift[1:].mean(axis=0),
+        "max_drift": res.drift.max(axis=0),
+        "skipped_illiquid": res.skipped,
+    })
+    out["sharpe_vs_target"] = out["sharpe"] - out["target_sharpe"]
+    out["taxes"] = [np.nan if taxes is None else taxes.get(k, np.nan) for k in range(len(out))]
+    out["taxes_per_year"] = out["taxes"] / years
+    out.index = pd.Index(res.labels, name="config")
+    return out
+
+
+def by_regime(res: BacktestResult) -> pd.DataFrame:
+    """Long table: configuration x regime -> share of days, tracking error, costs and turnover per year."""
+    v = res.values
+    r = v[1:] / v[:-1] - 1.0
+    rt = (res.target_values[1:] / res.target_values[:-1] - 1.0)[:, None]
+    reg = res.regime[1:]
+    rows = []
+    for code, name in enumerate(REGIMES):
+        m = reg == code
+        n = int(m.sum())
+        if n == 0:
+            continue
+        te = (r[m] - rt[m]).std(axis=0, ddof=1) * np.sqrt(PERIODS) if n > 1 else np.full(v.shape[1], np.nan)
+        yrs = n / PERIODS
+        cost = res.costs[1:][m].sum(axis=0) / yrs
+        turn = res.turnover[1:][m].sum(axis=0) / yrs
+        reb = res.rebalanced[1:][m].sum(axis=0)
+        for k, label in enumerate(res.labels):
+            rows.append({"config": label, "rule": res.specs[k], "cost_bps": res.cost_bps[k], "regime": name,
+                         "days": n, "share_of_days": n / len(reg), "tracking_error": te[k], "cost_per_year": cost[k],
+                         "turnover_per_year": turn[k], "rebalances": int(reb[k])})
+    return pd.DataFrame(rows)
