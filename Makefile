@@ -10,7 +10,7 @@ WORKERS ?=
 ASOF ?=
 PROFILES ?=
 
-.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation
+.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,3 +79,10 @@ propose: $(VENV)/.installed $(LAKEHOUSE)  ## dry-run rebalance proposal per prof
 
 bench-allocation: $(VENV)/.installed  ## HRP and mean-variance fits at N = 50/200/500, rebal vs skfolio
 	$(BIN)/python benchmarks/bench_allocation.py
+
+backtest: $(VENV)/.installed $(LAKEHOUSE)  ## rule lab: backtest rules + hypotheses per profile -> reports/backtests/ (RULES="threshold:0.05 ...", GRID=full)
+	@for p in $(if $(PROFILES),$(PROFILES),min_variance hrp_balanced max_sharpe bl_tilts strategy_sleeves); do \
+		$(BIN)/rebal backtest --profile $$p $(foreach r,$(RULES),--rule $(r)) $(if $(filter full,$(GRID)),--full) || exit $$?; echo; done
+
+bench-backtest: $(VENV)/.installed  ## rule-lab engine vs reference loop; grid on 500 assets x 10 years, local vs Dask
+	$(BIN)/python benchmarks/bench_backtest.py

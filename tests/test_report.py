@@ -44,7 +44,7 @@ def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monke
     outcome = run_weekly(profiles=["strategy_sleeves"], paths=get_paths(REPO), workers=1, progress=False)
     assert outcome.ok and str(outcome.as_of) == "2022-12-28"
     by = {r.notebook: r.scraps for r in outcome.reports}
-    assert set(by) == {"drift_audit", "rebalance_proposal", "beta_correlation", "factor_map"}
+    assert set(by) == {"drift_audit", "rebalance_proposal", "beta_correlation", "factor_map", "rule_backtest"}
     assert by["drift_audit"]["status"] in {"MAINTAIN", "REBALANCE", "URGENT"}
     # the circuit breakers at work: the five correlated ETFs are cut to the 30 % cluster limit
     pr = by["rebalance_proposal"]
@@ -53,6 +53,18 @@ def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monke
     assert by["drift_audit"]["last_implemented"] == "2022-09-30"
     assert 0 < by["beta_correlation"]["beta"] < 1.5 and by["factor_map"]["n_clusters"] == 3
     assert (tmp_path / "reports" / "2022-12-28" / "committee_packet.pdf").is_file()
+    # the rule lab: the report's numbers are the package's (same window, same configurations)
+    lab = by["rule_backtest"]
+    from rebal.config import load_profile
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.lab.run import run_lab
+
+    with Lakehouse(sample_lakehouse) as lh:
+        prof = load_profile("strategy_sleeves", REPO / "params" / "profiles", known_tickers=lh.known_tickers())
+        ref = run_lab(prof, lh, which="fast", taxes=True)
+    assert lab["lab_start"] == "2014-04-01" and lab["lab_configurations"] == len(ref.summary)
+    assert [r["tracking_error"] for r in lab["lab_summary"]] == pytest.approx(ref.summary["tracking_error"].tolist(), rel=1e-12)
+    assert {lab[f"lab_check_{i}"] for i in range(1, 7)} <= {"supported", "not supported", "not tested"}
 
 
 def test_failing_notebook_fails_only_its_report(run_two):
