@@ -739,5 +739,5 @@ def lab_scraps(run: Any) -> dict[str, Any]:
     for v in run.verdicts + run.literature:
         out[f"lab_check_{v.number}"] = {True: "supported", False: "not supported", None: "not tested"}[v.supported]
     keep = s[["rule", "cost_bps", "tracking_error", "cost_per_year", "turnover_per_year", "rebalances", "sharpe", "taxes"]]
-    out["lab_summary"] = json.loads(keep.reset_index().to_json(orient="records"))
+    out["lab_summary"] = json.loads(keep.reset_index().to_json(orient="records", double_precision=15))
     return out

@@ -88,7 +88,7 @@ def lab_json(run: LabRun) -> dict:
         "sessions": int(len(inp.vix_source)), "refits": int(len(inp.target)),
         "regime_source": {k: int(v) for k, v in inp.vix_source.value_counts().items()},
         "synthetic_volume": bool(inp.synthetic_volume), "notes": inp.notes,
-        "summary": json.loads(run.summary.reset_index().to_json(orient="records")),
+        "summary": json.loads(run.summary.reset_index().to_json(orient="records", double_precision=15)),
         "hypotheses": [_verdict_json(v) for v in run.verdicts],
         "literature": [_verdict_json(v) for v in run.literature],
     }
