@@ -349,25 +349,27 @@ def _family(spec: str) -> str:
     return spec.split(":")[0]
 
 
-def lab_frontier_plot(summary, *, title: str = "Tracking error vs cost of every rule") -> Figure:
-    """TE (x) vs transaction cost per year (y) per configuration; the non-dominated ones joined."""
+def lab_frontier_plot(summary, cost_bps: float, *, title: str = "Tracking error vs cost of every rule") -> Figure:
+    """TE (x) vs transaction cost per year (y) of each rule at one cost level; the rules no other
+    beats on both are joined (the frontier) and named."""
     from rebal.lab.study import frontier_mask
 
+    s = summary[np.isclose(summary["cost_bps"], cost_bps)]
     fig, ax = plt.subplots(figsize=(10, 4.8))
-    for fam, grp in summary.groupby(summary["rule"].map(_family), sort=False):
-        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=28, color=FAMILY_COLORS.get(fam, "#9e9e9e"),
-                   label=fam, alpha=0.85, edgecolor="white", lw=0.5)
-    m = frontier_mask(summary["tracking_error"], summary["cost_per_year"])
-    fr = summary[m].sort_values("tracking_error")
+    for fam, grp in s.groupby(s["rule"].map(_family), sort=False):
+        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=32, color=FAMILY_COLORS.get(fam, "#9e9e9e"),
+                   label=fam, alpha=0.9, edgecolor="white", lw=0.5, zorder=3)
+    m = frontier_mask(s["tracking_error"], s["cost_per_year"])
+    fr = s[m].sort_values("tracking_error")
     ax.plot(fr["tracking_error"] * 100, fr["cost_per_year"] * 100, color="#263238", lw=1, ls="--", label="frontier")
-    for label, r in fr.iterrows():
-        ax.annotate(label, (r["tracking_error"] * 100, r["cost_per_year"] * 100), fontsize=6.5, color="#37474f",
-                    xytext=(4, 3), textcoords="offset points")
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=2))
+    for i, r in enumerate(fr.itertuples()):
+        ax.annotate(r.rule, (r.tracking_error * 100, r.cost_per_year * 100), fontsize=7, color="#37474f",
+                    xytext=(5, 6 if i % 2 == 0 else -10), textcoords="offset points")
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=2))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=3))
     ax.set_xlabel("tracking error vs target (annualised)")
     ax.set_ylabel("transaction costs (% of value per year)")
-    ax.set_title(title, loc="left")
+    ax.set_title(f"{title} at {cost_bps:g} bps (named: the frontier)", loc="left")
     ax.legend(frameon=False, fontsize=7.5, ncol=2, loc="upper right")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -261,7 +261,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
     by["cost_cut"] = 1 - by["cost_delayed"] / by["cost_now"]
     ok = bool(((by["cost_cut"] >= 0.3) & (by["te_added"] <= lab.acceptable_te_increase)).any())
     ev_text = "; ".join(f"{D} sessions: cost {r.cost_now:.3%} -> {r.cost_delayed:.3%} ({r.cost_cut:+.0%} cut), added TE "
-                        f"{r.te_added:.2%} ({int(r.events)} events)" for D, r in by.iterrows())
+                        f"{r.te_added:.2%} ({int(r.events)} event{'s' if r.events != 1 else ''})" for D, r in by.iterrows())
     return Verdict(4, statement, ok, ev_text + (f". Whole run: {'; '.join(whole)}" if whole else ""), ev)
 
 
