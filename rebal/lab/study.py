@@ -132,7 +132,7 @@ def _h1(summary: pd.DataFrame, lab: LabSpec) -> Verdict:
     table = pd.DataFrame(rows)
     statement = "Threshold rebalancing at 5 % drift with costs <= 20 bps cuts tracking error by >= 50 % vs the calendar"
     if table.empty:
-        return Verdict(1, statement, None, "not tested: the grid lacks threshold:0.05 or a calendar rule at <= 20 bps", table)
+        return Verdict(1, statement, None, "the grid lacks threshold:0.05 or a calendar rule at <= 20 bps", table)
     q = table[table["calendar"] == "quarterly"]
     ok = bool(((q["te_reduction"] >= 0.5) & (q["sharpe_threshold"] >= q["sharpe_calendar"])).all())
     top = table[table["cost_bps"] == table["cost_bps"].max()]
@@ -172,7 +172,7 @@ def _h2(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
                     market.settings)
     statement = "Rebalancing a high-volatility asset (σ60 >= 30 %) drifted >= 3 points brings >= 2x its cost within 30 sessions"
     if ev.empty:
-        return Verdict(2, statement, None, "not tested: no high-volatility asset drifted 3 points in the window", ev)
+        return Verdict(2, statement, None, "no high-volatility asset drifted 3 points in the window", ev)
     mb, mc = ev["benefit_30d"].mean(), ev["cost"].mean()
     share = float((ev["benefit_30d"] >= 2 * ev["cost"]).mean())
     return Verdict(2, statement, bool(mb >= 2 * mc),
@@ -210,7 +210,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     ev = pd.DataFrame(rows)
     statement = "Expected TE reduction >= 1.5 % at a cost <= 30 bps raises the next 12 months' Sharpe ratio by >= 0.1"
     if ev.empty:
-        return Verdict(3, statement, None, "not tested: no month-end with expected TE reduction >= 1.5 % and a year of data after it", ev)
+        return Verdict(3, statement, None, "no month-end with expected TE reduction >= 1.5 % and a year of data after it", ev)
     g = ev["sharpe_gain"]
     return Verdict(3, statement, bool(g.mean() >= 0.1),
                    f"{len(ev)} month-ends (overlapping 12-month windows): mean Sharpe gain {g.mean():+.2f} "
@@ -223,7 +223,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
     k = [i for i, (s, cb) in enumerate(zip(res.specs, res.cost_bps)) if s == "threshold:0.05" and np.isclose(cb, lab.cost_bps)]
     statement = "Delaying 10-20 sessions when VIX >= 30 and drift <= 10 % cuts costs by >= 30 % at an acceptable TE"
     if not k:
-        return Verdict(4, statement, None, "not tested: threshold:0.05 is not in the run", pd.DataFrame())
+        return Verdict(4, statement, None, "threshold:0.05 is not in the run", pd.DataFrame())
     k = k[0]
     days = np.flatnonzero(res.rebalanced[:, k])
     prev = np.concatenate([[0], days[:-1]])
@@ -254,7 +254,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
             whole.append(f"{D} sessions costs {r['cost_per_year']:.3%}/yr vs {base['cost_per_year']:.3%}/yr, "
                          f"TE {r['tracking_error']:.2%} vs {base['tracking_error']:.2%}")
     if ev.empty:
-        return Verdict(4, statement, None, "not tested: no threshold-5 % rebalance fell on a stress day with drift <= 10 %"
+        return Verdict(4, statement, None, "no threshold-5 % rebalance fell on a stress day with drift <= 10 %"
                        + ("; " + "; ".join(whole) if whole else ""), ev)
     by = ev.groupby("delay").agg(events=("date", "size"), cost_now=("cost_now", "mean"), cost_delayed=("cost_delayed", "mean"),
                                  te_added=("te_added", "mean"))
@@ -286,7 +286,7 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
     full, edge = _row(summary, "threshold:0.05", lab.cost_bps), _row(summary, "partial:edge,0.05", lab.cost_bps)
     st = "Band-edge rebalancing reaches about the same TE as full rebalancing with about half the turnover (Leland 1999)"
     if full is None or edge is None:
-        out.append(Verdict(5, st, None, "not tested: needs threshold:0.05 and partial:edge,0.05", pd.DataFrame()))
+        out.append(Verdict(5, st, None, "needs threshold:0.05 and partial:edge,0.05", pd.DataFrame()))
     else:
         te_ratio = edge["tracking_error"] / full["tracking_error"]
         to_ratio = edge["turnover_per_year"] / full["turnover_per_year"]
@@ -298,7 +298,7 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
     cals = [_row(summary, f"calendar:{f}", lab.cost_bps) for f in ("monthly", "quarterly", "annual")]
     st = "Monthly, quarterly and annual calendars differ little in risk-adjusted return (Vanguard 2010)"
     if any(c is None for c in cals):
-        out.append(Verdict(6, st, None, "not tested: needs the three calendar rules", pd.DataFrame()))
+        out.append(Verdict(6, st, None, "needs the three calendar rules", pd.DataFrame()))
     else:
         sh = [c["sharpe"] for c in cals]
         spread = max(sh) - min(sh)
