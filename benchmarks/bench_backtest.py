@@ -23,7 +23,6 @@ Usage: python benchmarks/bench_backtest.py [--assets 500] [--days 2520] [--repea
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench_allocation import synthetic_returns  # noqa: E402
+from bench_allocation import synthetic_returns, timed  # noqa: E402
 
 from rebal.config import LabSpec  # noqa: E402
 from rebal.lab.engine import backtest  # noqa: E402
@@ -42,15 +41,6 @@ from rebal.lab.rules import Threshold, parse_rule  # noqa: E402
 from rebal.lab.study import configs  # noqa: E402
 from rebal.lab.sweep import Market, run_sweep  # noqa: E402
 from rebal.risk import realized_vol_proxy_vix  # noqa: E402
-
-
-def timed(fn, repeat: int):
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def main() -> None:

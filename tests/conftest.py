@@ -111,6 +111,18 @@ def sample_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def sample_home(tmp_path: Path, sample_lakehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project root with the shipped params and a copy of the sample lakehouse (free to write)."""
+    for var in _ENV:
+        monkeypatch.delenv(var, raising=False)
+    h = tmp_path / "proj"
+    shutil.copytree(REPO / "params", h / "params")
+    (h / "data" / "lakehouse").mkdir(parents=True)
+    shutil.copy(sample_lakehouse, h / "data" / "lakehouse" / "rebal.duckdb")
+    return h
+
+
 def file_digest(path: Path) -> dict[str, object]:
     """Content of every lakehouse table (to check that a failed write changed nothing)."""
     with Lakehouse(path) as lh:

@@ -282,3 +282,11 @@ def test_more_bad_specs(spec, msg):
                                   "delay:0.05,15", "partial:edge,0.05", "tax:hifo,0.05"])
 def test_specs_round_trip(spec):
     assert parse_rule(spec).spec == spec
+
+
+def test_everything_illiquid_means_no_trade_and_nothing_lost():
+    px = pd.DataFrame({"A": [10.0, 13.0], "B": [10.0, 9.0]}, index=_days(2))
+    adv = np.full((2, 2), 1e5)  # both under $1M
+    res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Threshold(0.05)], cost_bps=20, adv=adv)
+    assert not res.rebalanced.any() and res.skipped.tolist() == [2]
+    assert res.values[1, 0] == pytest.approx(0.65 + 0.45)

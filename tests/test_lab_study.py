@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
 
 from rebal.cli import main
 from rebal.config import LabSpec
@@ -130,14 +128,8 @@ def test_hypotheses_run_on_real_prices(market):
 # -- CLI --------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def home(tmp_path: Path, sample_lakehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("REBAL_HOME", "REBAL_PARAMS_DIR", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR", "REBAL_NOTEBOOKS_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    h = tmp_path / "proj"
-    shutil.copytree(REPO / "params", h / "params")
-    (h / "data" / "lakehouse").mkdir(parents=True)
-    shutil.copy(sample_lakehouse, h / "data" / "lakehouse" / "rebal.duckdb")
-    return h
+def home(sample_home: Path) -> Path:
+    return sample_home
 
 
 def test_cli_backtest_writes_results_and_json(home, capsys):

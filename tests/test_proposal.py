@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,21 +19,14 @@ from rebal.execution import HISTORY_KEEP, _history_row, approve, execute_proposa
 from rebal.proposal import build_proposal, propose_allocation
 from rebal.state import StateStore
 
-from conftest import REPO
 
 AS_OF = date(2022, 12, 28)
 TABLES = ("holdings", "cash_balances", "orders", "fills")
 
 
 @pytest.fixture
-def home(tmp_path: Path, sample_lakehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("REBAL_HOME", "REBAL_PARAMS_DIR", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR", "REBAL_NOTEBOOKS_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    h = tmp_path / "proj"
-    shutil.copytree(REPO / "params", h / "params")
-    (h / "data" / "lakehouse").mkdir(parents=True)
-    shutil.copy(sample_lakehouse, h / "data" / "lakehouse" / "rebal.duckdb")
-    return h
+def home(sample_home: Path) -> Path:
+    return sample_home
 
 
 def _lake(h: Path, write: bool = False) -> Lakehouse:

@@ -300,8 +300,9 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
                 fw = np.where(frozen, wf, 0.0).sum(axis=1)
                 fg = np.where(frozen, goal, 0.0).sum(axis=1)
                 scale = np.where(1.0 - fg > 1e-12, (1.0 - fw) / np.maximum(1.0 - fg, 1e-12), 0.0)
-                goal = np.where(frozen, wf, goal * scale[:, None])
-                gcash = gcash * scale
+                ok = 1.0 - fg > 1e-12  # otherwise everything is frozen: no trade
+                goal = np.where(frozen | ~ok[:, None], wf, goal * scale[:, None])
+                gcash = np.where(ok, gcash * scale, cf)
             delta = goal * Vf[:, None] - h[f]
             moved = np.abs(delta).sum(axis=1) > 1e-12 * Vf
             if moved.any():
