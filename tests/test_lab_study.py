@@ -182,3 +182,11 @@ def test_profile_lab_rules_are_checked(home):
     p.write_text(p.read_text().replace("banana", "threshold:0.05") + "  cost_multipliers: [1, 2]\n")
     with pytest.raises(ConfigError, match="`lab.cost_multipliers`: must be three positive numbers"):
         load_profile("min_variance", home / "params" / "profiles")
+
+
+def test_report_summary_line_of_the_rule_lab():
+    from rebal.report.packet import summary_line
+
+    s = {"lab_configurations": 37, "lab_check_1": "not supported", "lab_check_2": "supported",
+         "lab_check_3": "not supported", "lab_check_4": "not tested"}
+    assert summary_line("rule_backtest", s) == "37 rule configurations; hypotheses supported: 2 of 3 tested"

@@ -71,6 +71,11 @@ def summary_line(notebook: str, s: dict[str, Any]) -> str:
             imp = f", OOS {imp:+.1%}" if imp is not None else ""
             return (f"{s['recommendation']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
                     f"{s['cost_bps']:.1f} bps{imp})")
+        if notebook == "rule_backtest":
+            held = [str(i) for i in range(1, 5) if s.get(f"lab_check_{i}") == "supported"]
+            tested = sum(s.get(f"lab_check_{i}") != "not tested" for i in range(1, 5))
+            return (f"{s['lab_configurations']} rule configurations; hypotheses supported: "
+                    f"{', '.join(held) if held else 'none'} of {tested} tested")
         if notebook == "risk4_picks":
             return (f"{s['risk4_status']} {s['n_positions']} positions, turnover {s['turnover']:.1%}, "
                     f"est. vol {s['estimated_vol']:.1%}")
