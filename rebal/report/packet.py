@@ -94,6 +94,12 @@ def _proposal_cell(s: dict[str, Any]) -> str:
             f'{s.get("cost_bps", float("nan")):.1f} bps' + (f"; OOS {imp:+.1%}" if imp is not None else ""))
 
 
+def _lab_cell(s: dict[str, Any]) -> str:
+    """H1-H4 as ✓ (supported), ✗ (not) or – (not tested)."""
+    mark = {"supported": "✓", "not supported": "✗"}
+    return " ".join(f"{i}{mark.get(s.get(f'lab_check_{i}'), '–')}" for i in range(1, 5))
+
+
 def _cover_rows(entries: list[PacketEntry]) -> str:
     by_profile: dict[str, dict[str, PacketEntry]] = {}
     for e in entries:
@@ -122,10 +128,12 @@ def _cover_rows(entries: list[PacketEntry]) -> str:
         cells.append(_html.escape(summary_line("factor_map", f.scraps)) if f and not f.error else "—")
         r4 = nbs.get("risk4_picks")
         cells.append(_html.escape(summary_line("risk4_picks", r4.scraps)) if r4 and not r4.error else "—")
+        lab = nbs.get("rule_backtest")
+        cells.append(_lab_cell(lab.scraps) if lab and not lab.error else "—")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         for e in nbs.values():
             if e.error:
-                rows.append(f'<tr><td></td><td colspan="6" class="failed">FAILED {_html.escape(e.notebook)}: '
+                rows.append(f'<tr><td></td><td colspan="7" class="failed">FAILED {_html.escape(e.notebook)}: '
                             f'{_html.escape(e.error)}</td></tr>')
     return "".join(rows)
 
@@ -146,14 +154,16 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
   {rerun}
   <h2 id="key-results">Key results</h2>
   <table><thead><tr><th>Profile</th><th>Drift status</th><th>Planner</th><th>Proposal</th><th>Market sensitivity</th>
-  <th>Factor map</th><th>Stock selection</th></tr></thead>
+  <th>Factor map</th><th>Stock selection</th><th>Rule lab (H1-H4)</th></tr></thead>
   <tbody>{_cover_rows(entries)}</tbody></table>
   <p style="font-size:9pt;color:#546e7a;margin-top:8mm">Status: MAINTAIN (portfolio drift at or below the rebalance
   threshold, every asset within its limit), REBALANCE (above the rebalance threshold), URGENT (above the urgent
   threshold, or one asset beyond the single-asset limit). Data: real adjusted closes of 20 S&amp;P 500 stocks and
   5 factor ETFs and the S&amp;P 500 price index, shipped in the skfolio package; the 20 stocks were chosen after
   the fact (survivorship bias). Volume and high/low of stocks and ETFs are synthetic (calibrated, flagged): the
-  planner's impact costs and the factor map's liquidity scores rest on them.</p>
+  planner's impact costs, the rule lab's impact and the factor map's liquidity scores rest on them. Rule lab: the
+  planner's hypotheses 1-4 tested on ten years of the profile's data, ✓ supported, ✗ not supported, – not tested;
+  the VIX before 2014 and after 2018 is a realised-volatility proxy.</p>
 </div>"""
     toc_items = "".join(f'<li><a href="#{e.anchor}">{_html.escape(e.title)}</a></li>' for e in ok)
     toc = f'<nav class="packet-toc"><h1 id="contents">Contents</h1><ol>{toc_items}</ol></nav>'
