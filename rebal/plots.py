@@ -438,8 +438,10 @@ def lab_regime_heatmap(regimes, thresholds, cost_bps: float) -> Figure:
     return fig
 
 
-def lab_paths_plot(result, labels) -> Figure:
-    """Value relative to the target path (top) and portfolio drift (bottom) of a few configurations."""
+def lab_paths_plot(result, cost_bps: float, rules=("calendar:quarterly", "threshold:0.05", "partial:edge,0.05",
+                                                     "tax:hifo,0.05")) -> Figure:
+    """Value relative to the target path (top) and portfolio drift (bottom) of a few rules at one cost level."""
+    labels = [f"{r} @ {cost_bps:g} bps" for r in rules]
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True)
     cols = [result.labels.index(x) for x in labels if x in result.labels]
     for k in cols:
@@ -462,8 +464,10 @@ def lab_paths_plot(result, labels) -> Figure:
     return fig
 
 
-def lab_regime_plot(index, vix, source, stress: float = 30.0, elevated: float = 20.0) -> Figure:
-    """The regime series: real VIX where available, the labelled realised-volatility proxy elsewhere."""
+def lab_regime_plot(inputs) -> Figure:
+    """The regime series of a lab run: real VIX where available, the labelled realised-volatility proxy elsewhere."""
+    index, vix, source = inputs.vix.index, inputs.vix.to_numpy(), inputs.vix_source.to_numpy()
+    stress, elevated = inputs.market.settings.stress_vix, inputs.market.settings.elevated_vix
     fig, ax = plt.subplots(figsize=(10, 2.6))
     real = np.where(source == "VIX", vix, np.nan)
     proxy = np.where(source != "VIX", vix, np.nan)

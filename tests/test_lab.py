@@ -290,3 +290,12 @@ def test_everything_illiquid_means_no_trade_and_nothing_lost():
     res = backtest(px, pd.Series({"A": 0.5, "B": 0.5}), [Threshold(0.05)], cost_bps=20, adv=adv)
     assert not res.rebalanced.any() and res.skipped.tolist() == [2]
     assert res.values[1, 0] == pytest.approx(0.65 + 0.45)
+
+
+def test_target_path_by_hand():
+    # 50/50: A +10 % then -10 %: 1.05, then 1.05 x (0.5 x 0.9 + 0.5) = 0.9975; with 20 % cash 1.04, 1.04 x 0.96
+    from rebal.lab.engine import target_path
+
+    px = np.array([[10.0, 10.0], [11.0, 10.0], [9.9, 10.0]])
+    assert target_path(px, np.full((3, 2), 0.5), np.zeros(3)).tolist() == pytest.approx([1.0, 1.05, 0.9975])
+    assert target_path(px, np.full((3, 2), 0.4), np.full(3, 0.2)).tolist() == pytest.approx([1.0, 1.04, 1.04 * 0.96])

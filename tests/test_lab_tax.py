@@ -91,7 +91,8 @@ def test_tax_aware_rule_harvests_a_loss_and_defers_a_short_term_gain():
     assert rep.harvested == pytest.approx(-0.075)
     assert rep.by_year.loc[2024, "short_term"] == pytest.approx(-0.075) and rep.total == 0
     assert res.turnover[1, 0] == pytest.approx(0.425 / 0.925) and res.rebalanced[1, 0]  # sold and bought back
-    # A +30 % within the year: drift 6.5 % fires, but A's only lot is a short-term gain -> no sale, no cash to buy
+    # A +30 % within the year: drift 6.5 % fires on days 1 and 2, but A's only lot is a short-term gain -> the
+    # sale is deferred both times (2), no sale, no cash to buy
     px2 = pd.DataFrame({"A": [10.0, 13.0, 13.0], "B": [10.0, 10.0, 10.0]}, index=idx)
     res2, rep2 = tax_backtest(px2, pd.Series({"A": 0.5, "B": 0.5}), TaxAware("hifo", 0.05), cost_bps=0)
     assert not res2.rebalanced.any() and rep2.deferred_sales == 2 and rep2.total == 0

@@ -38,6 +38,7 @@ class LabInputs:
     end: date
     target: pd.DataFrame            # refit date x asset (one row when static)
     vix_source: pd.Series           # "VIX" or "proxy" by session of the window
+    vix: pd.Series                  # the regime series (VIX or proxy, VIX points) over the window
     synthetic_volume: bool
     notes: list[str]
 
@@ -120,4 +121,5 @@ def load_inputs(profile: Profile, lh: Lakehouse, *, start: date | None = None, e
     synthetic = lh.has_synthetic_ohlv(tickers)
     market = Market(prices, target, pd.Timestamp(start), vix.to_numpy(), adv, settings_for(profile),
                     TaxRates(lab.tax.short_term, lab.tax.long_term, lab.tax.loss_trigger))
-    return LabInputs(market, start, pd.Timestamp(window[-1]).date(), target, source.loc[window[0]:], synthetic, notes)
+    return LabInputs(market, start, pd.Timestamp(window[-1]).date(), target, source.loc[window[0]:],
+                     vix.loc[window[0]:], synthetic, notes)

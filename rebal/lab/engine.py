@@ -155,6 +155,26 @@ class BacktestResult:
         return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps)]
 
 
+def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):
+    """(t0, prices of the simulated window, its index, T x N target weights, T cash) with the checks
+    every engine needs: two sessions at least, positive complete prices, a target on day one."""
+    t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
+    if t0 >= len(prices) - 1:
+        raise ValueError("the backtest window needs at least two sessions")
+    px = prices.to_numpy(float)[t0:]
+    if np.isnan(px).any() or (px <= 0).any():
+        raise ValueError("prices must be positive and complete over the backtest window")
+    index = prices.index[t0:]
+    W, C = target_matrix(target, index, prices.columns)
+    return t0, px, index, W, C
+
+
+def target_path(px: np.ndarray, W: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Value of the target rebalanced daily, cost-free, from 1 (weights of day t-1 earn day t's return)."""
+    step = (W[:-1] * (px[1:] / px[:-1])).sum(axis=1) + C[:-1]
+    return np.concatenate([[1.0], np.cumprod(step)])
+
+
 def _configs(rules: list[Rule | Config]) -> list[Config]:
     return [r if isinstance(r, Config) else r.config() for r in rules]
 
@@ -173,15 +193,8 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     cfgs = _configs(rules)
     if any(c.tax for c in cfgs):
         raise ValueError("tax-aware rules run in rebal.lab.tax.tax_backtest")
+    t0, px, index, W, C = window(prices, target, start)
     px_all = prices.to_numpy(float)
-    t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
-    if t0 >= len(prices) - 1:
-        raise ValueError("the backtest window needs at least two sessions")
-    px = px_all[t0:]
-    if np.isnan(px).any() or (px <= 0).any():
-        raise ValueError("prices must be positive and complete over the backtest window")
-    index = prices.index[t0:]
-    W, C = target_matrix(target, index, prices.columns)
     K, T, N = len(cfgs), px.shape[0], px.shape[1]
     s = settings
     c_rate = np.broadcast_to(np.asarray(cost_bps, float), (K,)).copy() / 1e4
@@ -214,7 +227,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     half, edge, costc = sizing == "half", sizing == "edge", sizing == "cost"
     lam_h = 0.5 * s.risk_aversion * s.horizon
 
-    def trade_cost(delta: np.ndarray, V: np.ndarray, rows: np.ndarray, t: int) -> np.ndarray:
+    def trade_cost(delta: np.ndarray, rows: np.ndarray, t: int) -> np.ndarray:
         """Per-asset cost (fraction of value units) of trading ``delta`` (value units) at day t."""
         rate = c_rate[rows, None] * cmult[t]
         if adv_a is not None:
@@ -235,12 +248,10 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     since = np.full(K, -1)
     ev_t, ev_k, ev_x = [], [], []
     values[0] = 1.0
-    target_values = np.empty(T)
-    target_values[0] = 1.0
+    target_values = target_path(px, W, C)
     all_k = np.arange(K)
     for t in range(1, T):
         g = growth[t - 1]
-        target_values[t] = target_values[t - 1] * (W[t - 1] @ g + C[t - 1])
         h *= g
         w, cw = W[t], C[t]
         V = h.sum(axis=1) + cash
@@ -258,7 +269,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
         if cb.any():
             k_cb = all_k[cb]
             benefit = lam_h * (dv[cb] ** 2 * sig_a[t] ** 2).sum(axis=1)
-            est = trade_cost(-dv[cb] * V[cb, None], V[cb], k_cb, t).sum(axis=1) / V[cb]
+            est = trade_cost(-dv[cb] * V[cb, None], k_cb, t).sum(axis=1) / V[cb]
             fire[cb] |= est < benefit
         if reg[t] == 2:
             fire &= ~pause | (d >= s.stress_override - 1e-12)
@@ -287,7 +298,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
             cf_mask = costc[f]
             if cf_mask.any():
                 gap = (goal[cf_mask] - wf[cf_mask]) * Vf[cf_mask, None]
-                cost_i = trade_cost(gap, Vf[cf_mask], f[cf_mask], t) / Vf[cf_mask, None]
+                cost_i = trade_cost(gap, f[cf_mask], t) / Vf[cf_mask, None]
                 benefit_i = lam_h * (wf[cf_mask] - w) ** 2 * sig_a[t] ** 2
                 frozen[cf_mask] = ~(benefit_i > s.benefit_multiple * cost_i)
             if adv_a is not None:
@@ -307,7 +318,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
             moved = np.abs(delta).sum(axis=1) > 1e-12 * Vf
             if moved.any():
                 f, delta, goal, gcash, Vf = f[moved], delta[moved], goal[moved], gcash[moved], Vf[moved]
-                cost = trade_cost(delta, Vf, f, t).sum(axis=1)
+                cost = trade_cost(delta, f, t).sum(axis=1)
                 Vn = Vf - cost
                 before = h[f]
                 h[f] = goal * Vn[:, None]

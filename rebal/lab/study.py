@@ -45,7 +45,7 @@ import pandas as pd
 
 from rebal.config import LabSpec
 from rebal.lab.engine import review_days
-from rebal.lab.metrics import PERIODS
+from rebal.lab.metrics import PERIODS, sharpe
 from rebal.lab.rules import parse_rule
 from rebal.lab.sweep import Market
 
@@ -198,13 +198,12 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
             continue
         path = px[t:t + 253]
 
-        def sharpe(w, charge):
+        def held_returns(w, charge):
             v = (path / path[0]) @ w[:N] + w[N]
-            v = v * (1 - charge)
-            r = np.diff(v) / v[:-1]
-            return r.mean() / r.std(ddof=1) * np.sqrt(PERIODS)
+            v[1:] *= 1 - charge  # the trade's cost is paid at day t's close: it lands in the first return
+            return np.diff(v) / v[:-1]
 
-        s_no, s_yes = sharpe(w_all[t], 0.0), sharpe(target, cost)
+        s_no, s_yes = sharpe(np.column_stack([held_returns(w_all[t], 0.0), held_returns(target, cost)]))
         rows.append({"date": index[t].date(), "expected_te_reduction": te, "cost": cost, "sharpe_rebalanced": s_yes,
                      "sharpe_left": s_no, "sharpe_gain": s_yes - s_no})
     ev = pd.DataFrame(rows)

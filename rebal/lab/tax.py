@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rebal.lab.engine import BacktestResult, LabSettings, regimes, review_days, target_matrix
+from rebal.lab.engine import BacktestResult, LabSettings, regimes, review_days, target_path, window
 from rebal.lab.rules import Config, Rule
 
 __all__ = ["TaxRates", "LotBook", "Realized", "year_taxes", "replay_taxes", "tax_backtest", "TaxReport"]
@@ -176,10 +176,8 @@ def replay_taxes(result: BacktestResult, prices: pd.DataFrame, k: int, rates: Ta
     (an ordinary, tax-unaware account), starting from buys of the target on the first day."""
     px = prices.reindex(result.index)[result.assets].to_numpy(float)
     book = LotBook()
-    first = result.values[0, k]
     records: list[tuple[int, Realized]] = []
-    # initial positions: the target's weights of the first day (value 1)
-    h0 = result.initial_weights * first
+    h0 = result.initial_weights  # value 1 on the first day
     for i, a in enumerate(result.assets):
         book.buy(a, h0[i] / px[0, i], px[0, i], result.index[0])
     sel = np.flatnonzero(result.trade_k == k)
@@ -203,16 +201,12 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
     ``rebalance_on_loss`` reads the spec's "rebalance when drift >= 5 % OR an unrealised loss >= 10 %"
     literally (a loss alone triggers a full rebalance). By default a loss alone only harvests: the
     full rebalance it would force sells winners elsewhere and realises more gains than it saves
-    (measured on the sample, see the issue note)."""
+    (measured on the sample, see the issue note). Costs here are the flat level x the regime
+    multiplier (no square-root impact and no illiquid skip: lots are relieved one by one)."""
     cfg = rule if isinstance(rule, Config) else rule.config()
     relief = cfg.tax or "fifo"
-    t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
-    px = prices.to_numpy(float)[t0:]
-    if np.isnan(px).any() or (px <= 0).any():
-        raise ValueError("prices must be positive and complete over the backtest window")
-    index = prices.index[t0:]
+    t0, px, index, W, C = window(prices, target, start)
     assets = list(prices.columns)
-    W, C = target_matrix(target, index, prices.columns)
     T, N = px.shape
     reg = regimes(np.zeros(T) if vix is None else np.asarray(vix, float)[t0:], settings)
     rate = cost_bps / 1e4 * np.asarray(settings.cost_multipliers)[reg]
@@ -224,12 +218,11 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
     cash = C[0]
     values, costs, turnover = np.ones(T), np.zeros(T), np.zeros(T)
     rebalanced, drift = np.zeros(T, bool), np.zeros(T)
-    target_values = np.ones(T)
+    target_values = target_path(px, W, C)
     records: list[tuple[int, Realized]] = []
     harvested, deferred = 0.0, 0
     ev_t, ev_x = [], []
     for t in range(1, T):
-        target_values[t] = target_values[t - 1] * (W[t - 1] @ (px[t] / px[t - 1]) + C[t - 1])
         p, day = px[t], index[t]
         h = shares * p
         V = h.sum() + cash
