@@ -3,9 +3,9 @@
 Layers (imports flow one way):
 
 - ``rebal.data``: the DuckDB lakehouse, the sample builder, importers and validation;
-- analytics: ``rebal.drift``, ``rebal.calendar``;
-- decisions: ``rebal.allocation``, ``rebal.portfolio``;
-- reporting: ``rebal.report``, ``rebal.plots``, ``rebal.notebook`` and the ``rebal`` CLI.
+- analytics: ``rebal.analytics.drift``, ``rebal.calendar``;
+- decisions: ``rebal.allocation``, ``rebal.allocation.target``;
+- reporting: ``rebal.report``, ``rebal.report.plots``, ``rebal.report.notebook`` and the ``rebal`` CLI.
 """
 from __future__ import annotations
 

@@ -16,10 +16,16 @@ variable                  default                          what
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Paths", "find_home", "get_paths"]
+from rebal.errors import ConfigError
+
+__all__ = ["Paths", "find_home", "get_paths", "validate_profile_name", "PROFILE_NAME_RE"]
+
+#: A profile name is a safe path component: it names files under params/, states/ and reports/.
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def find_home(start: Path | None = None) -> Path:
@@ -70,3 +76,13 @@ def get_paths(home: str | Path | None = None) -> Paths:
         reports_dir=pick("REBAL_REPORTS_DIR", root / "reports"),
         notebooks_dir=pick("REBAL_NOTEBOOKS_DIR", root / "notebooks"),
     )
+
+
+def validate_profile_name(name: str) -> str:
+    """Return ``name`` if it is a safe path component, else raise :class:`ConfigError`."""
+    if not isinstance(name, str) or not PROFILE_NAME_RE.match(name):
+        raise ConfigError(
+            f"invalid profile name {name!r}: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit (no '/', '..' or spaces)"
+        )
+    return name

@@ -99,7 +99,7 @@ def sample_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real sample lakehouse (built once per session, with the shipped profiles' holdings)."""
     from rebal.config import load_profiles
     from rebal.data.sample import build_sample_lakehouse
-    from rebal.portfolio import seed_sample_holdings
+    from rebal.monitor.sample_holdings import seed_sample_holdings
 
     path = tmp_path_factory.mktemp("sample") / "rebal.duckdb"
     params = REPO / "params" / "profiles"

@@ -1,7 +1,7 @@
 """Allocators: scikit-learn-shaped estimators, ``fit(returns) -> self`` with ``weights_``.
 
 ``weights_`` is a Series indexed by ticker summing to 1 (the invested part; the profile's cash
-fraction is applied by :mod:`rebal.portfolio`). Any skfolio portfolio estimator can be wrapped
+fraction is applied by :mod:`rebal.allocation.target`). Any skfolio portfolio estimator can be wrapped
 with :class:`SkfolioAllocator`.
 """
 from __future__ import annotations

@@ -98,7 +98,7 @@ class SkfolioAllocator(_Base):
 
 
 def make_allocator(spec: Any, *, sectors: Mapping[str, str] | None = None, views: Any = None) -> _Base:
-    """Build the allocator for a :class:`rebal.config.TargetSpec`.
+    """Build the allocator for a :class:`rebal.allocation.spec.TargetSpec`.
 
     ``sectors`` (ticker -> GICS sector) feeds the sector caps of the mean-variance methods;
     ``views`` is the :class:`~rebal.allocation.black_litterman.ViewsProvider` of a

@@ -198,7 +198,7 @@ class BlackLittermanAllocator:
 
     def fit(self, returns: pd.DataFrame) -> "BlackLittermanAllocator":
         from rebal.allocation.mean_variance import ANNUAL, MeanVariance
-        from rebal.risk import ledoit_wolf
+        from rebal.analytics.risk import ledoit_wolf
 
         if self.views is None:
             raise ConfigError("black_litterman needs a views provider (target.views)")

@@ -2,7 +2,7 @@
 
 Inputs: expected returns μ as exponentially weighted means of daily returns (half-life
 ``half_life`` sessions, pandas ``ewm(halflife, adjust=True)``, the same estimate as skfolio's
-``EWMu``), covariance Σ by Ledoit-Wolf shrinkage (:func:`rebal.risk.ledoit_wolf`), both
+``EWMu``), covariance Σ by Ledoit-Wolf shrinkage (:func:`rebal.analytics.risk.ledoit_wolf`), both
 annualised with 252 sessions. Constraints: fully invested, long-only bounds
 ``min_weight <= w_i <= max_weight`` and sector caps ``Σ_{i in s} w_i <= cap_s``.
 
@@ -159,7 +159,7 @@ class MeanVariance(_Base):
         """Annual μ and Σ: the given ones, else EW means and Ledoit-Wolf of ``returns``."""
         if self.mu is not None and self.covariance is not None:
             return self.mu.astype(float), self.covariance.astype(float)
-        from rebal.risk import ledoit_wolf
+        from rebal.analytics.risk import ledoit_wolf
 
         X = _check_returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))

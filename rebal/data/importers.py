@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rebal.config import validate_profile_name
+from rebal.paths import validate_profile_name
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 

@@ -16,13 +16,13 @@ Tables (``SCHEMA_DOC`` holds the same text; the DDL attaches it as DuckDB commen
     Cash of a profile on ``as_of`` in USD: (profile, as_of, cash).
 
 Accepted portfolio states (the Last Implemented State and its history) are JSON files beside
-this file, in ``states/`` (see :mod:`rebal.state`): DuckDB admits one writer at a time, and
+this file, in ``states/`` (see :mod:`rebal.monitor.state`): DuckDB admits one writer at a time, and
 accepting a state must not fail while reports are reading the lakehouse.
 ``meta``
     Key/value facts about the build (data sources, seed, calibration figures).
 ``features``
     One row per (date, ticker) for the Risk4 selection: ``alpha`` and the signals it is made of,
-    realized volatilities, ``vol_blend`` and ``adv_20`` (see :mod:`rebal.selection.features`).
+    realized volatilities, ``vol_blend`` and ``adv_20`` (see :mod:`rebal.data.features`).
 ``alpha_imported``
     A user's own alpha per (date, ticker), for profiles with ``risk4.alpha_source: imported``.
 ``risk4_runs`` / ``risk4_picks``

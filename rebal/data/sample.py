@@ -172,7 +172,7 @@ def build_sample_lakehouse(
                     "ohlv_synthetic, source FROM prices_df"
                 )
                 con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
-            from rebal.selection.features import build_features
+            from rebal.data.features import build_features
 
             features = build_features(lh)
             extra = post_build(lh) if post_build else {}

@@ -109,7 +109,7 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
                 con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
             summary = {"tickers": n, "sessions": T, "first_date": str(days[0].date()), "last_date": str(days[-1].date())}
             if features:
-                from rebal.selection.features import build_features
+                from rebal.data.features import build_features
 
                 summary["features"] = build_features(lh)
             lh.con.execute("CHECKPOINT")

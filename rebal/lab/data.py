@@ -24,7 +24,7 @@ from rebal.errors import ConfigError, DataError
 from rebal.lab.engine import LabSettings, review_days
 from rebal.lab.sweep import Market
 from rebal.lab.tax import TaxRates
-from rebal.risk import realized_vol_proxy_vix
+from rebal.analytics.risk import realized_vol_proxy_vix
 
 __all__ = ["LabInputs", "load_inputs", "settings_for", "WARMUP"]
 
@@ -55,7 +55,7 @@ def settings_for(profile: Profile) -> LabSettings:
 def load_inputs(profile: Profile, lh: Lakehouse, *, start: date | None = None, end: date | None = None,
                 refit: str | None = None) -> LabInputs:
     """Prices, target, regime and ADV of ``profile`` over its lab window (see the module docstring)."""
-    from rebal.portfolio import compute_target
+    from rebal.allocation.target import compute_target
 
     lab = profile.lab
     if profile.target.method == "risk4":

@@ -7,7 +7,7 @@ Conventions (the independent reference loop in ``tests/test_lab.py`` follows the
 
 - the portfolio starts at the target weights on the first simulated session, cost-free, value 1;
 - each day holdings grow with prices; ``CASH`` (1 - Σw*) earns nothing;
-- portfolio drift = ½ Σ|w - w*| over the assets and cash (:func:`rebal.drift.portfolio_drift`);
+- portfolio drift = ½ Σ|w - w*| over the assets and cash (:func:`rebal.analytics.drift.portfolio_drift`);
 - when a rule fires the portfolio trades at the close to new weights w' (the target, or part of
   the way for partial rules): trades are sized at the pre-trade value V (Δ_i = w'_i V - h_i),
   their cost is paid out of the portfolio, and every position (and cash) is then w' x (V - cost),
@@ -19,7 +19,7 @@ Conventions (the independent reference loop in ``tests/test_lab.py`` follows the
 Costs (fraction of the trade): the configuration's flat level (spread + commission, bps) times
 the regime multiplier of the day (:class:`LabSettings` ``cost_multipliers``; the planner spec
 says spreads and impact are 2-3x normal in stress), plus, when dollar ADV is given, the
-square-root impact Y · σ_daily · sqrt(|trade $| / ADV) of :mod:`rebal.costs` on a portfolio of
+square-root impact Y · σ_daily · sqrt(|trade $| / ADV) of :mod:`rebal.analytics.costs` on a portfolio of
 ``notional`` dollars.
 
 Rule mechanics (see :mod:`rebal.lab.rules` for the specs):

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rebal.config import LabSpec
+from rebal.lab.spec import LabSpec
 from rebal.lab.engine import review_days
 from rebal.lab.metrics import PERIODS, sharpe
 from rebal.lab.rules import parse_rule

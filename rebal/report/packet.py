@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rebal.config import NOTEBOOK_TITLES
-from rebal.plots import REC_COLORS as _REC_COLORS
-from rebal.plots import STATUS_COLORS
+from rebal.report.plots import REC_COLORS as _REC_COLORS
+from rebal.report.plots import STATUS_COLORS
 from rebal.report.render import REPORT_CSS, strip_external
 
 __all__ = ["PacketEntry", "packet_html", "summary_line"]

@@ -29,7 +29,7 @@ from rebal.config import NOTEBOOK_TITLES, NOTEBOOKS, Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.paths import Paths, get_paths
-from rebal.state import StateStore
+from rebal.monitor.state import StateStore
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
 
@@ -66,7 +66,7 @@ class RunOutcome:
 
 def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore | None = None) -> None:
     """Check the data a profile's reports need as of ``as_of``; raise :class:`DataError` if unfit."""
-    from rebal.audit import check_inputs
+    from rebal.monitor.audit import check_inputs
 
     view = lh.at(as_of)
     check_inputs(profile, view, as_of, states)

@@ -1,6 +1,6 @@
 """Selection: the Risk4 weekly stock selection (features, checks, weights, trades) and execution alpha.
 
-- :mod:`rebal.selection.features`: the documented feature pipeline (alpha composite, vol_blend, adv_20);
+- :mod:`rebal.data.features`: the documented feature pipeline (alpha composite, vol_blend, adv_20);
 - :mod:`rebal.selection.weights`: exact position/sector caps, turnover control, vol targeting;
 - :mod:`rebal.selection.risk4`: the Risk4 process end to end (``rebal risk4 ...``);
 - :mod:`rebal.selection.execution_alpha`: execution alpha and cluster leads of the factor map.

@@ -4,11 +4,11 @@ One call, :func:`run_risk4`, answers for a profile and a date: is it a rebalance
 fit to trade on, which stocks at what weights, what trades against the prior holdings. It reads
 the lakehouse only; :func:`record_run` and :func:`write_artifacts` persist a result.
 
-Steps (parameters from the profile's ``risk4`` block, :class:`rebal.config.Risk4Spec`):
+Steps (parameters from the profile's ``risk4`` block, :class:`rebal.selection.spec.Risk4Spec`):
 
 1. Features of the latest feature date on or before the run date, by SQL on the lakehouse
    (``features`` joined with ``tickers``; alpha from ``alpha_imported`` when the profile says so).
-2. Checks (:class:`rebal.config.Risk4Checks`): freshness in NYSE sessions, required columns,
+2. Checks (:class:`rebal.selection.spec.Risk4Checks`): freshness in NYSE sessions, required columns,
    NULL alpha share, alpha dispersion and top-bottom spread, universe size, sector coverage and
    concentration. A CRITICAL failure blocks the run: alerts, no picks, no trades.
 3. Universe: rows with a sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``. Alpha is
@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions, schedule_document, sessions_after
-from rebal.config import Profile, Risk4Spec
+from rebal.config import Profile
+from rebal.selection.spec import Risk4Spec
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
@@ -280,7 +281,7 @@ def _returns(lh: Lakehouse, tickers: list[str], day: date, n: int) -> pd.DataFra
 
 
 def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
-    from rebal.planner import market_vix, regime
+    from rebal.monitor.planner import market_vix, regime
 
     view = lh.at(day)
     vix, vix_source = market_vix(view, benchmark, day)
@@ -435,7 +436,7 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         alerts.append(Alert("CRITICAL", "short_history", f"only {len(r)} complete daily returns of the picks "
                             f"before {day} to estimate their covariance (need >= 60)"))
         return _finish(res, rows)
-    from rebal.risk import ledoit_wolf
+    from rebal.analytics.risk import ledoit_wolf
 
     cov = pd.DataFrame(ledoit_wolf(r.to_numpy())[0] * 252, index=names, columns=names)
     final, vol0, _cash_w = vol_target(composition, cov, target_vol=spec.target_vol, max_gross=spec.max_gross)

@@ -1,0 +1,103 @@
+"""A profile's target weights, fitted with its allocation method on data up to the as-of date.
+
+Everything here reads the lakehouse through a view limited to the as-of date, so a rerun "as of"
+an earlier date sees only data on or before it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from rebal.allocation import make_allocator
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.errors import DataError
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+
+__all__ = ["TargetWeights", "compute_target"]
+
+
+@dataclass(frozen=True)
+class TargetWeights:
+    """Target weights (invested tickers plus ``CASH`` when the profile keeps cash)."""
+
+    weights: pd.Series
+    method: str
+    fitted_on: date
+    window_start: date | None
+    n_observations: int
+    #: the fitted allocator (``mu_``/``covariance_``, a Black-Litterman ``result_``...), None for fixed/risk4
+    model: object = None
+
+
+def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
+    """Target weights of ``profile`` fitted on data up to ``as_of``.
+
+    Fitted methods use the ``lookback_days`` daily simple returns ending at ``as_of``. The
+    invested weights are scaled to ``1 - cash`` and ``CASH`` is added when cash > 0. A ``risk4``
+    target is the Risk4 portfolio of the latest rebalance day on or before ``as_of`` (its cash
+    is what vol targeting leaves; ``fitted_on`` is that rebalance day).
+    """
+    spec = profile.target
+    view = lh.at(as_of)
+    tickers = list(profile.tickers)
+    start = None
+    n = 0
+    if spec.method == "risk4":
+        from rebal.selection.risk4 import risk4_target
+
+        res = risk4_target(profile, view, as_of)
+        return TargetWeights(res.target_weights(), "risk4", res.date, None, 0)
+    model = None
+    if spec.method == "fixed":
+        w = make_allocator(spec).fit(None).weights_
+    else:
+        px = view.prices(tickers)
+        px = px.iloc[-(spec.lookback_days + 1):]
+        rets = px.pct_change().iloc[1:]
+        if len(rets) < spec.lookback_days:
+            raise DataError(
+                f"{profile.source}: `target.lookback_days`: needs {spec.lookback_days} daily returns "
+                f"up to {as_of}, only {len(rets)} available"
+            )
+        missing = rets.columns[rets.isna().any()].tolist()
+        if missing:
+            raise DataError(
+                f"{profile.source}: `universe`: {missing[0]!r} has missing prices in the "
+                f"{spec.lookback_days}-day lookback ending {as_of}"
+            )
+        model = make_allocator(spec, **_allocator_inputs(profile, view)).fit(rets)
+        w = model.weights_
+        start, n = rets.index[0].date(), len(rets)
+    w = w * (1.0 - spec.cash)
+    if spec.cash > 0:
+        w = pd.concat([w, pd.Series({CASH: spec.cash})])
+    return TargetWeights(w.rename("target"), spec.method, as_of, start, n, model)
+
+
+def _allocator_inputs(profile: Profile, lh: Lakehouse) -> dict:
+    """Sectors (for sector caps) and the views provider (black_litterman) of a profile."""
+    from rebal.errors import ConfigError
+
+    from rebal.allocation.spec import views_path
+
+    spec, out = profile.target, {}
+    if spec.max_sector_weight < 1.0 or spec.sector_max:
+        sectors = lh.tickers()["sector"].reindex(list(profile.tickers))
+        missing = sectors.index[sectors.isna()].tolist()
+        if missing:
+            raise DataError(f"{profile.source}: `target.sector_max`: no GICS sector for {missing[0]!r} in the tickers table")
+        unknown = sorted(set(spec.sector_max) - set(sectors))
+        if unknown:
+            raise ConfigError(f"{profile.source}: `target.sector_max.{unknown[0]}`: no asset of the universe is in "
+                              f"that sector; sectors here: {', '.join(sorted(set(sectors)))}")
+        out["sectors"] = sectors.to_dict()
+    if spec.method == "black_litterman":
+        from rebal.allocation.black_litterman import FileViews
+
+        out["views"] = FileViews(views_path(profile))
+    return out

@@ -1,0 +1,130 @@
+"""The profile sections of the monitoring domain: drift thresholds, data checks, planner,
+market sensitivity, factor map and the sample holdings schedule, with their checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from rebal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+
+__all__ = ["DriftThresholds", "DataChecks", "SensitivitySpec", "PlannerSpec", "FactorMapSpec", "SampleHoldings",
+           "check_monitor"]
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    """Drift status thresholds, as fractions of portfolio value.
+
+    Status is URGENT when portfolio drift > ``urgent`` or any single asset drifts more than
+    ``single_asset_urgent``; REBALANCE when portfolio drift > ``rebalance``; MAINTAIN otherwise.
+    """
+
+    rebalance: float = 0.10
+    urgent: float = 0.20
+    single_asset_urgent: float = 0.075
+
+
+@dataclass(frozen=True)
+class DataChecks:
+    """Data-fitness limits checked before a run."""
+
+    #: a ticker whose latest close is more than this many sessions before the as-of date is stale
+    max_stale_sessions: int = 1
+
+
+@dataclass(frozen=True)
+class SensitivitySpec:
+    """Market-sensitivity audit: OLS of the profile's daily returns on the benchmark's.
+
+    The profile's returns are those of its current target weights held over the last
+    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window.
+    A ``defensive`` profile with beta above ``beta_limit`` is flagged AGGRESSIVE.
+    """
+
+    window_days: int = 252
+    rolling_days: int = 63
+    defensive: bool = False
+    beta_limit: float = 0.5
+
+
+@dataclass(frozen=True)
+class PlannerSpec:
+    """Rebalancing-planner parameters for today's decision panel (fractions unless in bps/VIX points).
+
+    ``threshold_method`` picks the drift threshold: ``fixed`` (``threshold``), ``formula``
+    (the planner spec's sqrt(2c / (sigma_p^2 T))) or ``no_trade_band`` (Whalley-Wilmott).
+    """
+
+    threshold: float = 0.05
+    threshold_method: Literal["fixed", "formula", "no_trade_band"] = "fixed"
+    calendar: Literal["monthly", "quarterly"] = "monthly"
+    hybrid_override: float = 0.10
+    commission_bps: float = 1.0
+    impact_coefficient: float = 0.6
+    high_vol_sigma: float = 0.30
+    high_vol_band: float = 0.03
+    elevated_vix: float = 20.0
+    stress_vix: float = 30.0
+    stress_override: float = 0.15
+    min_adv: float = 1_000_000.0
+    max_liquidity_days: float = 10.0
+    participation: float = 0.10
+    risk_aversion: float = 2.0
+    horizon_years: float = 1.0
+    notional_value: float = 10_000_000.0
+
+
+@dataclass(frozen=True)
+class FactorMapSpec:
+    """Factor map: hierarchical clusters on correlation distance, centroids, metric MDS."""
+
+    n_clusters: int = 6
+    linkage: Literal["average", "complete", "single", "ward"] = "average"
+    window_days: int = 504
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SampleHoldings:
+    """How ``rebal data build-sample`` implements this profile's sample holdings.
+
+    Starting with ``initial_value`` dollars on the first session on or after ``start``, the
+    portfolio is traded to its then-target in whole shares on the last session of every
+    ``every`` period (``rebalance_day``: on every day of the ``risk4`` schedule), self-financed;
+    between implementations it drifts with real prices.
+    """
+
+    start: date
+    every: Literal["month", "quarter", "half_year", "year", "rebalance_day"] = "quarter"
+    initial_value: float = 10_000_000.0
+
+
+def check_monitor(profile: Profile, src: str) -> None:
+    """Check the monitoring sections of ``profile`` (raises :class:`ConfigError`)."""
+    d, n = profile.drift, len(profile.tickers)
+    if not 0.0 < d.rebalance < d.urgent <= 1.0:
+        raise ConfigError(
+            f"{src}: `drift`: need 0 < rebalance < urgent <= 1, found {d.rebalance} and {d.urgent}"
+        )
+    if not 0.0 < d.single_asset_urgent <= 1.0:
+        raise ConfigError(
+            f"{src}: `drift.single_asset_urgent`: must be in (0, 1], found {d.single_asset_urgent}"
+        )
+    sen, pl, fm = profile.sensitivity, profile.planner, profile.factor_map
+    if sen.window_days < 20 or not 10 <= sen.rolling_days <= sen.window_days:
+        raise ConfigError(f"{src}: `sensitivity`: need window_days >= 20 and 10 <= rolling_days <= window_days")
+    if not 0 < pl.threshold < 1 or not 0 < pl.hybrid_override < 1 or not 0 < pl.participation <= 1:
+        raise ConfigError(f"{src}: `planner`: threshold, hybrid_override and participation must be in (0, 1)")
+    if pl.elevated_vix >= pl.stress_vix:
+        raise ConfigError(f"{src}: `planner.elevated_vix`: must be below `planner.stress_vix`")
+    if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):
+        raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, found {fm.n_clusters}")
+    if profile.data.max_stale_sessions < 0:
+        raise ConfigError(f"{src}: `data.max_stale_sessions`: must be >= 0")
+    sh = profile.sample_holdings
+    if sh is not None and sh.initial_value <= 0:
+        raise ConfigError(f"{src}: `sample_holdings.initial_value`: must be > 0")

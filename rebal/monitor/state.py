@@ -1,0 +1,153 @@
+"""Last Implemented State (LIS): what was implemented, when, and by whom, with its history.
+
+One JSON file per profile, ``<lakehouse dir>/states/<profile>.json``::
+
+    {"schema": 1, "profile": "...", "history": [
+        {"accepted_at": "...Z", "accepted_by": "...", "as_of": "YYYY-MM-DD",
+         "source": "target|holdings", "note": "...", "weights": {"AAPL": 0.1, ..., "CASH": 0.0}},
+        ...]}
+
+The last entry is the current state; nothing is ever removed. Writes are atomic: the new
+content goes to a temporary file in the same directory, is flushed and fsync'ed, then replaces
+the old file with ``os.replace`` (and the directory is fsync'ed), so a crash leaves either the
+old or the new file, never a broken or empty one. A file that does not parse or validate is an
+error naming the file; it is never overwritten.
+
+Accepted states live in files beside the lakehouse rather than in the DuckDB file because DuckDB
+admits one writer at a time: accepting a state must not fail while reports are reading.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import math
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from rebal.paths import validate_profile_name
+from rebal.errors import DataError
+from rebal.provenance import utc_stamp
+
+__all__ = ["StateEntry", "StateStore", "default_actor", "StateError"]
+
+_SCHEMA = 1
+_TOL = 1e-6
+
+
+class StateError(DataError):
+    """A state file is missing, corrupted or invalid."""
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """One accepted (implemented) state."""
+
+    accepted_at: str
+    accepted_by: str
+    as_of: date
+    source: str
+    note: str
+    weights: pd.Series
+
+    def to_json(self) -> dict:
+        return {"accepted_at": self.accepted_at, "accepted_by": self.accepted_by, "as_of": str(self.as_of),
+                "source": self.source, "note": self.note,
+                "weights": {k: float(v) for k, v in self.weights.items()}}
+
+
+def default_actor() -> str:
+    """``user@host`` of whoever runs the command."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _entry(raw: dict, src: str, i: int) -> StateEntry:
+    try:
+        w = raw["weights"]
+        if not isinstance(w, dict) or not w:
+            raise ValueError("`weights` must be a non-empty mapping")
+        vals = [float(v) for v in w.values()]
+        if not all(math.isfinite(v) for v in vals):
+            raise ValueError("`weights` has a non-finite value")
+        if abs(sum(vals) - 1.0) > _TOL:
+            raise ValueError(f"`weights` sum to {sum(vals):.6f}, not 1")
+        return StateEntry(str(raw["accepted_at"]), str(raw["accepted_by"]), date.fromisoformat(raw["as_of"]),
+                          str(raw.get("source", "target")), str(raw.get("note", "")),
+                          pd.Series({str(k): float(v) for k, v in w.items()}, name="weight"))
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise StateError(f"{src}: corrupted state file: history entry {i}: {msg}") from None
+
+
+class StateStore:
+    """Accepted states of every profile, in ``directory`` (one JSON file per profile)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def path(self, profile: str) -> Path:
+        """The state file of ``profile`` (the name is validated)."""
+        return self.directory / f"{validate_profile_name(profile)}.json"
+
+    def history(self, profile: str) -> list[StateEntry]:
+        """Every accepted state, oldest first; empty when the profile has no state file."""
+        p = self.path(profile)
+        if not p.exists():
+            return []
+        src = str(p)
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StateError(f"{src}: corrupted state file: not valid JSON ({exc.__class__.__name__}); "
+                             "it was left untouched: restore it or move it aside") from None
+        if not isinstance(raw, dict) or raw.get("schema") != _SCHEMA or raw.get("profile") != profile \
+                or not isinstance(raw.get("history"), list) or not raw["history"]:
+            raise StateError(f"{src}: corrupted state file: expected schema {_SCHEMA}, profile {profile!r} "
+                             "and a non-empty history; it was left untouched")
+        return [_entry(e, src, i) for i, e in enumerate(raw["history"])]
+
+    def current(self, profile: str, as_of: date | None = None) -> StateEntry | None:
+        """The latest accepted state (with ``as_of`` on or before the given date), or None."""
+        entries = [e for e in self.history(profile) if as_of is None or e.as_of <= as_of]
+        return entries[-1] if entries else None
+
+    def accept(self, profile: str, weights: pd.Series, *, as_of: date, source: str, accepted_by: str | None = None,
+               note: str = "") -> StateEntry:
+        """Append a new accepted state and write the file atomically; return the new entry."""
+        w = weights.astype(float)
+        if not w.map(math.isfinite).all() or abs(float(w.sum()) - 1.0) > _TOL:
+            raise StateError(f"state for {profile!r}: weights must be finite and sum to 1, found {float(w.sum()):.6f}")
+        history = self.history(profile)  # raises on a corrupted file: never overwrite it
+        entry = StateEntry(utc_stamp(),
+                           accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
+        doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
+        self._write_atomic(self.path(profile), json.dumps(doc, indent=2, sort_keys=False) + "\n")
+        return entry
+
+    @staticmethod
+    def _write_atomic(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)

@@ -1,0 +1,1 @@
+"""Rebalance proposals: modes, circuit breakers, trade lists, simulation, approval and paper execution."""

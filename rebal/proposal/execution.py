@@ -1,0 +1,186 @@
+"""Approval and execution of proposals; post-trade verification; the rebalance history.
+
+- :func:`record_proposal` stores a proposal (id, status, JSON) in the ``proposals`` table;
+  re-recording the same id keeps its approval.
+- :func:`approve` records who approved a proposal and when (``rebal approve ID``).
+- :func:`execute_proposal` requires an APPROVED proposal whose id matches the one rebuilt from
+  today's data, sends its trades as one batch to a broker (the :class:`~rebal.proposal.broker.PaperBroker`
+  by default) and, inside the same transaction, verifies the result: allocations recomputed
+  from the new positions, every limit checked again, actual vs estimated costs, drift before and
+  after; appends the execution summary to ``rebalance_history`` (the last
+  :data:`HISTORY_KEEP` per profile are kept) and marks the proposal EXECUTED. Then the Last
+  Implemented State is updated (atomic file write, with history). A rejected order rolls the
+  whole batch back; the failure is recorded in the history and the positions are unchanged.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rebal.proposal.broker import Account, Broker, ExecutionError, Fill, Order, PaperBroker
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.analytics.drift import portfolio_drift, weights_from_holdings
+from rebal.errors import DataError
+from rebal.proposal.modes import check_limits
+from rebal.proposal.build import Proposal, proposal_json
+from rebal.provenance import utc_stamp
+from rebal.monitor.state import StateEntry, StateStore, default_actor
+
+__all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
+           "rebalance_history", "ApprovalError"]
+
+HISTORY_KEEP = 50
+#: Post-trade limit checks pass within this many points of a limit (0.01 %): whole shares are sized
+#: on the value net of *estimated* costs, so the realised weight of a position at its limit can
+#: exceed it by the gap between actual and estimated costs (about 1e-6 on the sample).
+POST_TRADE_TOLERANCE = 1e-4
+
+
+class ApprovalError(DataError):
+    """A proposal cannot be approved or executed in its current status."""
+
+
+_now = utc_stamp
+
+
+def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
+    """Insert the proposal unless its id exists; return its row (status, approval)."""
+    doc = json.dumps(proposal_json(p), default=str)
+    with lh.transaction() as con:
+        if con.execute("SELECT 1 FROM proposals WHERE id = ?", [p.id]).fetchone() is None:
+            con.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
+                        [p.id, p.profile.name, p.as_of, p.created_at, "BLOCKED" if p.blocked else "PROPOSED",
+                         p.recommendation, path, doc])
+        elif path:
+            con.execute("UPDATE proposals SET path = ? WHERE id = ?", [path, p.id])
+    return get_proposal(lh, p.id)
+
+
+def get_proposal(lh: Lakehouse, proposal_id: str) -> dict | None:
+    """The proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
+    if "proposals" not in lh.table_names():  # a lakehouse built before proposals existed
+        return None
+    df = lh.con.execute("SELECT * EXCLUDE (doc) FROM proposals WHERE id = ?", [proposal_id]).df()
+    return None if df.empty else {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+
+def approve(lh: Lakehouse, proposal_id: str, *, by: str | None = None, note: str = "") -> dict:
+    """Mark a PROPOSED proposal APPROVED by ``by`` (default user@host) now."""
+    row = get_proposal(lh, proposal_id)
+    if row is None:
+        raise ApprovalError(f"proposal {proposal_id!r} not found; `rebal propose --profile NAME` prints the id")
+    if row["status"] == "BLOCKED":
+        raise ApprovalError(f"proposal {proposal_id} is BLOCKED (its limits cannot all hold): it cannot be approved")
+    if row["status"] == "APPROVED":
+        raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} at {row['approved_at']}")
+    if row["status"] == "EXECUTED":
+        raise ApprovalError(f"proposal {proposal_id} was already executed at {row['executed_at']}")
+    with lh.transaction() as con:
+        con.execute("UPDATE proposals SET status = 'APPROVED', approved_by = ?, approved_at = ?, approval_note = ? "
+                    "WHERE id = ?", [by or default_actor(), _now(), note, proposal_id])
+    return get_proposal(lh, proposal_id)
+
+
+@dataclass
+class ExecutionReport:
+    """What an execution did and how it checks out."""
+
+    proposal_id: str
+    status: str  # EXECUTED or EXECUTED_LIMIT_BREACH
+    fills: pd.DataFrame
+    weights_after: pd.Series
+    checks: pd.DataFrame
+    est_cost_bps: float
+    actual_cost_bps: float
+    drift_before: float
+    drift_after: float
+    residual_vs_proposed: float
+    cash_after: float
+    state: StateEntry | None = None
+
+    def summary(self) -> dict:
+        return {"proposal_id": self.proposal_id, "status": self.status, "trades": len(self.fills),
+                "est_cost_bps": round(self.est_cost_bps, 3), "actual_cost_bps": round(self.actual_cost_bps, 3),
+                "drift_before": round(self.drift_before, 6), "drift_after": round(self.drift_after, 6),
+                "residual_vs_proposed": round(self.residual_vs_proposed, 6),
+                "limits_ok": bool((self.checks["status"] == "PASS").all()), "cash_after": round(self.cash_after, 2)}
+
+
+def _history_row(con, p: Proposal, status: str, executed_at: str, summary: dict, *, n_trades: int,
+                 est: float | None, actual: float | None, before: float, after: float | None, ok: bool | None) -> None:
+    con.execute("INSERT INTO rebalance_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [p.profile.name, executed_at, p.id, p.as_of, status, p.allocation.mode, n_trades, est, actual,
+                 before, after, ok, json.dumps(summary, default=str)])
+    con.execute("DELETE FROM rebalance_history WHERE profile = ? AND rowid NOT IN (SELECT rowid FROM rebalance_history "
+                "WHERE profile = ? ORDER BY executed_at DESC, rowid DESC LIMIT ?)",
+                [p.profile.name, p.profile.name, HISTORY_KEEP])
+
+
+def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: Broker | None = None,
+                     executed_by: str | None = None) -> ExecutionReport:
+    """Execute an approved proposal (see the module docstring). ``lh`` must be open for writing."""
+    row = get_proposal(lh, p.id)
+    if row is None or row["status"] in ("PROPOSED", "BLOCKED"):
+        approved = lh.con.execute("SELECT id FROM proposals WHERE profile = ? AND status = 'APPROVED' "
+                                  "ORDER BY created_at DESC LIMIT 1", [p.profile.name]).fetchone()
+        hint = (f"; proposal {approved[0]} is approved but was built on other data or parameters, so it no longer "
+                "matches" if approved and approved[0] != p.id else "")
+        if row is not None and row["status"] == "BLOCKED":
+            raise ApprovalError(f"proposal {p.id} is BLOCKED: nothing to execute")
+        raise ApprovalError(f"proposal {p.id} is not approved: review it, then run `rebal approve {p.id}`{hint}")
+    if row["status"] == "EXECUTED":
+        raise ApprovalError(f"proposal {p.id} was already executed at {row['executed_at']}")
+    broker = broker or PaperBroker(lh, p.profile.name, p.as_of, commission_bps=p.profile.planner.commission_bps,
+                                   impact_coefficient=p.profile.planner.impact_coefficient,
+                                   slippage_tolerance_bps=p.profile.proposal.slippage_tolerance_bps)
+    acc = broker.account()  # the holdings the proposal was built on (its id pins them)
+    t = p.trades.trades
+    orders = [Order(r.ticker, r.action, float(r.shares), float(r.price), float(r.est_cost)) for r in t.itertuples()]
+    executed_at = _now()
+    result: dict = {}
+
+    def finalize(con, fills: list[Fill], after: Account) -> None:
+        tickers = list(after.positions.index)
+        closes = broker.prices(tickers) if tickers else pd.Series(dtype=float)
+        w_after = weights_from_holdings(after.positions, closes, after.cash)
+        sleeves = p.allocation.after_mode.index.union(w_after.drop(CASH, errors="ignore").index)
+        checks = check_limits(w_after.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0), p.allocation.clusters,
+                              p.profile.proposal.limits, tolerance=POST_TRADE_TOLERANCE)
+        actual = sum(f.cost for f in fills)
+        value = p.value
+        rep = ExecutionReport(
+            p.id, "EXECUTED" if (checks["status"] == "PASS").all() else "EXECUTED_LIMIT_BREACH",
+            pd.DataFrame([{**vars(f), "value": f.value, "cost": f.cost} for f in fills]), w_after, checks,
+            p.costs["total_bps"], 1e4 * actual / value, p.drift, portfolio_drift(w_after, p.target),
+            portfolio_drift(w_after, p.proposed), after.cash)
+        summary = {**rep.summary(), "mode": p.allocation.mode, "executed_by": executed_by or default_actor(),
+                   "positions_before": {k: float(v) for k, v in acc.positions.items()}, "cash_before": acc.cash,
+                   "failed_checks": checks[checks["status"] == "FAIL"].to_dict("records")}
+        _history_row(con, p, rep.status, executed_at, summary, n_trades=len(fills), est=rep.est_cost_bps,
+                     actual=rep.actual_cost_bps, before=rep.drift_before, after=rep.drift_after,
+                     ok=bool((checks["status"] == "PASS").all()))
+        con.execute("UPDATE proposals SET status = 'EXECUTED', executed_at = ? WHERE id = ?", [executed_at, p.id])
+        result["report"] = rep
+
+    try:
+        broker.execute(orders, batch_id=p.id, finalize=finalize)
+    except ExecutionError as exc:
+        with lh.transaction() as con:
+            _history_row(con, p, "FAILED", executed_at, {"error": str(exc), "executed_by": executed_by or default_actor()},
+                         n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
+        raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): {exc}") \
+            from None
+    rep: ExecutionReport = result["report"]
+    rep.state = states.accept(p.profile.name, rep.weights_after, as_of=p.as_of, source="paper execution",
+                              accepted_by=executed_by, note=f"proposal {p.id} executed ({len(orders)} trades)")
+    return rep
+
+
+def rebalance_history(lh: Lakehouse, profile: str) -> pd.DataFrame:
+    """The profile's execution summaries, newest first."""
+    if "rebalance_history" not in lh.table_names():
+        return pd.DataFrame()
+    return lh.con.execute("SELECT * EXCLUDE (summary) FROM rebalance_history WHERE profile = ? "
+                          "ORDER BY executed_at DESC, rowid DESC", [profile]).df()

@@ -1,0 +1,93 @@
+"""The ``proposal`` section of a profile: mode, circuit-breaker limits, simulation and trade list."""
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from rebal.config.loader import check_ranges
+from rebal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+
+__all__ = ["ModeName", "MODE_NAMES", "Limits", "ProposalSpec", "check_proposal"]
+
+ModeName = Literal["proportional", "correlation_aware", "performance_weighted", "risk_adjusted"]
+#: Rebalance modes of ``rebal propose`` (see :mod:`rebal.proposal.modes`).
+MODE_NAMES: tuple[str, ...] = typing.get_args(ModeName)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Circuit breakers: hard limits as fractions of portfolio value, and the correlation
+    thresholds that define clusters (pairs above ``high_corr`` are linked; ``medium_corr`` is
+    only reported). Defaults are the rebalance-modes spec's."""
+
+    max_total: float = 0.60
+    max_cluster: float = 0.30
+    max_single: float = 0.40
+    min_allocation: float = 0.01
+    high_corr: float = 0.70
+    medium_corr: float = 0.40
+
+
+@dataclass(frozen=True)
+class ProposalSpec:
+    """``rebal propose``: mode, circuit breakers, impact simulation, recommendation and trade list.
+
+    The mode (overridable with ``--mode``) starts from the profile's target and is followed by
+    the circuit breakers (``limits``). Correlations use ``correlation_days`` sessions; the
+    performance-weighted mode moves ``performance_shift`` from the lowest to the highest
+    ``performance_days`` Sharpe ratio. The impact simulation replays ``simulation_days`` sessions
+    in-sample and walk-forward (refit every ``refit_every`` sessions, out of sample). The
+    recommendation is REBALANCE when the net improvement exceeds ``improvement_threshold``,
+    OPTIONAL within ±that, HOLD below; a WARNING under ``marginal_threshold``; ALERTS for a
+    correlation above ``correlation_alert`` or drift above ``drift_alert``. The improvement is
+    the relative change of the Sharpe ratio, measured against at least ``sharpe_floor`` so a
+    near-zero baseline does not inflate it. Trades below ``min_trade_value`` dollars are skipped
+    (exits never are), at most ``max_trades`` trades; paper fills whose modelled slippage
+    exceeds ``slippage_tolerance_bps`` are rejected (and with them the whole batch).
+    """
+
+    mode: ModeName = "correlation_aware"
+    limits: Limits = field(default_factory=Limits)
+    correlation_days: int = 30
+    performance_days: int = 30
+    performance_shift: float = 0.05
+    simulation_days: int = 126
+    refit_every: int = 21
+    improvement_threshold: float = 0.05
+    marginal_threshold: float = 0.03
+    sharpe_floor: float = 0.5
+    correlation_alert: float = 0.95
+    drift_alert: float = 0.15
+    min_trade_value: float = 1_000.0
+    max_trades: int = 10
+    slippage_tolerance_bps: float = 50.0
+
+
+def check_proposal(profile: Profile, src: str) -> None:
+    pr, lim = profile.proposal, profile.proposal.limits
+    rules = [
+        ("limits.max_total", 0 < lim.max_total <= 1, "in (0, 1]"),
+        ("limits.max_cluster", 0 < lim.max_cluster <= 1, "in (0, 1]"),
+        ("limits.max_single", 0 < lim.max_single <= 1, "in (0, 1]"),
+        ("limits.min_allocation", 0 <= lim.min_allocation < 1, "in [0, 1)"),
+        ("limits.high_corr", 0 < lim.high_corr < 1, "in (0, 1)"),
+        ("limits.medium_corr", 0 < lim.medium_corr < lim.high_corr, "in (0, high_corr)"),
+        ("correlation_days", pr.correlation_days >= 5, ">= 5"),
+        ("performance_days", pr.performance_days >= 5, ">= 5"),
+        ("performance_shift", 0 <= pr.performance_shift < 1, "in [0, 1)"),
+        ("simulation_days", pr.simulation_days >= 20, ">= 20"),
+        ("refit_every", 1 <= pr.refit_every <= pr.simulation_days, "in [1, simulation_days]"),
+        ("improvement_threshold", pr.improvement_threshold > 0, "> 0"),
+        ("marginal_threshold", pr.marginal_threshold >= 0, ">= 0"),
+        ("sharpe_floor", pr.sharpe_floor > 0, "> 0"),
+        ("correlation_alert", 0 < pr.correlation_alert <= 1, "in (0, 1]"),
+        ("drift_alert", pr.drift_alert > 0, "> 0"),
+        ("min_trade_value", pr.min_trade_value >= 0, ">= 0"),
+        ("max_trades", pr.max_trades >= 1, ">= 1"),
+        ("slippage_tolerance_bps", pr.slippage_tolerance_bps > 0, "> 0"),
+    ]
+    check_ranges(src, "proposal", pr, rules)

@@ -1,0 +1,120 @@
+"""The ``risk4`` section of a profile: the weekly Risk4 selection's parameters and checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from rebal.config.loader import check_ranges
+from rebal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+
+__all__ = ["Risk4Checks", "Risk4Spec", "check_risk4"]
+
+
+@dataclass(frozen=True)
+class Risk4Checks:
+    """Pre-rebalance checks of the Risk4 process (see :mod:`rebal.selection.risk4`).
+
+    CRITICAL (the run is blocked, no trades): features more than ``max_stale_sessions`` NYSE
+    sessions old, fewer than ``min_names`` names passing the filters, more than
+    ``max_null_alpha`` of the latest rows without alpha, cross-sectional alpha std below
+    ``min_alpha_std``, top-minus-bottom decile alpha spread below ``min_spread_std`` stds.
+    WARNING: fewer than ``min_universe`` names or ``min_sectors`` sectors after the filters, a
+    sector over ``max_sector_share`` of the universe, turnover above ``turnover_warning``, a
+    position above ``position_warning``. The defaults are the production values of the spec;
+    a small universe states its scaled thresholds in its profile.
+    """
+
+    max_stale_sessions: int = 1
+    min_names: int = 50
+    min_universe: int = 500
+    min_sectors: int = 11
+    max_sector_share: float = 0.40
+    max_null_alpha: float = 0.05
+    min_alpha_std: float = 0.1
+    min_spread_std: float = 1.0
+    turnover_warning: float = 0.50
+    position_warning: float = 0.05
+
+
+@dataclass(frozen=True)
+class Risk4Spec:
+    """Risk4 weekly stock selection (``target.method: risk4``).
+
+    Rebalance every ``every`` NYSE sessions from ``anchor``. From the features of the latest
+    date: names with ``adv_20 >= min_adv`` dollars, alpha z-scored and clipped at ``zclip``, the
+    ``top_n`` by alpha z, base weight alpha_z / vol_blend, capped at ``max_position`` per name and
+    ``sector_multiple`` x the universe's sector weight per sector; blended with the prior
+    portfolio (``turnover_lambda``) and the change shrunk to ``max_turnover``; exposure scaled to
+    ``target_vol`` (shrunk covariance of ``cov_lookback`` days), gross at most ``max_gross``, the
+    rest in cash. ``alpha_source``: ``pipeline`` (the documented feature pipeline) or
+    ``imported`` (the user's alpha from ``rebal data import alpha``). When the caps cannot hold
+    with the top N (their sectors' caps and N x max_position leave under 100 % investable),
+    ``on_infeasible_caps: block`` stops the run (CRITICAL) and ``extend`` adds the next-ranked
+    names with positive alpha from sectors with room until the caps can hold (a WARNING says
+    how many). ``initial_value`` is the cash a portfolio starts from when it has no prior holdings.
+    """
+
+    every: int = 5
+    anchor: date = date(2015, 1, 2)
+    top_n: int = 75
+    min_adv: float = 2_000_000.0
+    zclip: float = 3.0
+    max_position: float = 0.03
+    sector_multiple: float = 2.0
+    turnover_lambda: float = 0.5
+    max_turnover: float = 0.30
+    target_vol: float = 0.20
+    max_gross: float = 1.0
+    cov_lookback: int = 252
+    alpha_source: Literal["pipeline", "imported"] = "pipeline"
+    on_infeasible_caps: Literal["block", "extend"] = "block"
+    initial_value: float = 10_000_000.0
+    checks: Risk4Checks = field(default_factory=Risk4Checks)
+
+
+def check_risk4(profile: Profile, src: str) -> None:
+    r, method = profile.risk4, profile.target.method
+    if method == "risk4" and r is None:
+        raise ConfigError(f"{src}: `risk4`: required when `target.method` is 'risk4'")
+    if r is None:
+        for what, used in (("notebooks", "risk4_picks" in profile.notebooks),
+                           ("sample_holdings.every", bool(profile.sample_holdings)
+                            and profile.sample_holdings.every == "rebalance_day")):
+            if used:
+                raise ConfigError(f"{src}: `{what}`: needs a `risk4` block (and `target.method: risk4`)")
+        return
+    if method != "risk4":
+        raise ConfigError(f"{src}: `risk4`: only allowed with `target.method: risk4` (method is {method!r})")
+    if not profile.universe:
+        other = [nb for nb in profile.notebooks if nb != "risk4_picks"]
+        if other:
+            raise ConfigError(f"{src}: `notebooks`: {other[0]} needs an explicit `universe`; without one (every "
+                              "equity in the lakehouse) list only risk4_picks")
+    if profile.target.cash:
+        raise ConfigError(f"{src}: `target.cash`: not used by risk4 (cash is what vol targeting leaves); remove it")
+    from rebal.calendar import is_session
+
+    if not is_session(r.anchor):
+        raise ConfigError(f"{src}: `risk4.anchor`: {r.anchor} is not an NYSE session")
+    rules = [
+        ("every", r.every >= 1, ">= 1"), ("top_n", r.top_n >= 1, ">= 1"), ("min_adv", r.min_adv >= 0, ">= 0"),
+        ("zclip", r.zclip > 0, "> 0"), ("max_position", 0 < r.max_position <= 1, "in (0, 1]"),
+        ("sector_multiple", r.sector_multiple > 0, "> 0"), ("turnover_lambda", 0 <= r.turnover_lambda <= 1, "in [0, 1]"),
+        ("max_turnover", 0 < r.max_turnover <= 1, "in (0, 1]"), ("target_vol", r.target_vol > 0, "> 0"),
+        ("max_gross", 0 < r.max_gross <= 1, "in (0, 1] (no leverage)"), ("cov_lookback", r.cov_lookback >= 20, ">= 20"),
+        ("initial_value", r.initial_value > 0, "> 0"),
+    ]
+    c = r.checks
+    rules += [
+        ("checks.max_stale_sessions", c.max_stale_sessions >= 0, ">= 0"), ("checks.min_names", c.min_names >= 1, ">= 1"),
+        ("checks.min_sectors", c.min_sectors >= 1, ">= 1"), ("checks.max_sector_share", 0 < c.max_sector_share <= 1, "in (0, 1]"),
+        ("checks.max_null_alpha", 0 <= c.max_null_alpha <= 1, "in [0, 1]"),
+    ]
+    check_ranges(src, "risk4", r, rules)
+    if r.top_n * r.max_position < 1.0 - 1e-12:
+        raise ConfigError(f"{src}: `risk4.max_position`: {r.top_n} names x {r.max_position} < 1, "
+                          "no fully invested portfolio can respect the cap; raise top_n or max_position")
