@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ CLI = [
     ("backtest_min_variance_grid", ["backtest", "--profile", "min_variance", "--grid", "--workers", "1", "--json",
                                     "--out", "{home}/bt"]),
 ]
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?")
 PROPOSE_PROFILES = ["bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
 
 
@@ -62,7 +64,7 @@ def _normalise(obj, home: str):
     if isinstance(obj, list):
         return [_normalise(v, home) for v in obj]
     if isinstance(obj, str):
-        return obj.replace(home, "<HOME>")
+        return _STAMP.sub("<TIME>", obj.replace(home, "<HOME>"))
     return obj
 
 
@@ -165,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recorded {len(rec['scraps'])} reports and {len(rec['cli'])} CLI outputs in {args.out}")
         return 0
     if args.cmd == "compare":
-        a, b = json.loads(args.a.read_text()), json.loads(args.b.read_text())
+        a, b = (_normalise(json.loads(f.read_text()), "<HOME>") for f in (args.a, args.b))
     else:
         work = Path(tempfile.mkdtemp(prefix="rebal-golden-base-"))
         subprocess.run(["git", "worktree", "add", "--detach", str(work / "base"), args.base], cwd=REPO, check=True,
