@@ -5,7 +5,7 @@ Layers (imports flow one way):
 - ``rebal.data``: the DuckDB lakehouse, the sample builder, importers and validation;
 - analytics: ``rebal.analytics.drift``, ``rebal.calendar``;
 - decisions: ``rebal.allocation``, ``rebal.allocation.target``;
-- reporting: ``rebal.report``, ``rebal.report.plots``, ``rebal.report.notebook`` and the ``rebal`` CLI.
+- reporting: ``rebal.report`` (registry, pages, runner, packet) and the ``rebal`` CLI.
 """
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "Profile": "profile", "load_profile": "profile", "load_profiles": "profile", "NOTEBOOKS": "profile",
-    "NOTEBOOK_TITLES": "profile", "list_profiles": "loader", "profile_path": "loader",
+    "Profile": "profile", "load_profile": "profile", "load_profiles": "profile",
+    "list_profiles": "loader", "profile_path": "loader",
     "validate_profile_name": "loader",
 }
 __all__ = list(_WHERE)

@@ -25,10 +25,8 @@ Example
 from __future__ import annotations
 
 import hashlib
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import yaml
 
@@ -48,16 +46,15 @@ from rebal.monitor.spec import (
 from rebal.proposal.spec import ProposalSpec, check_proposal
 from rebal.selection.spec import Risk4Spec, check_risk4
 
-__all__ = ["NOTEBOOKS", "NOTEBOOK_TITLES", "Profile", "load_profile", "load_profiles"]
+__all__ = ["Profile", "load_profile", "load_profiles"]
 
-NotebookName = Literal["drift_audit", "rebalance_proposal", "beta_correlation", "factor_map", "rule_backtest",
-                       "risk4_picks"]
-#: Template notebooks a profile may ask for, in report order.
-NOTEBOOKS: tuple[str, ...] = typing.get_args(NotebookName)
-#: Titles of the template notebooks in reports and the packet.
-NOTEBOOK_TITLES: dict[str, str] = {"drift_audit": "Drift audit", "rebalance_proposal": "Rebalance proposal",
-                                   "beta_correlation": "Market sensitivity", "factor_map": "Factor map",
-                                   "rule_backtest": "Rebalancing-rule lab", "risk4_picks": "Risk4 picks"}
+
+
+def _default_reports() -> tuple[str, ...]:
+    """The reports a profile gets when it lists none (declared by each report's page module)."""
+    from rebal.report.registry import default_names
+
+    return default_names()
 
 
 @dataclass(frozen=True)
@@ -78,8 +75,8 @@ class Profile:
     risk4: Risk4Spec | None = None
     proposal: ProposalSpec = field(default_factory=ProposalSpec)
     lab: LabSpec = field(default_factory=LabSpec)
-    notebooks: tuple[NotebookName, ...] = ("drift_audit", "rebalance_proposal", "beta_correlation", "factor_map",
-                                           "rule_backtest")
+    #: the reports of the weekly run, in order (names of :mod:`rebal.report.registry`)
+    notebooks: tuple[str, ...] = field(default_factory=_default_reports)
     sample_holdings: SampleHoldings | None = None
     #: where the profile came from and the SHA-256 of its bytes (provenance)
     source: str = ""
@@ -105,8 +102,9 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     dup = sorted({x for x in profile.universe if profile.universe.count(x) > 1})
     if dup:
         raise ConfigError(f"{src}: `universe`: duplicate ticker {dup[0]!r}")
-    if len(set(profile.notebooks)) != len(profile.notebooks):
-        raise ConfigError(f"{src}: `notebooks`: listed twice")
+    from rebal.report.registry import check_notebooks  # the reports are declared by the report package
+
+    check_notebooks(profile, src)
     check_target(profile, src, known_tickers)
     check_monitor(profile, src)
     check_risk4(profile, src)

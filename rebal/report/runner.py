@@ -25,11 +25,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rebal.config import NOTEBOOK_TITLES, NOTEBOOKS, Profile, load_profiles
+from rebal.config import Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import ConfigError, DataError
+from rebal.errors import ConfigError, DataError, ReportError
 from rebal.paths import Paths, get_paths
 from rebal.monitor.state import StateStore
+from rebal.report import registry
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
 
@@ -121,7 +122,15 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
     try:
         nb = nbformat.read(out_nb, as_version=4)
         scraps = {k: v.data for k, v in sb.read_notebook(str(out_nb)).scraps.items()}
-        name = NOTEBOOK_TITLES.get(notebook, notebook)
+    except Exception as exc:
+        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
+                            error=f"profile {profile}: {notebook}: unreadable notebook: {type(exc).__name__}: {exc}")
+    try:
+        registry.check_scraps(registry.report(notebook), scraps)
+    except ReportError as exc:
+        return ReportResult(profile, notebook, False, time.perf_counter() - t0, error=f"profile {profile}: {exc}")
+    try:
+        name = registry.report(notebook).title
         title = f"{name} — {profile}"
         header = f"rebal · {profile} · {name.lower()} · as of {as_of}"
         html, removed = notebook_to_html(nb, title=title, header=header)
@@ -163,8 +172,8 @@ def run_weekly(
     t0 = time.perf_counter()
     paths = paths or get_paths()
     for nb in notebooks or []:
-        if nb not in NOTEBOOKS:
-            raise ConfigError(f"--notebook: unknown notebook {nb!r}; valid: {', '.join(NOTEBOOKS)}")
+        if nb not in registry.names():
+            raise ConfigError(f"--notebook: unknown notebook {nb!r}; valid: {', '.join(registry.names())}")
     with Lakehouse(paths.lakehouse) as lh:
         known = lh.known_tickers()
         latest = lh.latest_date()
@@ -177,13 +186,15 @@ def run_weekly(
         for p in profs:
             preflight(p, lh, run_as_of, states)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
-    # risk4_picks runs only for profiles with a Risk4 process; a proposal trades shares, so it needs holdings
-    jobs = [(p.name, nb) for p in profs for nb in (notebooks or p.notebooks)
-            if (nb != "risk4_picks" or p.risk4) and (nb != "rebalance_proposal" or p.name in with_holdings)]
+    # each report says which profiles it applies to (a proposal trades shares, so it needs holdings)
+    jobs = []
     for p in profs:
-        if "rebalance_proposal" in (notebooks or p.notebooks) and p.name not in with_holdings:
-            _log(f"rebal run: {p.name}: no holdings on or before {run_as_of}, so no rebalance proposal "
-                 "(import them with `rebal data import holdings`)", progress)
+        for nb in notebooks or p.notebooks:
+            why_not = registry.report(nb).applies(p, p.name in with_holdings)
+            if why_not is None:
+                jobs.append((p.name, nb))
+            else:
+                _log(f"rebal run: {p.name}: no {registry.report(nb).title.lower()}: {why_not}", progress)
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
@@ -191,8 +202,6 @@ def run_weekly(
     from rebal.report.execute import prepare_environment
 
     prepare_environment()  # before anything imports jsonschema
-    from rebal.report.packet import summary_line
-
     out_dir = paths.reports_dir / str(run_as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
@@ -212,7 +221,7 @@ def run_weekly(
                     r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
                 results.append(r)
                 mark = "ok " if r.ok else "FAILED"
-                detail = summary_line(r.notebook, r.scraps) if r.ok else r.error
+                detail = registry.report(r.notebook).summary_line(r.scraps) if r.ok else r.error
                 _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}", progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -58,7 +58,7 @@ def test_templates_are_thin_and_committed_without_outputs():
             assert not line.strip() or line.lstrip().startswith("#") or " = " in line, line
         src = "\n".join("".join(c["source"]) for c in code)
         assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src, path
-        assert "sb.glue" in "".join(code[-1]["source"]), f"{path.name}: last cell must glue scraps"
+        assert "rn.glue(page.REPORT, " in "".join(code[-1]["source"]), f"{path.name}: last cell must glue its scraps"
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 

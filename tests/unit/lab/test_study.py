@@ -190,8 +190,8 @@ def test_profile_lab_rules_are_checked(home):
 
 
 def test_report_summary_line_of_the_rule_lab():
-    from rebal.report.packet import summary_line
+    from rebal.report.registry import report
 
     s = {"lab_configurations": 37, "lab_check_1": "not supported", "lab_check_2": "supported",
          "lab_check_3": "not supported", "lab_check_4": "not tested"}
-    assert summary_line("rule_backtest", s) == "37 rule configurations; hypotheses supported: 2 of 3 tested"
+    assert report("rule_backtest").summary_line(s) == "37 rule configurations; hypotheses supported: 2 of 3 tested"

@@ -1,0 +1,69 @@
+"""What every command shares: the parser class, argument types, paths and the lakehouse with profiles."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+__all__ = ["Parser", "parse_date", "positive_int", "paths_of", "profiles_and_lake", "profile_args", "writable_lake"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def parse_date(text: str) -> date:
+    """An argparse type: a ``YYYY-MM-DD`` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, found {n}")
+    return n
+
+
+def paths_of(args: argparse.Namespace):
+    """The project's locations, honouring ``--home`` and the ``REBAL_*`` variables."""
+    from rebal.paths import get_paths
+
+    return get_paths(args.home)
+
+
+def profiles_and_lake(args: argparse.Namespace):
+    """(paths, open lakehouse, the ``--profile`` profiles validated against its tickers, state store)."""
+    from rebal.config import load_profiles
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.monitor.state import StateStore
+
+    paths = paths_of(args)
+    lh = Lakehouse(paths.lakehouse)
+    profiles = load_profiles(args.profile or None, paths.params_dir, known_tickers=lh.known_tickers())
+    return paths, lh, profiles, StateStore(paths.states_dir)
+
+
+def profile_args(parser: argparse.ArgumentParser, what: str = "as of") -> None:
+    """Add ``--profile NAME ...`` and ``--as-of DATE``."""
+    parser.add_argument("--profile", action="extend", nargs="+", metavar="NAME", help="profile(s) (default: all)")
+    parser.add_argument("--as-of", type=parse_date, metavar="DATE", help=f"{what} DATE (default: latest data)")
+
+
+def writable_lake(paths):
+    """The lakehouse opened for writing (a missing file is the standard "not found" error, not a new file)."""
+    from rebal.data.lakehouse import Lakehouse
+
+    if not paths.lakehouse.is_file():
+        Lakehouse(paths.lakehouse)  # raises the standard "lakehouse not found" error
+    return Lakehouse(paths.lakehouse, read_only=False)

@@ -1,0 +1,106 @@
+"""The `rebal data` commands: build the sample lakehouse, import files, show what is there."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rebal.cli.common import Parser, paths_of
+
+__all__ = ["register"]
+
+
+def _cmd_build_sample(args: argparse.Namespace) -> int:
+    from rebal.config import load_profiles
+    from rebal.data.sample import SAMPLE_SEED, build_sample_lakehouse
+    from rebal.monitor.sample_holdings import seed_sample_holdings
+
+    paths = paths_of(args)
+    if paths.lakehouse.exists() and not args.force:
+        print(f"lakehouse already exists: {paths.lakehouse} (use --force to rebuild it; "
+              "this discards imported data)", file=sys.stderr)
+        return 0
+    # Validate every profile before building anything: a bad profile must not cost a build.
+    profiles = load_profiles(None, paths.params_dir)
+    seed = args.seed if args.seed is not None else SAMPLE_SEED
+    print(f"building the sample lakehouse at {paths.lakehouse} (seed {seed}) ...", file=sys.stderr)
+
+    def post(lh):
+        known = lh.known_tickers()
+        checked = [p for p in load_profiles([p.name for p in profiles], paths.params_dir, known_tickers=known)]
+        return seed_sample_holdings(lh, checked)
+
+    summary = build_sample_lakehouse(paths.lakehouse, seed=seed, post_build=post)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        rows = summary["rows"]
+        print(f"built {summary['path']}: {rows['prices']:,} price rows {summary['first_date']} .. "
+              f"{summary['last_date']}, {rows['tickers']} tickers, {rows['holdings']} holdings rows")
+        c = summary["calibration"]
+        print(f"synthetic OHLV layer (flagged ohlv_synthetic): gap share {c['gap_variance_share']:.2f}, "
+              f"Parkinson/close-to-close {c['parkinson_over_cc']:.2f}, "
+              f"median log(H/L)/|r| {c['median_range_over_abs_return']:.2f}")
+        for name, s in summary.get("sample_holdings", {}).items():
+            print(f"  {name}: {s['implementations']} implementations, last {s['last_implemented']}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from rebal.data.importers import import_file
+
+    paths = paths_of(args)
+    summary = import_file(paths.lakehouse, args.kind, args.file)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows"))
+        print(f"imported {summary['rows']} {args.kind} rows from {args.file}" + (f" ({extra})" if extra else ""))
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import SCHEMA_DOC, Lakehouse
+
+    paths = paths_of(args)
+    with Lakehouse(paths.lakehouse) as lh:
+        info = lh.snapshot() | {"meta": lh.meta()}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"lakehouse {info['path']} (built {info['built_at']}), latest price date {info['latest_price_date']}")
+    for t, n in info["row_counts"].items():
+        print(f"  {t:<17} {n:>9,} rows  {SCHEMA_DOC[t]}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the ``rebal`` parser."""
+    dp = sub.add_parser("data", help="build the sample lakehouse, import data, show what is there",
+                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb).")
+    dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION", parser_class=Parser)
+    b = dsub.add_parser("build-sample", help="build the sample lakehouse from real data shipped in packages",
+                        description="Build the sample lakehouse offline from skfolio's and arch's bundled "
+                        "data (20 S&P 500 stocks, the S&P 500 index, 5 factor ETFs, VIX) plus a calibrated, "
+                        "flagged synthetic open/high/low/volume layer, and implement each profile's sample "
+                        "holdings. Written atomically.")
+    b.add_argument("--force", action="store_true", help="rebuild even if the lakehouse exists (discards imported data)")
+    b.add_argument("--seed", type=int, help="seed of the synthetic layer (default: the fixed sample seed)")
+    b.add_argument("--json", action="store_true", help="print the build summary as JSON")
+    b.set_defaults(func=_cmd_build_sample)
+    imp = dsub.add_parser("import", help="import prices, holdings or tickers from CSV or Parquet",
+                          description="Validate a CSV/Parquet file and write it in one transaction. "
+                          "prices: date, ticker, close [, open, high, low, volume]. "
+                          "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
+                          "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
+                          "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
+                          "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
+    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
+    imp.add_argument("file", type=Path, help="a .csv or .parquet file")
+    imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
+    imp.set_defaults(func=_cmd_import)
+    inf = dsub.add_parser("info", help="tables, row counts and the latest date",
+                          description="Show the lakehouse tables with their row counts and documentation.")
+    inf.add_argument("--json", action="store_true", help="machine-readable output")
+    inf.set_defaults(func=_cmd_info)

@@ -1,0 +1,50 @@
+"""The `rebal profiles` command: list the profiles and whether they are valid."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from rebal.cli.common import paths_of
+from rebal.errors import RebalError
+
+__all__ = ["register"]
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from rebal.config import list_profiles, load_profile
+    from rebal.data.lakehouse import Lakehouse
+
+    paths = paths_of(args)
+    known = None
+    if paths.lakehouse.is_file():
+        with Lakehouse(paths.lakehouse) as lh:
+            known = lh.known_tickers()
+    rows = []
+    for name in list_profiles(paths.params_dir):
+        try:
+            p = load_profile(name, paths.params_dir, known_tickers=known)
+            rows.append({"name": name, "method": p.target.method, "assets": len(p.tickers),
+                         "cash": p.target.cash, "description": p.description, "valid": True, "error": None})
+        except RebalError as exc:
+            rows.append({"name": name, "method": None, "assets": None, "cash": None,
+                         "description": "", "valid": False, "error": str(exc)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"profiles in {paths.params_dir}:")
+        w = max([len(r["name"]) for r in rows] + [4])
+        for r in rows:
+            if r["valid"]:
+                print(f"  {r['name']:<{w}}  {r['method']:<15} {r['assets']:>3} assets  cash {r['cash']:>4.0%}  {r['description']}")
+            else:
+                print(f"  {r['name']:<{w}}  INVALID: {r['error']}")
+    return 0 if all(r["valid"] for r in rows) else 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the ``rebal`` parser."""
+    sp = sub.add_parser("profiles", help="list the profiles and whether they are valid",
+                        description="List the profiles in params/profiles with their method and size; "
+                        "exit 2 if any is invalid.")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=_cmd_profiles)

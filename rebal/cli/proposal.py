@@ -1,0 +1,178 @@
+"""The proposal commands: `propose` (dry run or execution), `approve` and `proposals`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rebal.cli.common import parse_date, paths_of, writable_lake
+from rebal.errors import RebalError
+
+__all__ = ["register"]
+
+
+def _proposal_text(p, path) -> str:
+    b, s, c = p.allocation.breaker, p.simulation, p.costs
+    icon = {"REBALANCE": "🔁", "OPTIONAL": "🤔", "HOLD": "✋", "BLOCKED": "⛔"}[p.recommendation]
+    lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})",
+             f"   value ${p.value:,.0f}; drift {p.drift:.2%} ({p.drift_status}); mode {p.allocation.mode.replace('_', '-')}"
+             + (f" (requested {p.mode_requested})" if p.mode_requested != p.allocation.mode else "")
+             + f"; circuit breakers {b.status} after {b.iterations} round(s), {len(b.adjustments)} adjustment(s)",
+             f"   {'asset':<8} {'current':>8} {'target':>8} {'proposed':>9} {'change':>8}  reason"]
+    for a, r in p.changes(held_only=True).iterrows():
+        lines.append(f"   {a:<8} {r['current']:>8.2%} {r['target']:>8.2%} {r['proposed']:>9.2%} {r['change']:>+8.2%}  {r['reason']}")
+    fails = b.checks[b.checks["status"] == "FAIL"]
+    lines.append(f"   limits: {len(b.checks)} checks, {len(b.checks) - len(fails)} PASS, {len(fails)} FAIL"
+                 + (f" — {b.reason}" if b.reason else ""))
+    for note in b.adjustments[:6]:
+        lines.append(f"     adjusted: {note}")
+    if s is not None:
+        oos = (f" | out-of-sample {s.out_of_sample['sharpe']:.2f} ({s.improvement_out_of_sample:+.1%})"
+               if s.out_of_sample is not None else " | out-of-sample n/a")
+        lines.append(f"   simulation, {s.n_days} sessions {s.start}..{s.end}, Sharpe net of costs: baseline "
+                     f"{s.baseline['sharpe']:.2f} | in-sample {s.in_sample['sharpe']:.2f} ({s.improvement_in_sample:+.1%}, "
+                     f"look-ahead){oos}")
+    lines.append(f"   costs: {c['total_bps']:.1f} bps of value (slippage {c['slippage_bps']:.1f} + commission "
+                 f"{c['commission_bps']:.1f}), ${c['total_usd']:,.0f} on ${c['traded_value']:,.0f} traded")
+    t = p.trades.trades
+    lines.append(f"   trades: {len(t)} ({(t['action'] == 'BUY').sum()} buy, {(t['action'] == 'SELL').sum()} sell); "
+                 f"cash after ${p.trades.cash_after:,.0f}")
+    for r in t.itertuples():
+        lines.append(f"     {r.action:<4} {r.ticker:<6} {r.shares:>9,} sh @ {'$' + format(r.price, ',.2f'):>10} = "
+                     f"{'$' + format(r.value, ',.0f'):>13}  "
+                     f"{r.reason:<16} est. ${r.est_cost:,.0f}")
+    lines.append(f"   {icon} {p.recommendation} (confidence {p.confidence})")
+    lines += [f"   ⚠️  {w}" for w in p.warnings] + [f"   🚨 {a}" for a in p.alerts]
+    lines += [f"   note: {n}" for n in p.notes]
+    if path:
+        lines.append(f"   written: {path}")
+    return "\n".join(lines)
+
+
+def _cmd_propose(args: argparse.Namespace) -> int:
+    from rebal.config import load_profile
+    from rebal.monitor.state import StateStore
+    from rebal.proposal.build import (
+        build_proposal,
+        explain,
+        proposal_json,
+        write_proposal,
+    )
+    from rebal.proposal.execution import execute_proposal, record_proposal
+
+    paths = paths_of(args)
+    with writable_lake(paths) as lh:
+        prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
+        p = build_proposal(prof, lh, args.as_of, mode=args.mode)
+        out = paths.reports_dir / str(p.as_of) / p.profile.name / "proposal.json"
+        row = record_proposal(lh, p, str(out))
+        write_proposal(p, paths.reports_dir)
+        rep, err = None, None
+        if args.execute:
+            try:
+                rep = execute_proposal(p, lh, StateStore(paths.states_dir), executed_by=args.by)
+            except RebalError as exc:
+                err = exc
+    if args.json:
+        doc = proposal_json(p)
+        doc["status"] = "EXECUTED" if rep else row["status"]
+        if rep is not None:
+            doc["execution"] = {**rep.summary(), "fills": rep.fills.to_dict("records"),
+                                "checks": rep.checks.to_dict("records")}
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        print(_proposal_text(p, out))
+        if args.explain:
+            print("\n" + explain(p))
+        if rep is not None:
+            print(f"\n✅ executed {len(rep.fills)} trade(s) on the paper broker: status {rep.status}; cost "
+                  f"{rep.actual_cost_bps:.1f} bps actual vs {rep.est_cost_bps:.1f} bps estimated; drift to target "
+                  f"{rep.drift_before:.2%} -> {rep.drift_after:.2%} (residual vs proposed {rep.residual_vs_proposed:.2%}); "
+                  f"cash ${rep.cash_after:,.0f}")
+            fails = rep.checks[rep.checks["status"] == "FAIL"]
+            print(f"   post-trade limits: {len(rep.checks) - len(fails)} PASS, {len(fails)} FAIL"
+                  + "".join(f"\n     FAIL {r.check} {r.item}: {r.proposed:.2%} vs {r.limit:.2%}" for r in fails.itertuples()))
+            print(f"   Last Implemented State updated ({rep.state.accepted_at}); history: `rebal proposals --profile {prof.name} --history`")
+        elif not args.execute and not p.blocked:
+            print(f"   next: review, then `rebal approve {p.id}` and `rebal propose --profile {prof.name} --execute`")
+    if err is not None:
+        raise err
+    if p.blocked:
+        sys.stderr.write(f"rebal: proposal {p.id} is BLOCKED: {p.allocation.breaker.reason}\n")
+        return 2
+    return 0
+
+
+def _cmd_approve(args: argparse.Namespace) -> int:
+    from rebal.proposal.execution import approve
+
+    with writable_lake(paths_of(args)) as lh:
+        row = approve(lh, args.id, by=args.by, note=args.note or "")
+    print(f"✅ {row['id']} approved by {row['approved_by']} at {row['approved_at']} (recommendation "
+          f"{row['recommendation']}); execute it with `rebal propose --profile {row['profile']} "
+          f"--as-of {row['as_of']:%Y-%m-%d} --execute`")
+    return 0
+
+
+def _cmd_proposals(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.proposal.execution import rebalance_history
+
+    paths = paths_of(args)
+    with Lakehouse(paths.lakehouse) as lh:
+        if args.history:
+            if not args.profile:
+                raise RebalError("--history needs --profile NAME")
+            df = rebalance_history(lh, args.profile)
+        elif "proposals" in lh.table_names():
+            where = "WHERE profile = ?" if args.profile else ""
+            df = lh.con.execute(f"SELECT id, profile, as_of, status, recommendation, approved_by, approved_at, executed_at "
+                                f"FROM proposals {where} ORDER BY created_at DESC", [args.profile] if args.profile else []).df()
+        else:
+            import pandas as pd
+
+            df = pd.DataFrame()
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso", indent=2))
+    elif df.empty:
+        print("no executions recorded" if args.history else "no proposals recorded; run `rebal propose --profile NAME`")
+    else:
+        print(df.to_string(index=False))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the ``rebal`` parser."""
+    from rebal.proposal.spec import MODE_NAMES
+
+    pp = sub.add_parser("propose", help="rebalance proposal: modes, circuit breakers, simulation, trade list",
+                        description="Build a rebalance proposal for one profile (dry run by default): current vs "
+                        "proposed allocation with reasons, every limit check, the impact simulation (in-sample and "
+                        "walk-forward out-of-sample), costs, the recommendation and a whole-share trade list. "
+                        "Writes reports/<as_of>/<profile>/proposal.json and records the proposal id in the "
+                        "lakehouse. With --execute, an approved proposal (`rebal approve ID`) is executed on the "
+                        "paper broker as one batch. Exit 2 when the proposal is BLOCKED or on bad input.")
+    pp.add_argument("--profile", required=True, metavar="NAME", help="the profile")
+    pp.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
+    pp.add_argument("--mode", choices=MODE_NAMES, help="rebalance mode (default: the profile's proposal.mode)")
+    pp.add_argument("--json", action="store_true", help="print the proposal as JSON")
+    pp.add_argument("--explain", action="store_true", help="also print a plain-English explanation")
+    pp.add_argument("--execute", action="store_true", help="execute the proposal if it was approved")
+    pp.add_argument("--by", metavar="NAME", help="who executes (default: user@host)")
+    pp.set_defaults(func=_cmd_propose)
+
+    ap = sub.add_parser("approve", help="approve a proposal by id (records who and when)",
+                        description="Approve a PROPOSED proposal so that `rebal propose --execute` may run it. "
+                        "BLOCKED, already approved and executed proposals are refused.")
+    ap.add_argument("id", metavar="PROPOSAL_ID")
+    ap.add_argument("--by", metavar="NAME", help="approver (default: user@host)")
+    ap.add_argument("--note", metavar="TEXT", help="a note kept with the approval")
+    ap.set_defaults(func=_cmd_approve)
+
+    lp = sub.add_parser("proposals", help="list recorded proposals, or a profile's rebalance history",
+                        description="List proposals with their status and approval, newest first; with "
+                        "--history, the execution summaries of one profile (the last 50 are kept).")
+    lp.add_argument("--profile", metavar="NAME", help="only this profile")
+    lp.add_argument("--history", action="store_true", help="the profile's rebalance history")
+    lp.add_argument("--json", action="store_true", help="machine-readable output")
+    lp.set_defaults(func=_cmd_proposals)

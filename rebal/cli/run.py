@@ -1,0 +1,43 @@
+"""The weekly job: `run`."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from rebal.cli.common import parse_date, paths_of, positive_int
+
+__all__ = ["register"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rebal.report.runner import run_weekly
+
+    outcome = run_weekly(
+        profiles=args.profile or None,
+        as_of=args.as_of,
+        workers=args.workers,
+        notebooks=args.notebook or None,
+        paths=paths_of(args),
+        progress=not args.quiet,
+    )
+    return 0 if outcome.ok else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the ``rebal`` parser."""
+    rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
+                        description="Run the template notebooks for each profile with papermill, render "
+                        "each to HTML and PDF under reports/<as_of>/<profile>/, and build "
+                        "reports/<as_of>/committee_packet.pdf. All profiles are validated first; a "
+                        "failing notebook fails only its own report (exit code 1).")
+    rp.add_argument("--profile", action="extend", nargs="+", metavar="NAME",
+                    help="profile(s) to run (repeatable; default: all in params/profiles)")
+    rp.add_argument("--as-of", type=parse_date, metavar="DATE",
+                    help="rerun the week as of DATE (YYYY-MM-DD), using only data on or before it "
+                    "(default: the latest date in the lakehouse)")
+    rp.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, metavar="N",
+                    help="parallel processes (default: number of cores, %(default)s here)")
+    rp.add_argument("--notebook", action="extend", nargs="+", metavar="NAME",
+                    help="run only this template notebook (repeatable; default: each profile's list)")
+    rp.add_argument("--quiet", action="store_true", help="no progress output")
+    rp.set_defaults(func=_cmd_run)

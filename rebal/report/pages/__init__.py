@@ -1,0 +1,1 @@
+"""One module per report: its declaration (``REPORT``), cards, tables, figures and scraps."""

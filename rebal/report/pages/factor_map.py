@@ -1,0 +1,142 @@
+"""The factor-map report: clusters of the universe mapped by MDS, execution alpha and cluster leads."""
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import numpy as np
+
+from rebal.report.registry import Cover, ReportSpec
+from rebal.report.style import pyplot
+from rebal.report.widgets import card, note
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from rebal.config import Profile
+
+__all__ = ["REPORT", "factor_card", "cluster_table", "alpha_table", "liquidity_note", "factor_scraps", "scraps",
+           "factor_map_plot", "dendrogram_plot"]
+
+
+def factor_card(fa: Any, profile: Profile) -> Any:
+    """Headline of the factor map."""
+    fm = fa.map
+    iso = ", ".join(f"C{c} ({fm.members.loc[c, 'members']})" for c in fm.isolated) or "none"
+    quality = "good" if fm.stress < 0.1 else "fair" if fm.stress <= 0.2 else "poor: read the map as a sketch"
+    return card([
+        ("Universe", f"{len(fa.tickers)} assets of profile {html.escape(profile.name)}"),
+        ("Clusters", f"{int(fm.labels.max())} ({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
+        ("Window", f"daily returns {fa.window[0]} .. {fa.window[1]}"),
+        ("Map fit", f"Kruskal stress-1 {fm.stress:.3f} ({quality})"),
+        ("Isolated diversifiers", html.escape(iso)),
+        ("Cluster leads", html.escape(", ".join(f"C{c}: {t}" for c, t in fa.leads.items()))),
+    ])
+
+
+def cluster_table(fa: Any) -> pd.DataFrame:
+    """Cluster membership with lead, dominant sector, nearest-neighbour distance and isolation."""
+    fm = fa.map
+    t = fm.members.copy()
+    t["lead"] = fa.leads.reindex(t.index)
+    t["nearest distance"] = fm.nearest.reindex(t.index)
+    t["isolated"] = ["yes" if c in fm.isolated else "" for c in t.index]
+    t.index = [f"C{c}" for c in t.index]
+    t.index.name = "cluster"
+    return t.rename(columns={"dominant_sector": "dominant sector"})
+
+
+def alpha_table(fa: Any) -> pd.DataFrame:
+    """Execution alpha per asset, grouped by cluster, leads marked."""
+    a = fa.alpha.copy()
+    a.insert(0, "cluster", [f"C{c}" for c in fa.map.labels.reindex(a.index)])
+    a["lead"] = [t in set(fa.leads) for t in a.index]
+    a = a.rename(columns={"momentum_12_1": "12-1 momentum", "vol_60d": "vol 60d", "dollar_adv_20": "dollar ADV 20d",
+                          "atr_over_price": "ATR / price"}).drop(columns=["centroid_corr"])
+    a = a.sort_values(["cluster", "alpha"], ascending=[True, False])
+    a.index.name = "asset"
+    return a
+
+
+def liquidity_note(fa: Any) -> Any:
+    """Say whether the liquidity inputs are synthetic."""
+    if fa.synthetic_liquidity:
+        return note("<b>Synthetic inputs.</b> Dollar volume and high/low (hence the Liquidity score and ATR) come "
+                    "from the calibrated synthetic layer of the sample lakehouse (<code>ohlv_synthetic</code>), not "
+                    "from the market. Momentum, stability and conviction use real closes.", "synthetic")
+    return note("All inputs are observed market data.")
+
+
+def factor_scraps(fa: Any) -> dict[str, Any]:
+    """Key factor-map results as plain types."""
+    fm = fa.map
+    return {"as_of": str(fa.as_of), "n_clusters": int(fm.labels.max()), "stress": float(fm.stress),
+            "isolated_clusters": [int(c) for c in fm.isolated],
+            "leads": {str(c): str(t) for c, t in fa.leads.items()},
+            "cluster_of": {str(t): int(c) for t, c in fm.labels.items()},
+            "synthetic_liquidity": bool(fa.synthetic_liquidity)}
+
+
+
+# -- figures ----------------------------------------------------------------------------------------
+
+
+def factor_map_plot(fm, leads=None, *, title: str = "Factor map: cluster centroids (metric MDS)") -> Figure:
+    """Clusters as points (size by members), labelled by lead asset and dominant sector."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6))
+    xy = fm.coords
+    sizes = fm.members["size"].reindex(xy.index)
+    colors = ["#c62828" if c in fm.isolated else "#1565c0" for c in xy.index]
+    ax.scatter(xy["x"], xy["y"], s=250 * sizes, c=colors, alpha=0.35, edgecolors="#263238")
+    for c, row in xy.iterrows():
+        lead = f"lead {leads[c]}" if leads is not None and c in leads.index else ""
+        sector = fm.members.loc[c, "dominant_sector"]
+        label = f"C{c} ({fm.members.loc[c, 'size']}): {lead}\n{sector}".strip()
+        ax.annotate(label, (row["x"], row["y"]), ha="center", va="center", fontsize=8)
+    pad = 0.15 * max(float(np.ptp(xy["x"].to_numpy())), float(np.ptp(xy["y"].to_numpy())), 0.1)
+    ax.set_xlim(xy["x"].min() - pad, xy["x"].max() + pad)
+    ax.set_ylim(xy["y"].min() - pad, xy["y"].max() + pad)
+    ax.set_xlabel("MDS dimension 1 (correlation distance)")
+    ax.set_ylabel("MDS dimension 2")
+    ax.set_title(f"{title}\nKruskal stress-1 {fm.stress:.3f}; red = isolated diversifiers", loc="left", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram_plot(fm) -> Figure:
+    """Dendrogram of the assets on correlation distance, coloured at the cut."""
+    plt = pyplot()
+    from scipy.cluster.hierarchy import dendrogram
+
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    k = int(fm.labels.max())
+    link = fm.linkage
+    cut = float(link[-(k - 1), 2]) if k > 1 else None
+    dendrogram(link, labels=list(fm.labels.index), ax=ax, color_threshold=cut, leaf_font_size=9)
+    if cut is not None:
+        ax.axhline(cut, color="#c62828", ls="--", lw=1, label=f"cut into {k} clusters")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_ylabel("correlation distance √((1 − ρ)/2)")
+    ax.set_title("Hierarchical clustering of the universe", loc="left")
+    fig.tight_layout()
+    return fig
+
+
+scraps = factor_scraps
+
+
+def _summary(s: Any) -> str:
+    return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
+
+
+REPORT = ReportSpec(
+    name="factor_map", title="Factor map", order=40,
+    scraps={"as_of": str, "n_clusters": int, "stress": float, "isolated_clusters": list, "leads": dict,
+            "cluster_of": dict, "synthetic_liquidity": bool},
+    summary=_summary,
+    cover=(Cover("Factor map", lambda s: html.escape(_summary(s))),),
+)

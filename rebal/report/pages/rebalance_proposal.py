@@ -1,0 +1,315 @@
+"""The rebalance proposal report: target, mode, circuit breakers, simulation, costs, trades and frontier."""
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import numpy as np
+
+from rebal.report.registry import Cover, ReportSpec
+from rebal.report.style import REC_COLORS, STATUS_COLORS, pyplot
+from rebal.report.widgets import card, html_block, note
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from rebal.config import Profile
+
+__all__ = ["REPORT", "proposal_card", "proposal_flags", "changes_table", "limits_table", "simulation_table",
+           "costs_table", "proposal_trades", "proposal_scraps", "scraps", "proposal_parameters", "target_method_note",
+           "black_litterman_tables", "allocation_plot", "correlation_heatmap", "simulation_plot", "frontier_plot"]
+
+
+def proposal_card(p: Any) -> Any:
+    """Headline of a rebalance proposal."""
+    rec = (f'<span style="background:{REC_COLORS[p.recommendation]};color:#fff;padding:2px 10px;border-radius:4px;'
+           f'font-weight:700">{p.recommendation}</span> confidence {p.confidence}')
+    b, c, s = p.allocation.breaker, p.costs, p.simulation
+    mode = p.allocation.mode.replace("_", "-")
+    if p.allocation.mode != p.mode_requested:
+        mode += f" (requested {p.mode_requested.replace('_', '-')}: fell back)"
+    rows = [("Recommendation", rec),
+            ("Proposal", f"<code>{html.escape(p.id)}</code> as of {p.as_of}; holdings of {p.holdings_date}"),
+            ("Portfolio", f"${p.value:,.0f}; deployed {1 - p.current.get('CASH', 0.0):.1%} now, "
+                          f"{1 - p.proposed.get('CASH', 0.0):.1%} proposed"),
+            ("Drift", f"{p.drift:.2%} from the {html.escape(p.data['target_method'].replace('_', ' '))} target "
+                      f"({p.drift_status})"),
+            ("Mode", html.escape(mode)),
+            ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
+                                 f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
+            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; estimated cost {c['total_bps']:.1f} bps "
+                       f"(${c['total_usd']:,.0f})")]
+    if s is not None:
+        oos = (f"{s.improvement_out_of_sample:+.1%} out-of-sample (walk-forward)" if s.improvement_out_of_sample
+               is not None else "no out-of-sample estimate")
+        rows.append(("Net improvement", f"{oos}; {s.improvement_in_sample:+.1%} in-sample (look-ahead) — relative "
+                                        "change of the Sharpe ratio net of costs"))
+    return card(rows)
+
+
+def proposal_flags(p: Any) -> Any:
+    """Warnings and alerts, or a note that there are none."""
+    items = [("ALERT", a, STATUS_COLORS["URGENT"]) for a in p.alerts] + \
+            [("WARNING", w, STATUS_COLORS["REBALANCE"]) for w in p.warnings]
+    if not items:
+        return note("No warnings or alerts.")
+    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td><td style="text-align:left">{html.escape(m)}</td></tr>'
+                   for k, m, c in items)
+    return html_block(f'<table class="rebal-table"><thead><tr><th>level</th><th>message</th></tr></thead><tbody>{rows}'
+                 "</tbody></table>")
+
+
+def changes_table(p: Any) -> pd.DataFrame:
+    """Current, target and proposed weights with the change and its reason (rows with any weight)."""
+    return p.changes(held_only=True)
+
+
+def limits_table(p: Any) -> pd.DataFrame:
+    """Every limit check on the proposal, with the current allocation's value next to it."""
+    cur = p.current_checks
+    t = p.allocation.breaker.checks.copy()
+    t["current"] = cur["proposed"].to_numpy()
+    t["current status"] = cur["status"].to_numpy()
+    t = t[["check", "item", "current", "current status", "proposed", "limit", "status", "buffer"]]
+    return t.assign(failed=t["status"] == "FAIL").set_index(["check", "item"])
+
+
+def simulation_table(p: Any) -> pd.DataFrame:
+    """Metrics by path (rows: metrics; columns: baseline, in-sample, out-of-sample)."""
+    return p.simulation.table()
+
+
+def costs_table(p: Any) -> pd.DataFrame:
+    """The cost estimate in bps of portfolio value and dollars."""
+    c = p.costs
+    return pd.DataFrame({"bps of value": [c["slippage_bps"], c["commission_bps"], c["total_bps"]],
+                         "USD": [c["slippage_usd"], c["commission_usd"], c["total_usd"]]},
+                        index=pd.Index(["slippage (spread + impact)", "commission", "total"], name="cost"))
+
+
+def proposal_trades(p: Any) -> pd.DataFrame:
+    """The trade list as the committee reads it."""
+    t = p.trades.trades
+    cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
+            "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
+            "weight_after": "weight after"}
+    return t.set_index("ticker")[list(cols)].rename(columns=cols)
+
+
+def proposal_scraps(p: Any) -> dict[str, Any]:
+    """Key proposal results as plain types."""
+    s = p.simulation
+    return {"proposal_id": p.id, "recommendation": p.recommendation, "confidence": p.confidence,
+            "mode": p.allocation.mode, "breakers": p.allocation.breaker.status,
+            "n_adjustments": len(p.allocation.breaker.adjustments), "n_trades": int(len(p.trades.trades)),
+            "cost_bps": float(p.costs["total_bps"]), "drift": float(p.drift),
+            "deployed": float(1 - p.proposed.get("CASH", 0.0)),
+            "improvement_in_sample": float(s.improvement_in_sample) if s else None,
+            "improvement_out_of_sample": (float(s.improvement_out_of_sample) if s and
+                                          s.improvement_out_of_sample is not None else None),
+            "warnings": list(p.warnings), "alerts": list(p.alerts),
+            "proposed": {k: float(v) for k, v in p.proposed.items()}}
+
+
+def proposal_parameters(profile: Profile) -> pd.DataFrame:
+    """The profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
+    from dataclasses import fields
+
+    from rebal.proposal.spec import Limits, ProposalSpec
+
+    spec, dflt = profile.proposal, ProposalSpec()
+    rows = [(f.name, getattr(spec, f.name), getattr(dflt, f.name)) for f in fields(ProposalSpec) if f.name != "limits"]
+    rows += [(f"limits.{f.name}", getattr(spec.limits, f.name), getattr(Limits(), f.name)) for f in fields(Limits)]
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    return t.assign(changed=t["this profile"] != t["default"])
+
+
+_METHOD_TEXT = {
+    "fixed": "fixed weights written in the profile",
+    "equal_weight": "1/N across the universe",
+    "inverse_vol": "inverse volatility: w proportional to 1/σ of daily returns",
+    "min_variance": "minimum variance (Ledoit-Wolf covariance; Clarabel QP)",
+    "max_sharpe": "maximum Sharpe ratio (exponentially weighted means, Ledoit-Wolf covariance; Clarabel QP)",
+    "hrp": "Hierarchical Risk Parity (López de Prado 2016): correlation distance, {linkage} linkage, "
+           "quasi-diagonalisation, recursive bisection with inverse-variance weights",
+    "black_litterman": "Black-Litterman: equilibrium returns from market weights, analysts' views, posterior "
+                       "returns and covariance, long-only max-utility weights (Clarabel QP)",
+    "risk4": "the Risk4 weekly stock selection (see the Risk4 picks report)",
+}
+
+
+def target_method_note(profile: Profile) -> Any:
+    """One paragraph on how the profile's target is made, with its parameters."""
+    t = profile.target
+    text = _METHOD_TEXT[t.method].format(linkage=t.linkage)
+    bits = [f"lookback {t.lookback_days} sessions"] if t.method not in ("fixed", "risk4") else []
+    if t.method in ("min_variance", "max_sharpe", "black_litterman"):
+        bits.append(f"weights in [{t.min_weight:.0%}, {t.max_weight:.0%}]")
+        if t.max_sector_weight < 1 or t.sector_max:
+            caps = [f"every sector ≤ {t.max_sector_weight:.0%}"] if t.max_sector_weight < 1 else []
+            caps += [f"{k} ≤ {v:.0%}" for k, v in t.sector_max.items()]
+            bits.append("sector caps: " + ", ".join(caps))
+    if t.method == "max_sharpe":
+        bits.append(f"risk-free rate {t.risk_free_rate:.1%}")
+    if t.cash:
+        bits.append(f"{t.cash:.0%} cash")
+    return note(f"<b>Target</b>: {html.escape(text)}" + (f" ({html.escape('; '.join(bits))})" if bits else "") + ".")
+
+
+def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """For a black_litterman target: (per asset: market weight, π, μ_BL, weight; the views), else None."""
+    m = p.target_model
+    if m is None or not hasattr(m, "result_"):
+        return None
+    r = m.result_
+    assets = pd.DataFrame({"market weight (prior)": m.market_weights_, "equilibrium π": r.pi,
+                           "posterior μ_BL": r.posterior_returns, "weight": m.weights_})
+    assets["μ_BL − π"] = assets["posterior μ_BL"] - assets["equilibrium π"]
+    views = pd.DataFrame([{"view": v.label, "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights)),
+                           "expected return": v.value, "confidence": v.confidence} for v in m.views_]).set_index("view")
+    return assets.sort_values("weight", ascending=False), views
+
+
+
+# -- figures ----------------------------------------------------------------------------------------
+
+
+def allocation_plot(p) -> Figure:
+    """Current, target and proposed weight per asset (and cash), percent of portfolio value."""
+    from matplotlib.ticker import PercentFormatter
+
+    plt = pyplot()
+    ch = p.changes(held_only=True)
+    y = np.arange(len(ch))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * len(ch) + 1.2)))
+    for k, (col, color) in enumerate((("current", "#90a4ae"), ("target", "#1565c0"), ("proposed", "#263238"))):
+        ax.barh(y + (k - 1) * 0.26, ch[col] * 100, height=0.26, color=color, label=col)
+    lim = p.profile.proposal.limits.max_single * 100
+    ax.axvline(lim, color="#c62828", ls="--", lw=1, label=f"single-asset limit {lim:.0f}%")
+    ax.set_yticks(y, ch.index)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("weight (% of portfolio value)")
+    ax.set_title("Current vs target vs proposed allocation", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def correlation_heatmap(p) -> Figure:
+    """Correlation of the sleeves over the mode's window, clusters outlined in red."""
+    plt = pyplot()
+    import seaborn as sns
+
+    corr = p.allocation.correlation
+    fig, ax = plt.subplots(figsize=(min(10, 1.6 + 0.5 * len(corr)), min(8.5, 1.2 + 0.45 * len(corr))))
+    order = [a for c in p.allocation.clusters for a in c]
+    order += [a for a in corr.index if a not in order]
+    c = corr.loc[order, order]
+    sns.heatmap(c, vmin=-1, vmax=1, cmap="RdBu_r", annot=len(c) <= 12, fmt=".2f", annot_kws={"fontsize": 7},
+                square=True, cbar_kws={"label": "correlation of daily returns", "shrink": 0.7}, ax=ax)
+    start = 0
+    for cl in p.allocation.clusters:
+        ax.add_patch(plt.Rectangle((start, start), len(cl), len(cl), fill=False, ec="#c62828", lw=2.2))
+        start += len(cl)
+    lim = p.profile.proposal.limits
+    ax.set_title(f"Correlations over {p.profile.proposal.correlation_days} sessions "
+                 f"(red boxes: clusters, every pair > {lim.high_corr:.2f})", loc="left")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def simulation_plot(p) -> Figure:
+    """Growth of $1: baseline, projected in-sample and out-of-sample, net of costs."""
+    plt = pyplot()
+    s = p.simulation
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    styles = {"baseline": ("#90a4ae", "-", "baseline: current allocation held"),
+              "in_sample": ("#1565c0", "--", "projected, in-sample (look-ahead)"),
+              "out_of_sample": ("#263238", "-", "projected, out-of-sample (walk-forward)")}
+    for col in s.paths.columns:
+        color, ls, label = styles[col]
+        ax.plot(s.paths.index, s.paths[col], color=color, ls=ls, lw=1.6, label=label)
+    for r in s.refits[1:]:
+        ax.axvline(np.datetime64(r["date"]), color="#bdbdbd", lw=0.6, ls=":")
+    ax.set_ylabel("value of $1 (net of costs)")
+    ax.set_title(f"Impact simulation, {s.start} to {s.end} (dotted: walk-forward refits)", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def frontier_plot(fr, pts, *, title: str = "Efficient frontier (long-only, annual estimates)") -> Figure:
+    """Frontier line, assets as grey points, current / target / proposed portfolios marked."""
+    from matplotlib.ticker import PercentFormatter
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 4.4))
+    fr = fr.round(10).drop_duplicates()
+    if len(fr) > 1:
+        ax.plot(fr["vol"] * 100, fr["ret"] * 100, color="#263238", lw=2, marker=".", label="efficient frontier")
+    else:  # one asset has both the lowest risk and the highest return: the frontier is that one point
+        ax.scatter(fr["vol"] * 100, fr["ret"] * 100, s=90, color="#263238", marker="s",
+                   label="efficient frontier (a single portfolio)")
+    a = pts[pts["kind"] == "asset"]
+    ax.scatter(a["vol"] * 100, a["ret"] * 100, s=18, color="#b0bec5", label="assets")
+    if len(a) <= 30:
+        for r in a.itertuples():
+            ax.annotate(r.name, (r.vol * 100, r.ret * 100), fontsize=6.5, color="#78909c", xytext=(3, 2),
+                        textcoords="offset points")
+    marks = {"current": ("o", "#90a4ae"), "target": ("*", "#1565c0"), "proposed": ("D", "#c62828")}
+    for r in pts[pts["kind"] == "portfolio"].itertuples():
+        m, c = marks[r.name]
+        ax.scatter([r.vol * 100], [r.ret * 100], marker=m, s=150 if m == "*" else 70, color=c, zorder=5,
+                   edgecolor="white", label=r.name)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("volatility (% a year)")
+    ax.set_ylabel("expected return (% a year, EW mean)")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+scraps = proposal_scraps
+
+
+def _summary(s: Any) -> str:
+    imp = s.get("improvement_out_of_sample")
+    imp = f", OOS {imp:+.1%}" if imp is not None else ""
+    return (f"{s['recommendation']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
+            f"{s['cost_bps']:.1f} bps{imp})")
+
+
+def _cell(s: Any) -> str:
+    rec = str(s.get("recommendation", ""))
+    imp = s.get("improvement_out_of_sample")
+    return (f'<span style="color:{REC_COLORS.get(rec, "#455a64")};font-weight:700">{html.escape(rec)}</span><br>'
+            f'{html.escape(str(s.get("mode", "")).replace("_", "-"))}; {s.get("n_trades", 0)} trades, '
+            f'{s.get("cost_bps", float("nan")):.1f} bps' + (f"; OOS {imp:+.1%}" if imp is not None else ""))
+
+
+def _applies(profile: Profile, has_holdings: bool) -> str | None:
+    if has_holdings:
+        return None
+    return "no holdings on or before the as-of date (import them with `rebal data import holdings`)"
+
+
+REPORT = ReportSpec(
+    name="rebalance_proposal", title="Rebalance proposal", order=20,
+    scraps={"proposal_id": str, "recommendation": str, "confidence": str, "mode": str, "breakers": str,
+            "n_adjustments": int, "n_trades": int, "cost_bps": float, "drift": float, "deployed": float,
+            "improvement_in_sample": (float, type(None)), "improvement_out_of_sample": (float, type(None)),
+            "warnings": list, "alerts": list, "proposed": dict},
+    summary=_summary, applies=_applies,
+    cover=(Cover("Proposal", _cell),),
+)

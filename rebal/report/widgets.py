@@ -1,0 +1,179 @@
+"""Generic helpers for template notebooks: start-up, tables, cards, notes, figures and scraps.
+
+Templates stay thin: they call :func:`start`, compute with the package, show results with these
+helpers and their report's page module (:mod:`rebal.report.pages`), and record their scraps with
+:func:`glue`. Nothing here computes a metric. Report-specific cards, tables and figures live in
+the report's page module.
+"""
+from __future__ import annotations
+
+import html
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+
+from rebal.data.lakehouse import Lakehouse
+from rebal.monitor.state import StateStore
+from rebal.paths import Paths, get_paths
+from rebal.provenance import provenance
+from rebal.report.style import STATUS_COLORS, setup_theme
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+    from rebal.report.registry import ReportSpec
+
+__all__ = ["ReportRun", "setup", "start", "show", "html_block", "badge", "note", "signed_pct", "table", "card",
+           "provenance_table", "yes_no", "glue"]
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """What a template notebook runs against."""
+
+    paths: Paths
+    profile: Profile
+    lakehouse: Lakehouse
+    as_of: date
+    data_latest: date
+    started: datetime
+    requested_as_of: str
+
+    @property
+    def states(self) -> StateStore:
+        """Accepted portfolio states (Last Implemented State history)."""
+        return StateStore(self.paths.states_dir)
+
+    def provenance(self) -> dict[str, str]:
+        """Provenance facts for the end of the report."""
+        return provenance(as_of=self.as_of, profile_source=self.profile.source,
+                          profile_sha256=self.profile.sha256, snapshot=self.lakehouse.snapshot(),
+                          home=self.paths.home, started=self.started)
+
+
+def setup() -> None:
+    """Quiet, consistent output: no warnings in reports, readable tables and figures."""
+    warnings.filterwarnings("ignore")
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.width", 120)
+    setup_theme()
+
+
+def start(profile: str, as_of: str = "", home: str = "") -> ReportRun:
+    """Load the profile and open the lakehouse as of ``as_of`` (``""``: latest data).
+
+    Every read through ``run.lakehouse`` is limited to rows dated on or before the as-of date.
+    """
+    from rebal.config import load_profile
+
+    setup()
+    started = datetime.now(timezone.utc)
+    paths = get_paths(home or None)
+    base = Lakehouse(paths.lakehouse)
+    prof = load_profile(profile, paths.params_dir, known_tickers=base.known_tickers())
+    latest = base.latest_date()
+    when = date.fromisoformat(as_of) if as_of else latest
+    return ReportRun(paths, prof, base.at(when), when, latest, started, as_of)
+
+
+def show(fig: Any) -> None:
+    """Display a matplotlib figure as an embedded PNG and close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png", width=int(fig.get_figwidth() * 72)))
+
+
+def html_block(markup: str) -> Any:
+    """Raw HTML output (the caller escapes every value that comes from data)."""
+    from IPython.display import HTML
+
+    return HTML(markup)
+
+
+def badge(status: str, color: str | None = None) -> str:
+    """Coloured status badge (HTML); the colour defaults to the drift status colours."""
+    color = color or STATUS_COLORS.get(status, "#455a64")
+    return (f'<span style="background:{color};color:#fff;padding:2px 10px;border-radius:4px;'
+            f'font-weight:700;letter-spacing:.04em">{html.escape(status)}</span>')
+
+
+def note(text: str, kind: str = "info") -> Any:
+    """A highlighted paragraph (``info``, ``warning`` or ``synthetic``); ``text`` is HTML."""
+    colors = {"info": ("#e3f2fd", "#1565c0"), "warning": ("#fff3e0", "#ef6c00"), "synthetic": ("#f3e5f5", "#6a1b9a")}
+    bg, fg = colors.get(kind, colors["info"])
+    return html_block(f'<div class="rebal-note" style="background:{bg};border-left:4px solid {fg};'
+                      f'padding:6px 12px;margin:6px 0">{text}</div>')
+
+
+def signed_pct(x: float) -> str:
+    """``+1.23%`` style, with rounding noise shown as ``0.00%`` rather than ``-0.00%``."""
+    return "0.00%" if abs(x) < 5e-5 else f"{x:+.2%}"
+
+
+def yes_no(flag: Any) -> str:
+    """``yes`` / ``no`` for booleans in tables."""
+    return "yes" if bool(flag) else "no"
+
+
+def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, caption: str = "",
+          highlight: str | None = None, highlight_color: str = "#c62828", index: bool = True) -> Any:
+    """Render a DataFrame as a clean HTML table.
+
+    ``highlight`` names a boolean column whose true rows are shown bold in ``highlight_color``
+    (red by default: a breach; pass another colour when the mark is not a warning).
+    """
+    show_df = df.drop(columns=[highlight]) if highlight else df
+    sty = show_df.style.format(formats or {}, na_rep="—")
+    text_cols = [c for c in show_df.columns if not pd.api.types.is_numeric_dtype(show_df[c])]
+    if text_cols:
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+    if highlight:
+        rows = [i for i, f in enumerate(df[highlight].to_numpy()) if f]
+
+        def _mark(data: pd.DataFrame) -> pd.DataFrame:
+            out = pd.DataFrame("", index=data.index, columns=data.columns)
+            out.iloc[rows, :] = f"color:{highlight_color};font-weight:600"
+            return out
+
+        sty = sty.apply(_mark, axis=None)
+    if not index:
+        sty = sty.hide(axis="index")
+    if caption:
+        sty = sty.set_caption(html.escape(caption))
+    sty = sty.set_table_attributes('class="rebal-table"')
+    return html_block(sty.to_html())
+
+
+def card(rows: list[tuple[str, str]]) -> Any:
+    """A headline box: one row per (label, HTML value)."""
+    body = "".join(f'<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">{k}</th>'
+                   f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
+    return html_block(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
+                      f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')
+
+
+def provenance_table(facts: Mapping[str, str]) -> Any:
+    """Provenance facts as a two-column table."""
+    df = pd.DataFrame({"value": list(facts.values())}, index=pd.Index(list(facts), name="fact"))
+    return table(df)
+
+
+def glue(spec: ReportSpec, scraps: Mapping[str, Any]) -> None:
+    """Check ``scraps`` against the report's declared schema, then record each with scrapbook.
+
+    A missing or mistyped scrap fails the notebook with an error naming the report and the key.
+    """
+    import scrapbook as sb
+
+    from rebal.report.registry import check_scraps
+
+    check_scraps(spec, scraps)
+    for name, value in scraps.items():
+        sb.glue(name, value)

@@ -1,0 +1,78 @@
+"""Notebook helpers and the drift audit page on the tiny hand-worked lakehouse."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from rebal.config import load_profile
+from rebal.data.lakehouse import Lakehouse
+from rebal.errors import ReportError
+from rebal.monitor.audit import drift_audit
+from rebal.report import widgets
+from rebal.report.pages import drift_audit as page
+
+
+@pytest.fixture
+def audit(tiny_home):
+    lh = Lakehouse(tiny_home / "data" / "lakehouse" / "rebal.duckdb")
+    prof = load_profile("tiny", tiny_home / "params" / "profiles", known_tickers=lh.known_tickers())
+    yield drift_audit(prof, lh, date(2024, 1, 5))
+    lh.close()
+
+
+def test_signed_pct_and_yes_no():
+    assert widgets.signed_pct(0.012345) == "+1.23%"
+    assert widgets.signed_pct(-0.00004) == "0.00%"  # rounding noise is not a negative drift
+    assert widgets.yes_no(1) == "yes" and widgets.yes_no(False) == "no"
+
+
+def test_table_highlights_the_flagged_rows_only():
+    df = pd.DataFrame({"name": ["A", "B"], "w": [0.1, 0.2], "breach": [False, True]}, index=["x", "y"])
+    html = widgets.table(df, {"w": "{:.1%}"}, highlight="breach").data
+    assert "breach" not in html                   # the marker column is not shown
+    styled = re.findall(r"#(T_\w+_row(\d)_col\d) \{[^}]*color: #c62828", html)
+    assert sorted(r for _, r in styled) == ["1", "1"]   # both cells of row y, none of row x
+    assert "20.0%" in html and "10.0%" in html
+
+
+def test_badge_and_card_escape_their_text():
+    assert "&lt;script&gt;" in widgets.badge("<script>")
+    assert "<th" in widgets.card([("Label", "value")]).data
+
+
+def test_glue_refuses_scraps_that_break_the_schema(monkeypatch):
+    glued = {}
+    import scrapbook as sb
+
+    monkeypatch.setattr(sb, "glue", lambda k, v: glued.__setitem__(k, v))
+    spec = page.REPORT
+    with pytest.raises(ReportError, match=r"report drift_audit: scrap `as_of` is missing"):
+        widgets.glue(spec, {"profile": "tiny"})
+    assert glued == {}
+
+
+def test_drift_scraps_are_the_hand_worked_numbers_and_fit_the_schema(audit, tiny_home):
+    from rebal.monitor.planner import decision_panel
+    from rebal.report.registry import check_scraps
+
+    lh = Lakehouse(tiny_home / "data" / "lakehouse" / "rebal.duckdb")
+    s = page.scraps(audit, decision_panel(audit, lh))
+    check_scraps(page.REPORT, s)
+    # 2024-01-05: 4400 + 2700 + 2300 + 1000 = 10400; targets 4160 / 3120 / 2080 / 1040 -> D = 460 / 10400
+    assert s["portfolio_drift"] == pytest.approx(460 / 10400)
+    assert s["status"] == "MAINTAIN" and s["max_drift_asset"] == "BBB"
+    lh.close()
+
+
+@pytest.mark.parametrize("figure", ["drift_overview", "weights_comparison", "drift_path_plot"])
+def test_drift_figures_have_a_title_and_labelled_axes(audit, figure):
+    fig = getattr(page, figure)(audit)
+    axes = fig.get_axes()
+    assert axes and all(ax.get_title(loc="left") for ax in axes)
+    assert all(ax.get_xlabel() or ax.get_ylabel() for ax in axes)
+    labels = {t.get_text() for t in axes[0].get_yticklabels()} | {t.get_text() for t in axes[0].get_xticklabels()}
+    if figure != "drift_path_plot":
+        assert {"AAA", "BBB", "CCC"} <= labels     # assets are named on the axis
