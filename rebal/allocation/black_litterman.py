@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
 
+from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
 from rebal.errors import ConfigError
 
 __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",
@@ -34,9 +35,12 @@ __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_retu
 
 @dataclass(frozen=True)
 class View:
-    """One view: ``assets`` with ``weights`` (absolute: one asset weight 1; relative: +1 long side,
-    -1 short side, or any pick weights) expected to return ``value`` (annual, excess), held with
-    ``confidence`` in (0, 1] (used by the Idzorek Ω)."""
+    """One analyst view on a portfolio of assets.
+
+    ``assets`` with ``weights`` (absolute: one asset weight 1; relative: +1 long side, -1 short
+    side, or any pick weights) expected to return ``value`` (annual excess return, a fraction),
+    held with ``confidence`` in (0, 1] (used by the Idzorek Ω).
+    """
 
     assets: tuple[str, ...]
     weights: tuple[float, ...]
@@ -48,7 +52,9 @@ class View:
 class ViewsProvider(Protocol):
     """Anything that returns the views in force on a date."""
 
-    def views(self, as_of: object | None = None) -> list[View]: ...
+    def views(self, as_of: object | None = None) -> list[View]:
+        """Return the views in force on ``as_of`` (None: the latest)."""
+        ...
 
 
 def _parse_view(raw: dict, src: str, i: int) -> View:
@@ -80,8 +86,17 @@ def _parse_view(raw: dict, src: str, i: int) -> View:
 
 
 def load_views(path: str | Path) -> list[View]:
-    """Views from YAML (``views: [{asset|long+short|picks, value, confidence, label}]``) or CSV
-    (columns ``label, asset, weight, value, confidence``: rows with the same label form one view)."""
+    """Read views from a YAML or CSV file.
+
+    YAML: ``views: [{asset|long+short|picks, value, confidence, label}]``; CSV: columns ``label,
+    asset, weight, value, confidence`` (rows with the same label form one view). ``value`` is an
+    annual excess return (fraction), ``confidence`` in (0, 1].
+
+    Raises
+    ------
+    ConfigError
+        Missing file, malformed content, naming the file and the view.
+    """
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: views file not found")
@@ -112,24 +127,34 @@ def load_views(path: str | Path) -> list[View]:
     raise ConfigError(f"{p}: views must be .yaml or .csv")
 
 
+@dataclass(frozen=True)
 class FileViews:
-    """A :class:`ViewsProvider` reading a YAML/CSV file (the same views on every date)."""
+    """A :class:`ViewsProvider` reading a YAML/CSV file (the same views on every date).
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    Equal when the paths are equal, so an allocator holding one compares equal to its clone.
+    """
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
 
     def views(self, as_of: object | None = None) -> list[View]:
+        """Return the views of the file (:func:`load_views`); ``as_of`` is ignored."""
         return load_views(self.path)
 
 
 def equilibrium_returns(cov: pd.DataFrame, market_weights: pd.Series, delta: float = 2.5) -> pd.Series:
-    """π = δ Σ w_m (reverse optimisation)."""
+    """Compute the equilibrium returns π = δ Σ w_m (reverse optimisation).
+
+    ``cov`` annual, so π is annual (fractions); ``market_weights`` fractions by ticker.
+    """
     w = market_weights.reindex(cov.index).fillna(0.0)
     return (delta * cov @ w).rename("pi")
 
 
 def view_matrices(views: Sequence[View], assets: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """P (k x n), Q (k) and the confidences (k) of ``views`` over ``assets``."""
+    """Return P (k x n), Q (k, annual) and the confidences (k) of ``views`` over ``assets``."""
     idx = {a: i for i, a in enumerate(assets)}
     P = np.zeros((len(views), len(assets)))
     for k, v in enumerate(views):
@@ -153,7 +178,26 @@ class BlackLittermanResult:
 
 def black_litterman(cov: pd.DataFrame, market_weights: pd.Series, views: Sequence[View], *, delta: float = 2.5,
                     tau: float = 0.05, omega: str = "he_litterman") -> BlackLittermanResult:
-    """The Black-Litterman posterior for annual covariance ``cov`` (see the module docstring)."""
+    """Compute the Black-Litterman posterior (see the module docstring).
+
+    Parameters
+    ----------
+    cov : pandas.DataFrame
+        Annual covariance Σ of excess returns, by ticker.
+    market_weights : pandas.Series
+        Market weights w_m by ticker (fractions; missing tickers count as 0).
+    views : Sequence[View]
+        Views with annual excess returns; none: the prior comes back.
+    delta, tau : float
+        Risk aversion δ and prior uncertainty τ.
+    omega : {"he_litterman", "idzorek"}
+        How Ω is set.
+
+    Returns
+    -------
+    BlackLittermanResult
+        π and μ_BL (annual, fractions), Σ_BL (annual), the unconstrained weights (δ Σ_BL)⁻¹ μ_BL and Ω.
+    """
     if omega not in ("he_litterman", "idzorek"):
         raise ConfigError(f"omega must be 'he_litterman' or 'idzorek', found {omega!r}")
     assets = list(cov.index)
@@ -176,32 +220,89 @@ def black_litterman(cov: pd.DataFrame, market_weights: pd.Series, views: Sequenc
                                 pd.Series(w, index=assets, name="weight"), Om)
 
 
-class BlackLittermanAllocator:
-    """Allocator: Ledoit-Wolf Σ (annual) of the returns, equilibrium π from ``market_weights``
-    (1/N when None: no market caps are shipped), the views' posterior μ_BL and Σ_BL, then the
-    long-only max-utility portfolio max μ_BLᵀw - (δ/2) wᵀΣ_BL w under the bounds and sector caps.
+class BlackLittermanAllocator(BaseAllocator):
+    """Black-Litterman allocator (see the module docstring).
 
-    After ``fit``: ``weights_``, ``result_`` (:class:`BlackLittermanResult`), ``views_``.
+    Ledoit-Wolf Σ of the daily returns x 252, equilibrium π from ``market_weights`` (1/N when None:
+    no market caps are shipped), the views' posterior μ_BL and Σ_BL, then the long-only
+    max-utility portfolio max μ_BLᵀw - (δ/2) wᵀΣ_BL w under the bounds and group caps.
+
+    Parameters
+    ----------
+    views : ViewsProvider or None
+        Source of the views in force at ``as_of`` (e.g. :class:`FileViews`); required by ``fit``.
+        View values are annual excess returns (fractions).
+    delta : float, default 2.5
+        Risk aversion δ (of the prior and of the utility; unitless on annual figures).
+    tau : float, default 0.05
+        Uncertainty τ of the prior (scales Σ).
+    omega : {"idzorek", "he_litterman"}, default "idzorek"
+        How the view uncertainty Ω is set.
+    market_weights : Mapping[str, float] or None
+        Market (cap) weights by ticker, fractions summing to 1; None: 1/N.
+    min_weight, max_weight : float, default 0.0 and 1.0
+        Bounds on every weight (fractions).
+    half_life : float, default 126
+        Sessions; kept for the profile's interface (the posterior does not use sample means).
+    groups, group_max : Mapping or None
+        Ticker -> group (e.g. GICS sector) and group -> maximum total weight (fraction).
+    as_of : object or None
+        Date passed to ``views.views(as_of)``.
+
+    Attributes
+    ----------
+    weights_ : pandas.Series
+        Fractions summing to 1, indexed by ticker.
+    result_ : BlackLittermanResult
+        π, μ_BL, Σ_BL (annual), the unconstrained He-Litterman weights and Ω.
+    views_ : list[View]
+        The views used.
+    market_weights_ : pandas.Series
+        The prior's market weights by ticker.
     """
 
-    def __init__(self, views: ViewsProvider, *, delta: float = 2.5, tau: float = 0.05, omega: str = "idzorek",
-                 market_weights: dict[str, float] | None = None, min_weight: float = 0.0, max_weight: float = 1.0,
-                 half_life: float = 126, groups=None, group_max=None, as_of: object | None = None):
+    def __init__(self, views: ViewsProvider | None = None, *, delta: float = 2.5, tau: float = 0.05,
+                 omega: str = "idzorek", market_weights: Mapping[str, float] | None = None, min_weight: float = 0.0,
+                 max_weight: float = 1.0, half_life: float = 126, groups: Mapping[str, str] | None = None,
+                 group_max: Mapping[str, float] | None = None, as_of: object | None = None):
         self.views = views
-        self.delta, self.tau, self.omega = delta, tau, omega
+        self.delta = delta
+        self.tau = tau
+        self.omega = omega
         self.market_weights = market_weights
-        self.min_weight, self.max_weight, self.half_life = min_weight, max_weight, half_life
-        self.groups, self.group_max, self.as_of = groups, group_max, as_of
+        self.min_weight = min_weight
+        self.max_weight = max_weight
+        self.half_life = half_life
+        self.groups = groups
+        self.group_max = group_max
+        self.as_of = as_of
 
-    def get_params(self) -> dict:
-        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+    def fit(self, X: pd.DataFrame, y: None = None) -> BlackLittermanAllocator:
+        """Fit on daily simple returns ``X`` (dates x tickers, fractions).
 
-    def fit(self, returns: pd.DataFrame) -> "BlackLittermanAllocator":
-        from rebal.allocation.mean_variance import ANNUAL, MeanVariance
+        Returns
+        -------
+        BlackLittermanAllocator
+            ``self``, with ``weights_``, ``result_``, ``views_`` and ``market_weights_``.
+
+        Raises
+        ------
+        ConfigError
+            No views provider, an invalid ``omega``, ``delta`` or ``tau``, or a view naming an
+            asset outside ``X``.
+        DataError
+            Bad returns or a solver failure.
+        """
+        from rebal.allocation.mean_variance import MeanVariance
         from rebal.analytics.risk import ledoit_wolf
 
         if self.views is None:
             raise ConfigError("black_litterman needs a views provider (target.views)")
+        check_choice(self, "omega", ("idzorek", "he_litterman"))
+        if not self.delta > 0 or not self.tau > 0:
+            raise ConfigError(f"Invalid `delta`/`tau` of BlackLittermanAllocator: must be > 0, "
+                              f"found {self.delta!r} and {self.tau!r}")
+        returns = check_returns(X)
         cols = list(returns.columns)
         cov_d, _ = ledoit_wolf(returns.to_numpy(float))
         cov = pd.DataFrame(cov_d * ANNUAL, index=cols, columns=cols)

@@ -13,13 +13,14 @@ which matters in backtests that refit it many times.
 """
 from __future__ import annotations
 
+import typing
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.basic import _Base, _check_returns
-from rebal.errors import DataError
+from rebal.allocation.base import BaseAllocator, check_choice, check_returns
+from rebal.errors import ConfigError, DataError
 
 __all__ = ["HRP", "hrp_weights"]
 
@@ -27,7 +28,27 @@ Linkage = Literal["single", "complete", "average", "ward", "weighted", "centroid
 
 
 def hrp_weights(cov: np.ndarray, *, linkage: Linkage = "ward", optimal_ordering: bool = False) -> np.ndarray:
-    """HRP weights from a covariance matrix (see the module docstring)."""
+    """HRP weights from a covariance matrix (see the module docstring).
+
+    Parameters
+    ----------
+    cov : numpy.ndarray of shape (n, n)
+        Covariance of the assets' returns (any periodicity: the weights do not depend on its scale).
+    linkage : str, default "ward"
+        scipy linkage method.
+    optimal_ordering : bool, default False
+        Reorder the leaves optimally (scipy ``optimal_leaf_ordering``).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,)
+        Weights, fractions summing to 1, in the order of ``cov``.
+
+    Raises
+    ------
+    DataError
+        Non-finite covariance or a variance <= 0.
+    """
     from scipy.cluster import hierarchy as sch
     from scipy.spatial.distance import squareform
 
@@ -69,15 +90,46 @@ def hrp_weights(cov: np.ndarray, *, linkage: Linkage = "ward", optimal_ordering:
     return w
 
 
-class HRP(_Base):
-    """HRP allocator: ``fit(returns)`` then ``weights_`` (sample covariance of the returns)."""
+class HRP(BaseAllocator):
+    """HRP allocator on the sample covariance (ddof 1) of daily returns (see the module docstring).
+
+    Parameters
+    ----------
+    linkage : {"ward", "single", "complete", "average", "weighted", "centroid", "median"}, default "ward"
+        Linkage method of the hierarchical clustering.
+    optimal_ordering : bool, default False
+        Optimal leaf ordering (skfolio's default is True; López de Prado's original has none).
+
+    Attributes
+    ----------
+    weights_ : pandas.Series
+        Fractions summing to 1, indexed by ticker.
+    """
 
     def __init__(self, linkage: Linkage = "ward", optimal_ordering: bool = False):
         self.linkage = linkage
         self.optimal_ordering = optimal_ordering
 
-    def fit(self, returns: pd.DataFrame) -> "HRP":
-        X = _check_returns(returns)
+    def fit(self, X: pd.DataFrame, y: None = None) -> HRP:
+        """Fit on daily simple returns ``X`` (dates x tickers, fractions).
+
+        Returns
+        -------
+        HRP
+            ``self``, with ``weights_``.
+
+        Raises
+        ------
+        ConfigError
+            Unknown ``linkage`` or a non-boolean ``optimal_ordering``.
+        DataError
+            Missing values, fewer than 2 observations, or a zero variance.
+        """
+        check_choice(self, "linkage", typing.get_args(Linkage))
+        if not isinstance(self.optimal_ordering, (bool, np.bool_)):
+            raise ConfigError(f"Invalid `optimal_ordering` of HRP: expected true or false, "
+                              f"found {self.optimal_ordering!r}")
+        X = check_returns(X)
         cov = np.cov(X.to_numpy(float), rowvar=False, ddof=1)
         w = hrp_weights(np.atleast_2d(cov), linkage=self.linkage, optimal_ordering=self.optimal_ordering)
         self.weights_ = pd.Series(w, index=X.columns, name="weight")

@@ -23,29 +23,52 @@ for a range of target returns under the same constraints.
 """
 from __future__ import annotations
 
+import typing
 from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rebal.allocation.basic import _Base, _check_returns
-from rebal.errors import DataError
+from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
+from rebal.errors import ConfigError, DataError
 
 __all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier", "ANNUAL"]
-
-ANNUAL = 252
 Objective = Literal["min_variance", "max_sharpe", "max_utility"]
 
 
 def ew_mean(returns: pd.DataFrame, half_life: float) -> pd.Series:
-    """Exponentially weighted mean of daily returns (pandas ``adjust=True``; equals skfolio ``EWMu``)."""
+    """Exponentially weighted mean of daily returns (pandas ``adjust=True``; equals skfolio ``EWMu``).
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        Daily simple returns (dates x tickers, fractions).
+    half_life : float
+        Half-life in sessions.
+
+    Returns
+    -------
+    pandas.Series
+        Daily expected return by ticker (fractions a day; x 252 for annual).
+    """
     return returns.ewm(halflife=half_life, adjust=True).mean().iloc[-1]
 
 
 def solve_qp(P: np.ndarray, q: np.ndarray, A_eq: np.ndarray, b_eq: np.ndarray, G: np.ndarray, h: np.ndarray,
              *, what: str = "optimisation") -> np.ndarray:
-    """min ½xᵀPx + qᵀx s.t. A_eq x = b_eq, G x <= h (Clarabel). Raises :class:`DataError` if not solved."""
+    """Solve min ½xᵀPx + qᵀx s.t. A_eq x = b_eq, G x <= h with Clarabel.
+
+    Returns
+    -------
+    numpy.ndarray
+        The solution x.
+
+    Raises
+    ------
+    DataError
+        The solver did not reach Solved or AlmostSolved (``what`` names the problem).
+    """
     import clarabel
 
     n = len(q)
@@ -58,7 +81,8 @@ def solve_qp(P: np.ndarray, q: np.ndarray, A_eq: np.ndarray, b_eq: np.ndarray, G
         cones.append(clarabel.NonnegativeConeT(len(h)))
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    solver = clarabel.DefaultSolver(sp.triu(sp.csc_matrix(P), format="csc"), np.asarray(q, float), A, b, cones, settings)
+    P_upper = sp.triu(sp.csc_matrix(P), format="csc")
+    solver = clarabel.DefaultSolver(P_upper, np.asarray(q, float), A, b, cones, settings)
     sol = solver.solve()
     status = str(sol.status)
     if "Solved" not in status:  # Solved or AlmostSolved
@@ -118,26 +142,39 @@ def _weights_qp(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float
     return w / w.sum()
 
 
-class MeanVariance(_Base):
-    """Mean-variance allocator; ``fit(returns)`` then ``weights_``, ``mu_`` and ``covariance_`` (annual).
+class MeanVariance(BaseAllocator):
+    """Mean-variance allocator (see the module docstring).
 
     Parameters
     ----------
-    objective
-        ``min_variance``, ``max_sharpe`` or ``max_utility`` (see the module docstring).
-    risk_free_rate
-        Annual, for ``max_sharpe``.
-    half_life
-        Sessions, for the exponentially weighted means.
-    min_weight, max_weight
-        Bounds on every weight.
-    groups, group_max
-        Ticker -> group (e.g. GICS sector) and group -> maximum total weight.
-    risk_aversion
-        δ for ``max_utility``.
-    mu, covariance
-        Annual estimates to use instead of estimating them from the returns (e.g. a
-        Black-Litterman posterior); indexed by ticker.
+    objective : {"min_variance", "max_sharpe", "max_utility"}, default "min_variance"
+        What the quadratic programme optimises.
+    risk_free_rate : float, default 0.0
+        Annual risk-free rate (fraction, e.g. 0.02), for ``max_sharpe``.
+    half_life : float, default 126
+        Half-life of the exponentially weighted means, in sessions.
+    min_weight, max_weight : float, default 0.0 and 1.0
+        Bounds on every weight (fractions).
+    groups : Mapping[str, str] or None
+        Ticker -> group (e.g. GICS sector), for ``group_max``.
+    group_max : Mapping[str, float] or None
+        Group -> maximum total weight (fraction).
+    risk_aversion : float, default 2.5
+        δ of ``max_utility`` (unitless, on annual μ and Σ).
+    mu : pandas.Series or None
+        Annual expected returns by ticker to use instead of estimating them (e.g. a
+        Black-Litterman posterior); used only together with ``covariance``.
+    covariance : pandas.DataFrame or None
+        Annual covariance by ticker to use instead of estimating it.
+
+    Attributes
+    ----------
+    weights_ : pandas.Series
+        Fractions summing to 1, indexed by ticker.
+    mu_ : pandas.Series
+        Annual expected returns used (fractions a year).
+    covariance_ : pandas.DataFrame
+        Annual covariance used.
     """
 
     def __init__(self, objective: Objective = "min_variance", *, risk_free_rate: float = 0.0, half_life: float = 126,
@@ -149,31 +186,81 @@ class MeanVariance(_Base):
         self.half_life = half_life
         self.min_weight = min_weight
         self.max_weight = max_weight
-        self.groups = dict(groups or {})
-        self.group_max = dict(group_max or {})
+        self.groups = groups
+        self.group_max = group_max
         self.risk_aversion = risk_aversion
         self.mu = mu
         self.covariance = covariance
 
     def estimate(self, returns: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
-        """Annual μ and Σ: the given ones, else EW means and Ledoit-Wolf of ``returns``."""
+        """Annual μ and Σ: the given ``mu``/``covariance``, else estimated from ``returns``.
+
+        Parameters
+        ----------
+        returns : pandas.DataFrame or None
+            Daily simple returns (dates x tickers); not used when ``mu`` and ``covariance`` are given.
+
+        Returns
+        -------
+        (pandas.Series, pandas.DataFrame)
+            μ: exponentially weighted mean of daily returns (half-life ``half_life`` sessions) x 252;
+            Σ: Ledoit-Wolf covariance of daily returns x 252.
+        """
         if self.mu is not None and self.covariance is not None:
             return self.mu.astype(float), self.covariance.astype(float)
         from rebal.analytics.risk import ledoit_wolf
 
-        X = _check_returns(returns)
+        X = check_returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))
         mu = ew_mean(X, self.half_life) * ANNUAL
         return mu, pd.DataFrame(cov * ANNUAL, index=X.columns, columns=X.columns)
 
-    def fit(self, returns: pd.DataFrame | None) -> "MeanVariance":
-        mu, cov = self.estimate(returns)
+    def _validate(self) -> None:
+        check_choice(self, "objective", typing.get_args(Objective))
+        for name in ("min_weight", "max_weight"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not 0.0 <= v <= 1.0:
+                raise ConfigError(f"Invalid `{name}` of MeanVariance: must be a number in [0, 1], found {v!r}")
+        if self.min_weight > self.max_weight:
+            raise ConfigError(f"Invalid `min_weight` of MeanVariance: {self.min_weight} > "
+                              f"`max_weight` {self.max_weight}")
+        if not self.half_life > 0:
+            raise ConfigError(f"Invalid `half_life` of MeanVariance: must be > 0 sessions, found {self.half_life!r}")
+        if not self.risk_aversion > 0:
+            raise ConfigError(f"Invalid `risk_aversion` of MeanVariance: must be > 0, found {self.risk_aversion!r}")
+        if (self.mu is None) != (self.covariance is None):
+            raise ConfigError("Invalid `mu`/`covariance` of MeanVariance: give both or neither")
+
+    def fit(self, X: pd.DataFrame | None, y: None = None) -> MeanVariance:
+        """Fit on daily simple returns ``X`` (dates x tickers), or on the given ``mu`` and ``covariance``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or None
+            Daily simple returns (fractions); may be None when ``mu`` and ``covariance`` are given.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        MeanVariance
+            ``self``, with ``weights_``, ``mu_`` and ``covariance_``.
+
+        Raises
+        ------
+        ConfigError
+            An invalid parameter (named in the message).
+        DataError
+            Bad returns, bounds that admit no fully invested portfolio, or a solver failure.
+        """
+        self._validate()
+        mu, cov = self.estimate(X)
         assets = list(cov.index)
         n = len(assets)
         if self.max_weight * n < 1.0 - 1e-12 or self.min_weight * n > 1.0 + 1e-12:
             raise DataError(f"{self.objective}: bounds [{self.min_weight}, {self.max_weight}] x {n} assets "
                             "admit no fully invested portfolio")
-        Gs, caps, _ = _group_rows(assets, self.groups, self.group_max)
+        Gs, caps, _ = _group_rows(assets, dict(self.groups or {}), dict(self.group_max or {}))
         w = _weights_qp(self.objective, mu.reindex(assets).to_numpy(float), cov.to_numpy(float), self.min_weight,
                         self.max_weight, Gs, caps, risk_free=self.risk_free_rate, risk_aversion=self.risk_aversion)
         self.mu_, self.covariance_ = mu.reindex(assets), cov
@@ -184,9 +271,30 @@ class MeanVariance(_Base):
 def efficient_frontier(mu: pd.Series, cov: pd.DataFrame, *, min_weight: float = 0.0, max_weight: float = 1.0,
                        groups: Mapping[str, str] | None = None, group_max: Mapping[str, float] | None = None,
                        points: int = 25) -> pd.DataFrame:
-    """Min-variance portfolios for ``points`` target returns from the min-variance portfolio's return
-    to the highest feasible one, under the same bounds and caps. Columns: ``ret``, ``vol``, ``sharpe``
-    (at a zero risk-free rate; annual figures)."""
+    """Trace the efficient frontier: min-variance portfolios for a range of target returns.
+
+    ``points`` target returns from the min-variance portfolio's return to the highest feasible one,
+    under the same bounds and caps.
+
+    Parameters
+    ----------
+    mu : pandas.Series
+        Annual expected returns by ticker (fractions a year).
+    cov : pandas.DataFrame
+        Annual covariance by ticker.
+    min_weight, max_weight : float
+        Bounds on every weight (fractions).
+    groups, group_max : Mapping or None
+        Ticker -> group and group -> maximum total weight (fractions).
+    points : int, default 25
+        Target returns tried (infeasible ones are skipped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ret`` (annual return), ``vol`` (annual volatility) and ``sharpe`` (ret / vol, risk-free
+        rate 0), one row per portfolio, by increasing return.
+    """
     assets = list(cov.index)
     m, S = mu.reindex(assets).to_numpy(float), cov.to_numpy(float)
     Gs, caps, _ = _group_rows(assets, groups, group_max)

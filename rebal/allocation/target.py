@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from rebal.allocation import make_allocator
+from rebal.allocation.registry import make_allocator
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 
@@ -81,16 +81,16 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
 
 def _allocator_inputs(profile: Profile, lh: Lakehouse) -> dict:
     """Sectors (for sector caps) and the views provider (black_litterman) of a profile."""
-    from rebal.errors import ConfigError
-
     from rebal.allocation.spec import views_path
+    from rebal.errors import ConfigError
 
     spec, out = profile.target, {}
     if spec.max_sector_weight < 1.0 or spec.sector_max:
         sectors = lh.tickers()["sector"].reindex(list(profile.tickers))
         missing = sectors.index[sectors.isna()].tolist()
         if missing:
-            raise DataError(f"{profile.source}: `target.sector_max`: no GICS sector for {missing[0]!r} in the tickers table")
+            raise DataError(f"{profile.source}: `target.sector_max`: no GICS sector for {missing[0]!r} "
+                            "in the tickers table")
         unknown = sorted(set(spec.sector_max) - set(sectors))
         if unknown:
             raise ConfigError(f"{profile.source}: `target.sector_max.{unknown[0]}`: no asset of the universe is in "
