@@ -8,6 +8,7 @@ import pandas as pd
 
 import numpy as np
 
+from rebal.allocation.registry import METHODS, describe
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import REC_COLORS, STATUS_COLORS, pyplot
 from rebal.report.widgets import card, html_block, note
@@ -126,26 +127,13 @@ def proposal_parameters(profile: Profile) -> pd.DataFrame:
     return t.assign(changed=t["this profile"] != t["default"])
 
 
-_METHOD_TEXT = {
-    "fixed": "fixed weights written in the profile",
-    "equal_weight": "1/N across the universe",
-    "inverse_vol": "inverse volatility: w proportional to 1/σ of daily returns",
-    "min_variance": "minimum variance (Ledoit-Wolf covariance; Clarabel QP)",
-    "max_sharpe": "maximum Sharpe ratio (exponentially weighted means, Ledoit-Wolf covariance; Clarabel QP)",
-    "hrp": "Hierarchical Risk Parity (López de Prado 2016): correlation distance, {linkage} linkage, "
-           "quasi-diagonalisation, recursive bisection with inverse-variance weights",
-    "black_litterman": "Black-Litterman: equilibrium returns from market weights, analysts' views, posterior "
-                       "returns and covariance, long-only max-utility weights (Clarabel QP)",
-    "risk4": "the Risk4 weekly stock selection (see the Risk4 picks report)",
-}
-
-
 def target_method_note(profile: Profile) -> Any:
     """One paragraph on how the profile's target is made, with its parameters."""
     t = profile.target
-    text = _METHOD_TEXT[t.method].format(linkage=t.linkage)
-    bits = [f"lookback {t.lookback_days} sessions"] if t.method not in ("fixed", "risk4") else []
-    if t.method in ("min_variance", "max_sharpe", "black_litterman"):
+    method = METHODS[t.method]
+    text = describe(t)
+    bits = [f"lookback {t.lookback_days} sessions"] if method.fits_returns else []
+    if method.sector_caps:
         bits.append(f"weights in [{t.min_weight:.0%}, {t.max_weight:.0%}]")
         if t.max_sector_weight < 1 or t.sector_max:
             caps = [f"every sector ≤ {t.max_sector_weight:.0%}"] if t.max_sector_weight < 1 else []

@@ -63,16 +63,6 @@ def test_descriptions_for_reports():
     assert describe(_spec("skfolio")) == "skfolio's EqualWeighted estimator on the daily returns"
 
 
-def test_descriptions_equal_the_reports_texts():
-    # the report's table of method texts (until it reads the registry) says the same
-    notebook = pytest.importorskip("rebal.report.notebook")
-    texts = getattr(notebook, "_METHOD_TEXT", None)
-    if texts is None:
-        pytest.skip("the report reads the registry")
-    for name, text in texts.items():
-        assert METHODS[name].description.replace("{spec.linkage}", "{linkage}") == text
-
-
 def test_unknown_method_lists_the_valid_ones(tmp_path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "p.yaml").write_text("universe: [A, B]\ntarget: {method: magic}\n")
