@@ -78,6 +78,37 @@ def write_tiny_lakehouse(path: Path, profiles: tuple[str, ...] = ("tiny",)) -> N
             con.execute("INSERT INTO cash_balances VALUES (?, DATE '2024-01-02', ?, 'test')", [prof, TINY_CASH])
 
 
+def write_market(path: Path, close: pd.DataFrame, *, benchmark: str | None = None,
+                 sectors: dict[str, str] | None = None, high: pd.DataFrame | None = None,
+                 low: pd.DataFrame | None = None, volume: pd.DataFrame | None = None,
+                 synthetic: tuple[str, ...] = ()) -> Path:
+    """Write a lakehouse at ``path`` from wide frames (dates x tickers) built in a test.
+
+    A NaN close is no row (a gap); ``benchmark`` is stored as an index, the other columns as equities
+    (sector from ``sectors``, default "Tech"); ``synthetic`` tickers get ``ohlv_synthetic = TRUE``.
+    """
+    long = close.stack().dropna().rename("close").to_frame()
+    for name, frame in (("high", high), ("low", low), ("volume", volume)):
+        long[name] = frame.stack().reindex(long.index).to_numpy() if frame is not None else float("nan")
+    long.index.names = ["date", "ticker"]
+    rows = long.reset_index()
+    rows["date"] = pd.to_datetime(rows["date"]).dt.date
+    rows["synthetic"] = rows["ticker"].isin(synthetic)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Lakehouse(path, read_only=False) as lh, lh.transaction() as con:
+        for t in close.columns:
+            if t == benchmark:
+                con.execute("INSERT INTO tickers VALUES (?, ?, NULL, 'index', TRUE, 'test')", [t, f"{t} index"])
+            else:
+                con.execute("INSERT INTO tickers VALUES (?, ?, ?, 'equity', FALSE, 'test')",
+                            [t, f"{t} Corp", (sectors or {}).get(t, "Tech")])
+        con.register("rows_df", rows)
+        con.execute("INSERT INTO prices (date, ticker, high, low, close, volume, ohlv_synthetic, source) "
+                    "SELECT date, ticker, high, low, close, volume, synthetic, 'test' FROM rows_df")
+        con.execute("INSERT INTO meta VALUES ('built_at', 'test')")
+    return path
+
+
 def make_tiny_home(home: Path) -> Path:
     """Create a project root with one profile, the template notebooks and the tiny lakehouse."""
     (home / "params" / "profiles").mkdir(parents=True)
@@ -330,5 +361,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-__all__ = ["REPO", "TINY_PRICES", "make_tiny_home", "write_tiny_lakehouse", "add_failing_profile", "file_digest", "csv",
+__all__ = ["REPO", "TINY_PRICES", "make_tiny_home", "write_tiny_lakehouse", "write_market", "add_failing_profile", "file_digest", "csv",
            "pd", "CliResult", "run_cli", "assert_one_line_error", "sample_inputs", "cached_sample_lakehouse"]
