@@ -223,6 +223,7 @@ def cached_sample_lakehouse() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not path.is_file():
+                entry.mkdir(exist_ok=True)
                 t0 = time.perf_counter()
                 summary = build_sample(path)
                 os.chmod(path, 0o444)  # tests get copies; the cached file is never written
