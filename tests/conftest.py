@@ -357,7 +357,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("integration"):
             continue
-        if _INTEGRATION_DIR in Path(str(item.fspath)).resolve().parents or \
+        if _INTEGRATION_DIR in item.path.resolve().parents or \
                 "sample_lakehouse" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
 
