@@ -1,6 +1,7 @@
 # rebal: two commands do all the set-up on a fresh machine with Python 3.11.
 #   make report  - create .venv, install, build the sample lakehouse if missing, run the weekly job, render
-#   make test    - create .venv, install with test extras, run the tests
+#   make test    - create .venv, install with test extras, run the tests (all tiers)
+#   make test-fast - the unit tier only (no sample lakehouse, notebooks, PDF, Dask or slow tests)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,8 +10,11 @@ LAKEHOUSE := data/lakehouse/rebal.duckdb
 WORKERS ?=
 ASOF ?=
 PROFILES ?=
+# The unit tier: tests with none of the markers registered in pyproject.toml.
+FAST_TESTS := not integration and not notebook and not pdf and not dask and not slow
+PYTEST_WORKERS ?= 2
 
-.PHONY: help install install-test lakehouse report test lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest
+.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,8 +44,11 @@ lakehouse: $(LAKEHOUSE)  ## build the sample lakehouse from real data shipped in
 report: $(VENV)/.installed $(LAKEHOUSE)  ## run the weekly job for every profile: HTML + PDF + committee packet
 	$(BIN)/rebal run $(if $(ASOF),--as-of $(ASOF)) $(if $(WORKERS),--workers $(WORKERS)) $(foreach p,$(PROFILES),--profile $(p))
 
-test: $(VENV)/.installed-test  ## install with test extras and run the tests
-	$(BIN)/python -m pytest -n 2 -q
+test: $(VENV)/.installed-test  ## install with test extras and run every test (all tiers)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+test-fast: $(VENV)/.installed-test  ## the unit tier: no sample lakehouse, notebook, PDF, Dask or slow test
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "$(FAST_TESTS)"
 
 profiles: $(VENV)/.installed  ## list the profiles
 	$(BIN)/rebal profiles

@@ -1,14 +1,14 @@
 """Template notebooks run under papermill with injected parameters; their scraps are checked."""
 from __future__ import annotations
 
-import json
-
 import pytest
 import scrapbook as sb
 
 from rebal.report.execute import NotebookFailure, execute_notebook
 
 from conftest import REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.notebook]
 
 
 def run_audit(home, tmp_path, **params):
@@ -45,21 +45,6 @@ def test_drift_audit_as_of_an_earlier_date_sees_no_later_data(tiny_home, tmp_pat
 def test_a_failing_cell_is_named(tiny_home, tmp_path):
     with pytest.raises(NotebookFailure, match=r"drift_audit: cell \d+ .* raised ConfigError"):
         run_audit(tiny_home, tmp_path, profile="ghost")
-
-
-def test_templates_are_thin_and_committed_without_outputs():
-    for path in (REPO / "notebooks").glob("*.ipynb"):
-        nb = json.loads(path.read_text())
-        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), path
-        params = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
-        assert len(params) == 1, f"{path.name}: needs exactly one cell tagged parameters"
-        for line in "".join(params[0]["source"]).splitlines():
-            assert not line.strip() or line.lstrip().startswith("#") or " = " in line, line
-        src = "\n".join("".join(c["source"]) for c in code)
-        assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src, path
-        assert "rn.glue(page.REPORT, " in "".join(code[-1]["source"]), f"{path.name}: last cell must glue its scraps"
-        assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
 def test_drift_audit_runs_with_its_default_parameters_like_jupyterlab(sample_lakehouse, tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from conftest import REPO, add_failing_profile, make_tiny_home
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I)
 
-
+pytestmark = [pytest.mark.integration, pytest.mark.notebook, pytest.mark.pdf]
 
 
 def count_pages(path) -> int:
@@ -37,6 +37,7 @@ def run_two(tmp_path_factory):
     return home, outcome
 
 
+@pytest.mark.slow
 def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monkeypatch):
     """End to end on real data: the strategy_sleeves profile over the sample lakehouse."""
     monkeypatch.setenv("REBAL_LAKEHOUSE", str(sample_lakehouse))

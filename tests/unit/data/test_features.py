@@ -98,6 +98,7 @@ def _reference(lh: Lakehouse, day: date) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("day", [date(2022, 12, 27), date(2008, 10, 10), date(1995, 6, 30)])
+@pytest.mark.integration
 def test_features_match_an_independent_pandas_implementation(sample_lakehouse, day):
     with Lakehouse(sample_lakehouse) as lh:
         got = lh.con.execute("SELECT * FROM features WHERE date = ?", [day]).df().set_index("ticker")
@@ -119,6 +120,7 @@ def test_build_features_start_replaces_only_those_dates(tmp_path):
     pd.testing.assert_frame_equal(full, after)  # recomputing a tail with history gives the same rows
 
 
+@pytest.mark.integration
 def test_import_alpha_is_validated_and_used(tmp_path, sample_lakehouse):
     path = tmp_path / "lk.duckdb"
     shutil.copy(sample_lakehouse, path)

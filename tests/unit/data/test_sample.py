@@ -14,6 +14,8 @@ from rebal.data.sample import FACTOR_ETFS, STOCKS
 
 from conftest import REPO
 
+pytestmark = pytest.mark.integration  # the real sample lakehouse
+
 
 def test_sample_holds_the_real_series_untouched(sample_lakehouse):
     from skfolio.datasets import load_sp500_dataset, load_sp500_index

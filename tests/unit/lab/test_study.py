@@ -32,6 +32,7 @@ def _cfgs():
     return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20])]
 
 
+@pytest.mark.dask
 def test_local_processes_and_dask_give_identical_results(market):
     from distributed import Client, LocalCluster
 

@@ -98,7 +98,8 @@ def _profile(home: Path, **override):
     return load_profile(p)
 
 
-def _cli(home: Path, *args: str):
+def _cli_process(home: Path, *args: str):
+    """``python -m rebal`` in a separate process: only where this process cannot stand in for it."""
     return subprocess.run([sys.executable, "-m", "rebal", "--home", str(home), *args],
                           capture_output=True, text=True, cwd=home)
 
@@ -224,14 +225,14 @@ def test_flat_alpha_blocks(r4home):
     assert res.blocked and {"flat_alpha", "weak_spread"} <= {a.code for a in res.alerts}
 
 
-def test_cli_generate_blocked_writes_alerts_and_no_trades(r4home):
+def test_cli_generate_blocked_writes_alerts_and_no_trades(r4home, cli):
     home, _ = r4home
     out = home / "out"
-    ok = _cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
+    ok = cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
     assert ok.returncode == 0, ok.stderr
     assert {"picks.csv", "trades.csv", "portfolio_summary.json", "schedule.json"} <= {p.name for p in out.iterdir()}
     later = SESSIONS[SESSIONS.searchsorted(pd.Timestamp(LAST)) + 2].date()
-    r = _cli(home, "risk4", "generate", "--date", str(later), "--output-dir", str(out))
+    r = cli(home, "risk4", "generate", "--date", str(later), "--output-dir", str(out))
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "BLOCKED" in lines[0] and "stale data" in lines[0] and "Traceback" not in r.stderr
@@ -242,10 +243,10 @@ def test_cli_generate_blocked_writes_alerts_and_no_trades(r4home):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]  # no staging left behind
 
 
-def test_cli_artifacts_have_the_documented_columns(r4home):
+def test_cli_artifacts_have_the_documented_columns(r4home, cli):
     home, _ = r4home
     out = home / "o"
-    r = _cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out), "--no-record")
+    r = cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out), "--no-record")
     assert r.returncode == 0, r.stderr
     picks = pd.read_csv(out / "picks.csv")
     assert list(picks.columns) == ["ticker", "weight", "target_shares", "sector", "alpha_z", "vol_blend", "adv_20", "rank"]
@@ -262,17 +263,17 @@ def test_cli_artifacts_have_the_documented_columns(r4home):
         assert lh.con.execute("SELECT count(*) FROM risk4_runs").fetchone()[0] == 0  # --no-record
 
 
-def test_cli_check_exit_codes_and_errors(r4home, tmp_path):
+def test_cli_check_exit_codes_and_errors(r4home, tmp_path, cli):
     home, _ = r4home
-    assert _cli(home, "risk4", "check", "--date", str(LAST)).returncode == 0
-    r = _cli(home, "risk4", "check", "--date", "2024-06-29")  # a Saturday: never a rebalance day
+    assert cli(home, "risk4", "check", "--date", str(LAST)).returncode == 0
+    r = cli(home, "risk4", "check", "--date", "2024-06-29")  # a Saturday: never a rebalance day
     assert r.returncode == 1 and "not a rebalance day" in r.stdout
     bad = tmp_path / "prior.csv"
     bad.write_text("ticker,shares\nA,10\nZZZ,5\n")
-    r = _cli(home, "risk4", "generate", "--date", str(LAST), "--prior-holdings", str(bad))
+    r = cli(home, "risk4", "generate", "--date", str(LAST), "--prior-holdings", str(bad))
     assert r.returncode == 2 and "unknown ticker 'ZZZ'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     bad.write_text("ticker,shares\nA,-3\n")
-    r = _cli(home, "risk4", "generate", "--date", str(LAST), "--prior-holdings", str(bad))
+    r = cli(home, "risk4", "generate", "--date", str(LAST), "--prior-holdings", str(bad))
     assert r.returncode == 2 and "`shares` must be a number >= 0" in r.stderr
 
 
@@ -308,6 +309,7 @@ def test_write_artifacts_is_atomic_per_directory(r4home, tmp_path):
 # on the real sample
 
 
+@pytest.mark.integration
 def test_sample_run_respects_caps_and_reports(sample_lakehouse):
     prof = load_profile("risk4_us", REPO / "params" / "profiles")
     with Lakehouse(sample_lakehouse) as lh:
@@ -341,6 +343,8 @@ def test_profile_risk4_block_is_validated(tmp_path):
         load_profile(p)
 
 
+@pytest.mark.integration
+@pytest.mark.notebook
 def test_risk4_picks_notebook_on_the_sample(sample_lakehouse, tmp_path):
     import scrapbook as sb
 
@@ -411,10 +415,11 @@ def test_infeasible_caps_block_or_extend_by_hand():
     assert w.to_dict() == pytest.approx({"A": 0.5 * 4 / 7, "B": 0.5 * 3 / 7, "C": 0.5})
 
 
+@pytest.mark.integration  # DuckDB's file lock is per process: the writer must be another process
 def test_generate_on_a_locked_lakehouse_writes_nothing(r4home):
     home, _ = r4home
     out = home / "locked"
     with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb", read_only=False):  # another writer holds it
-        r = _cli(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
+        r = _cli_process(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
     assert r.returncode == 2 and "cannot open the lakehouse" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
