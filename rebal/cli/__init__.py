@@ -33,9 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``rebal`` console script."""
+    """Entry point of the ``rebal`` console script; returns the exit code (``--help`` and usage errors too)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and usage errors (2, message already printed)
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except RebalError as exc:
