@@ -31,17 +31,13 @@ from pathlib import Path
 import pandas as pd
 
 from rebal.paths import validate_profile_name
-from rebal.errors import DataError
+from rebal.errors import StateError
 from rebal.provenance import utc_stamp
 
-__all__ = ["StateEntry", "StateStore", "default_actor", "StateError"]
+__all__ = ["StateEntry", "StateStore", "default_actor"]
 
 _SCHEMA = 1
 _TOL = 1e-6
-
-
-class StateError(DataError):
-    """A state file is missing, corrupted or invalid."""
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,10 @@ import pandas as pd
 
 from rebal.analytics.costs import DEFAULT_SPREAD_BPS, size_bucket
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import DataError
+from rebal.errors import ExecutionError
 from rebal.provenance import utc_stamp
 
-__all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker", "ExecutionError"]
-
-
-class ExecutionError(DataError):
-    """An order of a batch was rejected; nothing of the batch was applied."""
+__all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker"]
 
 
 @dataclass(frozen=True)

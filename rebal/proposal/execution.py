@@ -19,27 +19,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rebal.proposal.broker import Account, Broker, ExecutionError, Fill, Order, PaperBroker
+from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.drift import portfolio_drift, weights_from_holdings
-from rebal.errors import DataError
+from rebal.errors import ApprovalError, ExecutionError
 from rebal.proposal.modes import check_limits
 from rebal.proposal.build import Proposal, proposal_json
 from rebal.provenance import utc_stamp
 from rebal.monitor.state import StateEntry, StateStore, default_actor
 
 __all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
-           "rebalance_history", "ApprovalError"]
+           "rebalance_history"]
 
 HISTORY_KEEP = 50
 #: Post-trade limit checks pass within this many points of a limit (0.01 %): whole shares are sized
 #: on the value net of *estimated* costs, so the realised weight of a position at its limit can
 #: exceed it by the gap between actual and estimated costs (about 1e-6 on the sample).
 POST_TRADE_TOLERANCE = 1e-4
-
-
-class ApprovalError(DataError):
-    """A proposal cannot be approved or executed in its current status."""
 
 
 _now = utc_stamp

@@ -42,10 +42,10 @@ from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions
 from rebal.config import Profile
 from rebal.selection.spec import Risk4Spec
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.errors import DataError
-from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
+from rebal.errors import DataError, InfeasibleCaps, NoPositiveAlpha
+from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
-__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "NoPositiveAlpha", "find_prior", "read_prior_file", "record_run",
+__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "find_prior", "read_prior_file", "record_run",
            "write_artifacts", "last_rebalance_day", "previous_rebalance_day", "risk4_target", "PICKS_COLUMNS", "TRADES_COLUMNS"]
 
 PICKS_COLUMNS = ["ticker", "weight", "target_shares", "sector", "alpha_z", "vol_blend", "adv_20", "rank"]
@@ -545,17 +545,13 @@ def _synthetic(lh: Lakehouse, tickers: list[str], day: date) -> list[str]:
     return []
 
 
-class NoPositiveAlpha(DataError):
-    """None of the top names has a positive alpha z-score."""
-
-
 def select_portfolio(universe: pd.DataFrame, spec: Risk4Spec) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Score, rank, pick and weight a filtered universe (steps 3-4 of the module docstring).
 
     ``universe`` has columns ``alpha``, ``vol_blend`` (> 0) and ``sector``, indexed by ticker.
     Returns the universe with ``alpha_z`` and ``rank`` (best first), the capped target weights
     of the picks (sum 1, every weight <= ``max_position``, every sector <= its cap) and the sector
-    caps. Raises :class:`NoPositiveAlpha` or :class:`~rebal.selection.weights.InfeasibleCaps`.
+    caps. Raises :class:`~rebal.errors.NoPositiveAlpha` or :class:`~rebal.errors.InfeasibleCaps`.
     """
     u = universe.copy()
     n = len(u)

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebal.proposal.broker import ExecutionError, PaperBroker
+from rebal.errors import ExecutionError
+from rebal.proposal.broker import PaperBroker
 from rebal.cli import main
 from rebal.config import load_profile
 from rebal.data.lakehouse import CASH, Lakehouse
