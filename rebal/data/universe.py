@@ -17,7 +17,6 @@ Prices are written in chunks of tickers, so memory stays bounded at 5,000 ticker
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ import pandas as pd
 
 from rebal.calendar import nyse_sessions
 from rebal.data.lakehouse import Lakehouse
+from rebal.fileio import staged_file
 
 __all__ = ["GICS_SECTORS", "build_synthetic_lakehouse"]
 
@@ -41,9 +41,6 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
                               end: str = "2022-12-30", chunk: int = 500, features: bool = True) -> dict[str, object]:
     """Write a synthetic universe lakehouse at ``path`` (atomically) and return a summary."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
     s = nyse_sessions()
     days = s[s <= pd.Timestamp(end)][-years * 252:]
@@ -68,7 +65,7 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
     start_px = np.exp(rng.normal(np.log(40.0), 0.8, n))
     tickers = [f"S{i + 1:05d}" for i in range(n)]
     index_ret = np.zeros(T)
-    try:
+    with staged_file(path) as tmp:
         with Lakehouse(tmp, read_only=False) as lh:
             with lh.transaction() as con:
                 ref = pd.DataFrame({"ticker": tickers, "name": [f"Synthetic stock {i + 1}" for i in range(n)],
@@ -113,8 +110,4 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
 
                 summary["features"] = build_features(lh)
             lh.con.execute("CHECKPOINT")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return {"path": str(path), **summary}

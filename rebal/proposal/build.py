@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +41,7 @@ from rebal.analytics.costs import CostModel, estimate_costs
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.drift import drift_status, weights_from_holdings
 from rebal.errors import ConfigError, DataError
+from rebal.fileio import atomic_write_json
 from rebal.allocation.target import compute_target
 from rebal.data.freshness import check_freshness
 from rebal.provenance import utc_stamp
@@ -477,11 +477,7 @@ def _proposal_id(p: Proposal) -> str:
 def write_proposal(p: Proposal, reports_dir: Path) -> Path:
     """Write ``reports/<as_of>/<profile>/proposal.json`` atomically; return its path."""
     out = Path(reports_dir) / str(p.as_of) / p.profile.name / "proposal.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".proposal.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(proposal_json(p), indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return atomic_write_json(out, proposal_json(p), indent=2, default=str)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,8 +29,6 @@ generated); a holdings snapshot wins a tie. ``prior=`` overrides both (``--prior
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -43,6 +41,7 @@ from rebal.config import Profile
 from rebal.selection.spec import Risk4Spec
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError, InfeasibleCaps, NoPositiveAlpha
+from rebal.fileio import staged_directory
 from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
 __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "find_prior", "read_prior_file", "record_run",
@@ -643,12 +642,8 @@ def write_artifacts(res: Risk4Result, out_dir: Path) -> list[Path]:
     the same directory, so no stale trades remain beside its alerts.
     """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
     spec = res.profile.risk4
-    try:
+    with staged_directory(out_dir) as stage:
         def dump(name: str, obj) -> None:
             (stage / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
 
@@ -666,13 +661,4 @@ def write_artifacts(res: Risk4Result, out_dir: Path) -> list[Path]:
             tr["shares"] = tr["shares"].astype(int)
             tr.to_csv(stage / "trades.csv", index=False)
             dump("portfolio_summary.json", res.summary())
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(stage, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return sorted(out_dir.iterdir())
