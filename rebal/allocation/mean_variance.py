@@ -30,11 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rebal.allocation.basic import _Base, _check_returns
+from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import DataError
 
-__all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier", "ANNUAL"]
+__all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier"]
 
-ANNUAL = 252
 Objective = Literal["min_variance", "max_sharpe", "max_utility"]
 
 
@@ -163,8 +163,8 @@ class MeanVariance(_Base):
 
         X = _check_returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))
-        mu = ew_mean(X, self.half_life) * ANNUAL
-        return mu, pd.DataFrame(cov * ANNUAL, index=X.columns, columns=X.columns)
+        mu = ew_mean(X, self.half_life) * PERIODS_PER_YEAR
+        return mu, pd.DataFrame(cov * PERIODS_PER_YEAR, index=X.columns, columns=X.columns)
 
     def fit(self, returns: pd.DataFrame | None) -> "MeanVariance":
         mu, cov = self.estimate(returns)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.calendar import nyse_sessions
 from rebal.data.lakehouse import Lakehouse
 from rebal.fileio import staged_file
@@ -43,7 +44,7 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
     path = Path(path)
     rng = np.random.default_rng(seed)
     s = nyse_sessions()
-    days = s[s <= pd.Timestamp(end)][-years * 252:]
+    days = s[s <= pd.Timestamp(end)][-years * PERIODS_PER_YEAR:]
     T, n = len(days), n_tickers
     sectors = list(GICS_SECTORS)
     p = np.array(list(GICS_SECTORS.values()))
@@ -55,12 +56,12 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
         if rng.random() < (0.004 if state == 0 else 0.02):
             state = 1 - state
         regime[t] = 2.0 if state else 0.75
-    market = rng.normal(0.0003, 0.16 / np.sqrt(252), T) * regime
-    sector_f = rng.normal(0.0, 0.10 / np.sqrt(252), (T, len(sectors)))
+    market = rng.normal(0.0003, 0.16 / np.sqrt(PERIODS_PER_YEAR), T) * regime
+    sector_f = rng.normal(0.0, 0.10 / np.sqrt(PERIODS_PER_YEAR), (T, len(sectors)))
     beta = np.clip(rng.normal(1.0, 0.3, n), 0.3, 2.0)
     gamma = rng.uniform(0.5, 1.5, n)
-    idio = np.exp(rng.normal(np.log(0.25), 0.35, n)) / np.sqrt(252)
-    drift = rng.normal(0.0, 0.08 / 252, n)
+    idio = np.exp(rng.normal(np.log(0.25), 0.35, n)) / np.sqrt(PERIODS_PER_YEAR)
+    drift = rng.normal(0.0, 0.08 / PERIODS_PER_YEAR, n)
     adv = np.exp(rng.normal(np.log(30e6), 1.6, n))
     start_px = np.exp(rng.normal(np.log(40.0), 0.8, n))
     tickers = [f"S{i + 1:05d}" for i in range(n)]

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from rebal.analytics.costs import DEFAULT_SPREAD_BPS, size_bucket
+from rebal.analytics.measures import square_root_impact
+from rebal.analytics.returns import simple_returns
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ExecutionError
 from rebal.provenance import utc_stamp
@@ -138,7 +140,7 @@ class PaperBroker:
     def _market(self, tickers: list[str]) -> pd.DataFrame:
         close = self.view.prices(tickers).iloc[-61:]
         vol = self.view.prices(tickers, field="volume").iloc[-61:]
-        sig = close.pct_change(fill_method=None).iloc[1:].std(ddof=1)
+        sig = simple_returns(close, fill="none").iloc[1:].std(ddof=1)
         day_dollar = (close * vol).iloc[-1] if len(close) and close.index[-1].date() == self.as_of else np.nan
         adv20 = (close * vol).iloc[-20:].mean()
         return pd.DataFrame({"sigma": sig, "day_dollar_volume": day_dollar, "adv20": adv20})
@@ -153,8 +155,8 @@ class PaperBroker:
         spread = DEFAULT_SPREAD_BPS[size_bucket(pd.Series([mkt["adv20"]])).iloc[0]] if np.isfinite(mkt["adv20"]) \
             else DEFAULT_SPREAD_BPS["small"]
         dv, sig = mkt["day_dollar_volume"], mkt["sigma"]
-        impact = self.impact_coefficient * sig * np.sqrt(value / dv) * 1e4 if np.isfinite(dv) and dv > 0 \
-            and np.isfinite(sig) else 0.0
+        impact = square_root_impact(value, dv, sig, coefficient=self.impact_coefficient) * 1e4 \
+            if np.isfinite(dv) and dv > 0 and np.isfinite(sig) else 0.0
         slip = float(spread + impact)
         if slip > self.slippage_tolerance_bps:
             raise ExecutionError(f"{o.ticker}: modelled slippage {slip:.1f} bps exceeds the tolerance "

@@ -38,6 +38,8 @@ import pandas as pd
 from rebal.proposal import modes
 from rebal.config import Profile
 from rebal.analytics.costs import CostModel, estimate_costs
+from rebal.analytics.measures import annualise_vol, sharpe_ratio
+from rebal.analytics.returns import simple_returns
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.drift import drift_status, weights_from_holdings
 from rebal.errors import ConfigError, DataError
@@ -49,10 +51,8 @@ from rebal.proposal.simulation import Simulation, improvement, path_metrics, pat
 from rebal.proposal.trades import TradeList, trade_list
 
 __all__ = ["Proposal", "Allocation", "build_proposal", "propose_allocation", "proposal_json", "explain",
-           "write_proposal", "RECOMMENDATIONS"]
+           "write_proposal"]
 
-RECOMMENDATIONS = ("REBALANCE", "OPTIONAL", "HOLD", "BLOCKED")
-PERIODS = 252
 
 
 @dataclass
@@ -156,11 +156,6 @@ class Proposal:
 # allocation: target -> mode -> circuit breakers
 
 
-def _sharpe(r: pd.DataFrame) -> pd.Series:
-    sd = r.std(ddof=1)
-    return (r.mean() / sd * np.sqrt(PERIODS)).where(sd > 0)
-
-
 def propose_allocation(profile: Profile, target: pd.Series, returns: pd.DataFrame, *, mode: str,
                        held: list[str] = ()) -> Allocation:
     """Apply ``mode`` and the circuit breakers to ``target`` (incl. CASH) with ``returns`` up to the day.
@@ -199,10 +194,10 @@ def propose_allocation(profile: Profile, target: pd.Series, returns: pd.DataFram
     elif mode == "correlation_aware":
         after = modes.correlation_aware(base, corr, lim)
     elif mode == "performance_weighted":
-        sharpe = _sharpe(perf.dropna(axis=1))
+        sharpe = sharpe_ratio(perf.dropna(axis=1))
         after = modes.performance_weighted(base, sharpe, lim, spec.performance_shift)
     else:  # risk_adjusted
-        vol = perf.std(ddof=1) * np.sqrt(PERIODS)
+        vol = annualise_vol(perf.std(ddof=1))
         if vol.isna().any() or (vol <= 0).any() or len(live) == 0:
             notes.append("volatility unavailable for a sleeve: risk-adjusted mode fell back to proportional")
             mode, after = "proportional", modes.proportional(base, lim)
@@ -253,7 +248,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     value_px = px[assets].ffill().iloc[-1]  # each asset's latest close (within the staleness limit)
     current = weights_from_holdings(shares, value_px, cash)
     value = cash + float((shares * value_px.reindex(shares.index)).sum())
-    returns = px.pct_change(fill_method=None).iloc[1:]
+    returns = simple_returns(px, fill="none").iloc[1:]
 
     alloc = propose_allocation(profile, target, returns, mode=mode_requested, held=list(shares.index))
     th = profile.drift
@@ -545,7 +540,7 @@ def frontier(p: Proposal, lh: Lakehouse, points: int = 30) -> tuple[pd.DataFrame
     universe = list(dict.fromkeys([*p.profile.tickers, *held,
                                    *[a for a in p.proposed.index if a != CASH]]))
     px = lh.at(p.as_of).prices(universe).iloc[-(spec.lookback_days + 1):]
-    rets = px.pct_change(fill_method=None).iloc[1:].dropna(axis=1)
+    rets = simple_returns(px, fill="none").iloc[1:].dropna(axis=1)
     mv = MeanVariance(half_life=spec.half_life)
     mu, cov = mv.estimate(rets)
     lo = spec.min_weight if spec.method in ("min_variance", "max_sharpe", "black_litterman") else 0.0

@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import annualise_variance, classify_vix
+from rebal.analytics.returns import simple_returns
 from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions, schedule_document, sessions_after
 from rebal.config import Profile
 from rebal.selection.spec import Risk4Spec
@@ -276,15 +278,16 @@ def _returns(lh: Lakehouse, tickers: list[str], day: date, n: int) -> pd.DataFra
         "SELECT date, ticker, close FROM prices WHERE ticker IN (SELECT unnest(?)) AND date <= ? AND date >= ?",
         [tickers, day, start]).df()
     wide = long.pivot(index="date", columns="ticker", values="close").sort_index().reindex(columns=tickers)
-    return wide.pct_change(fill_method=None).iloc[1:].iloc[-n:]
+    return simple_returns(wide, fill="none").iloc[1:].iloc[-n:]
 
 
 def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
-    from rebal.monitor.planner import market_vix, regime
+    from rebal.monitor.planner import market_vix
 
     view = lh.at(day)
     vix, vix_source = market_vix(view, benchmark, day)
-    name, _ = regime(vix, spec_planner.elevated_vix, spec_planner.stress_vix) if np.isfinite(vix) else ("unknown", 1.0)
+    name = classify_vix(vix, elevated=spec_planner.elevated_vix, stress=spec_planner.stress_vix,
+                        widening=spec_planner.regime_widening)[0] if np.isfinite(vix) else "unknown"
     vol_regime = {"normal": "normal_vol", "elevated": "elevated_vol", "stress": "high_vol"}.get(name, "unknown")
     px = _last_closes(lh, benchmark, day, _TREND_WINDOW)
     if len(px) >= _TREND_WINDOW:
@@ -437,7 +440,7 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         return _finish(res, rows)
     from rebal.analytics.risk import ledoit_wolf
 
-    cov = pd.DataFrame(ledoit_wolf(r.to_numpy())[0] * 252, index=names, columns=names)
+    cov = pd.DataFrame(annualise_variance(ledoit_wolf(r.to_numpy())[0]), index=names, columns=names)
     final, vol0, _cash_w = vol_target(composition, cov, target_vol=spec.target_vol, max_gross=spec.max_gross)
     res.vol_unscaled = vol0
     w = final.to_numpy()
