@@ -25,7 +25,8 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.errors import ApprovalError, ExecutionError
 from rebal.proposal.modes import check_limits
-from rebal.proposal.build import Proposal, proposal_json
+from rebal.proposal.build import Proposal
+from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
 from rebal.monitor.state import StateEntry, StateStore, default_actor
 

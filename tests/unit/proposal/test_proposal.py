@@ -17,7 +17,8 @@ from rebal.cli import main
 from rebal.config import load_profile
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.proposal.execution import HISTORY_KEEP, _history_row, approve, execute_proposal, record_proposal
-from rebal.proposal.build import build_proposal, propose_allocation
+from rebal.proposal.allocate import propose_allocation
+from rebal.proposal.build import build_proposal
 from rebal.monitor.state import StateStore
 
 
