@@ -38,6 +38,7 @@ import pandas as pd
 from rebal.calendar import nyse_sessions, sessions_after
 from rebal.analytics.costs import CostModel, estimate_costs, rebalancing_cost
 from rebal.analytics.measures import annualise_variance, annualise_vol, classify_vix
+from rebal.analytics.regime import market_vix
 from rebal.analytics.returns import simple_returns
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.risk import (
@@ -46,12 +47,11 @@ from rebal.analytics.risk import (
     drift_speed,
     no_trade_band,
     optimal_threshold_formula,
-    realized_vol_proxy_vix,
     tracking_error,
     tracking_error_diagonal,
 )
 
-__all__ = ["PlannerResult", "decision_panel", "market_vix", "review_dates"]
+__all__ = ["PlannerResult", "decision_panel", "review_dates"]
 
 DRIFT_CAP = 0.50
 
@@ -71,21 +71,6 @@ class PlannerResult:
     flags: tuple[str, ...]
     synthetic_inputs: bool
     status_rebalance_threshold: float
-
-
-def market_vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
-    """VIX close when fresh (within 1 session of ``as_of``), else a labelled realized-vol proxy of the benchmark."""
-    tickers = lh.known_tickers()
-    if "VIX" in tickers:
-        last = lh.last_price_dates(["VIX"]).iloc[0]
-        if pd.notna(last) and sessions_after(last, as_of) <= 1:
-            v = lh.prices(["VIX"], start=last.date())["VIX"].iloc[-1]
-            return float(v), f"VIX close of {last.date()}"
-    px = lh.prices([benchmark]).iloc[-60:][benchmark]
-    proxy = realized_vol_proxy_vix(px).iloc[-1] if len(px) > 21 else float("nan")
-    if pd.isna(proxy):
-        return float("nan"), f"unavailable: no VIX for {as_of} and under 22 sessions of {benchmark} for the proxy"
-    return float(proxy), f"proxy: 21-day realised volatility of {benchmark}, annualised (no VIX for {as_of})"
 
 
 def review_dates(start: date, end: date, freq: str) -> list[date]:

@@ -6,16 +6,20 @@ context. Every check is a row of the run's checks table (``checks.csv``).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rebal.analytics.measures import classify_vix
+from rebal.analytics.regime import market_vix
 from rebal.calendar import sessions_after
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.prices import last_closes
-from rebal.monitor.spec import PlannerSpec
 from rebal.selection.result import Alert, Risk4Result, round_or_none
+
+if TYPE_CHECKING:
+    from rebal.monitor.spec import PlannerSpec
 
 __all__ = ["CHECK_COLUMNS", "add_check", "finish", "feature_checks", "post_selection_checks", "market_regime",
            "synthetic_inputs"]
@@ -135,8 +139,6 @@ def post_selection_checks(res: Risk4Result, lh: Lakehouse, composition: pd.Serie
 def market_regime(lh: Lakehouse, benchmark: str, day: date, spec_planner: PlannerSpec) -> dict:
     """The regime of ``day``: volatility from the VIX (or its proxy) at the planner's levels, trend from the
     benchmark's close against its 200-session average; e.g. ``normal_vol_bull``."""
-    from rebal.monitor.planner import market_vix
-
     view = lh.at(day)
     vix, vix_source = market_vix(view, benchmark, day)
     name = classify_vix(vix, elevated=spec_planner.elevated_vix, stress=spec_planner.stress_vix,
