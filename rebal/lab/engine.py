@@ -3,7 +3,7 @@
 State is an array over configurations x assets, so a whole sensitivity grid advances one day
 per step with numpy operations only (no per-asset or per-configuration Python loop).
 
-Conventions (the independent reference loop in ``tests/test_lab.py`` follows them too):
+Conventions (the independent reference loop in ``tests/unit/lab/test_engine.py`` follows them too):
 
 - the portfolio starts at the target weights on the first simulated session, cost-free, value 1;
 - each day holdings grow with prices; ``CASH`` (1 - Σw*) earns nothing;
