@@ -1,11 +1,16 @@
 """rebal: a research package for portfolio rebalancing.
 
-Layers (imports flow one way):
+Subpackages, in the one direction imports flow (data <- analytics <- domains <- report <- cli):
 
-- ``rebal.data``: the DuckDB lakehouse, the sample builder, importers and validation;
-- analytics: ``rebal.analytics.drift``, ``rebal.calendar``;
-- decisions: ``rebal.allocation``, ``rebal.allocation.target``;
-- reporting: ``rebal.report`` (registry, pages, runner, packet) and the ``rebal`` CLI.
+- ``rebal.data``: the DuckDB lakehouse, its schema, one module of SQL per table group, builders, importers;
+- ``rebal.analytics``: pure functions: measures, returns, drift, risk, costs, clusters;
+- domains: ``rebal.monitor`` (state, drift, planner), ``rebal.allocation`` (target weights),
+  ``rebal.proposal`` (proposals, execution), ``rebal.selection`` (Risk4), ``rebal.lab`` (rule lab);
+- ``rebal.report`` (the report registry and pages, papermill runs, rendering, packet) and ``rebal.cli`` (the ``rebal`` command).
+
+Foundation modules anyone may import: ``rebal.errors`` (every exception), ``rebal.fileio`` (atomic
+writes), ``rebal.paths``, ``rebal.calendar``, ``rebal.provenance``, ``rebal.config.loader`` and
+``rebal.analytics.measures``.
 """
 from __future__ import annotations
 

@@ -1,11 +1,28 @@
-"""The exception hierarchy: every error a user can cause is a :class:`RebalError`.
+"""Every exception of rebal, in one module: the whole error vocabulary.
 
-The CLI turns a ``RebalError`` into one line on stderr and exit code 2, never a traceback.
-Messages name the file and field, the value found and the rule.
+Every error a user can cause is a :class:`RebalError`; the CLI turns one into one line on
+stderr and exit code 2, never a traceback. Messages name the file and field, the value found
+and the rule.
+
+The hierarchy::
+
+    RebalError                  anything a user can cause (bad input, missing or unfit data)
+    ├── ConfigError             a profile or parameter file is malformed, has unknown keys or bad values
+    ├── DataError               market or holdings data is missing, stale, malformed or inconsistent
+    │   ├── StateError          a Last Implemented State file is missing, corrupted or invalid
+    │   ├── ApprovalError       a proposal cannot be approved or executed in its current status
+    │   ├── ExecutionError      an order of a batch was rejected; nothing of the batch was applied
+    │   └── NoPositiveAlpha     none of the top Risk4 names has a positive alpha z-score
+    ├── InfeasibleCaps          position and sector caps cannot hold together (they allow < 100 %)
+    └── ReportError             a report could not be produced
+        └── NotebookFailure     a cell raised while executing a template notebook (which cell, what)
 """
 from __future__ import annotations
 
-__all__ = ["RebalError", "ConfigError", "DataError", "ReportError"]
+from dataclasses import dataclass
+
+__all__ = ["RebalError", "ConfigError", "DataError", "StateError", "ApprovalError", "ExecutionError",
+           "NoPositiveAlpha", "InfeasibleCaps", "ReportError", "NotebookFailure"]
 
 
 class RebalError(Exception):
@@ -20,5 +37,54 @@ class DataError(RebalError):
     """Market or holdings data is missing, stale, malformed or inconsistent."""
 
 
+class StateError(DataError):
+    """A state file (:mod:`rebal.monitor.state`) is missing, corrupted or invalid."""
+
+
+class ApprovalError(DataError):
+    """A proposal cannot be approved or executed in its current status (:mod:`rebal.proposal.execution`)."""
+
+
+class ExecutionError(DataError):
+    """An order of a batch was rejected; nothing of the batch was applied (:mod:`rebal.proposal.broker`)."""
+
+
+class NoPositiveAlpha(DataError):
+    """None of the top names has a positive alpha z-score (:mod:`rebal.selection.risk4`)."""
+
+
+class InfeasibleCaps(RebalError):
+    """The position and sector caps cannot be met together (:mod:`rebal.selection.weights`)."""
+
+
 class ReportError(RebalError):
     """A report could not be produced (a notebook failed, rendering failed)."""
+
+
+@dataclass(frozen=True)
+class NotebookFailure(ReportError):
+    """A cell raised while executing a notebook (:mod:`rebal.report.execute`).
+
+    Attributes
+    ----------
+    notebook
+        The template's name (without ``.ipynb``).
+    cell_index
+        Index of the failing cell, or None when execution failed outside a cell.
+    ename, evalue
+        The exception's class name and first line of its message.
+    source
+        The first code line of the failing cell (may be empty).
+    """
+
+    notebook: str
+    cell_index: int | None
+    ename: str
+    evalue: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell_index}" if self.cell_index is not None else "execution"
+        if self.source:
+            where += f" (`{self.source}`)"
+        return f"{self.notebook}: {where} raised {self.ename}: {self.evalue}"

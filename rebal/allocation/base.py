@@ -18,12 +18,13 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import ConfigError, DataError
 
 __all__ = ["ANNUAL", "BaseAllocator", "check_returns", "check_choice"]
 
-#: Sessions in a year: annualises daily means (x 252) and volatilities (x sqrt(252)).
-ANNUAL = 252
+#: Sessions in a year (the one definition lives in :mod:`rebal.analytics.measures`).
+ANNUAL = PERIODS_PER_YEAR
 
 
 def check_returns(returns: Any) -> pd.DataFrame:

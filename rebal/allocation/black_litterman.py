@@ -294,6 +294,7 @@ class BlackLittermanAllocator(BaseAllocator):
             Bad returns or a solver failure.
         """
         from rebal.allocation.mean_variance import MeanVariance
+        from rebal.analytics.measures import PERIODS_PER_YEAR
         from rebal.analytics.risk import ledoit_wolf
 
         if self.views is None:
@@ -305,7 +306,7 @@ class BlackLittermanAllocator(BaseAllocator):
         returns = check_returns(X)
         cols = list(returns.columns)
         cov_d, _ = ledoit_wolf(returns.to_numpy(float))
-        cov = pd.DataFrame(cov_d * ANNUAL, index=cols, columns=cols)
+        cov = pd.DataFrame(cov_d * PERIODS_PER_YEAR, index=cols, columns=cols)
         mw = (pd.Series(self.market_weights, dtype=float).reindex(cols).fillna(0.0) if self.market_weights
               else pd.Series(1.0 / len(cols), index=cols))
         self.views_ = list(self.views.views(self.as_of))

@@ -31,6 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
+from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import ConfigError, DataError
 
 __all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier", "ANNUAL"]
@@ -212,8 +213,8 @@ class MeanVariance(BaseAllocator):
 
         X = check_returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))
-        mu = ew_mean(X, self.half_life) * ANNUAL
-        return mu, pd.DataFrame(cov * ANNUAL, index=X.columns, columns=X.columns)
+        mu = ew_mean(X, self.half_life) * PERIODS_PER_YEAR
+        return mu, pd.DataFrame(cov * PERIODS_PER_YEAR, index=X.columns, columns=X.columns)
 
     def _validate(self) -> None:
         check_choice(self, "objective", typing.get_args(Objective))

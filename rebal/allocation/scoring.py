@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.allocation.base import ANNUAL
+from rebal.analytics.measures import sharpe_ratio
 from rebal.errors import DataError
 
 __all__ = ["portfolio_returns", "annualised_sharpe", "portfolio_sharpe", "sharpe_scorer"]
@@ -78,8 +79,7 @@ def annualised_sharpe(returns: pd.Series | np.ndarray, *, periods: int = ANNUAL)
     r = np.asarray(returns, dtype=float)
     if r.size < 2:
         return float("nan")
-    sd = r.std(ddof=1)
-    return float(r.mean() / sd * np.sqrt(periods)) if sd > 0 else float("nan")
+    return float(sharpe_ratio(r, periods_per_year=periods))
 
 
 def portfolio_sharpe(weights: pd.Series, X: pd.DataFrame) -> float:

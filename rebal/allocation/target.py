@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from rebal.allocation.registry import make_allocator
+from rebal.analytics.returns import simple_returns
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 
@@ -58,7 +59,7 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
     else:
         px = view.prices(tickers)
         px = px.iloc[-(spec.lookback_days + 1):]
-        rets = px.pct_change().iloc[1:]
+        rets = simple_returns(px, fill="none").iloc[1:]
         if len(rets) < spec.lookback_days:
             raise DataError(
                 f"{profile.source}: `target.lookback_days`: needs {spec.lookback_days} daily returns "

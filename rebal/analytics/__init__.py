@@ -1,1 +1,1 @@
-"""Analytics: pure functions over prices and weights (measures, returns, drift, risk, costs, clusters)."""
+"""Analytics: pure functions over prices and weights (measures, returns, drift, risk, costs, clusters, regime)."""

@@ -20,6 +20,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import square_root_impact
+
 __all__ = ["CostModel", "DEFAULT_COST_BPS", "DEFAULT_SPREAD_BPS", "size_bucket", "impact_bps",
            "estimate_costs", "rebalancing_cost"]
 
@@ -44,8 +46,9 @@ def size_bucket(dollar_adv: pd.Series) -> pd.Series:
 
 def impact_bps(trade_value: pd.Series, dollar_adv: pd.Series, sigma_daily: pd.Series,
                coefficient: float = 0.6) -> pd.Series:
-    """Square-root market impact Y · σ_daily · sqrt(|trade| / ADV), in bps."""
-    return coefficient * sigma_daily * np.sqrt(trade_value.abs() / dollar_adv) * 1e4
+    """Square-root market impact Y · σ_daily · sqrt(|trade| / ADV), in bps
+    (:func:`rebal.analytics.measures.square_root_impact` x 1e4)."""
+    return square_root_impact(trade_value, dollar_adv, sigma_daily, coefficient=coefficient) * 1e4
 
 
 def estimate_costs(

@@ -1,7 +1,7 @@
 """Risk metrics of drift and market sensitivity (pure functions, pandas in, numbers out).
 
 Conventions: returns are daily simple returns; covariances are daily unless named ``annual``;
-``periods_per_year`` is 252 NYSE sessions. Weights, drift and tracking error are fractions
+``periods_per_year`` is 252 NYSE sessions (:data:`rebal.analytics.measures.PERIODS_PER_YEAR`). Weights, drift and tracking error are fractions
 (0.05 = 5 %). Cash is riskless: zero variance and zero covariance.
 
 Formulas
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import PERIODS_PER_YEAR, annualise_vol
+from rebal.analytics.returns import simple_returns
+
 __all__ = [
-    "PERIODS_PER_YEAR",
-    "realized_vol",
     "covariance",
     "tracking_error",
     "tracking_error_diagonal",
@@ -37,16 +38,6 @@ __all__ = [
     "realized_vol_proxy_vix",
     "ledoit_wolf",
 ]
-
-PERIODS_PER_YEAR = 252
-
-
-def realized_vol(returns: pd.DataFrame | pd.Series, *, window: int | None = None,
-                 periods_per_year: int = PERIODS_PER_YEAR) -> pd.Series | float:
-    """Annualised sample standard deviation of the last ``window`` returns (all when None)."""
-    r = returns.iloc[-window:] if window else returns
-    return r.std(ddof=1) * np.sqrt(periods_per_year)
-
 
 def covariance(returns: pd.DataFrame, *, window: int | None = None) -> pd.DataFrame:
     """Daily sample covariance of the last ``window`` returns (all when None)."""
@@ -148,8 +139,8 @@ def rolling_beta(portfolio: pd.Series, benchmark: pd.Series, window: int) -> pd.
 
 def realized_vol_proxy_vix(index_close: pd.Series, window: int = 21) -> pd.Series:
     """A labelled VIX substitute: 21-day realised volatility of the index, annualised, in VIX points."""
-    r = index_close.pct_change()
-    return (r.rolling(window).std(ddof=1) * np.sqrt(PERIODS_PER_YEAR) * 100).rename("vix_proxy")
+    r = simple_returns(index_close, fill="none")
+    return (annualise_vol(r.rolling(window).std(ddof=1)) * 100).rename("vix_proxy")
 
 
 def ledoit_wolf(returns: np.ndarray) -> tuple[np.ndarray, float]:

@@ -37,13 +37,14 @@ A user can supply their own alpha instead: ``rebal data import alpha FILE`` (col
 from __future__ import annotations
 
 from datetime import date
+from typing import Sequence
 
 import pandas as pd
 
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 
-__all__ = ["SIGNAL_WEIGHTS", "FEATURE_COLUMNS", "MIN_HISTORY", "build_features"]
+__all__ = ["SIGNAL_WEIGHTS", "FEATURE_COLUMNS", "MIN_HISTORY", "build_features", "selection_features"]
 
 #: Weights of the z-scored signals in the alpha composite.
 SIGNAL_WEIGHTS: dict[str, float] = {"mom_12_1": 1.0, "rev_1m": 1.0, "low_vol": 1.0}
@@ -52,6 +53,8 @@ FEATURE_COLUMNS = ("alpha", "mom_12_1", "rev_1m", "low_vol", "vol_20", "vol_60",
 #: Closes a ticker needs before it gets an alpha (12-1 momentum and 252-day volatility).
 MIN_HISTORY = 253
 _ZCLIP = 3.0
+#: Columns the Risk4 process needs in ``features``.
+_REQUIRED = ("alpha", "vol_blend", "adv_20")
 
 _SQL = """
 WITH base AS (
@@ -139,3 +142,36 @@ def build_features(lh: Lakehouse, *, start: date | None = None, end: date | None
         con.execute("INSERT OR REPLACE INTO meta VALUES ('features_built', ?)",
                     [f"{n} rows {lo}..{hi}, {k} tickers; signals {w}"])
     return {"rows": int(n), "first_date": str(lo), "last_date": str(hi), "tickers": int(k)}
+
+
+def selection_features(lh: Lakehouse, day: date, *, imported_alpha: bool,
+                       universe: Sequence[str] = ()) -> tuple[date | None, pd.DataFrame, list[str]]:
+    """The latest feature date on or before ``day`` and its equity rows, with sector.
+
+    ``imported_alpha`` takes ``alpha`` from ``alpha_imported`` (joined on date and ticker) instead
+    of ``features``; the latest date is then that table's. ``universe`` (when not empty) limits
+    the tickers. Returns ``(date or None, rows indexed by ticker with alpha, vol_blend, adv_20,
+    sector, date, missing required columns)``.
+    """
+    have = {r[0] for r in lh.con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'features'").fetchall()}
+    missing = [c for c in _REQUIRED if c not in have]
+    if imported_alpha:
+        src, alpha = "alpha_imported", "a.alpha"
+        join = "LEFT JOIN alpha_imported a ON a.date = f.date AND a.ticker = f.ticker"
+    else:
+        src, alpha, join = "features", "f.alpha", ""
+    if missing:
+        return None, pd.DataFrame(), missing
+    uni = list(universe)
+    filt = " AND f.ticker IN (SELECT unnest(?))" if uni else ""
+    args: list = [day] + ([uni] if uni else [])
+    latest = lh.con.execute(f"SELECT max(f.date) FROM {src} f WHERE f.date <= ?{filt}", args).fetchone()[0]
+    if latest is None:
+        return None, pd.DataFrame(), []
+    df = lh.con.execute(
+        f"SELECT f.ticker, f.date, {alpha} AS alpha, f.vol_blend, f.adv_20, t.sector "
+        f"FROM features f JOIN tickers t ON t.ticker = f.ticker {join} "
+        f"WHERE f.date = ? AND t.asset_class = 'equity'{filt} ORDER BY f.ticker",
+        [latest] + ([uni] if uni else [])).df()
+    return latest, df.set_index("ticker"), []

@@ -16,7 +16,6 @@ Survivorship: the 20 names were picked after the fact; conclusions drawn from th
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -27,6 +26,7 @@ import pandas as pd
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.synthetic import calibration_report, synthetic_ohlv
 from rebal.errors import DataError
+from rebal.fileio import staged_file
 
 __all__ = ["SAMPLE_SEED", "STOCKS", "FACTOR_ETFS", "build_sample_lakehouse", "load_sample_frames"]
 
@@ -114,9 +114,6 @@ def build_sample_lakehouse(
     A summary: rows per table, date range, calibration figures of the synthetic layer.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     frames = load_sample_frames()
     stocks, index, factors, vix, gspc = (frames[k] for k in ("stocks", "index", "factors", "vix", "gspc"))
 
@@ -161,7 +158,7 @@ def build_sample_lakehouse(
         "survivorship_note": "the 20 sample stocks were chosen after the fact (survivorship bias)",
         "benchmark_note": "SPX is the S&P 500 price index (not total return)",
     }
-    try:
+    with staged_file(path) as tmp:
         with Lakehouse(tmp, read_only=False) as lh:
             with lh.transaction() as con:
                 con.register("tickers_df", tickers)
@@ -179,10 +176,6 @@ def build_sample_lakehouse(
             counts = lh.row_counts()
             con = lh.con
             con.execute("CHECKPOINT")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return {
         "path": str(path),
         "rows": counts,

@@ -17,14 +17,15 @@ Prices are written in chunks of tickers, so memory stays bounded at 5,000 ticker
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.calendar import nyse_sessions
 from rebal.data.lakehouse import Lakehouse
+from rebal.fileio import staged_file
 
 __all__ = ["GICS_SECTORS", "build_synthetic_lakehouse"]
 
@@ -41,12 +42,9 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
                               end: str = "2022-12-30", chunk: int = 500, features: bool = True) -> dict[str, object]:
     """Write a synthetic universe lakehouse at ``path`` (atomically) and return a summary."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
     s = nyse_sessions()
-    days = s[s <= pd.Timestamp(end)][-years * 252:]
+    days = s[s <= pd.Timestamp(end)][-years * PERIODS_PER_YEAR:]
     T, n = len(days), n_tickers
     sectors = list(GICS_SECTORS)
     p = np.array(list(GICS_SECTORS.values()))
@@ -58,17 +56,17 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
         if rng.random() < (0.004 if state == 0 else 0.02):
             state = 1 - state
         regime[t] = 2.0 if state else 0.75
-    market = rng.normal(0.0003, 0.16 / np.sqrt(252), T) * regime
-    sector_f = rng.normal(0.0, 0.10 / np.sqrt(252), (T, len(sectors)))
+    market = rng.normal(0.0003, 0.16 / np.sqrt(PERIODS_PER_YEAR), T) * regime
+    sector_f = rng.normal(0.0, 0.10 / np.sqrt(PERIODS_PER_YEAR), (T, len(sectors)))
     beta = np.clip(rng.normal(1.0, 0.3, n), 0.3, 2.0)
     gamma = rng.uniform(0.5, 1.5, n)
-    idio = np.exp(rng.normal(np.log(0.25), 0.35, n)) / np.sqrt(252)
-    drift = rng.normal(0.0, 0.08 / 252, n)
+    idio = np.exp(rng.normal(np.log(0.25), 0.35, n)) / np.sqrt(PERIODS_PER_YEAR)
+    drift = rng.normal(0.0, 0.08 / PERIODS_PER_YEAR, n)
     adv = np.exp(rng.normal(np.log(30e6), 1.6, n))
     start_px = np.exp(rng.normal(np.log(40.0), 0.8, n))
     tickers = [f"S{i + 1:05d}" for i in range(n)]
     index_ret = np.zeros(T)
-    try:
+    with staged_file(path) as tmp:
         with Lakehouse(tmp, read_only=False) as lh:
             with lh.transaction() as con:
                 ref = pd.DataFrame({"ticker": tickers, "name": [f"Synthetic stock {i + 1}" for i in range(n)],
@@ -113,8 +111,4 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
 
                 summary["features"] = build_features(lh)
             lh.con.execute("CHECKPOINT")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return {"path": str(path), **summary}

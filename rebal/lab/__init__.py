@@ -8,7 +8,7 @@ import importlib
 
 _WHERE = {
     "backtest": "engine", "BacktestResult": "engine", "LabSettings": "engine", "review_days": "engine",
-    "regimes": "engine", "Rule": "rules", "Config": "rules", "Calendar": "rules", "Threshold": "rules",
+    "Rule": "rules", "Config": "rules", "Calendar": "rules", "Threshold": "rules",
     "Hybrid": "rules", "Bands": "rules", "HighVol": "rules", "CostBenefit": "rules", "Dynamic": "rules",
     "Delay": "rules", "Partial": "rules", "TaxAware": "rules", "parse_rule": "rules", "RULE_KINDS": "rules",
     "run_sweep": "sweep", "Market": "sweep", "summarize": "metrics", "run_lab": "run",

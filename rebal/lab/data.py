@@ -44,12 +44,8 @@ class LabInputs:
 
 
 def settings_for(profile: Profile) -> LabSettings:
-    pl, lab = profile.planner, profile.lab
-    return LabSettings(elevated_vix=pl.elevated_vix, stress_vix=pl.stress_vix, stress_override=pl.stress_override,
-                       cost_multipliers=tuple(lab.cost_multipliers), impact_coefficient=pl.impact_coefficient,
-                       notional=pl.notional_value, min_adv=pl.min_adv, max_liquidity_days=pl.max_liquidity_days,
-                       participation=pl.participation, high_vol_sigma=pl.high_vol_sigma,
-                       risk_aversion=pl.risk_aversion, horizon=pl.horizon_years)
+    """The lab settings of ``profile`` (its ``planner`` and ``lab`` sections)."""
+    return LabSettings.from_specs(profile.planner, profile.lab)
 
 
 def load_inputs(profile: Profile, lh: Lakehouse, *, start: date | None = None, end: date | None = None,

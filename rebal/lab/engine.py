@@ -3,7 +3,7 @@
 State is an array over configurations x assets, so a whole sensitivity grid advances one day
 per step with numpy operations only (no per-asset or per-configuration Python loop).
 
-Conventions (the independent reference loop in ``tests/test_lab.py`` follows them too):
+Conventions (the independent reference loop in ``tests/unit/lab/test_engine.py`` follows them too):
 
 - the portfolio starts at the target weights on the first simulated session, cost-free, value 1;
 - each day holdings grow with prices; ``CASH`` (1 - Σw*) earns nothing;
@@ -19,7 +19,7 @@ Conventions (the independent reference loop in ``tests/test_lab.py`` follows the
 Costs (fraction of the trade): the configuration's flat level (spread + commission, bps) times
 the regime multiplier of the day (:class:`LabSettings` ``cost_multipliers``; the planner spec
 says spreads and impact are 2-3x normal in stress), plus, when dollar ADV is given, the
-square-root impact Y · σ_daily · sqrt(|trade $| / ADV) of :mod:`rebal.analytics.costs` on a portfolio of
+square-root impact Y · σ_daily · sqrt(|trade $| / ADV) (:func:`rebal.analytics.measures.square_root_impact`) on a portfolio of
 ``notional`` dollars.
 
 Rule mechanics (see :mod:`rebal.lab.rules` for the specs):
@@ -48,34 +48,54 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import annualise_vol, regime_widening, square_root_impact, vix_regime
+from rebal.analytics.returns import simple_returns
 from rebal.lab.rules import Config, Rule
+from rebal.lab.spec import LabSpec
+from rebal.monitor.spec import PlannerSpec
 
-__all__ = ["BacktestResult", "LabSettings", "backtest", "review_days", "regimes", "REGIMES", "target_matrix"]
+__all__ = ["BacktestResult", "LabSettings", "backtest", "review_days", "day_regimes", "target_matrix"]
 
-REGIMES = ("normal", "elevated", "stress")
+_PLANNER = PlannerSpec()  # the one home of the planner's defaults
+_LAB = LabSpec()
 
 
 @dataclass(frozen=True)
 class LabSettings:
-    """Market-condition and cost parameters shared by every configuration of a run (defaults are
-    the planner spec's; a profile's ``planner`` section supplies them in the CLI)."""
+    """Market-condition and cost parameters shared by every configuration of a run.
 
-    elevated_vix: float = 20.0
-    stress_vix: float = 30.0
-    widen: tuple[float, float, float] = (1.0, 1.2, 1.5)
-    stress_override: float = 0.15
-    delay_max_drift: float = 0.10
-    cost_multipliers: tuple[float, float, float] = (1.0, 1.5, 2.5)
-    impact_coefficient: float = 0.6
-    notional: float = 10_000_000.0
-    min_adv: float = 1_000_000.0
-    max_liquidity_days: float = 10.0
-    participation: float = 0.10
-    high_vol_sigma: float = 0.30
+    The defaults are those of the profile sections they come from (:class:`~rebal.monitor.spec.PlannerSpec`,
+    :class:`~rebal.lab.spec.LabSpec`); :meth:`from_specs` takes a profile's own. ``vol_window`` and
+    ``benefit_multiple`` belong to the lab alone.
+    """
+
+    elevated_vix: float = _PLANNER.elevated_vix
+    stress_vix: float = _PLANNER.stress_vix
+    widen: tuple[float, ...] = _PLANNER.regime_widening
+    stress_override: float = _PLANNER.stress_override
+    delay_max_drift: float = _PLANNER.delay_max_drift
+    cost_multipliers: tuple[float, ...] = _LAB.cost_multipliers
+    impact_coefficient: float = _PLANNER.impact_coefficient
+    notional: float = _PLANNER.notional_value
+    min_adv: float = _PLANNER.min_adv
+    max_liquidity_days: float = _PLANNER.max_liquidity_days
+    participation: float = _PLANNER.participation
+    high_vol_sigma: float = _PLANNER.high_vol_sigma
     vol_window: int = 60
-    risk_aversion: float = 2.0
-    horizon: float = 1.0
+    risk_aversion: float = _PLANNER.risk_aversion
+    horizon: float = _PLANNER.horizon_years
     benefit_multiple: float = 2.0
+
+    @classmethod
+    def from_specs(cls, planner: PlannerSpec, lab: LabSpec) -> "LabSettings":
+        """The settings of a profile: its ``planner`` and ``lab`` sections."""
+        return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix, widen=tuple(planner.regime_widening),
+                   stress_override=planner.stress_override, delay_max_drift=planner.delay_max_drift,
+                   cost_multipliers=tuple(lab.cost_multipliers), impact_coefficient=planner.impact_coefficient,
+                   notional=planner.notional_value, min_adv=planner.min_adv,
+                   max_liquidity_days=planner.max_liquidity_days, participation=planner.participation,
+                   high_vol_sigma=planner.high_vol_sigma, risk_aversion=planner.risk_aversion,
+                   horizon=planner.horizon_years)
 
 
 def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
@@ -91,10 +111,10 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     return out
 
 
-def regimes(vix: np.ndarray, settings: LabSettings = LabSettings()) -> np.ndarray:
-    """0 normal (VIX < 20), 1 elevated (20-30), 2 stress (>= 30); a missing value counts as normal."""
-    v = np.nan_to_num(np.asarray(vix, float), nan=0.0)
-    return (v >= settings.elevated_vix).astype(np.int8) + (v >= settings.stress_vix).astype(np.int8)
+def day_regimes(vix: np.ndarray | None, n: int, settings: LabSettings) -> np.ndarray:
+    """Regime code of each of the ``n`` days (:func:`rebal.analytics.measures.vix_regime` at the
+    settings' levels); all normal without a ``vix`` series."""
+    return vix_regime(np.zeros(n) if vix is None else vix, elevated=settings.elevated_vix, stress=settings.stress_vix)
 
 
 def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -199,13 +219,13 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     s = settings
     c_rate = np.broadcast_to(np.asarray(cost_bps, float), (K,)).copy() / 1e4
     # daily estimates (trailing, known at each close)
-    rets = pd.DataFrame(px_all).pct_change()
+    rets = simple_returns(pd.DataFrame(px_all), fill="none")
     sig_d = rets.rolling(s.vol_window, min_periods=20).std().bfill().to_numpy()[t0:]
     sig_d = np.nan_to_num(sig_d, nan=0.0)
-    sig_a = sig_d * np.sqrt(252.0)
+    sig_a = annualise_vol(sig_d)
     high_vol = sig_a >= s.high_vol_sigma
-    reg = regimes(np.zeros(T) if vix is None else np.asarray(vix, float)[t0:], s)
-    widen = np.asarray(s.widen)[reg]
+    reg = day_regimes(None if vix is None else np.asarray(vix, float)[t0:], T, s)
+    widen = regime_widening(reg, s.widen)
     cmult = np.asarray(s.cost_multipliers)[reg]
     adv_a = None if adv is None else np.asarray(adv, float)[t0:]
     # per-configuration switches
@@ -232,7 +252,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
         rate = c_rate[rows, None] * cmult[t]
         if adv_a is not None:
             dollars = np.abs(delta) * s.notional
-            rate = rate + s.impact_coefficient * sig_d[t] * np.sqrt(dollars / np.maximum(adv_a[t], 1.0))
+            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t], coefficient=s.impact_coefficient)
         return np.abs(delta) * rate
 
     growth = px[1:] / px[:-1]

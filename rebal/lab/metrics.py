@@ -3,9 +3,12 @@
 - tracking error: annualised standard deviation of the daily return difference against the
   cost-free target path (rebalanced daily), x sqrt(252);
 - costs and turnover: sums over the run divided by its length in years (252 sessions a year);
-- Sharpe ratio: mean / standard deviation of daily returns x sqrt(252), risk-free rate 0 (the
-  same for the portfolio and its target, so the difference is what the rule costs or earns);
-- maximum drawdown of the value path; taxes from :mod:`rebal.lab.tax` when computed.
+- Sharpe ratio (:func:`rebal.analytics.measures.sharpe_ratio`): mean / standard deviation of daily
+  returns x sqrt(252), risk-free rate 0 (the same for the portfolio and its target, so the
+  difference is what the rule costs or earns);
+- maximum drawdown of the value path, reported here as a **positive** fraction (0.25 for a 25 %
+  fall): :func:`rebal.analytics.measures.max_drawdown` negated (issue 13 unifies the sign);
+- taxes from :mod:`rebal.lab.tax` when computed.
 
 By regime (VIX < 20, 20-30, >= 30): the same tracking error and costs on the days of that regime
 only (costs per year of that regime's days), and the share of days.
@@ -15,22 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rebal.lab.engine import REGIMES, BacktestResult
+from rebal.analytics.measures import PERIODS_PER_YEAR, REGIMES, annualise_vol, max_drawdown, sharpe_ratio
+from rebal.lab.engine import BacktestResult
 
-__all__ = ["summarize", "by_regime", "sharpe", "max_drawdown", "PERIODS"]
-
-PERIODS = 252
-
-
-def sharpe(returns: np.ndarray) -> np.ndarray:
-    """Annualised Sharpe ratio (risk-free 0) of daily returns, column by column."""
-    sd = returns.std(axis=0, ddof=1)
-    return np.where(sd > 0, returns.mean(axis=0) / np.where(sd > 0, sd, 1.0) * np.sqrt(PERIODS), np.nan)
-
-
-def max_drawdown(values: np.ndarray) -> np.ndarray:
-    """Largest fall from a running peak, as a positive fraction, column by column."""
-    return (1.0 - values / np.maximum.accumulate(values, axis=0)).max(axis=0)
+__all__ = ["summarize", "by_regime"]
 
 
 def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.DataFrame:
@@ -38,8 +29,8 @@ def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.
     v = res.values
     r = v[1:] / v[:-1] - 1.0
     rt = (res.target_values[1:] / res.target_values[:-1] - 1.0)[:, None]
-    years = (len(v) - 1) / PERIODS
-    te = (r - rt).std(axis=0, ddof=1) * np.sqrt(PERIODS)
+    years = (len(v) - 1) / PERIODS_PER_YEAR
+    te = annualise_vol((r - rt).std(axis=0, ddof=1))
     out = pd.DataFrame({
         "rule": res.specs,
         "cost_bps": res.cost_bps,
@@ -47,9 +38,10 @@ def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.
         "cost_per_year": res.costs.sum(axis=0) / years,
         "turnover_per_year": res.turnover.sum(axis=0) / years,
         "rebalances": res.rebalanced.sum(axis=0),
-        "sharpe": sharpe(r),
-        "target_sharpe": float(sharpe(rt)[0]),
-        "max_drawdown": max_drawdown(v),
+        "sharpe": sharpe_ratio(r),
+        "target_sharpe": float(sharpe_ratio(rt)[0]),
+        # a positive fraction in the lab's tables (the measure is negative): issue 13 unifies the sign
+        "max_drawdown": 0.0 - max_drawdown(v),
         "final_value": v[-1],
         "target_final_value": res.target_values[-1],
         "mean_drift": res.drift[1:].mean(axis=0),
@@ -75,8 +67,8 @@ def by_regime(res: BacktestResult) -> pd.DataFrame:
         n = int(m.sum())
         if n == 0:
             continue
-        te = (r[m] - rt[m]).std(axis=0, ddof=1) * np.sqrt(PERIODS) if n > 1 else np.full(v.shape[1], np.nan)
-        yrs = n / PERIODS
+        te = annualise_vol((r[m] - rt[m]).std(axis=0, ddof=1)) if n > 1 else np.full(v.shape[1], np.nan)
+        yrs = n / PERIODS_PER_YEAR
         cost = res.costs[1:][m].sum(axis=0) / yrs
         turn = res.turnover[1:][m].sum(axis=0) / yrs
         reb = res.rebalanced[1:][m].sum(axis=0)

@@ -9,9 +9,6 @@ regime breakdown), ``values.parquet`` (daily value paths and the target), ``drif
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +18,7 @@ import pandas as pd
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError
+from rebal.fileio import staged_directory
 from rebal.lab.data import LabInputs, load_inputs
 from rebal.lab.metrics import by_regime, summarize
 from rebal.lab.rules import parse_rule
@@ -96,10 +94,7 @@ def lab_json(run: LabRun) -> dict:
 
 def write_lab(run: LabRun, out_dir: Path) -> Path:
     """Write the run's files into ``out_dir`` (replaced whole: built in a sibling temp dir first)."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with staged_directory(out_dir) as tmp:
         run.summary.to_csv(tmp / "summary.csv")
         run.summary.to_parquet(tmp / "summary.parquet")
         run.regimes.to_csv(tmp / "by_regime.csv", index=False)
@@ -108,15 +103,4 @@ def write_lab(run: LabRun, out_dir: Path) -> Path:
                      columns=run.sweep.result.labels).to_parquet(tmp / "drift.parquet")
         run.taxes_by_year.to_csv(tmp / "taxes.csv", index=False)
         (tmp / "study.json").write_text(json.dumps(lab_json(run), indent=2, default=str))
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)

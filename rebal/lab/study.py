@@ -43,9 +43,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import PERIODS_PER_YEAR, REGIMES, annualise_variance, annualise_vol, sharpe_ratio
+from rebal.analytics.returns import simple_returns
 from rebal.lab.spec import LabSpec
 from rebal.lab.engine import review_days
-from rebal.lab.metrics import PERIODS, sharpe
 from rebal.lab.rules import parse_rule
 from rebal.lab.sweep import Market
 
@@ -190,7 +191,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     for t in np.flatnonzero(month_end):
         if t < 252 or t + 252 >= T:
             continue
-        cov = np.cov(rets[t - 252:t], rowvar=False) * PERIODS
+        cov = annualise_variance(np.cov(rets[t - 252:t], rowvar=False))
         d = w_all[t, :N] - target[:N]
         te = float(np.sqrt(max(d @ cov @ d, 0.0)))
         cost = c * np.abs(w_all[t] - target).sum()
@@ -203,7 +204,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
             v[1:] *= 1 - charge  # the trade's cost is paid at day t's close: it lands in the first return
             return np.diff(v) / v[:-1]
 
-        s_no, s_yes = sharpe(np.column_stack([held_returns(w_all[t], 0.0), held_returns(target, cost)]))
+        s_no, s_yes = sharpe_ratio(np.column_stack([held_returns(w_all[t], 0.0), held_returns(target, cost)]))
         rows.append({"date": index[t].date(), "expected_te_reduction": te, "cost": cost, "sharpe_rebalanced": s_yes,
                      "sharpe_left": s_no, "sharpe_gain": s_yes - s_no})
     ev = pd.DataFrame(rows)
@@ -242,8 +243,8 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
             later = c * mult[reg[t + D]] * np.abs(wD - target).sum()
             td = abs(_hold_return(px, w, t, D) - _hold_return(px, target, t, D))
             rows.append({"date": index[t].date(), "delay": D, "drift": res.drift[t, k], "cost_now": now,
-                         "cost_delayed": later, "regime_after": ("normal", "elevated", "stress")[reg[t + D]],
-                         "tracking_diff": td, "te_added": td * np.sqrt(PERIODS / D)})
+                         "cost_delayed": later, "regime_after": REGIMES[reg[t + D]],
+                         "tracking_diff": td, "te_added": td * np.sqrt(PERIODS_PER_YEAR / D)})
     ev = pd.DataFrame(rows)
     whole = []
     base = _row(summary, "threshold:0.05", lab.cost_bps)
@@ -272,8 +273,8 @@ def hypotheses(market: Market, res, summary: pd.DataFrame, lab: LabSpec) -> list
     tgt = market.target if isinstance(market.target, pd.Series) else market.target.iloc[0]
     w = tgt.reindex(market.prices.columns).fillna(0.0).to_numpy(float)
     target = np.append(w, 1.0 - w.sum())
-    rets = pd.DataFrame(market.prices.to_numpy(float)).pct_change()
-    sig = (rets.rolling(market.settings.vol_window, min_periods=20).std() * np.sqrt(PERIODS)).to_numpy()[t0:]
+    rets = simple_returns(pd.DataFrame(market.prices.to_numpy(float)), fill="none")
+    sig = annualise_vol(rets.rolling(market.settings.vol_window, min_periods=20).std()).to_numpy()[t0:]
     ctx = {"px": px, "index": index, "target": target, "sig": np.nan_to_num(sig),
            "annual_w": drifting_weights(px, target, review_days(index)["annual"])}
     return [_h1(summary, lab), _h2(market, ctx, lab), _h3(market, ctx, lab), _h4(market, ctx, summary, lab, res)]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rebal.lab.engine import BacktestResult, LabSettings, regimes, review_days, target_path, window
+from rebal.lab.engine import BacktestResult, LabSettings, day_regimes, review_days, target_path, window
 from rebal.lab.rules import Config, Rule
 
 __all__ = ["TaxRates", "LotBook", "Realized", "year_taxes", "replay_taxes", "tax_backtest", "TaxReport"]
@@ -208,7 +208,7 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
     t0, px, index, W, C = window(prices, target, start)
     assets = list(prices.columns)
     T, N = px.shape
-    reg = regimes(np.zeros(T) if vix is None else np.asarray(vix, float)[t0:], settings)
+    reg = day_regimes(None if vix is None else np.asarray(vix, float)[t0:], T, settings)
     rate = cost_bps / 1e4 * np.asarray(settings.cost_multipliers)[reg]
     cal = review_days(index)[cfg.frequency] if cfg.frequency else np.zeros(T, bool)
     book = LotBook()

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from rebal.analytics.clusters import FactorMap, factor_map
+from rebal.analytics.returns import simple_returns
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
@@ -38,7 +39,7 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
         bad = close.columns[close.isna().any()].tolist()
         raise DataError(f"factor map needs {need} sessions of closes up to {as_of} for every ticker"
                         + (f"; {bad[0]!r} has gaps" if bad else f", found {len(close)}"))
-    rets = close.pct_change().iloc[1:].iloc[-window_days:]
+    rets = simple_returns(close, fill="none").iloc[1:].iloc[-window_days:]
     fm = factor_map(rets, n_clusters, sectors=view.tickers()["sector"], method=linkage, seed=seed)
     fields = {f: view.prices(tickers, field=f).reindex(close.index) for f in ("high", "low", "volume")}
     if any(fields[f].isna().any().any() for f in fields):

@@ -37,6 +37,9 @@ import pandas as pd
 
 from rebal.calendar import nyse_sessions, sessions_after
 from rebal.analytics.costs import CostModel, estimate_costs, rebalancing_cost
+from rebal.analytics.measures import annualise_variance, annualise_vol, classify_vix
+from rebal.analytics.regime import market_vix
+from rebal.analytics.returns import simple_returns
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.risk import (
     cost_benefit_ratio,
@@ -44,12 +47,11 @@ from rebal.analytics.risk import (
     drift_speed,
     no_trade_band,
     optimal_threshold_formula,
-    realized_vol_proxy_vix,
     tracking_error,
     tracking_error_diagonal,
 )
 
-__all__ = ["PlannerResult", "decision_panel", "regime", "review_dates"]
+__all__ = ["PlannerResult", "decision_panel", "review_dates"]
 
 DRIFT_CAP = 0.50
 
@@ -69,30 +71,6 @@ class PlannerResult:
     flags: tuple[str, ...]
     synthetic_inputs: bool
     status_rebalance_threshold: float
-
-
-def regime(vix: float, elevated: float = 20.0, stress: float = 30.0) -> tuple[str, float]:
-    """(regime name, threshold widening factor): normal x1.0 below ``elevated``, elevated x1.2, stress x1.5."""
-    if vix >= stress:
-        return "stress", 1.5
-    if vix >= elevated:
-        return "elevated", 1.2
-    return "normal", 1.0
-
-
-def market_vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
-    """VIX close when fresh (within 1 session of ``as_of``), else a labelled realized-vol proxy of the benchmark."""
-    tickers = lh.known_tickers()
-    if "VIX" in tickers:
-        last = lh.last_price_dates(["VIX"]).iloc[0]
-        if pd.notna(last) and sessions_after(last, as_of) <= 1:
-            v = lh.prices(["VIX"], start=last.date())["VIX"].iloc[-1]
-            return float(v), f"VIX close of {last.date()}"
-    px = lh.prices([benchmark]).iloc[-60:][benchmark]
-    proxy = realized_vol_proxy_vix(px).iloc[-1] if len(px) > 21 else float("nan")
-    if pd.isna(proxy):
-        return float("nan"), f"unavailable: no VIX for {as_of} and under 22 sessions of {benchmark} for the proxy"
-    return float(proxy), f"proxy: 21-day realised volatility of {benchmark}, annualised (no VIX for {as_of})"
 
 
 def review_dates(start: date, end: date, freq: str) -> list[date]:
@@ -129,7 +107,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
 
     assets = [a for a in idx if a != CASH]
     px = view.prices([*assets, prof.benchmark]).iloc[-253:]
-    rets = px.pct_change().iloc[1:]
+    rets = simple_returns(px, fill="none").iloc[1:]
     sig60 = rets[assets].iloc[-60:].std(ddof=1)
     bench_sig = float(rets[prof.benchmark].iloc[-60:].std(ddof=1))
     if sig60.isna().any():
@@ -164,9 +142,10 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
         flags.append("dollar ADV and impact rest on the synthetic volume layer (ohlv_synthetic)")
     liq_days = trades.abs() / (spec.participation * adv)
     days_since = sessions_after(audit.lis.as_of, as_of)
-    speed = drift_speed(sig60 * np.sqrt(252), max(days_since, 0))
+    sig_ann = annualise_vol(sig60)
+    speed = drift_speed(sig_ann, max(days_since, 0))
     table = pd.DataFrame({
-        "drift": drift.reindex(assets), "vol_60d": sig60 * np.sqrt(252),
+        "drift": drift.reindex(assets), "vol_60d": sig_ann,
         "drift_speed": speed["drift_speed"], "speed_pct": speed["percentile"],
         "trade_usd": trades, "dollar_adv": adv, "liquidity_days": liq_days,
         "spread_bps": costs["spread_bps"], "impact_bps": costs["impact_bps"], "cost_bps": costs["cost_bps"],
@@ -180,16 +159,15 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
 
     # thresholds
     w_t = tgt.reindex(assets, fill_value=0.0)
-    sigma_p = float(np.sqrt(max(w_t @ cov252.to_numpy() @ w_t, 0.0) * 252))
+    sigma_p = float(np.sqrt(annualise_variance(max(w_t @ cov252.to_numpy() @ w_t, 0.0))))
     avg_cost = float((costs["cost_bps"] * w_t).sum() / max(w_t.sum(), 1e-12) / 1e4)
     formula = optimal_threshold_formula(avg_cost, sigma_p, spec.horizon_years) if sigma_p > 0 else float("nan")
-    sig_ann = sig60 * np.sqrt(252)
     bands = pd.Series([no_trade_band(c / 1e4, w * (1 - w) * s, risk_aversion=spec.risk_aversion)
                        for c, w, s in zip(costs["cost_bps"], w_t, sig_ann)], index=assets)
     ntb = 0.5 * float(bands.sum())
     base = {"fixed": spec.threshold, "formula": formula, "no_trade_band": ntb}[spec.threshold_method]
     vix, vix_source = market_vix(view, prof.benchmark, as_of)
-    reg, widen = regime(vix, spec.elevated_vix, spec.stress_vix)
+    reg, widen = classify_vix(vix, elevated=spec.elevated_vix, stress=spec.stress_vix, widening=spec.regime_widening)
     if np.isnan(vix):
         flags.append(f"market regime unknown ({vix_source}): normal regime assumed")
     effective = base * widen
@@ -209,7 +187,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     due_cal = cal[-1] if cal else None
     hv = table.index[(table["vol_60d"] >= spec.high_vol_sigma) & (table["drift"].abs() >= spec.high_vol_band)].tolist()
     illq = table.index[(table["dollar_adv"] < spec.min_adv) | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
-    stress_delay = reg == "stress" and pdrift <= 0.10
+    stress_delay = reg == "stress" and pdrift <= spec.delay_max_drift
     stress_override = reg == "stress" and pdrift >= spec.stress_override
     rows = [
         ("threshold", pdrift >= effective,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.allocation.target import compute_target
+from rebal.data.holdings import replace_profile_holdings
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 
@@ -52,11 +53,7 @@ def seed_sample_holdings(lh: Lakehouse, profiles: list[Profile]) -> dict[str, ob
         else:
             rows, cash_rows, dates, blocked = _seed_periodic(lh, prof, sessions)
         with lh.transaction() as con:
-            con.execute("DELETE FROM holdings WHERE profile = ?", [prof.name])
-            con.execute("DELETE FROM cash_balances WHERE profile = ?", [prof.name])
-            if rows:
-                con.executemany("INSERT INTO holdings VALUES (?, ?, ?, ?, ?)", rows)
-                con.executemany("INSERT INTO cash_balances VALUES (?, ?, ?, ?)", cash_rows)
+            replace_profile_holdings(con, prof.name, rows, cash_rows)
         summary[prof.name] = {"implementations": len(dates) - len(blocked),
                               "last_implemented": str(dates[-1]) if dates else None,
                               "blocked": [str(d) for d in blocked]}

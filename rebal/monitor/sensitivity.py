@@ -19,6 +19,8 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 from rebal.allocation.target import compute_target
 from rebal.analytics.risk import BetaResult, beta_ols, rolling_beta
+from rebal.analytics.measures import annualise_vol
+from rebal.analytics.returns import simple_returns
 
 __all__ = ["SensitivityAudit", "sensitivity_audit", "interpretation"]
 
@@ -48,7 +50,7 @@ def sensitivity_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None
     invested = w.drop(CASH, errors="ignore")
     tickers = list(invested.index)
     px = view.prices([*tickers, profile.benchmark]).iloc[-(spec.window_days + 1):]
-    rets = px.pct_change().iloc[1:]
+    rets = simple_returns(px, fill="none").iloc[1:]
     if len(rets) < spec.window_days or rets.isna().any().any():
         bad = rets.columns[rets.isna().any()].tolist()
         raise DataError(f"{profile.source}: `sensitivity.window_days`: {spec.window_days} complete daily returns "
@@ -62,7 +64,7 @@ def sensitivity_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None
     return SensitivityAudit(
         profile=profile, as_of=as_of, weights=w, portfolio_returns=port, benchmark_returns=bench, beta=res,
         rolling=rolling_beta(port, bench, spec.rolling_days),
-        portfolio_vol=float(port.std(ddof=1) * np.sqrt(252)), benchmark_vol=float(bench.std(ddof=1) * np.sqrt(252)),
+        portfolio_vol=float(annualise_vol(port.std(ddof=1))), benchmark_vol=float(annualise_vol(bench.std(ddof=1))),
         flags=tuple(flags),
     )
 

@@ -69,7 +69,11 @@ class PlannerSpec:
     high_vol_band: float = 0.03
     elevated_vix: float = 20.0
     stress_vix: float = 30.0
+    #: drift-threshold multipliers in the normal, elevated and stress regimes
+    regime_widening: tuple[float, ...] = (1.0, 1.2, 1.5)
     stress_override: float = 0.15
+    #: in stress, a drift up to this level waits (the planner's DELAY; the lab's ``delay`` rules)
+    delay_max_drift: float = 0.10
     min_adv: float = 1_000_000.0
     max_liquidity_days: float = 10.0
     participation: float = 0.10
@@ -121,6 +125,11 @@ def check_monitor(profile: Profile, src: str) -> None:
         raise ConfigError(f"{src}: `planner`: threshold, hybrid_override and participation must be in (0, 1)")
     if pl.elevated_vix >= pl.stress_vix:
         raise ConfigError(f"{src}: `planner.elevated_vix`: must be below `planner.stress_vix`")
+    if len(pl.regime_widening) != 3 or not all(x > 0 for x in pl.regime_widening):
+        raise ConfigError(f"{src}: `planner.regime_widening`: need three positive multipliers (normal, elevated, "
+                          f"stress), found {list(pl.regime_widening)}")
+    if not 0 < pl.delay_max_drift < 1:
+        raise ConfigError(f"{src}: `planner.delay_max_drift`: must be in (0, 1), found {pl.delay_max_drift}")
     if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):
         raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, found {fm.n_clusters}")
     if profile.data.max_stale_sessions < 0:

@@ -7,10 +7,10 @@ One JSON file per profile, ``<lakehouse dir>/states/<profile>.json``::
          "source": "target|holdings", "note": "...", "weights": {"AAPL": 0.1, ..., "CASH": 0.0}},
         ...]}
 
-The last entry is the current state; nothing is ever removed. Writes are atomic: the new
-content goes to a temporary file in the same directory, is flushed and fsync'ed, then replaces
-the old file with ``os.replace`` (and the directory is fsync'ed), so a crash leaves either the
-old or the new file, never a broken or empty one. A file that does not parse or validate is an
+The last entry is the current state; nothing is ever removed. Writes are atomic
+(:func:`rebal.fileio.atomic_write_json`: a temporary file in the same directory, flushed and
+fsync'ed, then ``os.replace`` and an fsync of the directory), so a crash leaves either the old
+or the new file, never a broken or empty one. A file that does not parse or validate is an
 error naming the file; it is never overwritten.
 
 Accepted states live in files beside the lakehouse rather than in the DuckDB file because DuckDB
@@ -21,9 +21,7 @@ from __future__ import annotations
 import getpass
 import json
 import math
-import os
 import socket
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,17 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from rebal.paths import validate_profile_name
-from rebal.errors import DataError
+from rebal.errors import StateError
+from rebal.fileio import atomic_write_json
 from rebal.provenance import utc_stamp
 
-__all__ = ["StateEntry", "StateStore", "default_actor", "StateError"]
+__all__ = ["StateEntry", "StateStore", "default_actor"]
 
 _SCHEMA = 1
 _TOL = 1e-6
-
-
-class StateError(DataError):
-    """A state file is missing, corrupted or invalid."""
 
 
 @dataclass(frozen=True)
@@ -130,24 +125,6 @@ class StateStore:
         entry = StateEntry(utc_stamp(),
                            accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
         doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
-        self._write_atomic(self.path(profile), json.dumps(doc, indent=2, sort_keys=False) + "\n")
+        # owner-only, as the files have always been written (who accepted what is not for everyone)
+        atomic_write_json(self.path(profile), doc, indent=2, mode=0o600)
         return entry
-
-    @staticmethod
-    def _write_atomic(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)

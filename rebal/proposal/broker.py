@@ -25,15 +25,15 @@ import numpy as np
 import pandas as pd
 
 from rebal.analytics.costs import DEFAULT_SPREAD_BPS, size_bucket
+from rebal.analytics.measures import square_root_impact
+from rebal.analytics.returns import simple_returns
+from rebal.data.holdings import write_snapshot
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import DataError
+from rebal.data.trading import insert_fill, insert_order
+from rebal.errors import ExecutionError
 from rebal.provenance import utc_stamp
 
-__all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker", "ExecutionError"]
-
-
-class ExecutionError(DataError):
-    """An order of a batch was rejected; nothing of the batch was applied."""
+__all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class PaperBroker:
     def _market(self, tickers: list[str]) -> pd.DataFrame:
         close = self.view.prices(tickers).iloc[-61:]
         vol = self.view.prices(tickers, field="volume").iloc[-61:]
-        sig = close.pct_change(fill_method=None).iloc[1:].std(ddof=1)
+        sig = simple_returns(close, fill="none").iloc[1:].std(ddof=1)
         day_dollar = (close * vol).iloc[-1] if len(close) and close.index[-1].date() == self.as_of else np.nan
         adv20 = (close * vol).iloc[-20:].mean()
         return pd.DataFrame({"sigma": sig, "day_dollar_volume": day_dollar, "adv20": adv20})
@@ -157,8 +157,8 @@ class PaperBroker:
         spread = DEFAULT_SPREAD_BPS[size_bucket(pd.Series([mkt["adv20"]])).iloc[0]] if np.isfinite(mkt["adv20"]) \
             else DEFAULT_SPREAD_BPS["small"]
         dv, sig = mkt["day_dollar_volume"], mkt["sigma"]
-        impact = self.impact_coefficient * sig * np.sqrt(value / dv) * 1e4 if np.isfinite(dv) and dv > 0 \
-            and np.isfinite(sig) else 0.0
+        impact = square_root_impact(value, dv, sig, coefficient=self.impact_coefficient) * 1e4 \
+            if np.isfinite(dv) and dv > 0 and np.isfinite(sig) else 0.0
         slip = float(spread + impact)
         if slip > self.slippage_tolerance_bps:
             raise ExecutionError(f"{o.ticker}: modelled slippage {slip:.1f} bps exceeds the tolerance "
@@ -187,30 +187,23 @@ class PaperBroker:
             with self.lh.transaction() as con:
                 for k, o in enumerate(orders):
                     oid = f"{batch_id}-{k + 1:03d}-{uuid.uuid4().hex[:6]}"
-                    con.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [oid, batch_id, self.profile, self.as_of, o.ticker, o.side, float(o.shares),
-                                 float(o.est_price), float(o.est_cost), created])
+                    insert_order(con, order_id=oid, proposal_id=batch_id, profile=self.profile, day=self.as_of,
+                                 ticker=o.ticker, side=o.side, shares=float(o.shares), est_price=float(o.est_price),
+                                 est_cost=float(o.est_cost), created_at=created)
                     f = self._fill(oid, o, float(refs.get(o.ticker, np.nan)), mkt.loc[o.ticker])
                     held = float(positions.get(o.ticker, 0.0))
                     if f.side == "SELL" and f.shares > held + 1e-9:
                         raise ExecutionError(f"{o.ticker}: sell of {f.shares:g} shares exceeds the {held:g} held")
                     positions[o.ticker] = held + (f.shares if f.side == "BUY" else -f.shares)
                     cash += (-f.value if f.side == "BUY" else f.value) - f.commission
-                    con.execute("INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [oid, batch_id, self.profile, self.as_of, f.ticker, f.side, f.shares, f.price,
-                                 f.ref_price, f.slippage_bps, f.commission, f.value])
+                    insert_fill(con, order_id=oid, proposal_id=batch_id, profile=self.profile, day=self.as_of,
+                                ticker=f.ticker, side=f.side, shares=f.shares, price=f.price, ref_price=f.ref_price,
+                                slippage_bps=f.slippage_bps, commission=f.commission, value=f.value)
                     fills.append(f)
                 if cash < -1e-6:
                     raise ExecutionError(f"insufficient cash: the batch would leave {cash:,.2f}")
                 positions = positions[positions.abs() > 1e-9]
-                con.execute("DELETE FROM holdings WHERE profile = ? AND as_of = ?", [self.profile, self.as_of])
-                con.execute("DELETE FROM cash_balances WHERE profile = ? AND as_of = ?", [self.profile, self.as_of])
-                if len(positions):
-                    con.executemany("INSERT INTO holdings VALUES (?, ?, ?, ?, ?)",
-                                    [(self.profile, self.as_of, t, float(n), f"paper ({batch_id})")
-                                     for t, n in positions.items()])
-                con.execute("INSERT INTO cash_balances VALUES (?, ?, ?, ?)",
-                            [self.profile, self.as_of, max(cash, 0.0), f"paper ({batch_id})"])
+                write_snapshot(con, self.profile, self.as_of, positions, max(cash, 0.0), f"paper ({batch_id})")
                 if finalize is not None:
                     finalize(con, fills, Account(self.as_of, positions, max(cash, 0.0), self.as_of))
         except duckdb.Error as exc:

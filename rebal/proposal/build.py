@@ -14,64 +14,43 @@
    (spread + commission + square-root impact on 20-day dollar ADV, 60-day volatility);
 6. **impact simulation** (:mod:`rebal.proposal.simulation`): baseline vs projected, in-sample and
    walk-forward out-of-sample, net of costs;
-7. **recommendation**: REBALANCE when the net improvement exceeds the threshold (5 %), OPTIONAL
-   within ±5 %, HOLD when worse, BLOCKED when the limits cannot all hold; it uses the
-   out-of-sample improvement (the in-sample one looks ahead). WARNING when the improvement is
-   under 3 %; ALERTS for a correlation above 0.95 and drift above 15 %.
+7. **recommendation** (:mod:`rebal.proposal.recommend`): REBALANCE when the net improvement exceeds
+   the threshold (5 %), OPTIONAL within ±5 %, HOLD when worse, BLOCKED when the limits cannot all
+   hold; it uses the out-of-sample improvement (the in-sample one looks ahead). WARNING when the
+   improvement is under 3 %; ALERTS for a correlation above 0.95 and drift above 15 %.
 
-A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``, the hash of its content: rebuilding it
-from the same data and parameters gives the same id, so an approval (``rebal approve``) applies
-to exactly the numbers that were reviewed, and ``--execute`` refuses once anything changed.
+Steps 3-4 are :mod:`rebal.proposal.allocate`. A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``,
+the hash of its content (:mod:`rebal.proposal.serialize`): rebuilding it from the same data and
+parameters gives the same id, so an approval (``rebal approve``) applies to exactly the numbers
+that were reviewed, and ``--execute`` refuses once anything changed.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rebal.proposal import modes
-from rebal.config import Profile
-from rebal.analytics.costs import CostModel, estimate_costs
-from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.analytics.drift import drift_status, weights_from_holdings
-from rebal.errors import ConfigError, DataError
 from rebal.allocation.target import compute_target
+from rebal.analytics.costs import CostModel, estimate_costs
+from rebal.analytics.drift import drift_status, weights_from_holdings
+from rebal.analytics.returns import simple_returns
+from rebal.config import Profile
 from rebal.data.freshness import check_freshness
-from rebal.provenance import utc_stamp
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.errors import ConfigError, DataError
+from rebal.proposal import modes
+from rebal.proposal.allocate import Allocation, propose_allocation
+from rebal.proposal.frontier import frontier  # re-exported (the rebalance_proposal notebook)
+from rebal.proposal.recommend import recommend
+from rebal.proposal.serialize import explain, proposal_id, proposal_json, write_proposal  # re-exported (rebal.cli)
 from rebal.proposal.simulation import Simulation, improvement, path_metrics, path_returns, walk_forward
 from rebal.proposal.trades import TradeList, trade_list
+from rebal.provenance import utc_stamp
 
-__all__ = ["Proposal", "Allocation", "build_proposal", "propose_allocation", "proposal_json", "explain",
-           "write_proposal", "RECOMMENDATIONS"]
-
-RECOMMENDATIONS = ("REBALANCE", "OPTIONAL", "HOLD", "BLOCKED")
-PERIODS = 252
-
-
-@dataclass
-class Allocation:
-    """A mode's proposal after the circuit breakers, for one date."""
-
-    target: pd.Series      # the strategy's target (incl. CASH)
-    after_mode: pd.Series  # sleeves after the mode (no CASH)
-    breaker: modes.BreakerResult
-    mode: str              # the mode used (after any fallback)
-    correlation: pd.DataFrame | None
-    clusters: list[list[str]]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def proposed(self) -> pd.Series:
-        """Proposed weights of portfolio value, with CASH = 1 - deployed."""
-        w = self.breaker.allocation[self.breaker.allocation > 1e-12]
-        return pd.concat([w, pd.Series({CASH: max(0.0, 1.0 - float(w.sum()))})]).rename("proposed")
+__all__ = ["Proposal", "build_proposal", "Allocation", "propose_allocation", "proposal_json", "explain",
+           "write_proposal", "frontier"]
 
 
 @dataclass
@@ -152,71 +131,6 @@ class Proposal:
         return out
 
 
-# ---------------------------------------------------------------------------------------------
-# allocation: target -> mode -> circuit breakers
-
-
-def _sharpe(r: pd.DataFrame) -> pd.Series:
-    sd = r.std(ddof=1)
-    return (r.mean() / sd * np.sqrt(PERIODS)).where(sd > 0)
-
-
-def propose_allocation(profile: Profile, target: pd.Series, returns: pd.DataFrame, *, mode: str,
-                       held: list[str] = ()) -> Allocation:
-    """Apply ``mode`` and the circuit breakers to ``target`` (incl. CASH) with ``returns`` up to the day.
-
-    The sleeves are the target's assets with a positive weight plus those ``held``.
-    """
-    spec, lim = profile.proposal, profile.proposal.limits
-    if mode not in modes.MODES:
-        raise ConfigError(f"--mode: unknown mode {mode!r}; valid: {', '.join(modes.MODES)}")
-    base = target.drop(CASH, errors="ignore")
-    sleeves = list(dict.fromkeys([*base.index[base > 0], *held]))
-    base = base.reindex(sleeves).fillna(0.0).astype(float)
-    notes: list[str] = []
-    corr, clusters = None, []
-    window = returns.reindex(columns=sleeves).iloc[-spec.correlation_days:]
-    if len(sleeves) < 2:
-        notes.append("one sleeve: no correlations, no clusters")
-    elif len(window) < spec.correlation_days or window.isna().any().any():
-        bad = window.columns[window.isna().any()].tolist()
-        why = f"missing returns for {', '.join(bad[:3])}" if bad else f"only {len(window)} sessions"
-        notes.append(f"correlation unavailable ({why} in the {spec.correlation_days}-session window): "
-                     "cluster limit not checked" + (f"; {mode.replace('_', '-')} mode fell back to proportional"
-                                                    if mode != "proportional" else ""))
-        mode = "proportional"
-    else:
-        corr = window.corr()
-        if corr.isna().any().any():  # a flat series has no correlation
-            notes.append("correlation undefined for a constant series: cluster limit not checked; fell back to proportional")
-            corr, mode = None, "proportional"
-        else:
-            clusters = modes.correlation_clusters(corr, lim.high_corr)
-    live = base[base > 0]
-    perf = returns.reindex(columns=list(live.index)).iloc[-spec.performance_days:]
-    if mode == "proportional":
-        after = modes.proportional(base, lim)
-    elif mode == "correlation_aware":
-        after = modes.correlation_aware(base, corr, lim)
-    elif mode == "performance_weighted":
-        sharpe = _sharpe(perf.dropna(axis=1))
-        after = modes.performance_weighted(base, sharpe, lim, spec.performance_shift)
-    else:  # risk_adjusted
-        vol = perf.std(ddof=1) * np.sqrt(PERIODS)
-        if vol.isna().any() or (vol <= 0).any() or len(live) == 0:
-            notes.append("volatility unavailable for a sleeve: risk-adjusted mode fell back to proportional")
-            mode, after = "proportional", modes.proportional(base, lim)
-        else:
-            after = base.copy()
-            after[live.index] = modes.risk_adjusted(live, vol, lim)
-    breaker = modes.enforce_limits(after, clusters, lim)
-    return Allocation(target, after, breaker, mode, corr, clusters, notes)
-
-
-# ---------------------------------------------------------------------------------------------
-# the proposal
-
-
 def _cost_fn(dollar_adv: pd.Series | None, sigma: pd.Series | None, model: CostModel):
     def fn(trades: pd.Series) -> pd.Series:
         t = trades[trades != 0]
@@ -253,7 +167,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     value_px = px[assets].ffill().iloc[-1]  # each asset's latest close (within the staleness limit)
     current = weights_from_holdings(shares, value_px, cash)
     value = cash + float((shares * value_px.reindex(shares.index)).sum())
-    returns = px.pct_change(fill_method=None).iloc[1:]
+    returns = simple_returns(px, fill="none").iloc[1:]
 
     alloc = propose_allocation(profile, target, returns, mode=mode_requested, held=list(shares.index))
     th = profile.drift
@@ -289,7 +203,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     sleeves = alloc.after_mode.index
     current_checks = modes.check_limits(current.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0),
                                         alloc.clusters, profile.proposal.limits)
-    rec, conf, warnings, alerts = _recommend(profile, alloc, sim, tl, dres.portfolio_drift, current_checks)
+    rec, conf, warnings, alerts = recommend(profile, alloc, sim, tl, dres.portfolio_drift, current_checks)
     data = {"prices_latest": str(px.index[-1].date()), "holdings_date": str(snap),
             "target_method": target_w.method, "target_fitted_on": str(target_w.fitted_on),
             "target_window_start": str(target_w.window_start) if target_w.window_start else None,
@@ -299,7 +213,7 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     p.target_model = target_w.model
     p.current_checks = current_checks
     p.created_at = utc_stamp()
-    p.id = _proposal_id(p)
+    p.id = proposal_id(p)
     return p
 
 
@@ -356,213 +270,3 @@ def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, c
         paths["out_of_sample"] = (1 + oos).cumprod()
     return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, imp_in, imp_oos,
                       paths, log, notes)
-
-
-def _recommend(profile: Profile, alloc: Allocation, sim: Simulation | None, tl: TradeList, drift: float,
-               current_checks: pd.DataFrame) -> tuple[str, str, list[str], list[str]]:
-    spec = profile.proposal
-    warnings: list[str] = []
-    alerts: list[str] = []
-    if alloc.correlation is not None:
-        c = alloc.correlation.to_numpy(copy=True)
-        np.fill_diagonal(c, np.nan)
-        if np.nanmax(np.abs(c)) > spec.correlation_alert:
-            i, j = np.unravel_index(np.nanargmax(np.abs(c)), c.shape)
-            names = alloc.correlation.index
-            alerts.append(f"correlation spike: {names[i]} / {names[j]} at {c[i, j]:.2f} > {spec.correlation_alert:.2f}")
-    if drift > spec.drift_alert:
-        alerts.append(f"drift {drift:.1%} exceeds {spec.drift_alert:.0%}: severe imbalance")
-    if alloc.breaker.status == "BLOCKED":
-        alerts.append(f"circuit breaker violation unresolved: {alloc.breaker.reason}; manual action needed")
-        return "BLOCKED", "HIGH", warnings, alerts
-    if tl.trades.empty:
-        return "HOLD", "HIGH", ["nothing to trade: every trade is below the minimum trade value"], alerts
-    thr = spec.improvement_threshold
-    imp = sim.decision_improvement if sim is not None else float("nan")
-
-    def verdict(x: float) -> str:
-        return "REBALANCE" if x > thr else "OPTIONAL" if x >= -thr else "HOLD"
-
-    rec = verdict(imp)
-    fails = current_checks[current_checks["status"] == "FAIL"]
-    dust = fails[fails["check"].str.startswith("minimum")]
-    if len(dust):
-        warnings.append(f"{len(dust)} current position(s) under the {spec.limits.min_allocation:.0%} minimum "
-                        f"({', '.join(dust['item'][:6])}): the proposal closes or resizes them")
-    breaches = fails[~fails["check"].str.startswith("minimum")]
-    if len(breaches):
-        what = "; ".join(f"{r.check} {r.item} {r.proposed:.1%} > {r.limit:.0%}" for r in breaches.itertuples())
-        warnings.append(f"the current allocation breaches {len(breaches)} hard limit(s) ({what}): rebalancing is "
-                        f"required whatever the projected improvement ({imp:+.1%})")
-        return "REBALANCE", "HIGH", warnings, alerts
-    if sim is None:
-        warnings.append("no impact simulation was run: the recommendation rests on the limits only")
-        return "OPTIONAL", "LOW", warnings, alerts
-    if sim.improvement_out_of_sample is None:
-        warnings.append("no out-of-sample estimate: the recommendation rests on the in-sample projection (look-ahead)")
-        conf = "LOW"
-    else:
-        conf = "HIGH" if verdict(sim.improvement_in_sample) == rec else "MEDIUM"
-        if verdict(sim.improvement_in_sample) != rec:
-            warnings.append(f"in-sample ({sim.improvement_in_sample:+.1%}) and out-of-sample ({imp:+.1%}) disagree; "
-                            "the recommendation follows the out-of-sample estimate")
-    if rec != "HOLD" and imp < spec.marginal_threshold:
-        warnings.append(f"projected improvement {imp:+.1%} is under {spec.marginal_threshold:.0%}: marginal benefit")
-    return rec, conf, warnings, alerts
-
-
-# ---------------------------------------------------------------------------------------------
-# serialisation
-
-
-def _num(x):
-    if x is None:
-        return None
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return round(x, 10) if math.isfinite(x) else None
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    return x
-
-
-def _series(s: pd.Series) -> dict:
-    return {str(k): _num(v) for k, v in s.items()}
-
-
-def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
-    """The proposal as plain types (what ``proposal.json`` holds)."""
-    a, b = p.allocation, p.allocation.breaker
-    doc = {
-        "profile": p.profile.name, "as_of": str(p.as_of), "mode": a.mode, "mode_requested": p.mode_requested,
-        "status": "BLOCKED" if p.blocked else "PROPOSED", "recommendation": p.recommendation,
-        "confidence": p.confidence, "value": _num(p.value), "cash": _num(p.cash),
-        "drift": {"portfolio": _num(p.drift), "status": p.drift_status},
-        "current": _series(p.current), "target": _series(p.target), "proposed": _series(p.proposed),
-        "changes": [{"asset": k, **{c: _num(v) for c, v in r.items()}} for k, r in p.changes().iterrows()],
-        "limits": {"status": b.status, "reason": b.reason, "iterations": b.iterations, "adjustments": b.adjustments,
-                   "checks": [{k: _num(v) for k, v in r.items()} for r in b.checks.to_dict("records")],
-                   "parameters": {k: _num(v) for k, v in vars(p.profile.proposal.limits).items()}},
-        "clusters": a.clusters,
-        "costs": {k: _num(v) for k, v in p.costs.items()},
-        "trades": [{k: _num(v) for k, v in r.items()} for r in p.trades.trades.to_dict("records")],
-        "cash_after": _num(p.trades.cash_after),
-        "recommendation_detail": {"warnings": p.warnings, "alerts": p.alerts},
-        "notes": p.notes, "data": p.data,
-    }
-    if p.simulation is not None:
-        s = p.simulation
-        doc["simulation"] = {
-            "window": {"start": str(s.start), "end": str(s.end), "sessions": s.n_days},
-            "baseline": {k: _num(v) for k, v in s.baseline.items()},
-            "in_sample": {k: _num(v) for k, v in s.in_sample.items()},
-            "out_of_sample": {k: _num(v) for k, v in s.out_of_sample.items()} if s.out_of_sample else None,
-            "improvement_in_sample": _num(s.improvement_in_sample),
-            "improvement_out_of_sample": _num(s.improvement_out_of_sample),
-            "refits": [{k: (str(v) if isinstance(v, date) else _num(v)) for k, v in r.items()} for r in s.refits],
-            "notes": s.notes,
-        }
-    doc["explanation"] = explain(p)
-    if with_id:
-        doc = {"id": p.id, "created_at": p.created_at, **doc}
-    return doc
-
-
-def _proposal_id(p: Proposal) -> str:
-    body = json.dumps(proposal_json(p, with_id=False), sort_keys=True, default=str)
-    digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    return f"{p.profile.name}-{p.as_of:%Y%m%d}-{digest}"
-
-
-def write_proposal(p: Proposal, reports_dir: Path) -> Path:
-    """Write ``reports/<as_of>/<profile>/proposal.json`` atomically; return its path."""
-    out = Path(reports_dir) / str(p.as_of) / p.profile.name / "proposal.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".proposal.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(proposal_json(p), indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# natural-language explanation (generated from the numbers, no external service)
-
-
-def explain(p: Proposal) -> str:
-    """A plain-English paragraph per topic, generated from the proposal's numbers."""
-    a, b = p.allocation, p.allocation.breaker
-    deployed_now = 1.0 - float(p.current.get(CASH, 0.0))
-    deployed_new = 1.0 - float(p.proposed.get(CASH, 0.0))
-    out = [f"{p.profile.name} is worth ${p.value:,.0f} as of {p.as_of}, {deployed_now:.1%} deployed. It has drifted "
-           f"{p.drift:.1%} from its {p.data['target_method'].replace('_', ' ')} target (status {p.drift_status})."]
-    how = f"The {a.mode.replace('_', '-')} mode"
-    if a.mode != p.mode_requested:
-        how += f" (requested {p.mode_requested.replace('_', '-')}, which fell back)"
-    changed = [c for c in a.after_mode.index if abs(a.after_mode[c] - float(a.target.get(c, 0.0))) > 1e-9]
-    how += (f" changed {len(changed)} of {len(a.after_mode)} sleeves from the target" if changed
-            else " kept the target as it is")
-    if a.clusters:
-        cl = "; ".join(" + ".join(c) for c in a.clusters)
-        how += f"; correlated clusters (above {p.profile.proposal.limits.high_corr:.2f}): {cl}"
-    out.append(how + ".")
-    if b.status == "BLOCKED":
-        out.append(f"The proposal is BLOCKED: {b.reason}. No trades are proposed; manual action is needed.")
-        return " ".join(out)
-    if b.adjustments:
-        out.append(f"The circuit breakers adjusted it in {b.iterations} round(s): " + "; ".join(b.adjustments[:4])
-                   + ("; ..." if len(b.adjustments) > 4 else "") + ".")
-    else:
-        out.append("Every circuit breaker held without adjustment.")
-    n = len(p.trades.trades)
-    out.append(f"The proposal deploys {deployed_new:.1%} and needs {n} trade(s) worth "
-               f"${p.costs['traded_value']:,.0f}, at an estimated cost of {p.costs['total_bps']:.1f} bps of the "
-               f"portfolio (${p.costs['total_usd']:,.0f}).")
-    s = p.simulation
-    if s is not None:
-        txt = (f"Over the last {s.n_days} sessions, holding the current allocation gave a Sharpe ratio of "
-               f"{s.baseline['sharpe']:.2f}; the proposal, net of costs, {s.in_sample['sharpe']:.2f} in-sample "
-               f"({s.improvement_in_sample:+.1%}, flattered by look-ahead)")
-        if s.out_of_sample is not None:
-            txt += (f" and {s.out_of_sample['sharpe']:.2f} out-of-sample with walk-forward refits "
-                    f"({s.improvement_out_of_sample:+.1%})")
-        out.append(txt + ".")
-    out.append(f"Recommendation: {p.recommendation} (confidence {p.confidence}).")
-    if p.warnings:
-        out.append("Warnings: " + "; ".join(p.warnings) + ".")
-    if p.alerts:
-        out.append("Alerts: " + "; ".join(p.alerts) + ".")
-    return " ".join(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# efficient frontier of the profile's universe, with the current, target and proposed portfolios
-
-
-def frontier(p: Proposal, lh: Lakehouse, points: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The long-only efficient frontier of the profile's universe under the profile's bounds
-    (EW means, Ledoit-Wolf; annual), and the (vol, ret) of the current, target and proposed
-    portfolios and of each asset under the same estimates (cash: zero return, zero risk)."""
-    from rebal.allocation.mean_variance import MeanVariance, efficient_frontier
-
-    spec = p.profile.target
-    held = [a for a in p.current.index if a != CASH]
-    universe = list(dict.fromkeys([*p.profile.tickers, *held,
-                                   *[a for a in p.proposed.index if a != CASH]]))
-    px = lh.at(p.as_of).prices(universe).iloc[-(spec.lookback_days + 1):]
-    rets = px.pct_change(fill_method=None).iloc[1:].dropna(axis=1)
-    mv = MeanVariance(half_life=spec.half_life)
-    mu, cov = mv.estimate(rets)
-    lo = spec.min_weight if spec.method in ("min_variance", "max_sharpe", "black_litterman") else 0.0
-    hi = spec.max_weight if spec.method in ("min_variance", "max_sharpe", "black_litterman") else 1.0
-    if hi * len(mu) < 1.0:
-        lo, hi = 0.0, 1.0
-    fr = efficient_frontier(mu, cov, min_weight=lo, max_weight=hi, points=points)
-
-    def point(w: pd.Series) -> tuple[float, float]:
-        x = w.drop(CASH, errors="ignore").reindex(mu.index).fillna(0.0).to_numpy()
-        return float(mu.to_numpy() @ x), float(np.sqrt(x @ cov.to_numpy() @ x))
-
-    rows = [{"name": n, "kind": "portfolio", "ret": point(w)[0], "vol": point(w)[1]}
-            for n, w in (("current", p.current), ("target", p.target), ("proposed", p.proposed))]
-    rows += [{"name": a, "kind": "asset", "ret": float(mu[a]), "vol": float(np.sqrt(cov.loc[a, a]))} for a in mu.index]
-    return fr, pd.DataFrame(rows)

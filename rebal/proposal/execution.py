@@ -19,17 +19,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rebal.proposal.broker import Account, Broker, ExecutionError, Fill, Order, PaperBroker
+from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
+from rebal.data import proposals, trading
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.drift import portfolio_drift, weights_from_holdings
-from rebal.errors import DataError
+from rebal.errors import ApprovalError, ExecutionError
 from rebal.proposal.modes import check_limits
-from rebal.proposal.build import Proposal, proposal_json
+from rebal.proposal.build import Proposal
+from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
 from rebal.monitor.state import StateEntry, StateStore, default_actor
 
 __all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
-           "rebalance_history", "ApprovalError"]
+           "rebalance_history"]
 
 HISTORY_KEEP = 50
 #: Post-trade limit checks pass within this many points of a limit (0.01 %): whole shares are sized
@@ -38,32 +40,21 @@ HISTORY_KEEP = 50
 POST_TRADE_TOLERANCE = 1e-4
 
 
-class ApprovalError(DataError):
-    """A proposal cannot be approved or executed in its current status."""
-
-
 _now = utc_stamp
 
 
 def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
     """Insert the proposal unless its id exists; return its row (status, approval)."""
     doc = json.dumps(proposal_json(p), default=str)
-    with lh.transaction() as con:
-        if con.execute("SELECT 1 FROM proposals WHERE id = ?", [p.id]).fetchone() is None:
-            con.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
-                        [p.id, p.profile.name, p.as_of, p.created_at, "BLOCKED" if p.blocked else "PROPOSED",
-                         p.recommendation, path, doc])
-        elif path:
-            con.execute("UPDATE proposals SET path = ? WHERE id = ?", [path, p.id])
+    proposals.insert_proposal(lh, proposal_id=p.id, profile=p.profile.name, as_of=p.as_of, created_at=p.created_at,
+                              status="BLOCKED" if p.blocked else "PROPOSED", recommendation=p.recommendation,
+                              path=path, doc=doc)
     return get_proposal(lh, p.id)
 
 
 def get_proposal(lh: Lakehouse, proposal_id: str) -> dict | None:
     """The proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
-    if "proposals" not in lh.table_names():  # a lakehouse built before proposals existed
-        return None
-    df = lh.con.execute("SELECT * EXCLUDE (doc) FROM proposals WHERE id = ?", [proposal_id]).df()
-    return None if df.empty else {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+    return proposals.get_proposal(lh, proposal_id)
 
 
 def approve(lh: Lakehouse, proposal_id: str, *, by: str | None = None, note: str = "") -> dict:
@@ -77,9 +68,7 @@ def approve(lh: Lakehouse, proposal_id: str, *, by: str | None = None, note: str
         raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} at {row['approved_at']}")
     if row["status"] == "EXECUTED":
         raise ApprovalError(f"proposal {proposal_id} was already executed at {row['executed_at']}")
-    with lh.transaction() as con:
-        con.execute("UPDATE proposals SET status = 'APPROVED', approved_by = ?, approved_at = ?, approval_note = ? "
-                    "WHERE id = ?", [by or default_actor(), _now(), note, proposal_id])
+    proposals.mark_approved(lh, proposal_id, by=by or default_actor(), at=_now(), note=note)
     return get_proposal(lh, proposal_id)
 
 
@@ -110,12 +99,10 @@ class ExecutionReport:
 
 def _history_row(con, p: Proposal, status: str, executed_at: str, summary: dict, *, n_trades: int,
                  est: float | None, actual: float | None, before: float, after: float | None, ok: bool | None) -> None:
-    con.execute("INSERT INTO rebalance_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [p.profile.name, executed_at, p.id, p.as_of, status, p.allocation.mode, n_trades, est, actual,
-                 before, after, ok, json.dumps(summary, default=str)])
-    con.execute("DELETE FROM rebalance_history WHERE profile = ? AND rowid NOT IN (SELECT rowid FROM rebalance_history "
-                "WHERE profile = ? ORDER BY executed_at DESC, rowid DESC LIMIT ?)",
-                [p.profile.name, p.profile.name, HISTORY_KEEP])
+    trading.append_history(con, profile=p.profile.name, executed_at=executed_at, proposal_id=p.id, as_of=p.as_of,
+                           status=status, mode=p.allocation.mode, n_trades=n_trades, est_cost_bps=est,
+                           actual_cost_bps=actual, drift_before=before, drift_after=after, limits_ok=ok,
+                           summary_json=json.dumps(summary, default=str), keep=HISTORY_KEEP)
 
 
 def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: Broker | None = None,
@@ -123,10 +110,9 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
     """Execute an approved proposal (see the module docstring). ``lh`` must be open for writing."""
     row = get_proposal(lh, p.id)
     if row is None or row["status"] in ("PROPOSED", "BLOCKED"):
-        approved = lh.con.execute("SELECT id FROM proposals WHERE profile = ? AND status = 'APPROVED' "
-                                  "ORDER BY created_at DESC LIMIT 1", [p.profile.name]).fetchone()
-        hint = (f"; proposal {approved[0]} is approved but was built on other data or parameters, so it no longer "
-                "matches" if approved and approved[0] != p.id else "")
+        approved = proposals.latest_approved_id(lh, p.profile.name)
+        hint = (f"; proposal {approved} is approved but was built on other data or parameters, so it no longer "
+                "matches" if approved and approved != p.id else "")
         if row is not None and row["status"] == "BLOCKED":
             raise ApprovalError(f"proposal {p.id} is BLOCKED: nothing to execute")
         raise ApprovalError(f"proposal {p.id} is not approved: review it, then run `rebal approve {p.id}`{hint}")
@@ -161,7 +147,7 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
         _history_row(con, p, rep.status, executed_at, summary, n_trades=len(fills), est=rep.est_cost_bps,
                      actual=rep.actual_cost_bps, before=rep.drift_before, after=rep.drift_after,
                      ok=bool((checks["status"] == "PASS").all()))
-        con.execute("UPDATE proposals SET status = 'EXECUTED', executed_at = ? WHERE id = ?", [executed_at, p.id])
+        proposals.mark_executed(con, p.id, executed_at)
         result["report"] = rep
 
     try:
@@ -179,8 +165,5 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
 
 
 def rebalance_history(lh: Lakehouse, profile: str) -> pd.DataFrame:
-    """The profile's execution summaries, newest first."""
-    if "rebalance_history" not in lh.table_names():
-        return pd.DataFrame()
-    return lh.con.execute("SELECT * EXCLUDE (summary) FROM rebalance_history WHERE profile = ? "
-                          "ORDER BY executed_at DESC, rowid DESC", [profile]).df()
+    """The profile's execution summaries, newest first (:func:`rebal.data.trading.rebalance_history`)."""
+    return trading.rebalance_history(lh, profile)

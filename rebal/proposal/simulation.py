@@ -32,11 +32,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import annualise_vol, max_drawdown, sharpe_ratio
 from rebal.data.lakehouse import CASH
 
 __all__ = ["path_returns", "path_metrics", "improvement", "walk_forward", "Simulation", "METRIC_LABELS"]
 
-PERIODS = 252
 METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown", "win_rate": "Win rate (up days)",
                  "total_return": "Return over the window", "volatility": "Volatility (annualised)"}
 
@@ -58,15 +58,15 @@ def path_returns(weights: pd.Series, returns: pd.DataFrame, *, cost: float = 0.0
 
 
 def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, float]:
-    """Sharpe, max drawdown (<= 0), win rate, total return and volatility of daily returns."""
+    """Sharpe (excess over the annual ``risk_free_rate``), max drawdown (a negative fraction, from the
+    start value 1 on), win rate, total return and volatility of daily returns
+    (:mod:`rebal.analytics.measures`)."""
     r = daily.dropna()
-    ex = r - risk_free_rate / PERIODS
     sd = float(r.std(ddof=1))
     value = (1.0 + r).cumprod()
-    dd = value / np.maximum.accumulate(np.r_[1.0, value.to_numpy()])[1:] - 1.0
-    return {"sharpe": float(ex.mean() / sd * np.sqrt(PERIODS)) if sd > 0 else float("nan"),
-            "max_drawdown": float(min(0.0, dd.min())), "win_rate": float((r > 0).mean()),
-            "total_return": float(value.iloc[-1] - 1.0), "volatility": float(sd * np.sqrt(PERIODS))}
+    return {"sharpe": sharpe_ratio(r, risk_free_rate=risk_free_rate),
+            "max_drawdown": float(max_drawdown(np.r_[1.0, value.to_numpy()])), "win_rate": float((r > 0).mean()),
+            "total_return": float(value.iloc[-1] - 1.0), "volatility": float(annualise_vol(sd))}
 
 
 def improvement(baseline_sharpe: float, projected_sharpe: float, floor: float = 0.5) -> float:

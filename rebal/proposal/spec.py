@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from rebal.config.loader import check_ranges
-from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
     from rebal.config import Profile

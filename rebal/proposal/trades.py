@@ -29,9 +29,8 @@ import pandas as pd
 from rebal.data.lakehouse import CASH
 from rebal.errors import DataError
 
-__all__ = ["TradeList", "trade_list", "REASONS"]
+__all__ = ["TradeList", "trade_list"]
 
-REASONS = ("new_position", "increase_weight", "decrease_weight", "exit_position")
 CostFn = Callable[[pd.Series], pd.Series]
 
 

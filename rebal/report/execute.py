@@ -9,31 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from rebal.errors import NotebookFailure
+
 __all__ = ["KERNEL_NAME", "NotebookFailure", "prepare_environment", "execute_notebook"]
 
 KERNEL_NAME = "rebal-report"
-
-
-@dataclass(frozen=True)
-class NotebookFailure(Exception):
-    """A cell raised while executing a notebook."""
-
-    notebook: str
-    cell_index: int | None
-    ename: str
-    evalue: str
-    source: str = ""
-
-    def __str__(self) -> str:
-        where = f"cell {self.cell_index}" if self.cell_index is not None else "execution"
-        if self.source:
-            where += f" (`{self.source}`)"
-        return f"{self.notebook}: {where} raised {self.ename}: {self.evalue}"
 
 
 def prepare_environment() -> None:
@@ -50,7 +34,7 @@ def execute_notebook(template: Path, output: Path, parameters: Mapping[str, Any]
                      timeout: int = 900) -> None:
     """Run ``template`` with ``parameters`` into ``output``.
 
-    Raises :class:`NotebookFailure` naming the cell when a cell raises; the partially executed
+    Raises :class:`~rebal.errors.NotebookFailure` (a ``ReportError``) naming the cell when a cell raises; the partially executed
     notebook is still written to ``output`` for diagnosis.
     """
     prepare_environment()

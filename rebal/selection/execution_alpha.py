@@ -21,6 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.measures import annualise_vol
+from rebal.analytics.returns import simple_returns
+
 __all__ = ["ALPHA_WEIGHTS", "zscore", "atr", "execution_alpha", "cluster_leads"]
 
 ALPHA_WEIGHTS = {"mom": 0.3, "stab": 0.2, "conv": 0.2, "liquidity": 0.3}
@@ -49,9 +52,9 @@ def execution_alpha(close: pd.DataFrame, high: pd.DataFrame, low: pd.DataFrame, 
     """
     if len(close) < 253:
         raise ValueError(f"execution alpha needs 253 sessions of closes, found {len(close)}")
-    rets = close.pct_change()
+    rets = simple_returns(close, fill="none")
     mom_raw = close.iloc[-22] / close.iloc[-253] - 1.0
-    vol60 = rets.iloc[-60:].std(ddof=1) * np.sqrt(252)
+    vol60 = annualise_vol(rets.iloc[-60:].std(ddof=1))
     window = rets.iloc[-252:]
     conv_raw = pd.Series({a: window[a].corr(centroid_returns[labels[a]].iloc[-252:]) for a in close.columns})
     adv = (close * volume).iloc[-20:].mean()

@@ -2,13 +2,14 @@
 
 One call, :func:`run_risk4`, answers for a profile and a date: is it a rebalance day, is the data
 fit to trade on, which stocks at what weights, what trades against the prior holdings. It reads
-the lakehouse only; :func:`record_run` and :func:`write_artifacts` persist a result.
+the lakehouse only; :func:`~rebal.selection.artifacts.record_run` and
+:func:`~rebal.selection.artifacts.write_artifacts` persist a result.
 
 Steps (parameters from the profile's ``risk4`` block, :class:`rebal.selection.spec.Risk4Spec`):
 
 1. Features of the latest feature date on or before the run date, by SQL on the lakehouse
    (``features`` joined with ``tickers``; alpha from ``alpha_imported`` when the profile says so).
-2. Checks (:class:`rebal.selection.spec.Risk4Checks`): freshness in NYSE sessions, required columns,
+2. Checks (:mod:`rebal.selection.checks`, limits in :class:`rebal.selection.spec.Risk4Checks`): freshness in NYSE sessions, required columns,
    NULL alpha share, alpha dispersion and top-bottom spread, universe size, sector coverage and
    concentration. A CRITICAL failure blocks the run: alerts, no picks, no trades.
 3. Universe: rows with a sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``. Alpha is
@@ -28,143 +29,30 @@ generated); a holdings snapshot wins a tie. ``prior=`` overrides both (``--prior
 """
 from __future__ import annotations
 
-import json
-import os
-import shutil
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions, schedule_document, sessions_after
+from rebal.analytics.measures import annualise_variance
+from rebal.analytics.returns import simple_returns
+from rebal.calendar import is_rebalance_day, next_rebalance_dates, nyse_sessions, sessions_after
 from rebal.config import Profile
-from rebal.selection.spec import Risk4Spec
+from rebal.data.features import selection_features
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.errors import DataError
-from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
+from rebal.data.prices import closes_between, latest_closes
+from rebal.data.selection_runs import latest_unblocked_run, run_picks
+from rebal.errors import DataError, InfeasibleCaps, NoPositiveAlpha
+from rebal.selection.artifacts import PICKS_COLUMNS, record_run, write_artifacts  # re-exported (rebal.cli)
+from rebal.selection.checks import add_check, feature_checks, finish, post_selection_checks
+from rebal.selection.result import TRADES_COLUMNS, Alert, Prior, Risk4Result
+from rebal.selection.spec import Risk4Spec
+from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
-__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "NoPositiveAlpha", "find_prior", "read_prior_file", "record_run",
-           "write_artifacts", "last_rebalance_day", "previous_rebalance_day", "risk4_target", "PICKS_COLUMNS", "TRADES_COLUMNS"]
-
-PICKS_COLUMNS = ["ticker", "weight", "target_shares", "sector", "alpha_z", "vol_blend", "adv_20", "rank"]
-TRADES_COLUMNS = ["ticker", "action", "shares", "estimated_value", "price", "reason"]
-_TREND_WINDOW = 200
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert: CRITICAL blocks the run, WARNING asks for review, INFO is context."""
-
-    severity: str
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Prior:
-    """Holdings before the run: shares by ticker, cash in USD, where they came from."""
-
-    shares: pd.Series
-    cash: float
-    source: str
-    as_of: date | None = None
-
-
-@dataclass
-class Risk4Result:
-    """Everything one Risk4 run decided (see the module docstring)."""
-
-    profile: Profile
-    date: date
-    is_rebalance_day: bool
-    next_rebalance: date
-    feature_date: date | None
-    checks: pd.DataFrame
-    alerts: list[Alert]
-    prior: Prior | None = None
-    universe: pd.DataFrame = field(default_factory=pd.DataFrame)
-    picks: pd.DataFrame = field(default_factory=pd.DataFrame)
-    trades: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)
-    positions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    value: float = float("nan")
-    cash_after: float = float("nan")
-    exposure: float = float("nan")
-    vol_unscaled: float = float("nan")
-    estimated_vol: float = float("nan")
-    estimated_beta: float = float("nan")
-    turnover_composition: float = float("nan")
-    turnover: float = float("nan")
-    regime: dict = field(default_factory=dict)
-    data_freshness: dict = field(default_factory=dict)
-    synthetic_inputs: list[str] = field(default_factory=list)
-
-    @property
-    def blocked(self) -> bool:
-        """Whether a CRITICAL alert blocked the run."""
-        return any(a.severity == "CRITICAL" for a in self.alerts)
-
-    @property
-    def status(self) -> str:
-        """BLOCKED, WARNING (review before trading) or OK."""
-        if self.blocked:
-            return "BLOCKED"
-        return "WARNING" if any(a.severity == "WARNING" for a in self.alerts) else "OK"
-
-    @property
-    def block_reason(self) -> str:
-        """The CRITICAL alerts in one line."""
-        return "; ".join(a.message for a in self.alerts if a.severity == "CRITICAL")
-
-    def target_weights(self) -> pd.Series:
-        """Final weights by ticker plus ``CASH`` (sum 1)."""
-        w = self.weights[self.weights > 0]
-        return pd.concat([w, pd.Series({CASH: max(1.0 - float(w.sum()), 0.0)})]).rename("target")
-
-    def alerts_frame(self) -> pd.DataFrame:
-        """The alerts as a table (severity, code, message)."""
-        return pd.DataFrame([a.__dict__ for a in self.alerts], columns=["severity", "code", "message"])
-
-    def summary(self) -> dict:
-        """The ``portfolio_summary.json`` content."""
-        w = self.weights[self.weights > 0].sort_values(ascending=False)
-        sec = self.sectors["weight"].round(6).to_dict() if len(self.sectors) else {}
-        return {
-            "profile": self.profile.name,
-            "date": str(self.date),
-            "status": self.status,
-            "is_rebalance_day": self.is_rebalance_day,
-            "next_rebalance": str(self.next_rebalance),
-            "regime": self.regime,
-            "portfolio": {
-                "n_positions": int(len(w)),
-                "total_weight": round(float(w.sum()), 6),
-                "cash_weight": round(1.0 - float(w.sum()), 6),
-                "top_5_weight": round(float(w.iloc[:5].sum()), 6),
-                "sector_concentration": sec,
-                "value": round(self.value, 2),
-            },
-            "metrics": {
-                "estimated_beta": _r(self.estimated_beta),
-                "estimated_vol": _r(self.estimated_vol),
-                "estimated_vol_before_targeting": _r(self.vol_unscaled),
-                "avg_adv": _r(float(self.picks["adv_20"].mean()) if len(self.picks) else float("nan"), 0),
-                "turnover_vs_prior": _r(self.turnover),
-                "composition_turnover_vs_prior": _r(self.turnover_composition),
-            },
-            "prior": {"source": self.prior.source if self.prior else None,
-                      "as_of": str(self.prior.as_of) if self.prior and self.prior.as_of else None},
-            "data_freshness": self.data_freshness,
-            "synthetic_inputs": self.synthetic_inputs,
-            "alerts": [a.__dict__ for a in self.alerts],
-        }
-
-
-def _r(x: float, nd: int = 6) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+__all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "find_prior", "read_prior_file",
+           "last_rebalance_day", "previous_rebalance_day", "risk4_target", "record_run", "write_artifacts",
+           "PICKS_COLUMNS", "TRADES_COLUMNS"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,14 +76,9 @@ def find_prior(profile: Profile, lh: Lakehouse, day: date) -> Prior | None:
     if before.holdings_dates(profile.name):
         d, shares, cash = before.holdings(profile.name)
         snap = Prior(shares[shares != 0], cash, f"holdings snapshot of {d}", d)
-    row = None
-    if "risk4_runs" in lh.table_names():
-        row = lh.con.execute(
-            "SELECT date, cash FROM risk4_runs WHERE profile = ? AND date < ? AND status <> 'BLOCKED' "
-            "ORDER BY date DESC LIMIT 1", [profile.name, day]).fetchone()
+    row = latest_unblocked_run(lh, profile.name, day)
     if row is not None and (snap is None or row[0] > snap.as_of):
-        df = lh.con.execute("SELECT ticker, target_shares FROM risk4_picks WHERE profile = ? AND date = ?",
-                            [profile.name, row[0]]).df()
+        df = run_picks(lh, profile.name, row[0])
         shares = pd.Series(df["target_shares"].to_numpy(float), index=pd.Index(df["ticker"], name="ticker"))
         return Prior(shares[shares != 0], float(row[1]), f"recorded run of {row[0]} (assumed executed)", row[0])
     return snap
@@ -226,87 +109,24 @@ def read_prior_file(path: Path, known: set[str]) -> Prior:
     return Prior(s[s > 0], cash, f"file {path}", None)
 
 
+def previous_rebalance_day(day: date, spec: Risk4Spec) -> date | None:
+    """The rebalance day before ``day`` (None before the anchor's next)."""
+    try:
+        return last_rebalance_day(day - timedelta(days=1), spec)
+    except DataError:
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # the run
-
-
-def _features(profile: Profile, lh: Lakehouse, day: date) -> tuple[date | None, pd.DataFrame, list[str]]:
-    """Latest feature date on or before ``day`` and its rows (with sector), by SQL."""
-    spec = profile.risk4
-    have = {r[0] for r in lh.con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'features'").fetchall()}
-    missing = [c for c in ("alpha", "vol_blend", "adv_20") if c not in have]
-    if spec.alpha_source == "imported":
-        src, alpha = "alpha_imported", "a.alpha"
-        join = "LEFT JOIN alpha_imported a ON a.date = f.date AND a.ticker = f.ticker"
-    else:
-        src, alpha, join = "features", "f.alpha", ""
-    if missing:
-        return None, pd.DataFrame(), missing
-    uni = list(profile.universe)
-    filt = " AND f.ticker IN (SELECT unnest(?))" if uni else ""
-    args: list = [day] + ([uni] if uni else [])
-    latest = lh.con.execute(f"SELECT max(f.date) FROM {src} f WHERE f.date <= ?{filt}", args).fetchone()[0]
-    if latest is None:
-        return None, pd.DataFrame(), []
-    df = lh.con.execute(
-        f"SELECT f.ticker, f.date, {alpha} AS alpha, f.vol_blend, f.adv_20, t.sector "
-        f"FROM features f JOIN tickers t ON t.ticker = f.ticker {join} "
-        f"WHERE f.date = ? AND t.asset_class = 'equity'{filt} ORDER BY f.ticker",
-        [latest] + ([uni] if uni else [])).df()
-    return latest, df.set_index("ticker"), []
-
-
-def _prices_at(lh: Lakehouse, tickers: list[str], day: date) -> pd.DataFrame:
-    """Latest close on or before ``day`` per ticker and its date."""
-    if not tickers:
-        return pd.DataFrame(columns=["price", "price_date"])
-    start = day - timedelta(days=30)
-    df = lh.con.execute(
-        "SELECT ticker, arg_max(close, date) AS price, max(date) AS price_date FROM prices "
-        "WHERE ticker IN (SELECT unnest(?)) AND date <= ? AND date >= ? GROUP BY ticker",
-        [tickers, day, start]).df()
-    return df.set_index("ticker").reindex(tickers)
 
 
 def _returns(lh: Lakehouse, tickers: list[str], day: date, n: int) -> pd.DataFrame:
     s = nyse_sessions()
     i = int(s.searchsorted(pd.Timestamp(day), side="right")) - 1
     start = s[max(i - n - 5, 0)].date()
-    long = lh.con.execute(
-        "SELECT date, ticker, close FROM prices WHERE ticker IN (SELECT unnest(?)) AND date <= ? AND date >= ?",
-        [tickers, day, start]).df()
-    wide = long.pivot(index="date", columns="ticker", values="close").sort_index().reindex(columns=tickers)
-    return wide.pct_change(fill_method=None).iloc[1:].iloc[-n:]
-
-
-def _regime(lh: Lakehouse, benchmark: str, day: date, spec_planner) -> dict:
-    from rebal.monitor.planner import market_vix, regime
-
-    view = lh.at(day)
-    vix, vix_source = market_vix(view, benchmark, day)
-    name, _ = regime(vix, spec_planner.elevated_vix, spec_planner.stress_vix) if np.isfinite(vix) else ("unknown", 1.0)
-    vol_regime = {"normal": "normal_vol", "elevated": "elevated_vol", "stress": "high_vol"}.get(name, "unknown")
-    px = _last_closes(lh, benchmark, day, _TREND_WINDOW)
-    if len(px) >= _TREND_WINDOW:
-        trend = "bull" if px.iloc[-1] >= px.iloc[-_TREND_WINDOW:].mean() else "bear"
-    else:
-        trend = "unknown"
-    return {"current": f"{vol_regime}_{trend}", "vol_regime": vol_regime, "trend_regime": trend,
-            "vix": _r(vix, 2), "vix_source": vix_source,
-            "trend_rule": f"{benchmark} close vs its {_TREND_WINDOW}-session average"}
-
-
-def _last_closes(lh: Lakehouse, ticker: str, day: date, n: int) -> pd.Series:
-    rows = lh.con.execute("SELECT close FROM (SELECT date, close FROM prices WHERE ticker = ? AND date <= ? "
-                          "ORDER BY date DESC LIMIT ?) ORDER BY date", [ticker, day, n]).fetchall()
-    return pd.Series([r[0] for r in rows], dtype=float)
-
-
-def _check(rows: list, name: str, value, limit: str, ok: bool, severity: str, detail: str = "") -> bool:
-    rows.append({"check": name, "value": value, "limit": limit, "status": "PASS" if ok else "FAIL",
-                 "severity": severity, "detail": detail})
-    return ok
+    wide = closes_between(lh, tickers, start, day)
+    return simple_returns(wide, fill="none").iloc[1:].iloc[-n:]
 
 
 def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None = None,
@@ -324,61 +144,12 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         alerts.append(Alert("WARNING", "not_rebalance_day",
                             f"{day} is not a rebalance day (every {spec.every} NYSE sessions from {spec.anchor}); "
                             f"next {nxt}"))
-    fdate, feats, missing = _features(profile, lh, day)
+    fdate, feats, missing = selection_features(lh, day, imported_alpha=spec.alpha_source == "imported",
+                                               universe=profile.universe)
     res = Risk4Result(profile, day, reb, nxt, fdate, pd.DataFrame(), alerts)
-    if not _check(rows, "required feature columns", "missing " + ", ".join(missing) if missing else "all present",
-                  "alpha, vol_blend, adv_20", not missing, "CRITICAL"):
-        alerts.append(Alert("CRITICAL", "missing_columns", f"features table lacks {', '.join(missing)}; "
-                            "build it with `rebal features build`"))
-    src = "alpha_imported" if spec.alpha_source == "imported" else "features"
-    if fdate is None:
-        if not missing:
-            _check(rows, "data freshness (sessions)", "no features", f"<= {c.max_stale_sessions}", False, "CRITICAL")
-            alerts.append(Alert("CRITICAL", "no_features",
-                                f"no {src} rows on or before {day}; build them with `rebal features build`"
-                                + (" or import them with `rebal data import alpha FILE`" if src == "alpha_imported" else "")))
-        return _finish(res, rows)
-    stale = sessions_after(fdate, day)
-    res.data_freshness = {"features_latest": str(fdate), "sessions_stale": stale, "alpha_source": src}
-    if not _check(rows, "data freshness (sessions)", stale, f"<= {c.max_stale_sessions}",
-                  stale <= c.max_stale_sessions, "CRITICAL", f"latest feature date {fdate}"):
-        alerts.append(Alert("CRITICAL", "stale_data", f"stale data: latest {src} date {fdate} is {stale} NYSE sessions "
-                            f"before {day} (limit {c.max_stale_sessions})"))
-    null_share = float(feats["alpha"].isna().mean()) if len(feats) else 1.0
-    if not _check(rows, "NULL alpha share", round(null_share, 4), f"<= {c.max_null_alpha:.0%}",
-                  null_share <= c.max_null_alpha, "CRITICAL", f"{int(feats['alpha'].isna().sum())} of {len(feats)} rows"):
-        alerts.append(Alert("CRITICAL", "null_alpha", f"{null_share:.1%} of alpha values on {fdate} are NULL "
-                            f"(limit {c.max_null_alpha:.0%})"))
-    u = feats.dropna(subset=["sector", "vol_blend", "alpha"])
-    u = u[(u["vol_blend"] > 0) & (u["adv_20"] >= spec.min_adv)].copy()
-    n = len(u)
-    if not _check(rows, "names passing filters", n, f">= {c.min_names}", n >= c.min_names, "CRITICAL",
-                  f"ADV >= ${spec.min_adv:,.0f}, sector and vol present"):
-        alerts.append(Alert("CRITICAL", "too_few_names", f"only {n} names pass the filters (minimum {c.min_names})"))
-    if not _check(rows, "universe size", n, f">= {c.min_universe}", n >= c.min_universe, "WARNING"):
-        alerts.append(Alert("WARNING", "small_universe", f"{n} names pass the ADV filter (expected >= {c.min_universe})"))
-    shares_s = u["sector"].value_counts(normalize=True) if n else pd.Series(dtype=float)
-    k = int(shares_s.size)
-    if not _check(rows, "sectors represented", k, f">= {c.min_sectors}", k >= c.min_sectors, "WARNING"):
-        alerts.append(Alert("WARNING", "missing_sectors", f"{k} GICS sectors in the universe (expected >= {c.min_sectors})"))
-    top_share = float(shares_s.max()) if k else 0.0
-    if not _check(rows, "largest sector share", round(top_share, 4), f"<= {c.max_sector_share:.0%}",
-                  top_share <= c.max_sector_share, "WARNING", shares_s.index[0] if k else ""):
-        alerts.append(Alert("WARNING", "sector_concentration",
-                            f"{shares_s.index[0]} is {top_share:.0%} of the universe (limit {c.max_sector_share:.0%})"))
-    std = float(u["alpha"].std(ddof=1)) if n > 1 else 0.0
-    if not _check(rows, "alpha cross-sectional std", round(std, 4), f"> {c.min_alpha_std}", std > c.min_alpha_std,
-                  "CRITICAL"):
-        alerts.append(Alert("CRITICAL", "flat_alpha", f"alpha std {std:.3f} <= {c.min_alpha_std}: signal degenerate"))
-    dec = max(1, n // 10)
-    srt = u["alpha"].sort_values()
-    spread = float((srt.iloc[-dec:].mean() - srt.iloc[:dec].mean()) / std) if n > 1 and std > 0 else 0.0
-    if not _check(rows, "top-bottom decile spread (std)", round(spread, 3), f"> {c.min_spread_std}",
-                  spread > c.min_spread_std, "CRITICAL", f"deciles of {dec} names"):
-        alerts.append(Alert("CRITICAL", "weak_spread", f"top-bottom alpha spread {spread:.2f} std <= {c.min_spread_std}"))
-    res.synthetic_inputs = _synthetic(lh, list(u.index), day)
-    if res.blocked or checks_only:
-        return _finish(res, rows)
+    u = feature_checks(res, lh, feats, missing, rows)
+    if u is None or res.blocked or checks_only:
+        return finish(res, rows)
 
     # -- selection and weights -------------------------------------------------------------------
     try:
@@ -391,11 +162,11 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
                                 + (", ..." if len(added) > 5 else "") + ")"))
     except NoPositiveAlpha as exc:
         alerts.append(Alert("CRITICAL", "no_positive_alpha", str(exc)))
-        return _finish(res, rows)
+        return finish(res, rows)
     except InfeasibleCaps as exc:
         res.universe = u
         alerts.append(Alert("CRITICAL", "infeasible_caps", str(exc)))
-        return _finish(res, rows)
+        return finish(res, rows)
     res.universe = u
     uni_share = sector_caps / spec.sector_multiple  # the universe's count share of each sector
 
@@ -406,22 +177,22 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         prior = Prior(pd.Series(dtype=float), spec.initial_value, f"none: starting from ${spec.initial_value:,.0f} cash")
     res.prior = prior
     names = list(dict.fromkeys([*target.index, *prior.shares.index]))
-    px = _prices_at(lh, names, day)
+    px = latest_closes(lh, names, day)
     no_px = [t for t in names if pd.isna(px.loc[t, "price"])]
     stale_px = [t for t in names if t not in no_px and sessions_after(px.loc[t, "price_date"], day) > c.max_stale_sessions]
-    if not _check(rows, "prices for picks and holdings", "missing " + ", ".join((no_px + stale_px)[:5]) if no_px or stale_px
-                  else "all fresh", f"close within {c.max_stale_sessions} session(s)", not (no_px or stale_px), "CRITICAL"):
+    if not add_check(rows, "prices for picks and holdings", "missing " + ", ".join((no_px + stale_px)[:5]) if no_px or stale_px
+                     else "all fresh", f"close within {c.max_stale_sessions} session(s)", not (no_px or stale_px), "CRITICAL"):
         t = (no_px + stale_px)[0]
         alerts.append(Alert("CRITICAL", "stale_prices", f"no close of {t!r} within {c.max_stale_sessions} NYSE "
                             f"session(s) before {day}: cannot value or trade it"))
-        return _finish(res, rows)
+        return finish(res, rows)
     price = px["price"].astype(float)
     res.data_freshness["prices_latest"] = str(pd.Timestamp(px["price_date"].max()).date())
     held_value = prior.shares * price.reindex(prior.shares.index)
     value = float(held_value.sum()) + prior.cash
     if value <= 0:
         alerts.append(Alert("CRITICAL", "no_value", f"prior holdings are worth {value:,.2f}: nothing to invest"))
-        return _finish(res, rows)
+        return finish(res, rows)
     res.value = value
     w_prior = held_value / value  # risky weights; the rest of the prior is cash
     composition = turnover_control(target, w_prior if len(w_prior) else None,
@@ -435,10 +206,10 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     if len(r) < 60:
         alerts.append(Alert("CRITICAL", "short_history", f"only {len(r)} complete daily returns of the picks "
                             f"before {day} to estimate their covariance (need >= 60)"))
-        return _finish(res, rows)
+        return finish(res, rows)
     from rebal.analytics.risk import ledoit_wolf
 
-    cov = pd.DataFrame(ledoit_wolf(r.to_numpy())[0] * 252, index=names, columns=names)
+    cov = pd.DataFrame(annualise_variance(ledoit_wolf(r.to_numpy())[0]), index=names, columns=names)
     final, vol0, _cash_w = vol_target(composition, cov, target_vol=spec.target_vol, max_gross=spec.max_gross)
     res.vol_unscaled = vol0
     w = final.to_numpy()
@@ -499,54 +270,8 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     }).sort_values("weight", ascending=False)
     res.sectors.index.name = "sector"
 
-    # -- post-selection alerts ------------------------------------------------------------------
-    comp_max = float(composition.max())
-    sec_over = res.sectors["weight_of_invested"] > res.sectors["cap"].fillna(np.inf) + 1e-9
-    _check(rows, "position cap (of invested)", round(comp_max, 4), f"<= {spec.max_position:.2%}",
-           comp_max <= spec.max_position + 1e-9, "WARNING",
-           "after turnover control; a prior overweight is only partly unwound" if comp_max > spec.max_position + 1e-9 else "")
-    _check(rows, "sector caps (of invested)", ", ".join(res.sectors.index[sec_over]) or "all within",
-           f"<= {spec.sector_multiple:g} x universe share", not sec_over.any(), "WARNING")
-    if not _check(rows, "turnover vs prior", round(res.turnover, 4), f"<= {c.turnover_warning:.0%}",
-                  res.turnover <= c.turnover_warning, "WARNING",
-                  "initial deployment from cash" if not len(prior.shares) else ""):
-        alerts.append(Alert("WARNING", "high_turnover", f"turnover {res.turnover:.1%} above {c.turnover_warning:.0%}"
-                            + (" (initial deployment from cash)" if not len(prior.shares) else "") + ": review before trading"))
-    big = res.picks[res.picks["weight"] > c.position_warning]
-    if not _check(rows, "largest position", round(float(res.picks["weight"].max()), 4), f"<= {c.position_warning:.0%}",
-                  big.empty, "WARNING"):
-        alerts.append(Alert("WARNING", "large_position", f"{big['ticker'].iloc[0]} at {big['weight'].iloc[0]:.1%} "
-                            f"> {c.position_warning:.0%}: manual cap review"))
-    res.regime = _regime(lh, profile.benchmark, day, profile.planner)
-    prev = previous_rebalance_day(day, spec)
-    if prev is not None:
-        before = _regime(lh, profile.benchmark, prev, profile.planner)
-        if before["current"] != res.regime["current"]:
-            alerts.append(Alert("INFO", "regime_change", f"regime changed from {before['current']} ({prev}) "
-                                f"to {res.regime['current']}"))
-    if res.synthetic_inputs:
-        alerts.append(Alert("INFO", "synthetic_inputs", "synthetic inputs: " + "; ".join(res.synthetic_inputs)))
-    return _finish(res, rows)
-
-
-def previous_rebalance_day(day: date, spec: Risk4Spec) -> date | None:
-    """The rebalance day before ``day`` (None before the anchor's next)."""
-    try:
-        return last_rebalance_day(day - timedelta(days=1), spec)
-    except DataError:
-        return None
-
-
-def _synthetic(lh: Lakehouse, tickers: list[str], day: date) -> list[str]:
-    if lh.meta().get("universe") == "synthetic":
-        return ["the whole universe (prices, volumes, sectors) is a seeded synthetic test fixture, not market data"]
-    if tickers and lh.at(day).has_synthetic_ohlv(tickers):
-        return ["volumes (and so adv_20 and the ADV filter) come from the calibrated synthetic OHLV layer"]
-    return []
-
-
-class NoPositiveAlpha(DataError):
-    """None of the top names has a positive alpha z-score."""
+    post_selection_checks(res, lh, composition, rows, previous_rebalance_day(day, spec))
+    return finish(res, rows)
 
 
 def select_portfolio(universe: pd.DataFrame, spec: Risk4Spec) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
@@ -555,7 +280,7 @@ def select_portfolio(universe: pd.DataFrame, spec: Risk4Spec) -> tuple[pd.DataFr
     ``universe`` has columns ``alpha``, ``vol_blend`` (> 0) and ``sector``, indexed by ticker.
     Returns the universe with ``alpha_z`` and ``rank`` (best first), the capped target weights
     of the picks (sum 1, every weight <= ``max_position``, every sector <= its cap) and the sector
-    caps. Raises :class:`NoPositiveAlpha` or :class:`~rebal.selection.weights.InfeasibleCaps`.
+    caps. Raises :class:`~rebal.errors.NoPositiveAlpha` or :class:`~rebal.errors.InfeasibleCaps`.
     """
     u = universe.copy()
     n = len(u)
@@ -597,11 +322,6 @@ def _extend_for_caps(u: pd.DataFrame, base: pd.Series, caps: pd.Series, cap: flo
     return pd.concat([base, pd.Series(extra, dtype=float)]) if extra else base
 
 
-def _finish(res: Risk4Result, rows: list[dict]) -> Risk4Result:
-    res.checks = pd.DataFrame(rows, columns=["check", "value", "limit", "status", "severity", "detail"])
-    return res
-
-
 def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
     """The Risk4 portfolio in force on ``as_of``: the run of the latest rebalance day on or before it.
 
@@ -612,71 +332,3 @@ def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
     if res.blocked:
         raise DataError(f"{profile.source}: Risk4 run of {day} blocked: {res.block_reason}")
     return res
-
-
-# ---------------------------------------------------------------------------------------------
-# persistence
-
-
-def record_run(lh: Lakehouse, res: Risk4Result) -> None:
-    """Record a run in ``risk4_runs``/``risk4_picks`` (replacing the same profile and date), one transaction."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    alerts = json.dumps([a.__dict__ for a in res.alerts])
-    name = res.profile.name
-    with lh.transaction() as con:
-        con.execute("DELETE FROM risk4_picks WHERE profile = ? AND date = ?", [name, res.date])
-        con.execute("DELETE FROM risk4_runs WHERE profile = ? AND date = ?", [name, res.date])
-        con.execute("INSERT INTO risk4_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [name, res.date, res.status, now, res.prior.source if res.prior else None,
-                     _r(res.value, 2), _r(res.cash_after, 2), _r(res.exposure), _r(res.turnover),
-                     _r(res.estimated_vol), _r(res.estimated_beta), alerts])
-        if not res.blocked and len(res.picks):
-            p = res.picks
-            con.executemany(
-                "INSERT INTO risk4_picks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(name, res.date, r.ticker, None if pd.isna(r.rank) else int(r.rank), float(r.weight),
-                  float(r.target_shares), float(r.price), r.sector, _r(r.alpha_z), _r(r.vol_blend), _r(r.adv_20, 2))
-                 for r in p.itertuples()])
-
-
-def write_artifacts(res: Risk4Result, out_dir: Path) -> list[Path]:
-    """Write the run's files to ``out_dir`` atomically (staged, then swapped in whole).
-
-    Always: ``alerts.json``, ``checks.csv``, ``schedule.json``. Unless blocked: ``picks.csv``,
-    ``trades.csv``, ``portfolio_summary.json``. A blocked run replaces an earlier run's files for
-    the same directory, so no stale trades remain beside its alerts.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    spec = res.profile.risk4
-    try:
-        def dump(name: str, obj) -> None:
-            (stage / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
-
-        dump("alerts.json", {"profile": res.profile.name, "date": str(res.date), "status": res.status,
-                             "alerts": [a.__dict__ for a in res.alerts]})
-        res.checks.to_csv(stage / "checks.csv", index=False)
-        dump("schedule.json", schedule_document(res.date, n=10, anchor=spec.anchor, every=spec.every))
-        if not res.blocked:
-            picks = res.picks[PICKS_COLUMNS].copy()
-            picks["rank"] = picks["rank"].astype("Int64")
-            picks["target_shares"] = picks["target_shares"].astype(int)
-            picks = picks.round({"weight": 6, "alpha_z": 4, "vol_blend": 4, "adv_20": 0})
-            picks.to_csv(stage / "picks.csv", index=False)
-            tr = res.trades.copy()
-            tr["shares"] = tr["shares"].astype(int)
-            tr.to_csv(stage / "trades.csv", index=False)
-            dump("portfolio_summary.json", res.summary())
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(stage, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return sorted(out_dir.iterdir())

@@ -12,22 +12,18 @@ where ``c`` is the position cap, ``b_i`` the base weight, ``λ`` a global level 
 level at which sector ``s`` reaches its cap ``C_s``. Total weight is non-decreasing in ``λ``, so
 ``λ`` is found by bisection (and each ``μ̄_s`` likewise). Unconstrained names keep the
 proportions of their base weights. When Σ_s min(C_s, n_s c) < 1 no portfolio satisfies the caps
-and :class:`InfeasibleCaps` says why.
+and :class:`~rebal.errors.InfeasibleCaps` says why.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from rebal.errors import RebalError
+from rebal.errors import InfeasibleCaps
 
-__all__ = ["InfeasibleCaps", "capped_weights", "turnover", "turnover_control", "vol_target"]
+__all__ = ["capped_weights", "turnover", "turnover_control", "vol_target"]
 
 _TOL = 1e-12
-
-
-class InfeasibleCaps(RebalError):
-    """No weights can satisfy the position and sector caps and sum to 1."""
 
 
 def _level_total(b: np.ndarray, cap: float, mu: float) -> float:

@@ -9,13 +9,7 @@ import pytest
 from rebal.monitor.audit import drift_audit
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
-from rebal.monitor.planner import decision_panel, regime, review_dates
-
-
-@pytest.mark.parametrize(("vix", "expected"), [(12.0, ("normal", 1.0)), (19.99, ("normal", 1.0)), (20.0, ("elevated", 1.2)),
-                                               (29.9, ("elevated", 1.2)), (30.0, ("stress", 1.5)), (80.0, ("stress", 1.5))])
-def test_regime_bands(vix, expected):
-    assert regime(vix) == expected
+from rebal.monitor.planner import decision_panel, review_dates
 
 
 def test_review_dates_follow_the_nyse_calendar():

@@ -12,7 +12,8 @@ from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.baseline import accept_target, drift_monitor
-from rebal.monitor.state import StateError, StateStore
+from rebal.errors import StateError
+from rebal.monitor.state import StateStore
 
 
 def test_accept_keeps_history_with_who_and_when(tmp_path):

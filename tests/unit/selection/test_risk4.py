@@ -372,8 +372,8 @@ def test_risk4_picks_notebook_on_the_sample(sample_lakehouse, tmp_path):
 def test_caps_hold_after_selection_on_any_universe(data):
     """Any universe, any alpha: every weight <= cap, every sector <= its cap, sum 1 - or a clear error."""
     from rebal.selection.spec import Risk4Spec
-    from rebal.selection.risk4 import NoPositiveAlpha, select_portfolio
-    from rebal.selection.weights import InfeasibleCaps
+    from rebal.errors import InfeasibleCaps, NoPositiveAlpha
+    from rebal.selection.risk4 import select_portfolio
 
     n = data.draw(st.integers(1, 60))
     alpha = data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=n, max_size=n))
@@ -401,7 +401,7 @@ def test_caps_hold_after_selection_on_any_universe(data):
 def test_infeasible_caps_block_or_extend_by_hand():
     from rebal.selection.spec import Risk4Spec
     from rebal.selection.risk4 import select_portfolio
-    from rebal.selection.weights import InfeasibleCaps
+    from rebal.errors import InfeasibleCaps
 
     # A, B in sector X; C, D in Y: each sector is half the universe, so with multiple 1 its cap is 50 %.
     u = pd.DataFrame({"alpha": [4.0, 3.0, 2.0, -9.0], "vol_blend": 0.2, "sector": ["X", "X", "Y", "Y"]},

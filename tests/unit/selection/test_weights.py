@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rebal.calendar import is_rebalance_day, next_rebalance_dates
-from rebal.selection.weights import InfeasibleCaps, capped_weights, turnover, turnover_control, vol_target
+from rebal.errors import InfeasibleCaps
+from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
 
 def test_position_cap_by_hand():

@@ -1,0 +1,137 @@
+"""A proposal as plain data: its JSON (``proposal.json``), its content id and its plain-English explanation.
+
+A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``, the hash of its content: rebuilding it
+from the same data and parameters gives the same id, so an approval applies to exactly the
+numbers that were reviewed. The explanation is generated from the numbers (no external service).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from rebal.data.lakehouse import CASH
+from rebal.fileio import atomic_write_json
+
+if TYPE_CHECKING:
+    from rebal.proposal.build import Proposal
+
+__all__ = ["proposal_json", "proposal_id", "write_proposal", "explain"]
+
+
+def _num(x):
+    if x is None:
+        return None
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return round(x, 10) if math.isfinite(x) else None
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    return x
+
+
+def _series(s: pd.Series) -> dict:
+    return {str(k): _num(v) for k, v in s.items()}
+
+
+def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
+    """The proposal as plain types (what ``proposal.json`` holds)."""
+    a, b = p.allocation, p.allocation.breaker
+    doc = {
+        "profile": p.profile.name, "as_of": str(p.as_of), "mode": a.mode, "mode_requested": p.mode_requested,
+        "status": "BLOCKED" if p.blocked else "PROPOSED", "recommendation": p.recommendation,
+        "confidence": p.confidence, "value": _num(p.value), "cash": _num(p.cash),
+        "drift": {"portfolio": _num(p.drift), "status": p.drift_status},
+        "current": _series(p.current), "target": _series(p.target), "proposed": _series(p.proposed),
+        "changes": [{"asset": k, **{c: _num(v) for c, v in r.items()}} for k, r in p.changes().iterrows()],
+        "limits": {"status": b.status, "reason": b.reason, "iterations": b.iterations, "adjustments": b.adjustments,
+                   "checks": [{k: _num(v) for k, v in r.items()} for r in b.checks.to_dict("records")],
+                   "parameters": {k: _num(v) for k, v in vars(p.profile.proposal.limits).items()}},
+        "clusters": a.clusters,
+        "costs": {k: _num(v) for k, v in p.costs.items()},
+        "trades": [{k: _num(v) for k, v in r.items()} for r in p.trades.trades.to_dict("records")],
+        "cash_after": _num(p.trades.cash_after),
+        "recommendation_detail": {"warnings": p.warnings, "alerts": p.alerts},
+        "notes": p.notes, "data": p.data,
+    }
+    if p.simulation is not None:
+        s = p.simulation
+        doc["simulation"] = {
+            "window": {"start": str(s.start), "end": str(s.end), "sessions": s.n_days},
+            "baseline": {k: _num(v) for k, v in s.baseline.items()},
+            "in_sample": {k: _num(v) for k, v in s.in_sample.items()},
+            "out_of_sample": {k: _num(v) for k, v in s.out_of_sample.items()} if s.out_of_sample else None,
+            "improvement_in_sample": _num(s.improvement_in_sample),
+            "improvement_out_of_sample": _num(s.improvement_out_of_sample),
+            "refits": [{k: (str(v) if isinstance(v, date) else _num(v)) for k, v in r.items()} for r in s.refits],
+            "notes": s.notes,
+        }
+    doc["explanation"] = explain(p)
+    if with_id:
+        doc = {"id": p.id, "created_at": p.created_at, **doc}
+    return doc
+
+
+def proposal_id(p: Proposal) -> str:
+    """``<profile>-<YYYYMMDD>-<hash>``: the first 10 hex digits of the SHA-256 of the proposal's JSON without id."""
+    body = json.dumps(proposal_json(p, with_id=False), sort_keys=True, default=str)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:10]
+    return f"{p.profile.name}-{p.as_of:%Y%m%d}-{digest}"
+
+
+def write_proposal(p: Proposal, reports_dir: Path) -> Path:
+    """Write ``reports/<as_of>/<profile>/proposal.json`` atomically; return its path."""
+    out = Path(reports_dir) / str(p.as_of) / p.profile.name / "proposal.json"
+    return atomic_write_json(out, proposal_json(p), indent=2, default=str)
+
+
+def explain(p: Proposal) -> str:
+    """A plain-English paragraph per topic, generated from the proposal's numbers."""
+    a, b = p.allocation, p.allocation.breaker
+    deployed_now = 1.0 - float(p.current.get(CASH, 0.0))
+    deployed_new = 1.0 - float(p.proposed.get(CASH, 0.0))
+    out = [f"{p.profile.name} is worth ${p.value:,.0f} as of {p.as_of}, {deployed_now:.1%} deployed. It has drifted "
+           f"{p.drift:.1%} from its {p.data['target_method'].replace('_', ' ')} target (status {p.drift_status})."]
+    how = f"The {a.mode.replace('_', '-')} mode"
+    if a.mode != p.mode_requested:
+        how += f" (requested {p.mode_requested.replace('_', '-')}, which fell back)"
+    changed = [c for c in a.after_mode.index if abs(a.after_mode[c] - float(a.target.get(c, 0.0))) > 1e-9]
+    how += (f" changed {len(changed)} of {len(a.after_mode)} sleeves from the target" if changed
+            else " kept the target as it is")
+    if a.clusters:
+        cl = "; ".join(" + ".join(c) for c in a.clusters)
+        how += f"; correlated clusters (above {p.profile.proposal.limits.high_corr:.2f}): {cl}"
+    out.append(how + ".")
+    if b.status == "BLOCKED":
+        out.append(f"The proposal is BLOCKED: {b.reason}. No trades are proposed; manual action is needed.")
+        return " ".join(out)
+    if b.adjustments:
+        out.append(f"The circuit breakers adjusted it in {b.iterations} round(s): " + "; ".join(b.adjustments[:4])
+                   + ("; ..." if len(b.adjustments) > 4 else "") + ".")
+    else:
+        out.append("Every circuit breaker held without adjustment.")
+    n = len(p.trades.trades)
+    out.append(f"The proposal deploys {deployed_new:.1%} and needs {n} trade(s) worth "
+               f"${p.costs['traded_value']:,.0f}, at an estimated cost of {p.costs['total_bps']:.1f} bps of the "
+               f"portfolio (${p.costs['total_usd']:,.0f}).")
+    s = p.simulation
+    if s is not None:
+        txt = (f"Over the last {s.n_days} sessions, holding the current allocation gave a Sharpe ratio of "
+               f"{s.baseline['sharpe']:.2f}; the proposal, net of costs, {s.in_sample['sharpe']:.2f} in-sample "
+               f"({s.improvement_in_sample:+.1%}, flattered by look-ahead)")
+        if s.out_of_sample is not None:
+            txt += (f" and {s.out_of_sample['sharpe']:.2f} out-of-sample with walk-forward refits "
+                    f"({s.improvement_out_of_sample:+.1%})")
+        out.append(txt + ".")
+    out.append(f"Recommendation: {p.recommendation} (confidence {p.confidence}).")
+    if p.warnings:
+        out.append("Warnings: " + "; ".join(p.warnings) + ".")
+    if p.alerts:
+        out.append("Alerts: " + "; ".join(p.alerts) + ".")
+    return " ".join(out)
