@@ -85,7 +85,8 @@ def main() -> None:
     from rebal.config import load_profile
     from rebal.data.lakehouse import Lakehouse
     from rebal.data.universe import build_synthetic_lakehouse
-    from rebal.selection.risk4 import run_risk4, write_artifacts
+    from rebal.selection.artifacts import write_artifacts
+    from rebal.selection.risk4 import run_risk4
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench_risk4_"))
     rows = []

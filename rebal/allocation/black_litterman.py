@@ -26,7 +26,7 @@ from typing import Mapping, Protocol, Sequence
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
+from rebal.allocation.base import BaseAllocator, check_choice, check_returns
 from rebal.errors import ConfigError
 
 __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",

@@ -61,7 +61,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from rebal.data.lakehouse import SCHEMA_DOC, Lakehouse
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.data.schema import SCHEMA_DOC
 
     paths = paths_of(args)
     with Lakehouse(paths.lakehouse) as lh:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from rebal.cli.common import parse_date, paths_of, positive_int, profile_args, profiles_and_lake
+from rebal.fileio import atomic_write
 
 __all__ = ["register"]
 
@@ -119,9 +119,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     fig = factor_map_plot(fa.map, fa.leads, title=f"Factor map of {what} as of {as_of} (metric MDS)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp.png")
-    fig.savefig(tmp, dpi=150, bbox_inches="tight")
-    os.replace(tmp, out)
+    atomic_write(out, lambda p: fig.savefig(p, dpi=150, bbox_inches="tight"))
     print(f"wrote {out}: {k} clusters of {what}, Kruskal stress-1 {fa.map.stress:.3f}, isolated "
           f"{', '.join(f'C{c}' for c in fa.map.isolated) or 'none'}; leads "
           + ", ".join(f"C{c} {t}" for c, t in fa.leads.items())

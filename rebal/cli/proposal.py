@@ -52,12 +52,8 @@ def _proposal_text(p, path) -> str:
 def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
     from rebal.monitor.state import StateStore
-    from rebal.proposal.build import (
-        build_proposal,
-        explain,
-        proposal_json,
-        write_proposal,
-    )
+    from rebal.proposal.build import build_proposal
+    from rebal.proposal.serialize import explain, proposal_json, write_proposal
     from rebal.proposal.execution import execute_proposal, record_proposal
 
     paths = paths_of(args)
@@ -116,6 +112,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
 
 def _cmd_proposals(args: argparse.Namespace) -> int:
     from rebal.data.lakehouse import Lakehouse
+    from rebal.data.proposals import list_proposals
     from rebal.proposal.execution import rebalance_history
 
     paths = paths_of(args)
@@ -124,14 +121,8 @@ def _cmd_proposals(args: argparse.Namespace) -> int:
             if not args.profile:
                 raise RebalError("--history needs --profile NAME")
             df = rebalance_history(lh, args.profile)
-        elif "proposals" in lh.table_names():
-            where = "WHERE profile = ?" if args.profile else ""
-            df = lh.con.execute(f"SELECT id, profile, as_of, status, recommendation, approved_by, approved_at, executed_at "
-                                f"FROM proposals {where} ORDER BY created_at DESC", [args.profile] if args.profile else []).df()
         else:
-            import pandas as pd
-
-            df = pd.DataFrame()
+            df = list_proposals(lh, args.profile)
     if args.json:
         print(df.to_json(orient="records", date_format="iso", indent=2))
     elif df.empty:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -23,10 +22,9 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"schedule: {exc}") from None
     if args.out:
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out)
+        from rebal.fileio import atomic_write_json
+
+        atomic_write_json(args.out, doc, indent=2)
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -83,12 +81,8 @@ def _print_checks(res) -> None:
 
 def _cmd_risk4(args: argparse.Namespace) -> int:
     from rebal.errors import ConfigError
-    from rebal.selection.risk4 import (
-        read_prior_file,
-        record_run,
-        run_risk4,
-        write_artifacts,
-    )
+    from rebal.selection.artifacts import record_run, write_artifacts
+    from rebal.selection.risk4 import read_prior_file, run_risk4
 
     paths, lh, profiles, day = _risk4_profiles(args)
     action = args.risk4_command

@@ -16,10 +16,10 @@ from typing import Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema  # re-exported (rebal.cli reads SCHEMA_DOC here)
+from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
 from rebal.errors import DataError
 
-__all__ = ["CASH", "Lakehouse", "SCHEMA_DOC", "DATE_COLUMNS", "create_schema"]
+__all__ = ["CASH", "Lakehouse"]
 
 #: Pseudo-ticker for cash in weights tables (cash itself lives in ``cash_balances``).
 CASH = "CASH"

@@ -42,15 +42,13 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.proposal import modes
 from rebal.proposal.allocate import Allocation, propose_allocation
-from rebal.proposal.frontier import frontier  # re-exported (the rebalance_proposal notebook)
 from rebal.proposal.recommend import recommend
-from rebal.proposal.serialize import explain, proposal_id, proposal_json, write_proposal  # re-exported (rebal.cli)
+from rebal.proposal.serialize import proposal_id
 from rebal.proposal.simulation import Simulation, improvement, path_metrics, path_returns, walk_forward
 from rebal.proposal.trades import TradeList, trade_list
 from rebal.provenance import utc_stamp
 
-__all__ = ["Proposal", "build_proposal", "Allocation", "propose_allocation", "proposal_json", "explain",
-           "write_proposal", "frontier"]
+__all__ = ["Proposal", "build_proposal"]
 
 
 @dataclass

@@ -12,7 +12,6 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
 """
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import shutil
@@ -28,6 +27,7 @@ from typing import Any
 from rebal.config import Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError, ReportError
+from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
 from rebal.paths import Paths, get_paths
 from rebal.monitor.state import StateStore
 from rebal.report import registry
@@ -237,9 +237,7 @@ def run_weekly(
         "packet": str(packet) if packet else None,
         "reports": [asdict(r) for r in results],
     }
-    tmp = out_dir / "run.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, out_dir / "run.json")
+    atomic_write_json(out_dir / "run.json", manifest, indent=2, default=str, final_newline=False)
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"rebal: report failed: {r.error}", file=sys.stderr)
@@ -264,10 +262,7 @@ def _write_packet(results: list[ReportResult], out_dir: Path, as_of: date, lates
     if not any(e.html for e in entries):
         return None
     doc = packet_html(entries, as_of=str(as_of), data_latest=str(latest))
-    tmp = out_dir / ".committee_packet.pdf.tmp"
-    html_to_pdf(doc, tmp)
     final = out_dir / "committee_packet.pdf"
-    os.replace(tmp, final)
-    (out_dir / "committee_packet.html.tmp").write_text(doc, encoding="utf-8")
-    os.replace(out_dir / "committee_packet.html.tmp", out_dir / "committee_packet.html")
+    atomic_write(final, lambda p: html_to_pdf(doc, p))
+    atomic_write_text(out_dir / "committee_packet.html", doc)
     return final

@@ -44,14 +44,14 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.data.prices import closes_between, latest_closes
 from rebal.data.selection_runs import latest_unblocked_run, run_picks
 from rebal.errors import DataError, InfeasibleCaps, NoPositiveAlpha
-from rebal.selection.artifacts import PICKS_COLUMNS, record_run, write_artifacts  # re-exported (rebal.cli)
+from rebal.selection.artifacts import PICKS_COLUMNS
 from rebal.selection.checks import add_check, feature_checks, finish, post_selection_checks
 from rebal.selection.result import TRADES_COLUMNS, Alert, Prior, Risk4Result
 from rebal.selection.spec import Risk4Spec
 from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
 __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "find_prior", "read_prior_file",
-           "last_rebalance_day", "previous_rebalance_day", "risk4_target", "record_run", "write_artifacts",
+           "last_rebalance_day", "previous_rebalance_day", "risk4_target",
            "PICKS_COLUMNS", "TRADES_COLUMNS"]
 
 

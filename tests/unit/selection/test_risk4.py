@@ -18,7 +18,8 @@ from rebal.calendar import nyse_sessions
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError
-from rebal.selection.risk4 import Prior, find_prior, record_run, run_risk4, write_artifacts
+from rebal.selection.artifacts import record_run, write_artifacts
+from rebal.selection.risk4 import Prior, find_prior, run_risk4
 
 from conftest import REPO
 
