@@ -53,8 +53,8 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
     from rebal.monitor.state import StateStore
     from rebal.proposal.build import build_proposal
-    from rebal.proposal.serialize import explain, proposal_json, write_proposal
     from rebal.proposal.execution import execute_proposal, record_proposal
+    from rebal.proposal.serialize import explain, proposal_json, write_proposal
 
     paths = paths_of(args)
     with writable_lake(paths) as lh:

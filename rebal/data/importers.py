@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rebal.paths import validate_profile_name
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
+from rebal.paths import validate_profile_name
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]

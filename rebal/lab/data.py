@@ -18,13 +18,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.risk import realized_vol_proxy_vix
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.lab.engine import LabSettings, review_days
 from rebal.lab.sweep import Market
 from rebal.lab.tax import TaxRates
-from rebal.analytics.risk import realized_vol_proxy_vix
 
 __all__ = ["LabInputs", "load_inputs", "settings_for", "WARMUP"]
 

@@ -45,9 +45,9 @@ import pandas as pd
 
 from rebal.analytics.measures import PERIODS_PER_YEAR, REGIMES, annualise_variance, annualise_vol, sharpe_ratio
 from rebal.analytics.returns import simple_returns
-from rebal.lab.spec import LabSpec
 from rebal.lab.engine import review_days
 from rebal.lab.rules import parse_rule
+from rebal.lab.spec import LabSpec
 from rebal.lab.sweep import Market
 
 __all__ = ["configs", "Verdict", "hypotheses", "literature", "drifting_weights", "frontier_mask", "CONFIG_SETS"]

@@ -12,12 +12,19 @@ from datetime import date
 
 import pandas as pd
 
-from rebal.config import Profile
-from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.analytics.drift import DriftResult, drift_path, drift_status, drift_table, portfolio_drift, weights_from_holdings
-from rebal.errors import DataError
 from rebal.allocation.target import TargetWeights, compute_target
+from rebal.analytics.drift import (
+    DriftResult,
+    drift_path,
+    drift_status,
+    drift_table,
+    portfolio_drift,
+    weights_from_holdings,
+)
+from rebal.config import Profile
 from rebal.data.freshness import Freshness, check_freshness
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.errors import DataError
 from rebal.monitor.state import StateStore
 
 __all__ = ["LastImplemented", "DriftAudit", "last_implemented", "check_inputs", "drift_audit"]

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
+from rebal.allocation.target import compute_target
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
-from rebal.allocation.target import compute_target
+from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
 from rebal.monitor.state import StateEntry, StateStore
 
 __all__ = ["MonitorResult", "drift_monitor", "accept_target", "monitor_json"]

@@ -35,12 +35,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from rebal.calendar import nyse_sessions, sessions_after
 from rebal.analytics.costs import CostModel, estimate_costs, rebalancing_cost
 from rebal.analytics.measures import annualise_variance, annualise_vol, classify_vix
 from rebal.analytics.regime import market_vix
 from rebal.analytics.returns import simple_returns
-from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.risk import (
     cost_benefit_ratio,
     covariance,
@@ -50,6 +48,8 @@ from rebal.analytics.risk import (
     tracking_error,
     tracking_error_diagonal,
 )
+from rebal.calendar import nyse_sessions, sessions_after
+from rebal.data.lakehouse import CASH, Lakehouse
 
 __all__ = ["PlannerResult", "decision_panel", "review_dates"]
 

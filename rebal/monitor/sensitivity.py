@@ -14,13 +14,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from rebal.allocation.target import compute_target
+from rebal.analytics.measures import annualise_vol
+from rebal.analytics.returns import simple_returns
+from rebal.analytics.risk import BetaResult, beta_ols, rolling_beta
 from rebal.config import Profile
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
-from rebal.allocation.target import compute_target
-from rebal.analytics.risk import BetaResult, beta_ols, rolling_beta
-from rebal.analytics.measures import annualise_vol
-from rebal.analytics.returns import simple_returns
 
 __all__ = ["SensitivityAudit", "sensitivity_audit", "interpretation"]
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rebal.paths import validate_profile_name
 from rebal.errors import StateError
 from rebal.fileio import atomic_write_json
+from rebal.paths import validate_profile_name
 from rebal.provenance import utc_stamp
 
 __all__ = ["StateEntry", "StateStore", "default_actor"]

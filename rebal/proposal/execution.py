@@ -19,16 +19,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
+from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.data import proposals, trading
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.errors import ApprovalError, ExecutionError
-from rebal.proposal.modes import check_limits
+from rebal.monitor.state import StateEntry, StateStore, default_actor
+from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
 from rebal.proposal.build import Proposal
+from rebal.proposal.modes import check_limits
 from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
-from rebal.monitor.state import StateEntry, StateStore, default_actor
 
 __all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
            "rebalance_history"]

@@ -28,8 +28,8 @@ from rebal.config import Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError, ReportError
 from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
-from rebal.paths import Paths, get_paths
 from rebal.monitor.state import StateStore
+from rebal.paths import Paths, get_paths
 from rebal.report import registry
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]

@@ -10,14 +10,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.allocation.target import compute_target
 from rebal.calendar import nyse_sessions
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 AS_OF = date(2024, 3, 28)  # the last session of March 2024 (Good Friday follows)

@@ -5,9 +5,8 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot

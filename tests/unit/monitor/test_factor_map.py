@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
@@ -25,8 +26,6 @@ from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.factor_map import factor_audit, profile_factor_audit
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 DAYS = SESSIONS[SESSIONS <= pd.Timestamp("2024-06-28")][-300:]

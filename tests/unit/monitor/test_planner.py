@@ -6,9 +6,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from rebal.monitor.audit import drift_audit
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
+from rebal.monitor.audit import drift_audit
 from rebal.monitor.planner import decision_panel, review_dates
 
 

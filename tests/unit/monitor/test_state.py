@@ -10,9 +10,8 @@ import pytest
 
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import DataError
+from rebal.errors import DataError, StateError
 from rebal.monitor.baseline import accept_target, drift_monitor
-from rebal.errors import StateError
 from rebal.monitor.state import StateStore
 
 
