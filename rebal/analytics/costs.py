@@ -39,7 +39,7 @@ class CostModel:
 
 
 def size_bucket(dollar_adv: pd.Series) -> pd.Series:
-    """large (>= $500M ADV), mid (>= $50M) or small, by dollar average daily volume."""
+    """Large (>= $500M ADV), mid (>= $50M) or small, by dollar average daily volume."""
     return pd.Series(np.where(dollar_adv >= 5e8, "large", np.where(dollar_adv >= 5e7, "mid", "small")),
                      index=dollar_adv.index)
 
@@ -47,7 +47,8 @@ def size_bucket(dollar_adv: pd.Series) -> pd.Series:
 def impact_bps(trade_value: pd.Series, dollar_adv: pd.Series, sigma_daily: pd.Series,
                coefficient: float = 0.6) -> pd.Series:
     """Square-root market impact Y · σ_daily · sqrt(|trade| / ADV), in bps
-    (:func:`rebal.analytics.measures.square_root_impact` x 1e4)."""
+    (:func:`rebal.analytics.measures.square_root_impact` x 1e4).
+    """
     return square_root_impact(trade_value, dollar_adv, sigma_daily, coefficient=coefficient) * 1e4
 
 

@@ -138,7 +138,8 @@ def vix_regime(vix: float | Sequence[float] | np.ndarray, *, elevated: float, st
 def regime_widening(codes: int | np.ndarray, widening: Sequence[float]) -> np.ndarray:
     """Threshold multiplier of each regime code: ``widening[code]`` (normal, elevated, stress)."""
     if len(widening) != len(REGIMES):
-        raise ValueError(f"`widening`: need {len(REGIMES)} multipliers (normal, elevated, stress), found {len(widening)}")
+        raise ValueError(f"`widening`: need {len(REGIMES)} multipliers (normal, elevated, stress), "
+                         f"found {len(widening)}")
     return np.asarray(widening, float)[codes]
 
 

@@ -1,8 +1,8 @@
 """Risk metrics of drift and market sensitivity (pure functions, pandas in, numbers out).
 
 Conventions: returns are daily simple returns; covariances are daily unless named ``annual``;
-``periods_per_year`` is 252 NYSE sessions (:data:`rebal.analytics.measures.PERIODS_PER_YEAR`). Weights, drift and tracking error are fractions
-(0.05 = 5 %). Cash is riskless: zero variance and zero covariance.
+``periods_per_year`` is 252 NYSE sessions (:data:`rebal.analytics.measures.PERIODS_PER_YEAR`). Weights, drift and
+tracking error are fractions (0.05 = 5 %). Cash is riskless: zero variance and zero covariance.
 
 Formulas
 --------

@@ -16,7 +16,8 @@ __all__ = ["latest_closes", "closes_between", "last_closes"]
 
 def latest_closes(lh: Lakehouse, tickers: list[str], day: date, *, within_days: int = 30) -> pd.DataFrame:
     """Latest close on or before ``day`` (and no older than ``within_days`` calendar days) per
-    ticker and its date: columns ``price``, ``price_date``, one row per ticker (NaN where none)."""
+    ticker and its date: columns ``price``, ``price_date``, one row per ticker (NaN where none).
+    """
     if not tickers:
         return pd.DataFrame(columns=["price", "price_date"])
     start = day - timedelta(days=within_days)

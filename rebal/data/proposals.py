@@ -19,7 +19,8 @@ __all__ = ["insert_proposal", "get_proposal", "latest_approved_id", "mark_approv
 def insert_proposal(lh: Lakehouse, *, proposal_id: str, profile: str, as_of: date, created_at: str, status: str,
                     recommendation: str, path: str, doc: str) -> None:
     """Insert a proposal unless its id exists (keeping an existing approval); then only a non-empty
-    ``path`` is updated. One transaction."""
+    ``path`` is updated. One transaction.
+    """
     with lh.transaction() as con:
         if con.execute("SELECT 1 FROM proposals WHERE id = ?", [proposal_id]).fetchone() is None:
             con.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
@@ -57,7 +58,8 @@ def mark_executed(con: duckdb.DuckDBPyConnection, proposal_id: str, executed_at:
 
 def list_proposals(lh: Lakehouse, profile: str | None = None) -> pd.DataFrame:
     """Proposals newest first (id, profile, as_of, status, recommendation, approval and execution
-    times), of one ``profile`` or all; an empty frame when the table does not exist."""
+    times), of one ``profile`` or all; an empty frame when the table does not exist.
+    """
     if "proposals" not in lh.table_names():
         return pd.DataFrame()
     where = "WHERE profile = ?" if profile else ""

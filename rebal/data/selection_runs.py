@@ -18,7 +18,8 @@ __all__ = ["latest_unblocked_run", "run_picks", "save_run"]
 
 def latest_unblocked_run(lh: Lakehouse, profile: str, before: date) -> tuple[date, float] | None:
     """(date, cash) of the profile's newest recorded run strictly before ``before`` that was not
-    BLOCKED; None when there is none (or the lakehouse predates ``risk4_runs``)."""
+    BLOCKED; None when there is none (or the lakehouse predates ``risk4_runs``).
+    """
     if "risk4_runs" not in lh.table_names():
         return None
     row = lh.con.execute(

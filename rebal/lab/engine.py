@@ -19,8 +19,8 @@ Conventions (the independent reference loop in ``tests/unit/lab/test_engine.py``
 Costs (fraction of the trade): the configuration's flat level (spread + commission, bps) times
 the regime multiplier of the day (:class:`LabSettings` ``cost_multipliers``; the planner spec
 says spreads and impact are 2-3x normal in stress), plus, when dollar ADV is given, the
-square-root impact Y · σ_daily · sqrt(|trade $| / ADV) (:func:`rebal.analytics.measures.square_root_impact`) on a portfolio of
-``notional`` dollars.
+square-root impact Y · σ_daily · sqrt(|trade $| / ADV) (:func:`rebal.analytics.measures.square_root_impact`)
+on a portfolio of ``notional`` dollars.
 
 Rule mechanics (see :mod:`rebal.lab.rules` for the specs):
 
@@ -89,7 +89,8 @@ class LabSettings:
     @classmethod
     def from_specs(cls, planner: PlannerSpec, lab: LabSpec) -> "LabSettings":
         """The settings of a profile: its ``planner`` and ``lab`` sections."""
-        return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix, widen=tuple(planner.regime_widening),
+        return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix,
+                   widen=tuple(planner.regime_widening),
                    stress_override=planner.stress_override, delay_max_drift=planner.delay_max_drift,
                    cost_multipliers=tuple(lab.cost_multipliers), impact_coefficient=planner.impact_coefficient,
                    notional=planner.notional_value, min_adv=planner.min_adv,
@@ -100,10 +101,12 @@ class LabSettings:
 
 def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     """Boolean arrays: last session of each month / quarter / year in ``index`` (the final
-    session counts only when its period is complete, i.e. never: there is no later session)."""
+    session counts only when its period is complete, i.e. never: there is no later session).
+    """
     s = pd.Series(index, index=index)
     out = {}
-    for name, key in (("monthly", index.year * 12 + index.month), ("quarterly", index.year * 4 + (index.month - 1) // 3),
+    for name, key in (("monthly", index.year * 12 + index.month),
+                      ("quarterly", index.year * 4 + (index.month - 1) // 3),
                       ("annual", index.year)):
         last = s.groupby(np.asarray(key)).transform("max").to_numpy() == index.to_numpy()
         last[-1] = False
@@ -113,13 +116,16 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
 
 def day_regimes(vix: np.ndarray | None, n: int, settings: LabSettings) -> np.ndarray:
     """Regime code of each of the ``n`` days (:func:`rebal.analytics.measures.vix_regime` at the
-    settings' levels); all normal without a ``vix`` series."""
+    settings' levels); all normal without a ``vix`` series.
+    """
     return vix_regime(np.zeros(n) if vix is None else vix, elevated=settings.elevated_vix, stress=settings.stress_vix)
 
 
-def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
+                  columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """(T x N weights, T cash) from a static target or a series of refits (rows = refit dates,
-    each applying from its date on); raises when the first day has no target yet."""
+    each applying from its date on); raises when the first day has no target yet.
+    """
     if isinstance(target, pd.Series):
         frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
     else:
@@ -150,7 +156,8 @@ class BacktestResult:
     skipped: np.ndarray            # (K,) asset-trades left undone because the asset was illiquid
     trade_t: np.ndarray = field(default_factory=lambda: np.zeros(0, int))     # (E,) day of each rebalance
     trade_k: np.ndarray = field(default_factory=lambda: np.zeros(0, int))     # (E,) its configuration
-    trades: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))      # (E, N) change of each position (value, after costs)
+    # (E, N) change of each position (value, after costs)
+    trades: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     initial_weights: np.ndarray | None = None                                 # (N,) weights of the first day
 
     def frame(self) -> pd.DataFrame:
@@ -177,7 +184,8 @@ class BacktestResult:
 
 def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):
     """(t0, prices of the simulated window, its index, T x N target weights, T cash) with the checks
-    every engine needs: two sessions at least, positive complete prices, a target on day one."""
+    every engine needs: two sessions at least, positive complete prices, a target on day one.
+    """
     t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
     if t0 >= len(prices) - 1:
         raise ValueError("the backtest window needs at least two sessions")
@@ -252,7 +260,8 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
         rate = c_rate[rows, None] * cmult[t]
         if adv_a is not None:
             dollars = np.abs(delta) * s.notional
-            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t], coefficient=s.impact_coefficient)
+            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t],
+                                             coefficient=s.impact_coefficient)
         return np.abs(delta) * rate
 
     growth = px[1:] / px[:-1]

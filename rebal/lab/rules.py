@@ -195,7 +195,8 @@ def _choice(text: str, spec: str, valid: tuple[str, ...], what: str) -> str:
 def _bands(text: str, spec: str) -> Bands:
     parts = text.split("/")
     if len(parts) != 2:
-        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; valid rules: {'; '.join(RULE_KINDS.values())}")
+        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; "
+                          f"valid rules: {'; '.join(RULE_KINDS.values())}")
     vals = []
     for p in parts:
         try:

@@ -52,7 +52,8 @@ def run_lab(profile: Profile, lh: Lakehouse, *, rules: list[str] | None = None, 
             start: date | None = None, end: date | None = None, refit: str | None = None, workers: int | None = 1,
             scheduler=None, progress: bool = False, taxes: bool = True) -> LabRun:
     """Run the lab for ``profile``: ``rules`` alone (at ``lab.cost_bps``) when given, else the
-    configuration set ``which`` (grid / fast / full, :func:`rebal.lab.study.configs`)."""
+    configuration set ``which`` (grid / fast / full, :func:`rebal.lab.study.configs`).
+    """
     if rules:
         parsed = []
         for r in rules:

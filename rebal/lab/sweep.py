@@ -25,7 +25,8 @@ __all__ = ["Market", "Sweep", "run_sweep", "chunk_configs", "concat_results"]
 @dataclass
 class Market:
     """What every configuration shares: prices (with warm-up rows before ``start``), the target
-    (static or refits), the regime series (VIX or a proxy, aligned with prices), dollar ADV."""
+    (static or refits), the regime series (VIX or a proxy, aligned with prices), dollar ADV.
+    """
 
     prices: pd.DataFrame
     target: pd.Series | pd.DataFrame
@@ -94,7 +95,8 @@ def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, wor
               progress: bool = False) -> Sweep:
     """Run every (rule, cost) configuration. ``scheduler`` (a Dask scheduler address, or a
     ``distributed.Client``) sends chunks to a Dask cluster; otherwise ``workers`` local processes
-    (1 = in this process). ``chunks`` defaults to twice the workers."""
+    (1 = in this process). ``chunks`` defaults to twice the workers.
+    """
     cfgs = [(c if isinstance(c, Config) else c.config(), float(b)) for c, b in configs]
     if not cfgs:
         raise ValueError("no configurations to run")

@@ -133,7 +133,8 @@ class LotBook:
 
 def year_taxes(realized: pd.DataFrame, rates: TaxRates) -> pd.DataFrame:
     """Taxes by year from realised ``short_term`` / ``long_term`` columns (index = year), with
-    netting across classes and carry-forward of net losses (see the module docstring)."""
+    netting across classes and carry-forward of net losses (see the module docstring).
+    """
     rows, carry_st, carry_lt = [], 0.0, 0.0
     for year, r in realized.sort_index().iterrows():
         st, lt = float(r["short_term"]) + carry_st, float(r["long_term"]) + carry_lt
@@ -173,7 +174,8 @@ def _by_year(records: list[tuple[int, Realized]]) -> pd.DataFrame:
 
 def replay_taxes(result: BacktestResult, prices: pd.DataFrame, k: int, rates: TaxRates = TaxRates()) -> TaxReport:
     """Taxes of configuration ``k`` of an engine run: its trades replayed through FIFO lots
-    (an ordinary, tax-unaware account), starting from buys of the target on the first day."""
+    (an ordinary, tax-unaware account), starting from buys of the target on the first day.
+    """
     px = prices.reindex(result.index)[result.assets].to_numpy(float)
     book = LotBook()
     records: list[tuple[int, Realized]] = []
@@ -194,7 +196,7 @@ def replay_taxes(result: BacktestResult, prices: pd.DataFrame, k: int, rates: Ta
 
 
 def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: Rule | Config, cost_bps: float = 20.0, *,
-                 start=None, vix=None, settings: LabSettings = LabSettings(),
+                 start=None, vix=None, settings: LabSettings = LabSettings(),  # noqa: B008 (a frozen dataclass)
                  rates: TaxRates = TaxRates(), rebalance_on_loss: bool = False) -> tuple[BacktestResult, TaxReport]:
     """Run one tax-aware rule (see the module docstring); same conventions and outputs as the engine.
 
@@ -202,7 +204,8 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
     literally (a loss alone triggers a full rebalance). By default a loss alone only harvests: the
     full rebalance it would force sells winners elsewhere and realises more gains than it saves
     (measured on the sample, see the issue note). Costs here are the flat level x the regime
-    multiplier (no square-root impact and no illiquid skip: lots are relieved one by one)."""
+    multiplier (no square-root impact and no illiquid skip: lots are relieved one by one).
+    """
     cfg = rule if isinstance(rule, Config) else rule.config()
     relief = cfg.tax or "fifo"
     t0, px, index, W, C = window(prices, target, start)

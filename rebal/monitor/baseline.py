@@ -77,6 +77,7 @@ def monitor_json(res: MonitorResult) -> dict:
             "status": a.result.status.value, "turnover": a.result.portfolio_drift,
             "max_abs_drift": a.result.max_abs_drift, "max_drift_asset": a.result.max_drift_asset,
             "reasons": list(a.result.reasons),
-            "thresholds": {"rebalance": th.rebalance, "urgent": th.urgent, "single_asset_urgent": th.single_asset_urgent},
+            "thresholds": {"rebalance": th.rebalance, "urgent": th.urgent,
+                           "single_asset_urgent": th.single_asset_urgent},
             "last_implemented": {"as_of": str(a.lis.as_of), "source": a.lis.source, "detail": a.lis.detail},
             "assets": rows}

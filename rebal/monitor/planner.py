@@ -134,7 +134,8 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     adv = (vol * close).mean()
     synthetic = view.has_synthetic_ohlv(assets)
     have_adv = adv.notna().all() and (adv > 0).all()
-    costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None, sigma_daily=sig60 if have_adv else None,
+    costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None,
+                                   sigma_daily=sig60 if have_adv else None,
                                    model=CostModel(commission_bps=spec.commission_bps,
                                                    impact_coefficient=spec.impact_coefficient))
     flags.extend(cflags)
@@ -186,18 +187,20 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     cal = months if spec.calendar == "monthly" else review_dates(audit.lis.as_of, as_of, "quarterly")
     due_cal = cal[-1] if cal else None
     hv = table.index[(table["vol_60d"] >= spec.high_vol_sigma) & (table["drift"].abs() >= spec.high_vol_band)].tolist()
-    illq = table.index[(table["dollar_adv"] < spec.min_adv) | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
+    illq = table.index[(table["dollar_adv"] < spec.min_adv)
+                       | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
     stress_delay = reg == "stress" and pdrift <= spec.delay_max_drift
     stress_override = reg == "stress" and pdrift >= spec.stress_override
     rows = [
         ("threshold", pdrift >= effective,
-         f"drift {pdrift:.2%} vs threshold {effective:.2%} ({spec.threshold_method} {base:.2%} x {widen:.1f} for the {reg} regime)"),
+         f"drift {pdrift:.2%} vs threshold {effective:.2%} "
+         f"({spec.threshold_method} {base:.2%} x {widen:.1f} for the {reg} regime)"),
         (f"calendar ({spec.calendar})", due_cal is not None,
          f"review date {due_cal} passed since the last implementation on {audit.lis.as_of}" if due_cal
          else f"no {spec.calendar} review date since {audit.lis.as_of}"),
         ("hybrid (monthly + early override)", due_m is not None or pdrift >= spec.hybrid_override,
-         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; early override at {spec.hybrid_override:.0%}: "
-         f"drift {pdrift:.2%}"),
+         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; "
+         f"early override at {spec.hybrid_override:.0%}: drift {pdrift:.2%}"),
         ("cost-benefit", cb < 1, f"cost {reb_cost:.3%} / expected TE reduction {te252:.3%} = {cb:.2f} (act when < 1)"),
         ("high-volatility assets", bool(hv),
          (f"{', '.join(hv)}: σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}: tighter band"
@@ -216,9 +219,11 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     if stress_delay and not stress_override:
         rec = "DELAY: stress regime with moderate drift; revisit in 10-20 sessions"
     elif drift_rules and cb < 1:
-        rec = f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} and the cost is below the expected TE reduction"
+        rec = (f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
+               "and the cost is below the expected TE reduction")
     elif drift_rules:
-        rec = f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} but the cost exceeds the expected TE reduction"
+        rec = (f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
+               "but the cost exceeds the expected TE reduction")
     elif due_cal is not None:
         rec = f"HOLD: {spec.calendar} review due ({due_cal}) but drift is below the threshold"
     else:

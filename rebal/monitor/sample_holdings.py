@@ -85,7 +85,8 @@ def _seed_periodic(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
 
 def _seed_risk4(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
     """Run the Risk4 process on every rebalance day from ``start`` (before the last session) and
-    implement its trades in whole shares; a blocked day keeps the holdings."""
+    implement its trades in whole shares; a blocked day keeps the holdings.
+    """
     from rebal.calendar import rebalance_days
     from rebal.selection.risk4 import Prior, run_risk4
 

@@ -84,9 +84,11 @@ def interpretation(a: SensitivityAudit) -> str:
             f"(± {1.96 * a.beta.beta_se:.2f} at 95 %) and R² {r2:.2f}: market exposure accounts for "
             f"{market_vol:.1%} of volatility and {r2:.0%} of variance; the rest ({resid_vol:.1%}) is specific. ")
     if ratio < 0.9 and r2 >= 0.7:
-        text += "Its lower variance is mostly lower market exposure: a scaled-down market bet rather than diversification."
+        text += ("Its lower variance is mostly lower market exposure: a scaled-down market bet rather than "
+                 "diversification.")
     elif ratio < 0.9:
-        text += "Its lower variance is not just lower beta: a large specific component diversifies away from the market."
+        text += ("Its lower variance is not just lower beta: a large specific component diversifies away from "
+                 "the market.")
     else:
         text += "Its variance is not lower than the market's."
     return text

@@ -86,7 +86,8 @@ class Broker(Protocol):
     def history(self, tickers: Sequence[str], start: date | None = None) -> pd.DataFrame: ...
 
     def execute(self, orders: Sequence[Order], *, batch_id: str,
-                finalize: Callable[[duckdb.DuckDBPyConnection, list[Fill], Account], None] | None = None) -> list[Fill]: ...
+                finalize: Callable[[duckdb.DuckDBPyConnection, list[Fill], Account], None] | None = None,
+                ) -> list[Fill]: ...
 
 
 class PaperBroker:

@@ -95,7 +95,8 @@ class Proposal:
 
     def changes(self, held_only: bool = False) -> pd.DataFrame:
         """Per asset: current, target, proposed, change (proposed - current) and the reason;
-        ``held_only``: only rows with a weight of at least 0.005 % somewhere."""
+        ``held_only``: only rows with a weight of at least 0.005 % somewhere.
+        """
         cur, tgt, mode_w, prop = self.current, self.target, self.allocation.after_mode, self.proposed
         idx = list(dict.fromkeys([*tgt.index, *cur.index, *prop.index]))
         idx = [a for a in idx if a != CASH] + [CASH]
@@ -178,7 +179,8 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     adv = (vol * px_all[assets].iloc[-20:]).mean()
     sig = returns[assets].iloc[-60:].std(ddof=1)
     have = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
-    model = CostModel(commission_bps=profile.planner.commission_bps, impact_coefficient=profile.planner.impact_coefficient)
+    model = CostModel(commission_bps=profile.planner.commission_bps,
+                      impact_coefficient=profile.planner.impact_coefficient)
     cost_fn = _cost_fn(adv if have else None, sig if have else None, model)
     synthetic_volume = view.has_synthetic_ohlv(assets)
 

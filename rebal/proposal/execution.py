@@ -30,8 +30,8 @@ from rebal.proposal.modes import check_limits
 from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
 
-__all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
-           "rebalance_history"]
+__all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal",
+           "ExecutionReport", "rebalance_history"]
 
 HISTORY_KEEP = 50
 #: Post-trade limit checks pass within this many points of a limit (0.01 %): whole shares are sized
@@ -65,7 +65,8 @@ def approve(lh: Lakehouse, proposal_id: str, *, by: str | None = None, note: str
     if row["status"] == "BLOCKED":
         raise ApprovalError(f"proposal {proposal_id} is BLOCKED (its limits cannot all hold): it cannot be approved")
     if row["status"] == "APPROVED":
-        raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} at {row['approved_at']}")
+        raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} "
+                            f"at {row['approved_at']}")
     if row["status"] == "EXECUTED":
         raise ApprovalError(f"proposal {proposal_id} was already executed at {row['executed_at']}")
     proposals.mark_approved(lh, proposal_id, by=by or default_actor(), at=_now(), note=note)
@@ -154,7 +155,8 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
         broker.execute(orders, batch_id=p.id, finalize=finalize)
     except ExecutionError as exc:
         with lh.transaction() as con:
-            _history_row(con, p, "FAILED", executed_at, {"error": str(exc), "executed_by": executed_by or default_actor()},
+            _history_row(con, p, "FAILED", executed_at,
+                         {"error": str(exc), "executed_by": executed_by or default_actor()},
                          n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
         raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): {exc}") \
             from None

@@ -37,13 +37,15 @@ from rebal.data.lakehouse import CASH
 
 __all__ = ["path_returns", "path_metrics", "improvement", "walk_forward", "Simulation", "METRIC_LABELS"]
 
-METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown", "win_rate": "Win rate (up days)",
-                 "total_return": "Return over the window", "volatility": "Volatility (annualised)"}
+METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown",
+                 "win_rate": "Win rate (up days)", "total_return": "Return over the window",
+                 "volatility": "Volatility (annualised)"}
 
 
 def path_returns(weights: pd.Series, returns: pd.DataFrame, *, cost: float = 0.0) -> pd.Series:
     """Daily returns of ``weights`` (incl. ``CASH``) bought at the start of ``returns`` and held;
-    ``cost`` (fraction of value) is paid at the start."""
+    ``cost`` (fraction of value) is paid at the start.
+    """
     w = weights.drop(CASH, errors="ignore")
     w = w[w != 0]
     missing = sorted(set(w.index) - set(returns.columns))
@@ -60,7 +62,8 @@ def path_returns(weights: pd.Series, returns: pd.DataFrame, *, cost: float = 0.0
 def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, float]:
     """Sharpe (excess over the annual ``risk_free_rate``), max drawdown (a negative fraction, from the
     start value 1 on), win rate, total return and volatility of daily returns
-    (:mod:`rebal.analytics.measures`)."""
+    (:mod:`rebal.analytics.measures`).
+    """
     r = daily.dropna()
     sd = float(r.std(ddof=1))
     value = (1.0 + r).cumprod()
@@ -138,7 +141,8 @@ class Simulation:
     @property
     def decision_improvement(self) -> float:
         """The improvement the recommendation uses: out-of-sample when available."""
-        return self.improvement_out_of_sample if self.improvement_out_of_sample is not None else self.improvement_in_sample
+        return (self.improvement_out_of_sample if self.improvement_out_of_sample is not None
+                else self.improvement_in_sample)
 
     def table(self) -> pd.DataFrame:
         """Metrics by path: baseline, projected in-sample, projected out-of-sample."""

@@ -21,7 +21,8 @@ MODE_NAMES: tuple[str, ...] = typing.get_args(ModeName)
 class Limits:
     """Circuit breakers: hard limits as fractions of portfolio value, and the correlation
     thresholds that define clusters (pairs above ``high_corr`` are linked; ``medium_corr`` is
-    only reported). Defaults are the rebalance-modes spec's."""
+    only reported). Defaults are the rebalance-modes spec's.
+    """
 
     max_total: float = 0.60
     max_cluster: float = 0.30

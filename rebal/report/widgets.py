@@ -153,7 +153,8 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
 
 def card(rows: list[tuple[str, str]]) -> Any:
     """A headline box: one row per (label, HTML value)."""
-    body = "".join(f'<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">{k}</th>'
+    body = "".join('<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">'
+                   f'{k}</th>'
                    f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
     return html_block(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
                       f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')

@@ -27,14 +27,16 @@ def summary_card(audit: Any) -> Any:
         ("Profile", f"{html.escape(p.name)} — {html.escape(p.description)}"),
         ("Status", f"{badge(r.status.value)} &nbsp; {html.escape(r.status.meaning)}"),
         ("Why", "; ".join(html.escape(x) for x in r.reasons)),
-        ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, urgent above {th.urgent:.0%})"),
+        ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, "
+                            f"urgent above {th.urgent:.0%})"),
         ("Largest asset drift", f"{html.escape(r.max_drift_asset)} {audit.table.loc[r.max_drift_asset, 'drift']:+.2%} "
                                 f"(urgent beyond ±{th.single_asset_urgent:.1%})"),
         ("Portfolio value", f"${audit.total_value:,.0f} on {audit.as_of}" if audit.total_value is not None
          else "not known (the Last Implemented State records weights only)"),
         ("Last Implemented State", html.escape(audit.lis.detail)),
         ("Target", f"{html.escape(audit.target.method)}" + (
-            f", fitted on {audit.target.n_observations} daily returns {audit.target.window_start} .. {audit.target.fitted_on}"
+            f", fitted on {audit.target.n_observations} daily returns "
+            f"{audit.target.window_start} .. {audit.target.fitted_on}"
             if audit.target.n_observations else ", fixed in the profile")),
         ("Data as of", f"{audit.as_of}; latest data in the lakehouse {audit.data_latest}"),
     ]
@@ -222,7 +224,8 @@ def drift_path_plot(audit) -> Figure:
     p = audit.path * 100
     fig, ax = plt.subplots(figsize=(10, 3.4))
     ax.plot(p.index, p.to_numpy(), color="#263238", lw=1.6, label="price drift since implementation")
-    ax.axhline(th.rebalance * 100, color=STATUS_COLORS["REBALANCE"], ls="--", lw=1, label=f"rebalance {th.rebalance:.0%}")
+    ax.axhline(th.rebalance * 100, color=STATUS_COLORS["REBALANCE"], ls="--", lw=1,
+               label=f"rebalance {th.rebalance:.0%}")
     ax.axhline(th.urgent * 100, color=STATUS_COLORS["URGENT"], ls="--", lw=1, label=f"urgent {th.urgent:.0%}")
     ax.scatter([p.index[-1]], [audit.result.portfolio_drift * 100], color=STATUS_COLORS[audit.result.status.value],
                zorder=5, label="drift vs today's target")

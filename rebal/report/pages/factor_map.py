@@ -27,7 +27,8 @@ def factor_card(fa: Any, profile: Profile) -> Any:
     quality = "good" if fm.stress < 0.1 else "fair" if fm.stress <= 0.2 else "poor: read the map as a sketch"
     return card([
         ("Universe", f"{len(fa.tickers)} assets of profile {html.escape(profile.name)}"),
-        ("Clusters", f"{int(fm.labels.max())} ({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
+        ("Clusters", f"{int(fm.labels.max())} "
+                     f"({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
         ("Window", f"daily returns {fa.window[0]} .. {fa.window[1]}"),
         ("Map fit", f"Kruskal stress-1 {fm.stress:.3f} ({quality})"),
         ("Isolated diversifiers", html.escape(iso)),

@@ -39,8 +39,8 @@ def proposal_card(p: Any) -> Any:
             ("Mode", html.escape(mode)),
             ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
                                  f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
-            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; estimated cost {c['total_bps']:.1f} bps "
-                       f"(${c['total_usd']:,.0f})")]
+            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; "
+                       f"estimated cost {c['total_bps']:.1f} bps (${c['total_usd']:,.0f})")]
     if s is not None:
         oos = (f"{s.improvement_out_of_sample:+.1%} out-of-sample (walk-forward)" if s.improvement_out_of_sample
                is not None else "no out-of-sample estimate")
@@ -55,7 +55,8 @@ def proposal_flags(p: Any) -> Any:
             [("WARNING", w, STATUS_COLORS["REBALANCE"]) for w in p.warnings]
     if not items:
         return note("No warnings or alerts.")
-    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td><td style="text-align:left">{html.escape(m)}</td></tr>'
+    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td>'
+                   f'<td style="text-align:left">{html.escape(m)}</td></tr>'
                    for k, m, c in items)
     return html_block(f'<table class="rebal-table"><thead><tr><th>level</th><th>message</th></tr></thead><tbody>{rows}'
                  "</tbody></table>")

@@ -21,7 +21,8 @@ __all__ = ["REPORT", "risk4_card", "risk4_alerts", "checks_table", "picks_table"
            "weights_vs_prior_plot", "alpha_vol_plot"]
 
 
-_R4_COLORS = {"OK": STATUS_COLORS["MAINTAIN"], "WARNING": STATUS_COLORS["REBALANCE"], "BLOCKED": STATUS_COLORS["URGENT"]}
+_R4_COLORS = {"OK": STATUS_COLORS["MAINTAIN"], "WARNING": STATUS_COLORS["REBALANCE"],
+              "BLOCKED": STATUS_COLORS["URGENT"]}
 
 
 def risk4_card(res: Any) -> Any:
@@ -41,12 +42,15 @@ def risk4_card(res: Any) -> Any:
         ("Estimated volatility", f"{res.estimated_vol:.1%} a year vs target {spec.target_vol:.0%} "
                                  f"({res.vol_unscaled:.1%} before scaling; Ledoit-Wolf, {spec.cov_lookback} sessions)"),
         ("Estimated beta", f"{res.estimated_beta:.2f} to {html.escape(res.profile.benchmark)}"),
-        ("Turnover vs prior", f"{res.turnover:.1%} of value traded one way (composition {res.turnover_composition:.1%}, "
+        ("Turnover vs prior", f"{res.turnover:.1%} of value traded one way "
+                              f"(composition {res.turnover_composition:.1%}, "
                               f"capped at {spec.max_turnover:.0%}); prior: {html.escape(res.prior.source)}"),
         ("Top 5 weight", f"{s['portfolio']['top_5_weight']:.1%}"),
         ("Regime", f"{html.escape(res.regime.get('current', ''))} (VIX {res.regime.get('vix')}: "
-                   f"{html.escape(str(res.regime.get('vix_source')))}; trend: {html.escape(res.regime.get('trend_rule', ''))})"),
-        ("Data", f"features of {res.feature_date} ({res.data_freshness.get('sessions_stale')} session(s) before the run)"),
+                   f"{html.escape(str(res.regime.get('vix_source')))}; "
+                   f"trend: {html.escape(res.regime.get('trend_rule', ''))})"),
+        ("Data", f"features of {res.feature_date} "
+                 f"({res.data_freshness.get('sessions_stale')} session(s) before the run)"),
     ])
 
 
@@ -58,8 +62,8 @@ def risk4_alerts(res: Any) -> Any:
     rows = "".join(f'<tr><td style="color:{colors[a.severity]};font-weight:700">{a.severity}</td>'
                    f"<td>{html.escape(a.code)}</td><td style='text-align:left'>{html.escape(a.message)}</td></tr>"
                    for a in res.alerts)
-    return html_block(f'<table class="rebal-table"><thead><tr><th>severity</th><th>alert</th><th>message</th></tr></thead>'
-                 f"<tbody>{rows}</tbody></table>")
+    return html_block('<table class="rebal-table"><thead><tr><th>severity</th><th>alert</th><th>message</th></tr>'
+                      f"</thead><tbody>{rows}</tbody></table>")
 
 
 def checks_table(res: Any) -> pd.DataFrame:
