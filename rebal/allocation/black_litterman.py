@@ -121,7 +121,8 @@ def load_views(path: str | Path) -> list[View]:
             if g["value"].nunique() != 1:
                 raise ConfigError(f"{p}: view {label!r}: rows disagree on `value`")
             conf = float(g["confidence"].iloc[0]) if "confidence" in g else 0.5
-            out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"])), "value": float(g["value"].iloc[0]),
+            out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"], strict=True)),
+                                    "value": float(g["value"].iloc[0]),
                                     "confidence": conf, "label": str(label)}, str(p), i))
         return out
     raise ConfigError(f"{p}: views must be .yaml or .csv")
@@ -158,7 +159,7 @@ def view_matrices(views: Sequence[View], assets: Sequence[str]) -> tuple[np.ndar
     idx = {a: i for i, a in enumerate(assets)}
     P = np.zeros((len(views), len(assets)))
     for k, v in enumerate(views):
-        for a, w in zip(v.assets, v.weights):
+        for a, w in zip(v.assets, v.weights, strict=True):
             if a not in idx:
                 raise ConfigError(f"view {v.label or k}: unknown asset {a!r} (not in the universe)")
             P[k, idx[a]] += w

@@ -129,7 +129,7 @@ def _cmd_risk4(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out if len(out) > 1 else out[0], indent=2, default=str))
         return code
-    for res, doc in zip(results, out):
+    for res, doc in zip(results, out, strict=True):
         if action != "generate":
             _print_checks(res)
             continue

@@ -158,7 +158,7 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
             validate_profile_name(name if isinstance(name, str) else "")
         except ConfigError as exc:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `profile`: {exc}") from None
-    for i, (t, s) in enumerate(zip(df["ticker"], df["shares"])):
+    for i, (t, s) in enumerate(zip(df["ticker"], df["shares"], strict=True)):
         if t == CASH:
             if s < 0:
                 raise DataError(f"{src}: {_row(raw, i, keys)}: `shares` of CASH (USD) must be >= 0, found {s}")

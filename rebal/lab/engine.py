@@ -179,7 +179,7 @@ class BacktestResult:
 
     @property
     def labels(self) -> list[str]:
-        return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps)]
+        return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps, strict=True)]
 
 
 def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):

@@ -203,7 +203,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
             continue
         path = px[t:t + 253]
 
-        def held_returns(w, charge):
+        def held_returns(w, charge, path=path):  # path bound now: the helper belongs to this month-end
             v = (path / path[0]) @ w[:N] + w[N]
             v[1:] *= 1 - charge  # the trade's cost is paid at day t's close: it lands in the first return
             return np.diff(v) / v[:-1]
@@ -225,7 +225,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
 def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> Verdict:
     px, target, index, reg = ctx["px"], ctx["target"], ctx["index"], res.regime
     mult = np.asarray(market.settings.cost_multipliers)
-    k = [i for i, (s, cb) in enumerate(zip(res.specs, res.cost_bps))
+    k = [i for i, (s, cb) in enumerate(zip(res.specs, res.cost_bps, strict=True))
          if s == "threshold:0.05" and np.isclose(cb, lab.cost_bps)]
     statement = "Delaying 10-20 sessions when VIX >= 30 and drift <= 10 % cuts costs by >= 30 % at an acceptable TE"
     if not k:
@@ -235,7 +235,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
     prev = np.concatenate([[0], days[:-1]])
     c = lab.cost_bps / 1e4
     rows = []
-    for t, p0 in zip(days, prev):
+    for t, p0 in zip(days, prev, strict=True):
         if reg[t] != 2 or res.drift[t, k] > market.settings.delay_max_drift:
             continue
         g = np.append(px[t] / px[p0], 1.0)

@@ -77,7 +77,8 @@ def concat_results(parts: list[Sweep]) -> Sweep:
         np.hstack([r.values for r in rs]), first.target_values, np.hstack([r.costs for r in rs]),
         np.hstack([r.turnover for r in rs]), np.hstack([r.rebalanced for r in rs]), np.hstack([r.drift for r in rs]),
         np.vstack([r.final_weights for r in rs]), first.regime, np.concatenate([r.skipped for r in rs]),
-        np.concatenate([r.trade_t for r in rs]), np.concatenate([r.trade_k + o for r, o in zip(rs, offsets)]),
+        np.concatenate([r.trade_t for r in rs]),
+        np.concatenate([r.trade_k + o for r, o in zip(rs, offsets[:-1], strict=True)]),
         np.vstack([r.trades.reshape(-1, len(first.assets)) for r in rs]), first.initial_weights)
     return Sweep(res, taxes)
 

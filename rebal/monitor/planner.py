@@ -164,7 +164,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     avg_cost = float((costs["cost_bps"] * w_t).sum() / max(w_t.sum(), 1e-12) / 1e4)
     formula = optimal_threshold_formula(avg_cost, sigma_p, spec.horizon_years) if sigma_p > 0 else float("nan")
     bands = pd.Series([no_trade_band(c / 1e4, w * (1 - w) * s, risk_aversion=spec.risk_aversion)
-                       for c, w, s in zip(costs["cost_bps"], w_t, sig_ann)], index=assets)
+                       for c, w, s in zip(costs["cost_bps"], w_t, sig_ann, strict=True)], index=assets)
     ntb = 0.5 * float(bands.sum())
     base = {"fixed": spec.threshold, "formula": formula, "no_trade_band": ntb}[spec.threshold_method]
     vix, vix_source = market_vix(view, prof.benchmark, as_of)

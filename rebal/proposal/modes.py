@@ -65,7 +65,7 @@ def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[li
     labels = fcluster(linkage(squareform(d, checks=False), method="complete"), t=1.0 - threshold - 1e-12,
                       criterion="distance")
     groups: dict[int, list[str]] = {}
-    for n, lab in zip(names, labels):
+    for n, lab in zip(names, labels, strict=True):
         groups.setdefault(int(lab), []).append(n)
     return [g for g in groups.values() if len(g) > 1]
 

@@ -50,7 +50,7 @@ def _profile(tmp_path, target: str, name: str = "t"):
 
 def _inverse_vol(r: pd.DataFrame) -> dict[str, float]:
     inv = 1.0 / np.std(r.to_numpy(), axis=0, ddof=1)
-    return dict(zip(r.columns, inv / inv.sum()))
+    return dict(zip(r.columns, inv / inv.sum(), strict=True))
 
 
 def test_fixed_weights_are_kept_and_cash_is_added(market, tmp_path):

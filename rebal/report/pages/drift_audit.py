@@ -141,7 +141,8 @@ def planner_scraps(panel: Any) -> dict[str, Any]:
     m = {f"planner_{k}": float(v) for k, v in panel.metrics.items()}
     return {**m, "recommendation": panel.recommendation, "vix": float(panel.vix), "vix_source": panel.vix_source,
             "regime": panel.regime, "planner_flags": list(panel.flags),
-            "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"]) if f]}
+            "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"], strict=True)
+                               if f]}
 
 
 

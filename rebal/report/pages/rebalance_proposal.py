@@ -155,7 +155,8 @@ def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     assets = pd.DataFrame({"market weight (prior)": m.market_weights_, "equilibrium π": r.pi,
                            "posterior μ_BL": r.posterior_returns, "weight": m.weights_})
     assets["μ_BL − π"] = assets["posterior μ_BL"] - assets["equilibrium π"]
-    views = pd.DataFrame([{"view": v.label, "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights)),
+    views = pd.DataFrame([{"view": v.label,
+                           "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights, strict=True)),
                            "expected return": v.value, "confidence": v.confidence} for v in m.views_]).set_index("view")
     return assets.sort_values("weight", ascending=False), views
 

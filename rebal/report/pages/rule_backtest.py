@@ -155,7 +155,7 @@ def lab_turnover_plot(summary, cost_bps: float) -> Figure:
     fig, ax = plt.subplots(figsize=(10, max(2.6, 0.24 * len(s) + 0.9)))
     ax.barh(s["rule"], s["turnover_per_year"] * 100,
             color=[FAMILY_COLORS.get(_family(r), "#9e9e9e") for r in s["rule"]])
-    for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"])):
+    for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"], strict=True)):
         ax.text(v * 100, y, f"  {v:.1%} ({int(n)} trades)", va="center", fontsize=7, color="#37474f")
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_xlabel("one-way turnover (% of value per year)")
@@ -178,7 +178,7 @@ def lab_heatmaps(summary, thresholds) -> Figure:
     s = summary[summary["rule"].isin(specs)]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.0))
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error (annualised)", ".2%"),
-                                           ("cost_per_year", "Costs (% of value per year)", ".3%"))):
+                                           ("cost_per_year", "Costs (% of value per year)", ".3%")), strict=True):
         piv = s.pivot_table(index="rule", columns="cost_bps", values=col).reindex(specs)
         sns.heatmap(piv, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
         ax.set_title(title, loc="left")
@@ -202,7 +202,7 @@ def lab_regime_heatmap(regimes, thresholds, cost_bps: float) -> Figure:
     days = r.drop_duplicates("regime").set_index("regime")["days"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error by regime", ".2%"),
-                                           ("cost_per_year", "Costs per year by regime", ".3%"))):
+                                           ("cost_per_year", "Costs per year by regime", ".3%")), strict=True):
         piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(
             index=[s for s in specs if s in set(r["rule"])], columns=order)
         piv.columns = [f"{c}\n({int(days[c])} days)" for c in piv.columns]

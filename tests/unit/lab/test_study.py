@@ -29,7 +29,7 @@ def market():
 
 
 def _cfgs():
-    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20])]
+    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20], strict=True)]
 
 
 @pytest.mark.dask

@@ -174,7 +174,7 @@ def test_sells_never_exceed_holdings(r4home, shares, cash, lam, max_to):
     prof = load_profile(home / "params" / "profiles" / "hand.yaml")
     prof = prof.__class__(**{**prof.__dict__, "risk4": prof.risk4.__class__(
         **{**prof.risk4.__dict__, "turnover_lambda": lam, "max_turnover": max_to})})
-    held = pd.Series(dict(zip(SECTORS, map(float, shares))))
+    held = pd.Series(dict(zip(SECTORS, map(float, shares), strict=True)))
     if held.sum() == 0 and cash < 1:
         cash = 1000.0
     with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb") as lh:
