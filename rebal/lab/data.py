@@ -33,6 +33,8 @@ WARMUP = 61  # sessions before the window: the 60-session volatility estimate
 
 @dataclass
 class LabInputs:
+    """The lab's inputs for one profile: the shared market, the window and what is proxied or synthetic."""
+
     market: Market
     start: date
     end: date
@@ -44,7 +46,7 @@ class LabInputs:
 
 
 def settings_for(profile: Profile) -> LabSettings:
-    """The lab settings of ``profile`` (its ``planner`` and ``lab`` sections)."""
+    """Return the lab settings of ``profile`` (its ``planner`` and ``lab`` sections)."""
     return LabSettings.from_specs(profile.planner, profile.lab)
 
 

@@ -88,7 +88,7 @@ class LabSettings:
 
     @classmethod
     def from_specs(cls, planner: PlannerSpec, lab: LabSpec) -> "LabSettings":
-        """The settings of a profile: its ``planner`` and ``lab`` sections."""
+        """Build the settings of a profile from its ``planner`` and ``lab`` sections."""
         return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix,
                    widen=tuple(planner.regime_widening),
                    stress_override=planner.stress_override, delay_max_drift=planner.delay_max_drift,
@@ -100,8 +100,10 @@ class LabSettings:
 
 
 def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
-    """Boolean arrays: last session of each month / quarter / year in ``index`` (the final
-    session counts only when its period is complete, i.e. never: there is no later session).
+    """Mark the last session of each month / quarter / year in ``index``.
+
+    Returns boolean arrays keyed ``monthly``, ``quarterly`` and ``annual``. The final session counts
+    only when its period is complete, i.e. never: there is no later session.
     """
     s = pd.Series(index, index=index)
     out = {}
@@ -115,16 +117,20 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
 
 
 def day_regimes(vix: np.ndarray | None, n: int, settings: LabSettings) -> np.ndarray:
-    """Regime code of each of the ``n`` days (:func:`rebal.analytics.measures.vix_regime` at the
-    settings' levels); all normal without a ``vix`` series.
+    """Classify each of the ``n`` days into a regime code (0 normal, 1 elevated, 2 stress).
+
+    :func:`rebal.analytics.measures.vix_regime` at the settings' levels (VIX points); all normal
+    without a ``vix`` series.
     """
     return vix_regime(np.zeros(n) if vix is None else vix, elevated=settings.elevated_vix, stress=settings.stress_vix)
 
 
 def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
                   columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """(T x N weights, T cash) from a static target or a series of refits (rows = refit dates,
-    each applying from its date on); raises when the first day has no target yet.
+    """Expand a target to one row of weights per session: (T x N weights, T cash), fractions.
+
+    ``target`` is static (a Series) or a series of refits (rows = refit dates, each applying from
+    its date on); raises when the first day has no target yet.
     """
     if isinstance(target, pd.Series):
         frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
@@ -139,7 +145,11 @@ def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
 
 @dataclass
 class BacktestResult:
-    """Per configuration: daily values and costs, rebalance days and turnover, and every trade."""
+    """Per configuration: daily values and costs, rebalance days and turnover, and every trade.
+
+    T sessions, K configurations, N assets, E trades. Values are multiples of the starting value
+    (1); costs and turnover are fractions of the day's portfolio value; ``cost_bps`` is in bps.
+    """
 
     specs: list[str]
     cost_bps: np.ndarray           # (K,)
@@ -167,7 +177,7 @@ class BacktestResult:
         return df
 
     def take(self, cols: list[int]) -> "BacktestResult":
-        """The configurations ``cols``, in that order (trades renumbered)."""
+        """Select the configurations ``cols``, in that order (trades renumbered)."""
         cols = list(cols)
         new_k = {old: new for new, old in enumerate(cols)}
         keep = np.isin(self.trade_k, cols)
@@ -179,12 +189,15 @@ class BacktestResult:
 
     @property
     def labels(self) -> list[str]:
+        """One label per configuration: ``spec @ cost bps``."""
         return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps, strict=True)]
 
 
 def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):
-    """(t0, prices of the simulated window, its index, T x N target weights, T cash) with the checks
-    every engine needs: two sessions at least, positive complete prices, a target on day one.
+    """Cut the simulated window out of ``prices`` with the checks every engine needs.
+
+    Two sessions at least, positive complete prices, a target on day one. Returns (t0, prices of
+    the window, its index, T x N target weights, T cash), weights as fractions.
     """
     t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
     if t0 >= len(prices) - 1:

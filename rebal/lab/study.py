@@ -86,6 +86,8 @@ def configs(lab: LabSpec, which: str = "fast", rules: list[str] | None = None) -
 
 @dataclass
 class Verdict:
+    """A hypothesis and what the run says about it (``supported`` None: not tested)."""
+
     number: int
     statement: str
     supported: bool | None
@@ -99,8 +101,10 @@ def _row(summary: pd.DataFrame, rule: str, cost: float) -> pd.Series | None:
 
 
 def drifting_weights(prices: np.ndarray, target: np.ndarray, resets: np.ndarray) -> np.ndarray:
-    """Weights (T x N+1, cash last) of a buy-and-hold portfolio reset to ``target`` (N+1, cash last)
-    at the close of every day where ``resets`` is True (and on day 0).
+    """Compute the weights of a buy-and-hold portfolio reset to ``target`` on ``resets`` days.
+
+    Returns T x (N+1) weights (fractions, cash last) of a portfolio reset to ``target`` (N+1,
+    cash last) at the close of every day where ``resets`` is True (and on day 0).
     """
     T, N = prices.shape
     out = np.empty((T, N + 1))
@@ -273,7 +277,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
 
 
 def hypotheses(market: Market, res, summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
-    """The four verdicts (see the module docstring). ``res`` is the run's engine result (static target)."""
+    """Test the four hypotheses (see the module docstring); ``res`` is the run's engine result (static target)."""
     t0 = int(market.prices.index.searchsorted(market.start)) if market.start is not None else 0
     px = market.prices.to_numpy(float)[t0:]
     index = market.prices.index[t0:]
@@ -288,7 +292,7 @@ def hypotheses(market: Market, res, summary: pd.DataFrame, lab: LabSpec) -> list
 
 
 def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
-    """Leland (band edge vs full) and Vanguard 2010 (calendar frequencies)."""
+    """Check two published findings: Leland (band edge vs full) and Vanguard 2010 (calendar frequencies)."""
     out = []
     full, edge = _row(summary, "threshold:0.05", lab.cost_bps), _row(summary, "partial:edge,0.05", lab.cost_bps)
     st = ("Band-edge rebalancing reaches about the same TE as full rebalancing with about half the turnover "
@@ -319,7 +323,7 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
 
 
 def frontier_mask(te: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """True for configurations no other beats on both tracking error and cost (the efficient frontier)."""
+    """Mark configurations no other beats on both tracking error and cost (the efficient frontier)."""
     te, cost = np.asarray(te, float), np.asarray(cost, float)
     dominated = ((te[None, :] <= te[:, None]) & (cost[None, :] <= cost[:, None])
                  & ((te[None, :] < te[:, None]) | (cost[None, :] < cost[:, None]))).any(axis=1)
