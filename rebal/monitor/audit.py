@@ -74,7 +74,7 @@ def last_implemented(profile: Profile, lh: Lakehouse, as_of: date, states: State
 
 def check_inputs(profile: Profile, lh: Lakehouse, as_of: date,
                  states: StateStore | None = None) -> tuple[LastImplemented, Freshness]:
-    """The LIS of ``profile`` and the freshness of every ticker its reports need (universe, held, benchmark).
+    """Return the LIS of ``profile`` and the freshness of every ticker its reports need (universe, held, benchmark).
 
     Raises :class:`~rebal.errors.DataError` when there is no LIS or a ticker is stale.
     """

@@ -34,6 +34,7 @@ class MonitorResult:
 
     @property
     def first_run(self) -> bool:
+        """True when this run recorded the first baseline instead of auditing drift."""
         return self.baseline is not None
 
 

@@ -58,7 +58,37 @@ DRIFT_CAP = 0.50
 
 @dataclass(frozen=True)
 class PlannerResult:
-    """Everything the decision panel shows."""
+    """Everything the decision panel shows.
+
+    Attributes
+    ----------
+    assets
+        Per asset: ``drift`` (fraction), ``vol_60d`` (annualised, fraction a year), ``drift_speed``
+        (fraction) and ``speed_pct`` (percentile rank), ``trade_usd`` (dollars), ``dollar_adv``
+        (dollars a day), ``liquidity_days`` (sessions), ``spread_bps``, ``impact_bps`` and
+        ``cost_bps`` (bps of the traded value).
+    metrics
+        ``portfolio_drift`` (fraction of value), ``te_60d``, ``te_252d`` and ``te_diagonal_252d``
+        (annualised tracking error, fraction a year), ``rebalancing_cost`` (fraction of value),
+        ``cost_benefit`` (unitless), ``portfolio_value`` (dollars), ``sigma_p`` (annualised,
+        fraction a year), ``effective_threshold`` (fraction of value) and
+        ``days_since_implementation`` (NYSE sessions).
+    thresholds
+        The three threshold methods: ``method``, ``threshold`` (fraction of value), ``basis``
+        (how it was computed) and ``selected``.
+    triggers
+        One row per rule: ``rule``, ``fires`` and ``why``.
+    vix, vix_source, regime
+        The VIX level (VIX points), where it came from, and the regime name.
+    recommendation
+        TRADE, REVIEW, DELAY or HOLD with its reason.
+    flags
+        The fallbacks used (see the module docstring).
+    synthetic_inputs
+        True when ADV rests on synthetic volume.
+    status_rebalance_threshold
+        The drift monitor's REBALANCE threshold (fraction), shown for comparison.
+    """
 
     assets: pd.DataFrame
     metrics: dict[str, float]
@@ -74,7 +104,10 @@ class PlannerResult:
 
 
 def review_dates(start: date, end: date, freq: str) -> list[date]:
-    """NYSE review dates in ``(start, end]``: the last session of each month (or quarter)."""
+    """List the NYSE review dates in ``(start, end]``: the last session of each month (or quarter).
+
+    ``freq`` is ``"monthly"``; any other value means quarterly.
+    """
     s = nyse_sessions()
     cur, nxt = s[:-1], s[1:]
     period = (lambda x: x.year * 12 + x.month) if freq == "monthly" else (lambda x: x.year * 4 + (x.month - 1) // 3)
@@ -84,7 +117,23 @@ def review_dates(start: date, end: date, freq: str) -> list[date]:
 
 
 def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> PlannerResult:
-    """Build the decision panel for a drift audit (see the module docstring)."""
+    """Build the decision panel for a drift audit (see the module docstring).
+
+    Parameters
+    ----------
+    audit
+        The :class:`~rebal.monitor.audit.DriftAudit` of the profile on its as-of date; only data dated
+        on or before it is read.
+    lh
+        The lakehouse (prices, volumes and the VIX).
+    target
+        Target weights (fractions by ticker) to use instead of the audit's; equal weight over the
+        held assets when neither has any (flagged).
+
+    Returns
+    -------
+    The :class:`PlannerResult`; units are listed on its attributes.
+    """
     prof, spec, as_of = audit.profile, audit.profile.planner, audit.as_of
     view = lh.at(as_of)
     flags: list[str] = []

@@ -27,7 +27,23 @@ __all__ = ["SensitivityAudit", "sensitivity_audit", "interpretation"]
 
 @dataclass(frozen=True)
 class SensitivityAudit:
-    """Beta/correlation audit of one profile."""
+    """Beta/correlation audit of one profile.
+
+    Attributes
+    ----------
+    weights
+        Target weights (fractions, cash included) whose returns are regressed.
+    portfolio_returns, benchmark_returns
+        Daily simple returns (fractions) over the window.
+    beta
+        OLS of the daily returns (alpha daily, beta unitless).
+    rolling
+        Rolling beta over ``sensitivity.rolling_days`` sessions.
+    portfolio_vol, benchmark_vol
+        Annualised volatility of the daily returns (fraction a year).
+    flags
+        Warnings, e.g. a defensive profile above its beta limit.
+    """
 
     profile: Profile
     as_of: date
@@ -42,7 +58,12 @@ class SensitivityAudit:
 
 
 def sensitivity_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> SensitivityAudit:
-    """Regress the profile's target-weight returns on the benchmark's, up to ``as_of``."""
+    """Regress the profile's target-weight returns on the benchmark's, up to ``as_of``.
+
+    Uses the last ``sensitivity.window_days`` daily simple returns (sessions) of the target held
+    at constant weights (cash earns 0); ``as_of`` defaults to the latest data. Raises
+    :class:`~rebal.errors.DataError` when the window is incomplete.
+    """
     as_of = as_of or lh.latest_date()
     view = lh.at(as_of)
     spec = profile.sensitivity

@@ -1,5 +1,7 @@
-"""The profile sections of the monitoring domain: drift thresholds, data checks, planner,
-market sensitivity, factor map and the sample holdings schedule, with their checks.
+"""The profile sections of the monitoring domain, with their checks.
+
+Drift thresholds, data checks, planner, market sensitivity, factor map and the sample holdings
+schedule.
 """
 from __future__ import annotations
 

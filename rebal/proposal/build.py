@@ -83,19 +83,24 @@ class Proposal:
 
     @property
     def proposed(self) -> pd.Series:
+        """Proposed weights by ticker and ``CASH`` (fractions of value)."""
         return self.allocation.proposed
 
     @property
     def target(self) -> pd.Series:
+        """Target weights by ticker and ``CASH`` (fractions of value)."""
         return self.allocation.target
 
     @property
     def blocked(self) -> bool:
+        """True when the circuit breakers cannot all hold (recommendation BLOCKED)."""
         return self.recommendation == "BLOCKED"
 
     def changes(self, held_only: bool = False) -> pd.DataFrame:
-        """Per asset: current, target, proposed, change (proposed - current) and the reason;
-        ``held_only``: only rows with a weight of at least 0.005 % somewhere.
+        """Tabulate per asset: current, target, proposed, change (proposed - current) and the reason.
+
+        Weights are fractions of value. ``held_only``: only rows with a weight of at least 0.005 %
+        somewhere.
         """
         cur, tgt, mode_w, prop = self.current, self.target, self.allocation.after_mode, self.proposed
         idx = list(dict.fromkeys([*tgt.index, *cur.index, *prop.index]))

@@ -53,7 +53,7 @@ def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
 
 
 def get_proposal(lh: Lakehouse, proposal_id: str) -> dict | None:
-    """The proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
+    """Return the proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
     return proposals.get_proposal(lh, proposal_id)
 
 
@@ -91,6 +91,7 @@ class ExecutionReport:
     state: StateEntry | None = None
 
     def summary(self) -> dict:
+        """Return the report as plain types: costs in bps, drifts as fractions, cash in dollars."""
         return {"proposal_id": self.proposal_id, "status": self.status, "trades": len(self.fills),
                 "est_cost_bps": round(self.est_cost_bps, 3), "actual_cost_bps": round(self.actual_cost_bps, 3),
                 "drift_before": round(self.drift_before, 6), "drift_after": round(self.drift_after, 6),
@@ -167,5 +168,5 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
 
 
 def rebalance_history(lh: Lakehouse, profile: str) -> pd.DataFrame:
-    """The profile's execution summaries, newest first (:func:`rebal.data.trading.rebalance_history`)."""
+    """Return the profile's execution summaries, newest first (:func:`rebal.data.trading.rebalance_history`)."""
     return trading.rebalance_history(lh, profile)

@@ -46,7 +46,7 @@ _EPS = 1e-12
 
 
 def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[list[str]]:
-    """Groups (size >= 2) in which every pair is correlated above ``threshold``.
+    """Find the groups (size >= 2) in which every pair is correlated above ``threshold``.
 
     Complete-linkage clustering on the distance 1 - correlation, cut at 1 - threshold: a chain
     A~B, B~C with A and C unrelated is not one cluster (connected components would merge it, and
@@ -123,8 +123,10 @@ def risk_adjusted(alloc: pd.Series, vol: pd.Series, limits: Limits) -> pd.Series
 
 def check_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits, *,
                  tolerance: float = 1e-9) -> pd.DataFrame:
-    """Every check: check, item, proposed, limit, status (PASS/FAIL), buffer (limit - proposed; for
-    the minimum: proposed - limit). A value passes within ``tolerance`` of its limit.
+    """Check every limit on an allocation (fractions of portfolio value by sleeve).
+
+    Returns one row per check: check, item, proposed, limit, status (PASS/FAIL), buffer (limit -
+    proposed; for the minimum: proposed - limit). A value passes within ``tolerance`` of its limit.
     """
     rows = [("total deployed", "portfolio", float(alloc.sum()), limits.max_total)]
     rows += [("correlated cluster", " + ".join(m), float(alloc[m].sum()), limits.max_cluster) for m in clusters]
