@@ -53,7 +53,7 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
 
 def _risk4_profiles(args: argparse.Namespace):
-    """The Risk4 profiles asked for (default: every profile with a risk4 block) and the run date."""
+    """Resolve the Risk4 profiles asked for (default: every profile with a risk4 block) and the run date."""
     from rebal.errors import ConfigError
 
     paths, lh, profiles, _ = profiles_and_lake(args)

@@ -47,10 +47,12 @@ class PacketEntry:
 
     @property
     def title(self) -> str:
+        """Section title: the profile and the report's title."""
         return f"{self.profile} — {report(self.notebook).title}"
 
     @property
     def anchor(self) -> str:
+        """HTML id of the section in the packet."""
         return f"sec-{self.profile}-{self.notebook}"
 
 
@@ -88,7 +90,7 @@ def _cover(entries: list[PacketEntry]) -> tuple[str, str, str]:
 
 
 def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> str:
-    """The packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
+    """Assemble the packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
     from bs4 import BeautifulSoup
 
     ok = [e for e in entries if not e.error]

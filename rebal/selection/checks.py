@@ -44,9 +44,11 @@ def finish(res: Risk4Result, rows: list[dict]) -> Risk4Result:
 
 def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing: list[str],
                    rows: list[dict]) -> pd.DataFrame | None:
-    """Data checks before selection (freshness, NULL alpha, universe size, sectors, alpha dispersion
-    and spread), appending to ``rows`` and ``res.alerts``; return the filtered universe (rows with a
-    sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``), or None without features.
+    """Check the data before selection, appending to ``rows`` and ``res.alerts``.
+
+    Freshness, NULL alpha, universe size, sectors, alpha dispersion and spread. Returns the filtered
+    universe (rows with a sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``), or None
+    without features.
     """
     spec, day, fdate, alerts = res.profile.risk4, res.date, res.feature_date, res.alerts
     c = spec.checks
@@ -111,8 +113,10 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
 
 def post_selection_checks(res: Risk4Result, lh: Lakehouse, composition: pd.Series, rows: list[dict],
                           prev: date | None) -> None:
-    """Checks and alerts on the selected portfolio (caps after turnover control, turnover, largest
-    position), the market regime and its change since the rebalance day ``prev``, synthetic inputs.
+    """Check the selected portfolio, appending to ``rows`` and ``res.alerts``.
+
+    Caps after turnover control, turnover, largest position, the market regime and its change since
+    the rebalance day ``prev``, synthetic inputs.
     """
     profile, spec, day, prior, alerts = res.profile, res.profile.risk4, res.date, res.prior, res.alerts
     c = spec.checks
@@ -146,8 +150,10 @@ def post_selection_checks(res: Risk4Result, lh: Lakehouse, composition: pd.Serie
 
 
 def market_regime(lh: Lakehouse, benchmark: str, day: date, spec_planner: PlannerSpec) -> dict:
-    """The regime of ``day``: volatility from the VIX (or its proxy) at the planner's levels, trend from the
-    benchmark's close against its 200-session average; e.g. ``normal_vol_bull``.
+    """Classify the market regime of ``day``, e.g. ``normal_vol_bull``.
+
+    Volatility from the VIX (or its proxy, in VIX points) at the planner's levels, trend from the
+    benchmark's close against its 200-session average.
     """
     view = lh.at(day)
     vix, vix_source = market_vix(view, benchmark, day)

@@ -60,7 +60,7 @@ __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "fi
 
 
 def last_rebalance_day(day: date, spec: Risk4Spec) -> date:
-    """The latest rebalance day on or before ``day``."""
+    """Return the latest rebalance day on or before ``day``."""
     s = nyse_sessions()
     a = int(s.searchsorted(pd.Timestamp(spec.anchor)))
     i = int(s.searchsorted(pd.Timestamp(day), side="right")) - 1
@@ -85,8 +85,9 @@ def find_prior(profile: Profile, lh: Lakehouse, day: date) -> Prior | None:
 
 
 def read_prior_file(path: Path, known: set[str]) -> Prior:
-    """Prior holdings from a CSV: ``ticker`` and ``shares`` (or ``target_shares``, as in picks.csv);
-    an optional ``CASH`` row holds cash in USD.
+    """Read prior holdings from a CSV: ``ticker`` and ``shares`` (or ``target_shares``, as in picks.csv).
+
+    An optional ``CASH`` row holds cash in USD.
     """
     from rebal.data.importers import read_table
 
@@ -111,7 +112,7 @@ def read_prior_file(path: Path, known: set[str]) -> Prior:
 
 
 def previous_rebalance_day(day: date, spec: Risk4Spec) -> date | None:
-    """The rebalance day before ``day`` (None before the anchor's next)."""
+    """Return the rebalance day before ``day`` (None before the anchor's next)."""
     try:
         return last_rebalance_day(day - timedelta(days=1), spec)
     except DataError:
@@ -330,7 +331,7 @@ def _extend_for_caps(u: pd.DataFrame, base: pd.Series, caps: pd.Series, cap: flo
 
 
 def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
-    """The Risk4 portfolio in force on ``as_of``: the run of the latest rebalance day on or before it.
+    """Return the Risk4 portfolio in force on ``as_of``: the run of the latest rebalance day on or before it.
 
     Raises :class:`DataError` with the reason when that run is blocked.
     """

@@ -77,6 +77,10 @@ class Risk4Spec:
 
 
 def check_risk4(profile: Profile, src: str) -> None:
+    """Check the ``risk4`` section of ``profile`` (read from ``src``) against its target method.
+
+    Raises :class:`ConfigError` naming the field, the value and the rule.
+    """
     r, method = profile.risk4, profile.target.method
     if method == "risk4" and r is None:
         raise ConfigError(f"{src}: `risk4`: required when `target.method` is 'risk4'")

@@ -68,7 +68,7 @@ def beta_scatter(sens) -> Figure:
 
 
 def rolling_beta_plot(sens) -> Figure:
-    """Rolling beta with the full-window beta and, for defensive profiles, the limit."""
+    """Plot the rolling beta with the full-window beta and, for defensive profiles, the limit."""
     plt = pyplot()
     spec = sens.profile.sensitivity
     fig, ax = plt.subplots(figsize=(10, 3.3))

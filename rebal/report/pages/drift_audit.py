@@ -21,7 +21,7 @@ __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_s
 
 
 def summary_card(audit: Any) -> Any:
-    """The headline box of the drift audit: status, drift, thresholds, dates."""
+    """Build the headline box of the drift audit: status, drift, thresholds, dates."""
     r, p, th = audit.result, audit.profile, audit.profile.drift
     rows = [
         ("Profile", f"{html.escape(p.name)} — {html.escape(p.description)}"),
@@ -44,7 +44,7 @@ def summary_card(audit: Any) -> Any:
 
 
 def asof_note(audit: Any) -> Any:
-    """What data the report saw: the as-of date, the look-ahead guarantee, real vs synthetic inputs."""
+    """Say what data the report saw: the as-of date, the look-ahead guarantee, real vs synthetic inputs."""
     if audit.is_rerun:
         when = (f"(a rerun: the lakehouse holds data to {audit.data_latest}; nothing dated after "
                 f"{audit.as_of} was read).")
@@ -119,7 +119,7 @@ def planner_card(panel: Any) -> Any:
 
 
 def planner_flags(panel: Any) -> Any:
-    """What the panel estimated rather than observed (one highlighted box)."""
+    """List what the panel estimated rather than observed (one highlighted box)."""
     if not panel.flags:
         return note("All inputs observed; nothing estimated.")
     items = "".join(f"<li>{html.escape(f)}</li>" for f in panel.flags)

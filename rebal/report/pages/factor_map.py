@@ -49,7 +49,7 @@ def cluster_table(fa: Any) -> pd.DataFrame:
 
 
 def alpha_table(fa: Any) -> pd.DataFrame:
-    """Execution alpha per asset, grouped by cluster, leads marked."""
+    """Tabulate execution alpha per asset, grouped by cluster, leads marked."""
     a = fa.alpha.copy()
     a.insert(0, "cluster", [f"C{c}" for c in fa.map.labels.reindex(a.index)])
     a["lead"] = [t in set(fa.leads) for t in a.index]

@@ -63,7 +63,7 @@ def proposal_flags(p: Any) -> Any:
 
 
 def changes_table(p: Any) -> pd.DataFrame:
-    """Current, target and proposed weights with the change and its reason (rows with any weight)."""
+    """Tabulate current, target and proposed weights with the change and its reason (rows with any weight)."""
     return p.changes(held_only=True)
 
 
@@ -83,7 +83,7 @@ def simulation_table(p: Any) -> pd.DataFrame:
 
 
 def costs_table(p: Any) -> pd.DataFrame:
-    """The cost estimate in bps of portfolio value and dollars."""
+    """Tabulate the cost estimate in bps of portfolio value and in dollars."""
     c = p.costs
     return pd.DataFrame({"bps of value": [c["slippage_bps"], c["commission_bps"], c["total_bps"]],
                          "USD": [c["slippage_usd"], c["commission_usd"], c["total_usd"]]},
@@ -91,7 +91,7 @@ def costs_table(p: Any) -> pd.DataFrame:
 
 
 def proposal_trades(p: Any) -> pd.DataFrame:
-    """The trade list as the committee reads it."""
+    """Tabulate the trades as the committee reads them."""
     t = p.trades.trades
     cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
             "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
@@ -115,7 +115,7 @@ def proposal_scraps(p: Any) -> dict[str, Any]:
 
 
 def proposal_parameters(profile: Profile) -> pd.DataFrame:
-    """The profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
+    """Tabulate the profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
     from dataclasses import fields
 
     from rebal.proposal.spec import Limits, ProposalSpec
@@ -166,7 +166,7 @@ def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 
 
 def allocation_plot(p) -> Figure:
-    """Current, target and proposed weight per asset (and cash), percent of portfolio value."""
+    """Plot current, target and proposed weight per asset (and cash), percent of portfolio value."""
     from matplotlib.ticker import PercentFormatter
 
     plt = pyplot()

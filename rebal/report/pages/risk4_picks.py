@@ -55,7 +55,7 @@ def risk4_card(res: Any) -> Any:
 
 
 def risk4_alerts(res: Any) -> Any:
-    """The alerts as a table, or a note that there are none."""
+    """Show the alerts as a table, or a note that there are none."""
     if not res.alerts:
         return note("No alerts.")
     colors = {"CRITICAL": STATUS_COLORS["URGENT"], "WARNING": STATUS_COLORS["REBALANCE"], "INFO": "#1565c0"}
@@ -67,14 +67,14 @@ def risk4_alerts(res: Any) -> Any:
 
 
 def checks_table(res: Any) -> pd.DataFrame:
-    """Checks with a ``failed`` marker column for :func:`table`'s highlight."""
+    """Tabulate the checks with a ``failed`` marker column for :func:`table`'s highlight."""
     t = res.checks.copy()
     t["value"] = t["value"].astype(str)
     return t.assign(failed=t["status"] == "FAIL").set_index("check")
 
 
 def picks_table(res: Any) -> pd.DataFrame:
-    """The picks as the committee reads them."""
+    """Tabulate the picks as the committee reads them."""
     p = res.picks.copy()
     p["value"] = p["target_shares"] * p["price"]
     p = p.rename(columns={"alpha_z": "alpha z", "vol_blend": "vol blend", "adv_20": "ADV 20d ($)",
@@ -85,7 +85,7 @@ def picks_table(res: Any) -> pd.DataFrame:
 
 
 def trades_table(res: Any) -> pd.DataFrame:
-    """The trade list, sells first then buys, largest first."""
+    """Tabulate the trades, sells first then buys, largest first."""
     t = res.trades.copy()
     t["order"] = t["action"].map({"SELL": 0, "BUY": 1})
     t = t.sort_values(["order", "estimated_value"], ascending=[True, False]).drop(columns="order")
@@ -93,7 +93,7 @@ def trades_table(res: Any) -> pd.DataFrame:
 
 
 def schedule_table(res: Any) -> pd.DataFrame:
-    """The next 10 rebalance dates with their weekday."""
+    """Tabulate the next 10 rebalance dates with their weekday."""
     from rebal.calendar import next_rebalance_dates
 
     spec = res.profile.risk4
@@ -103,7 +103,7 @@ def schedule_table(res: Any) -> pd.DataFrame:
 
 
 def risk4_parameters(profile: Profile) -> pd.DataFrame:
-    """The profile's Risk4 parameters next to the production defaults of the spec."""
+    """Tabulate the profile's Risk4 parameters next to the production defaults of the spec."""
     from dataclasses import fields
 
     from rebal.selection.spec import Risk4Checks, Risk4Spec
@@ -121,7 +121,7 @@ def risk4_parameters(profile: Profile) -> pd.DataFrame:
 
 
 def risk4_synthetic_note(res: Any) -> Any:
-    """What in the inputs is synthetic or estimated."""
+    """Say what in the inputs is synthetic or estimated."""
     items = list(res.synthetic_inputs) + [
         "alpha is this package's documented public composite (12-1 momentum, 1-month reversal, low volatility), "
         "not the original proprietary alpha" if res.data_freshness.get("alpha_source") == "features" else
@@ -196,7 +196,7 @@ def weights_vs_prior_plot(res) -> Figure:
 
 
 def alpha_vol_plot(res) -> Figure:
-    """The universe in (vol_blend, alpha z): picked names highlighted, point size = weight."""
+    """Plot the universe in (vol_blend, alpha z): picked names highlighted, point size = weight."""
     plt = pyplot()
     u = res.universe
     picked = res.picks.set_index("ticker")["weight"]

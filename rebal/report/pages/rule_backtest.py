@@ -47,7 +47,7 @@ def lab_card(run: Any) -> Any:
 
 
 def lab_notes(run: Any) -> Any:
-    """What is synthetic, what is proxied, what is assumed (shown before any number)."""
+    """Say what is synthetic, what is proxied, what is assumed (shown before any number)."""
     inp, st = run.inputs, run.inputs.market.settings
     parts = []
     if inp.synthetic_volume:
@@ -71,7 +71,7 @@ def lab_notes(run: Any) -> Any:
 
 
 def lab_table(summary: pd.DataFrame, cost_bps: float | None = None) -> pd.DataFrame:
-    """The per-configuration metrics, readable (optionally one cost level)."""
+    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps)."""
     s = summary if cost_bps is None else summary[np.isclose(summary["cost_bps"], cost_bps)]
     out = pd.DataFrame({
         "rule": s["rule"], "cost bps": s["cost_bps"], "TE": s["tracking_error"], "cost/yr": s["cost_per_year"],
@@ -116,8 +116,9 @@ def _family(spec: str) -> str:
 
 
 def lab_frontier_plot(summary, cost_bps: float, *, title: str = "Tracking error vs cost of every rule") -> Figure:
-    """TE (x) vs transaction cost per year (y) of each rule at one cost level; the rules no other
-    beats on both are joined (the frontier) and named.
+    """Plot TE (x) vs transaction cost per year (y) of each rule at one cost level (bps).
+
+    The rules no other beats on both are joined (the frontier) and named.
     """
     from matplotlib.ticker import PercentFormatter
 
@@ -244,7 +245,7 @@ def lab_paths_plot(result, cost_bps: float, rules=("calendar:quarterly", "thresh
 
 
 def lab_regime_plot(inputs) -> Figure:
-    """The regime series of a lab run: real VIX where available, the labelled realised-volatility proxy elsewhere."""
+    """Plot the regime series of a lab run: real VIX where available, the labelled proxy elsewhere."""
     plt = pyplot()
     index, vix, source = inputs.vix.index, inputs.vix.to_numpy(), inputs.vix_source.to_numpy()
     stress, elevated = inputs.market.settings.stress_vix, inputs.market.settings.elevated_vix
