@@ -35,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_allocation import synthetic_returns, timed  # noqa: E402
 
-from rebal.lab.spec import LabSpec  # noqa: E402
+from rebal.analytics.risk import realized_vol_proxy_vix  # noqa: E402
 from rebal.lab.engine import backtest  # noqa: E402
 from rebal.lab.rules import Threshold, parse_rule  # noqa: E402
+from rebal.lab.spec import LabSpec  # noqa: E402
 from rebal.lab.study import configs  # noqa: E402
 from rebal.lab.sweep import Market, run_sweep  # noqa: E402
-from rebal.analytics.risk import realized_vol_proxy_vix  # noqa: E402
 
 
 def main() -> None:

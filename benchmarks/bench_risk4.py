@@ -51,7 +51,7 @@ print(f"__BENCH__ {rc} {dt:.4f} {hwm}", file=sys.stderr)
 
 
 def spec_recipe(lh, day: date):
-    """The spec's query and calculate_weights, verbatim in substance (for the peer timing)."""
+    """Run the spec's query and calculate_weights, verbatim in substance (for the peer timing)."""
     df = lh.con.execute(
         "SELECT m.ticker, m.date, m.alpha, m.vol_blend, m.adv_20, t.sector FROM features m "
         "JOIN tickers t ON m.ticker = t.ticker WHERE m.date = (SELECT MAX(date) FROM features WHERE date <= ?) "

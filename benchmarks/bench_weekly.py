@@ -51,8 +51,10 @@ def time_naive(jobs: list[tuple[str, str]]) -> float:
 
 
 def measure_jsonschema_import(mode: str) -> float:
-    """Median wall time of ``import jsonschema`` in a fresh interpreter (papermill, nbformat and
-    scrapbook all import it, in the host and in every kernel)."""
+    """Measure the median wall time of ``import jsonschema`` in a fresh interpreter.
+
+    papermill, nbformat and scrapbook all import it, in the host and in every kernel.
+    """
     pre = "import sys; sys.modules['rfc3987_syntax'] = None; " if mode == "lean" else ""
     code = pre + "import time; t = time.perf_counter(); import jsonschema; print(time.perf_counter() - t)"
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)

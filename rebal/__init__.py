@@ -6,7 +6,8 @@ Subpackages, in the one direction imports flow (data <- analytics <- domains <- 
 - ``rebal.analytics``: pure functions: measures, returns, drift, risk, costs, clusters;
 - domains: ``rebal.monitor`` (state, drift, planner), ``rebal.allocation`` (target weights),
   ``rebal.proposal`` (proposals, execution), ``rebal.selection`` (Risk4), ``rebal.lab`` (rule lab);
-- ``rebal.report`` (the report registry and pages, papermill runs, rendering, packet) and ``rebal.cli`` (the ``rebal`` command).
+- ``rebal.report`` (the report registry and pages, papermill runs, rendering, packet) and ``rebal.cli``
+  (the ``rebal`` command).
 
 Foundation modules anyone may import: ``rebal.errors`` (every exception), ``rebal.fileio`` (atomic
 writes), ``rebal.paths``, ``rebal.calendar``, ``rebal.provenance``, ``rebal.config.loader`` and

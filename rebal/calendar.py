@@ -43,7 +43,7 @@ def is_session(day: date | pd.Timestamp) -> bool:
 
 
 def sessions_after(start: date | pd.Timestamp, end: date | pd.Timestamp) -> int:
-    """Number of NYSE sessions in ``(start, end]`` (0 when ``end <= start``).
+    """Count the NYSE sessions in ``(start, end]`` (0 when ``end <= start``).
 
     With ``start`` the date of the latest price and ``end`` the as-of date, this is how many
     sessions the data is stale by.
@@ -56,7 +56,7 @@ def sessions_after(start: date | pd.Timestamp, end: date | pd.Timestamp) -> int:
 
 
 def previous_session(day: date | pd.Timestamp) -> pd.Timestamp:
-    """The latest NYSE session on or before ``day``."""
+    """Return the latest NYSE session on or before ``day``."""
     s = nyse_sessions()
     i = s.searchsorted(pd.Timestamp(day).normalize(), side="right") - 1
     if i < 0:
@@ -88,7 +88,7 @@ def is_rebalance_day(day: date | pd.Timestamp, *, anchor: date | str = DEFAULT_A
 
 def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor: date | str = DEFAULT_ANCHOR,
                          every: int = 5) -> list[date]:
-    """The first ``n`` rebalance days on or after ``from_date`` (see :func:`is_rebalance_day`)."""
+    """List the first ``n`` rebalance days on or after ``from_date`` (see :func:`is_rebalance_day`)."""
     s = nyse_sessions()
     out = rebalance_days(from_date, s[-1], anchor=anchor, every=every)[:n]
     if len(out) < n:
@@ -112,7 +112,7 @@ def rebalance_days(start: date | pd.Timestamp, end: date | pd.Timestamp, *, anch
 
 
 def schedule_document(from_date: date, *, n: int = 10, anchor: date | str = DEFAULT_ANCHOR, every: int = 5) -> dict:
-    """The ``schedule.json`` content: generated_at, anchor_date, frequency_days, next_<n>_rebalances."""
+    """Build the ``schedule.json`` content: generated_at, anchor_date, frequency_days, next_<n>_rebalances."""
     from rebal.provenance import utc_stamp
 
     dates = next_rebalance_dates(from_date, n, anchor=anchor, every=every)

@@ -60,7 +60,7 @@ def _fsync_file(path: Path) -> None:
 
 
 def _temp_name(path: Path) -> Path:
-    """A fresh hidden name beside ``path`` that keeps its suffix (``a.json`` -> ``.a.json.<hex>.tmp.json``)."""
+    """Make a fresh hidden name beside ``path`` that keeps its suffix (``a.json`` -> ``.a.json.<hex>.tmp.json``)."""
     return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
 
 
@@ -134,9 +134,9 @@ def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8", m
 def atomic_write_json(path: str | Path, obj: Any, *, indent: int | None = 2, sort_keys: bool = False,
                       default: Callable[[Any], Any] | None = None, final_newline: bool = True,
                       mode: int = _FILE_MODE) -> Path:
-    """Write ``json.dumps(obj, indent=..., sort_keys=..., default=...)`` (UTF-8) to ``path`` atomically.
+    r"""Write ``json.dumps(obj, indent=..., sort_keys=..., default=...)`` (UTF-8) to ``path`` atomically.
 
-    ``final_newline`` appends ``"\\n"`` (the default). Returns ``path``.
+    ``final_newline`` appends ``"\n"`` (the default). Returns ``path``.
     """
     text = json.dumps(obj, indent=indent, sort_keys=sort_keys, default=default)
     return atomic_write_text(path, text + ("\n" if final_newline else ""), mode=mode)

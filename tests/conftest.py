@@ -68,7 +68,7 @@ def write_tiny_lakehouse(path: Path, profiles: tuple[str, ...] = ("tiny",)) -> N
             con.execute("INSERT INTO tickers VALUES (?, ?, ?, 'equity', FALSE, 'test')", [t, f"{t} Corp", sector])
         con.execute("INSERT INTO tickers VALUES ('IDX', 'Test index', NULL, 'index', TRUE, 'test')")
         for d, row in TINY_PRICES.items():
-            for t, px in zip(("AAA", "BBB", "CCC", "IDX"), row):
+            for t, px in zip(("AAA", "BBB", "CCC", "IDX"), row, strict=True):
                 con.execute("INSERT INTO prices (date, ticker, close, source) VALUES (?, ?, ?, 'test')",
                             [date.fromisoformat(d), t, px])
         con.execute("INSERT INTO meta VALUES ('built_at', 'test')")

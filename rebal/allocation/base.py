@@ -81,7 +81,10 @@ class BaseAllocator(BaseEstimator):
     weights_: pd.Series
 
     def fit(self, X: pd.DataFrame | None, y: None = None) -> BaseAllocator:  # pragma: no cover - abstract
-        """Fit the weights on daily simple returns ``X`` (dates x tickers); sets ``weights_``."""
+        """Fit the weights on daily simple returns ``X`` (dates x tickers, fractions); sets ``weights_``.
+
+        ``weights_`` is a Series of fractions summing to 1 by ticker; ``fit`` returns ``self``.
+        """
         raise NotImplementedError
 
     def score(self, X: pd.DataFrame, y: None = None) -> float:

@@ -121,7 +121,8 @@ def load_views(path: str | Path) -> list[View]:
             if g["value"].nunique() != 1:
                 raise ConfigError(f"{p}: view {label!r}: rows disagree on `value`")
             conf = float(g["confidence"].iloc[0]) if "confidence" in g else 0.5
-            out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"])), "value": float(g["value"].iloc[0]),
+            out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"], strict=True)),
+                                    "value": float(g["value"].iloc[0]),
                                     "confidence": conf, "label": str(label)}, str(p), i))
         return out
     raise ConfigError(f"{p}: views must be .yaml or .csv")
@@ -154,11 +155,14 @@ def equilibrium_returns(cov: pd.DataFrame, market_weights: pd.Series, delta: flo
 
 
 def view_matrices(views: Sequence[View], assets: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return P (k x n), Q (k, annual) and the confidences (k) of ``views`` over ``assets``."""
+    """Return P (k x n), Q (k, annual excess returns as fractions) and the confidences (k) of ``views``.
+
+    Columns of P follow ``assets``; a view naming an asset outside them raises :class:`ConfigError`.
+    """
     idx = {a: i for i, a in enumerate(assets)}
     P = np.zeros((len(views), len(assets)))
     for k, v in enumerate(views):
-        for a, w in zip(v.assets, v.weights):
+        for a, w in zip(v.assets, v.weights, strict=True):
             if a not in idx:
                 raise ConfigError(f"view {v.label or k}: unknown asset {a!r} (not in the universe)")
             P[k, idx[a]] += w
@@ -167,7 +171,21 @@ def view_matrices(views: Sequence[View], assets: Sequence[str]) -> tuple[np.ndar
 
 @dataclass(frozen=True)
 class BlackLittermanResult:
-    """Prior and posterior of a Black-Litterman update."""
+    """Prior and posterior of a Black-Litterman update (all returns annual excess returns, fractions).
+
+    Attributes
+    ----------
+    pi
+        Equilibrium returns π by ticker (fraction a year).
+    posterior_returns
+        Posterior expected returns μ_BL by ticker (fraction a year).
+    posterior_cov
+        Posterior covariance Σ_BL (annual).
+    weights
+        The unconstrained He-Litterman optimum (δ Σ_BL)⁻¹ μ_BL by ticker (fractions; may not sum to 1).
+    omega
+        The view uncertainty Ω (k x k, annual variance units).
+    """
 
     pi: pd.Series
     posterior_returns: pd.Series

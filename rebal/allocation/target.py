@@ -24,7 +24,21 @@ __all__ = ["TargetWeights", "compute_target"]
 
 @dataclass(frozen=True)
 class TargetWeights:
-    """Target weights (invested tickers plus ``CASH`` when the profile keeps cash)."""
+    """Target weights (invested tickers plus ``CASH`` when the profile keeps cash).
+
+    Attributes
+    ----------
+    weights
+        Fractions of portfolio value by ticker (and ``CASH``), summing to 1.
+    method
+        The profile's ``target.method``.
+    fitted_on
+        Last date of the data the weights were fitted on (the Risk4 rebalance day for ``risk4``).
+    window_start
+        First date of the fitted returns window (None when nothing was fitted).
+    n_observations
+        Number of daily returns fitted on (0 for ``fixed`` and ``risk4``).
+    """
 
     weights: pd.Series
     method: str
@@ -42,6 +56,19 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
     invested weights are scaled to ``1 - cash`` and ``CASH`` is added when cash > 0. A ``risk4``
     target is the Risk4 portfolio of the latest rebalance day on or before ``as_of`` (its cash
     is what vol targeting leaves; ``fitted_on`` is that rebalance day).
+
+    Parameters
+    ----------
+    profile
+        The profile whose ``target`` section says how the weights are made.
+    lh
+        The lakehouse; only data dated on or before ``as_of`` is read.
+    as_of
+        The as-of date.
+
+    Returns
+    -------
+    The :class:`TargetWeights` (fractions of portfolio value summing to 1, cash included).
     """
     spec = profile.target
     view = lh.at(as_of)

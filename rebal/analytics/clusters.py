@@ -24,12 +24,36 @@ __all__ = ["correlation_distance", "cluster_assets", "cluster_centroids", "mds_m
 
 
 def correlation_distance(corr: pd.DataFrame) -> pd.DataFrame:
-    """sqrt((1 - ρ) / 2), clipped at 0 for rounding noise."""
+    """Turn correlations into the distance sqrt((1 - ρ) / 2), clipped at 0 for rounding noise.
+
+    Parameters
+    ----------
+    corr
+        Correlation matrix (unitless, in [-1, 1]).
+
+    Returns
+    -------
+    Distances in [0, 1], same labels as ``corr``.
+    """
     return np.sqrt(((1.0 - corr) / 2.0).clip(lower=0.0))
 
 
 def cluster_assets(returns: pd.DataFrame, n_clusters: int, *, method: str = "average") -> tuple[pd.Series, np.ndarray]:
-    """Cluster labels (1..k, by decreasing size) and the scipy linkage matrix."""
+    """Cluster assets hierarchically on the correlation distance of their returns.
+
+    Parameters
+    ----------
+    returns
+        Daily simple returns (fractions), dates x assets.
+    n_clusters
+        Number of clusters k (the tree is cut with scipy's ``maxclust``).
+    method
+        scipy linkage method (``average``, ``complete``, ``single``, ``ward``, ...).
+
+    Returns
+    -------
+    Labels 1..k by asset (1 the largest cluster), named ``cluster``, and the scipy linkage matrix.
+    """
     dist = correlation_distance(returns.corr())
     condensed = squareform(dist.to_numpy(), checks=False)
     link = linkage(condensed, method=method)
@@ -40,12 +64,36 @@ def cluster_assets(returns: pd.DataFrame, n_clusters: int, *, method: str = "ave
 
 
 def cluster_centroids(returns: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
-    """Equal-weighted mean daily return of each cluster's members (columns: cluster ids)."""
+    """Average the daily returns of each cluster's members with equal weights.
+
+    Parameters
+    ----------
+    returns
+        Daily simple returns (fractions), dates x assets.
+    labels
+        Cluster id by asset (see :func:`cluster_assets`).
+
+    Returns
+    -------
+    Daily centroid returns (fractions), dates x cluster ids.
+    """
     return returns.T.groupby(labels).mean().T
 
 
 def kruskal_stress(coords: np.ndarray, dist: np.ndarray) -> float:
-    """Kruskal stress-1 of an embedding against the target distances (upper triangle)."""
+    """Compute Kruskal's stress-1 of an embedding against the target distances (upper triangle).
+
+    Parameters
+    ----------
+    coords
+        Embedding, n points x dimensions.
+    dist
+        Target distances, n x n.
+
+    Returns
+    -------
+    sqrt(Σ (d̂_ij - d_ij)² / Σ d_ij²), unitless (0 = perfect; 0 when all targets are 0).
+    """
     iu = np.triu_indices(len(dist), 1)
     emb = np.sqrt(((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1))
     d = dist[iu]
@@ -53,7 +101,19 @@ def kruskal_stress(coords: np.ndarray, dist: np.ndarray) -> float:
 
 
 def mds_map(dist: pd.DataFrame, *, seed: int = 0) -> tuple[pd.DataFrame, float]:
-    """2-D metric MDS coordinates of a distance matrix and their Kruskal stress-1."""
+    """Project a distance matrix to 2-D with metric MDS and report the fit's Kruskal stress-1.
+
+    Parameters
+    ----------
+    dist
+        Symmetric distance matrix (e.g. :func:`correlation_distance`).
+    seed
+        Random state of scikit-learn's MDS.
+
+    Returns
+    -------
+    Coordinates (columns ``x``, ``y``, in the units of ``dist``) and the unitless stress-1.
+    """
     from sklearn.manifold import MDS
 
     n = len(dist)
@@ -91,7 +151,25 @@ class FactorMap:
 
 def factor_map(returns: pd.DataFrame, n_clusters: int, *, sectors: pd.Series | None = None,
                method: str = "average", seed: int = 0) -> FactorMap:
-    """Cluster ``returns`` (dates x assets) into ``n_clusters`` and map the centroids."""
+    """Cluster ``returns`` into ``n_clusters`` and map the centroids in 2-D.
+
+    Parameters
+    ----------
+    returns
+        Daily simple returns (fractions), dates x assets.
+    n_clusters
+        Number of clusters.
+    sectors
+        Sector by asset, for each cluster's dominant sector (empty strings when None).
+    method
+        scipy linkage method.
+    seed
+        Random state of the MDS.
+
+    Returns
+    -------
+    The :class:`FactorMap`; distances are correlation distances in [0, 1].
+    """
     labels, link = cluster_assets(returns, n_clusters, method=method)
     cent = cluster_centroids(returns, labels)
     cdist = correlation_distance(cent.corr())

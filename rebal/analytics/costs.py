@@ -31,7 +31,17 @@ DEFAULT_SPREAD_BPS = {"large": 5.0, "mid": 10.0, "small": 20.0}
 
 @dataclass(frozen=True)
 class CostModel:
-    """Cost parameters: commission (bps), square-root impact coefficient Y, staleness limit (days)."""
+    """Cost parameters of :func:`estimate_costs`.
+
+    Attributes
+    ----------
+    commission_bps
+        Commission in basis points of the traded value.
+    impact_coefficient
+        Square-root impact coefficient Y (unitless, about 0.6).
+    stale_after_days
+        Calendar days after which a cost estimate is flagged stale.
+    """
 
     commission_bps: float = 1.0
     impact_coefficient: float = 0.6
@@ -39,15 +49,42 @@ class CostModel:
 
 
 def size_bucket(dollar_adv: pd.Series) -> pd.Series:
-    """large (>= $500M ADV), mid (>= $50M) or small, by dollar average daily volume."""
+    """Bucket each asset as large (>= $500M ADV), mid (>= $50M) or small, by dollar average daily volume.
+
+    Parameters
+    ----------
+    dollar_adv
+        Average daily traded value in dollars, by ticker.
+
+    Returns
+    -------
+    ``"large"``, ``"mid"`` or ``"small"`` by ticker.
+    """
     return pd.Series(np.where(dollar_adv >= 5e8, "large", np.where(dollar_adv >= 5e7, "mid", "small")),
                      index=dollar_adv.index)
 
 
 def impact_bps(trade_value: pd.Series, dollar_adv: pd.Series, sigma_daily: pd.Series,
                coefficient: float = 0.6) -> pd.Series:
-    """Square-root market impact Y · σ_daily · sqrt(|trade| / ADV), in bps
-    (:func:`rebal.analytics.measures.square_root_impact` x 1e4)."""
+    """Estimate square-root market impact Y · σ_daily · sqrt(|trade| / ADV), in bps.
+
+    This is :func:`rebal.analytics.measures.square_root_impact` x 1e4.
+
+    Parameters
+    ----------
+    trade_value
+        Traded value per asset in dollars (sign ignored).
+    dollar_adv
+        Average daily traded value in dollars.
+    sigma_daily
+        Daily return volatility (fraction a day).
+    coefficient
+        Impact coefficient Y (unitless).
+
+    Returns
+    -------
+    Impact in basis points of the traded value, by asset.
+    """
     return square_root_impact(trade_value, dollar_adv, sigma_daily, coefficient=coefficient) * 1e4
 
 
@@ -61,10 +98,28 @@ def estimate_costs(
     estimated_on: date | None = None,
     as_of: date | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Cost per asset of trading ``trades`` (signed dollar values by ticker).
+    """Estimate the cost per asset of trading ``trades``, falling back to flagged defaults.
 
-    Returns a frame with ``spread_bps``, ``commission_bps``, ``impact_bps``, ``cost_bps``,
-    ``cost_usd`` and ``basis`` per asset, and the list of fallback flags used.
+    Parameters
+    ----------
+    trades
+        Signed traded value per ticker in dollars (buys positive).
+    dollar_adv, sigma_daily
+        Average daily traded value (dollars) and daily return volatility (fraction a day) per
+        ticker; the impact model needs both, else the size-bucket default costs apply.
+    spread_bps
+        Half-spread per ticker in bps; size-bucket defaults when None.
+    model
+        Commission (bps), impact coefficient and staleness limit.
+    estimated_on, as_of
+        Date of the cost inputs and of the run; flags the estimate stale when more than
+        ``model.stale_after_days`` calendar days apart.
+
+    Returns
+    -------
+    A frame by ticker with ``spread_bps``, ``commission_bps``, ``impact_bps``, ``cost_bps`` (bps of
+    the traded value), ``cost_usd`` (dollars) and ``basis`` (``model`` or ``estimated``), and the
+    list of fallback flags used.
     """
     flags: list[str] = []
     idx = trades.index
@@ -99,5 +154,19 @@ def estimate_costs(
 
 
 def rebalancing_cost(trades: pd.Series, cost_bps: pd.Series, portfolio_value: float) -> float:
-    """Σ |trade_i| · cost_bps_i / 10,000 / portfolio value (fraction of portfolio value)."""
+    """Compute the cost of a rebalance as a fraction of portfolio value: Σ |trade_i| · cost_bps_i / 1e4 / value.
+
+    Parameters
+    ----------
+    trades
+        Signed traded value per ticker in dollars.
+    cost_bps
+        Cost per ticker in bps of the traded value (see :func:`estimate_costs`).
+    portfolio_value
+        Portfolio value in dollars.
+
+    Returns
+    -------
+    The total cost as a fraction of portfolio value (0.001 = 10 bps).
+    """
     return float((trades.abs() * cost_bps.reindex(trades.index)).sum() / 1e4 / portfolio_value)

@@ -1,11 +1,11 @@
-"""Portfolio weights, drift and the drift status (pure functions).
+r"""Portfolio weights, drift and the drift status (pure functions).
 
 Definitions (weights are fractions of total portfolio value, cash included as ``CASH``):
 
 .. math::
 
-    d_i = w^{actual}_i - w^{target}_i, \\qquad
-    D = \\tfrac12 \\sum_i |d_i|
+    d_i = w^{actual}_i - w^{target}_i, \qquad
+    D = \tfrac12 \sum_i |d_i|
 
 ``D`` (portfolio drift) is also the one-way turnover needed to trade back to target. Status:
 
@@ -90,7 +90,7 @@ class DriftResult:
 
 
 def weights_from_holdings(shares: pd.Series, prices: pd.Series, cash: float = 0.0) -> pd.Series:
-    """Weights of each position (and ``CASH``) in total portfolio value.
+    """Compute the weight of each position (and ``CASH``) in total portfolio value.
 
     Parameters
     ----------
@@ -118,13 +118,33 @@ def weights_from_holdings(shares: pd.Series, prices: pd.Series, cash: float = 0.
 
 
 def asset_drift(actual: pd.Series, target: pd.Series) -> pd.Series:
-    """Per-asset drift ``actual - target`` over the union of assets (missing weights are 0)."""
+    """Compute the per-asset drift ``actual - target`` over the union of assets (missing weights are 0).
+
+    Parameters
+    ----------
+    actual, target
+        Weights by ticker (fractions of portfolio value).
+
+    Returns
+    -------
+    Drift by ticker in weight points (fractions; 0.02 = 2 points), named ``drift``.
+    """
     idx = actual.index.union(target.index, sort=False)
     return (actual.reindex(idx, fill_value=0.0) - target.reindex(idx, fill_value=0.0)).rename("drift")
 
 
 def portfolio_drift(actual: pd.Series, target: pd.Series) -> float:
-    """Half the L1 distance between actual and target weights (one-way turnover to target)."""
+    """Compute portfolio drift: half the L1 distance between actual and target weights.
+
+    Parameters
+    ----------
+    actual, target
+        Weights by ticker (fractions of portfolio value).
+
+    Returns
+    -------
+    D = ½ Σ |d_i|, a fraction of portfolio value (also the one-way turnover back to target).
+    """
     return 0.5 * float(asset_drift(actual, target).abs().sum())
 
 
@@ -136,7 +156,21 @@ def drift_status(
     urgent: float = 0.20,
     single_asset_urgent: float = 0.075,
 ) -> DriftResult:
-    """Classify drift as MAINTAIN, REBALANCE or URGENT (rules in the module docstring)."""
+    """Classify drift as MAINTAIN, REBALANCE or URGENT (rules in the module docstring).
+
+    Parameters
+    ----------
+    actual, target
+        Weights by ticker (fractions of portfolio value).
+    rebalance, urgent
+        Portfolio-drift thresholds (fractions of portfolio value, strict "above").
+    single_asset_urgent
+        Absolute single-asset drift beyond which the status is URGENT (fraction, 0.075 = 7.5 points).
+
+    Returns
+    -------
+    The :class:`DriftResult`.
+    """
     d = asset_drift(actual, target)
     pd_ = 0.5 * float(d.abs().sum())
     absd = d.abs()
@@ -161,9 +195,19 @@ def drift_status(
 
 
 def drift_table(actual: pd.Series, target: pd.Series, *, single_asset_urgent: float = 0.075) -> pd.DataFrame:
-    """Per-asset table: ``actual``, ``target``, ``drift`` and ``breach`` (|drift| over the single-asset limit).
+    """Tabulate per-asset weights and drift, sorted by absolute drift, largest first.
 
-    Sorted by absolute drift, largest first.
+    Parameters
+    ----------
+    actual, target
+        Weights by ticker (fractions of portfolio value).
+    single_asset_urgent
+        Single-asset drift limit (fraction).
+
+    Returns
+    -------
+    Frame indexed by ``asset`` with ``actual``, ``target``, ``drift`` (fractions) and ``breach``
+    (|drift| over the single-asset limit).
     """
     d = asset_drift(actual, target)
     idx = d.index
@@ -190,6 +234,10 @@ def drift_path(shares: pd.Series, prices: pd.DataFrame, cash: float, reference: 
         Cash held over the path.
     reference
         Weights to measure drift against (e.g. the weights at implementation, or the target).
+
+    Returns
+    -------
+    Portfolio drift (fraction of portfolio value) by date, named ``portfolio_drift``.
     """
     values = prices[shares.index].mul(shares, axis=1)
     if cash:

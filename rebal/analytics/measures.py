@@ -37,23 +37,59 @@ T = TypeVar("T", float, np.ndarray, pd.Series, pd.DataFrame)
 
 
 def annualise_vol(sigma_daily: T, periods_per_year: int = PERIODS_PER_YEAR) -> T:
-    """Annualised volatility from the daily standard deviation: σ_daily · sqrt(periods_per_year)."""
+    """Annualise a daily standard deviation: σ_annual = σ_daily · sqrt(periods_per_year).
+
+    Parameters
+    ----------
+    sigma_daily
+        Standard deviation of daily returns (fraction, 0.01 = 1 % a day).
+    periods_per_year
+        Sessions per year (252).
+
+    Returns
+    -------
+    The annualised volatility (fraction a year), of the type of ``sigma_daily``.
+    """
     return sigma_daily * np.sqrt(periods_per_year)
 
 
 def annualise_variance(var_daily: T, periods_per_year: int = PERIODS_PER_YEAR) -> T:
-    """Annualised variance (or covariance matrix) from daily: var_daily · periods_per_year."""
+    """Annualise a daily variance or covariance matrix: var_daily · periods_per_year.
+
+    Parameters
+    ----------
+    var_daily
+        Variance or covariance of daily returns (fraction squared).
+    periods_per_year
+        Sessions per year (252).
+
+    Returns
+    -------
+    The annual variance or covariance, of the type of ``var_daily``.
+    """
     return var_daily * periods_per_year
 
 
 def annualise_return(mean_daily: T, periods_per_year: int = PERIODS_PER_YEAR) -> T:
-    """Annualised arithmetic mean return from the daily mean: mean_daily · periods_per_year (not compounded)."""
+    """Annualise a daily mean return arithmetically: mean_daily · periods_per_year (not compounded).
+
+    Parameters
+    ----------
+    mean_daily
+        Mean daily simple return (fraction).
+    periods_per_year
+        Sessions per year (252).
+
+    Returns
+    -------
+    The annual arithmetic mean return (fraction a year), of the type of ``mean_daily``.
+    """
     return mean_daily * periods_per_year
 
 
 def sharpe_ratio(returns: np.ndarray | pd.Series | pd.DataFrame, *, risk_free_rate: float = 0.0,
                  periods_per_year: int = PERIODS_PER_YEAR) -> float | np.ndarray | pd.Series:
-    """Annualised Sharpe ratio of daily returns, column by column.
+    """Compute the annualised Sharpe ratio of daily returns, column by column.
 
     Parameters
     ----------
@@ -83,7 +119,7 @@ def sharpe_ratio(returns: np.ndarray | pd.Series | pd.DataFrame, *, risk_free_ra
 
 
 def max_drawdown(values: np.ndarray | pd.Series | pd.DataFrame) -> float | np.ndarray | pd.Series:
-    """Largest fall of a value path from its running peak, as a **negative** fraction.
+    """Compute the largest fall of a value path from its running peak, as a **negative** fraction.
 
     Parameters
     ----------
@@ -103,7 +139,7 @@ def max_drawdown(values: np.ndarray | pd.Series | pd.DataFrame) -> float | np.nd
 
 
 def square_root_impact(trade_value: T, dollar_adv: T, sigma_daily: T, *, coefficient: float) -> T:
-    """Square-root market impact Y · σ_daily · sqrt(|trade| / ADV), as a fraction of the traded value.
+    """Estimate square-root market impact Y · σ_daily · sqrt(|trade| / ADV), a fraction of the traded value.
 
     Parameters
     ----------
@@ -125,24 +161,50 @@ def square_root_impact(trade_value: T, dollar_adv: T, sigma_daily: T, *, coeffic
 
 
 def vix_regime(vix: float | Sequence[float] | np.ndarray, *, elevated: float, stress: float) -> np.ndarray:
-    """Regime code of each VIX level: 0 normal (< ``elevated``), 1 elevated (< ``stress``), 2 stress.
+    """Classify each VIX level: 0 normal (< ``elevated``), 1 elevated (< ``stress``), 2 stress.
 
-    ``elevated`` < ``stress`` in VIX points (the profile's ``planner.elevated_vix`` and
-    ``planner.stress_vix``). A missing value (NaN) counts as normal. Returns ``int8`` codes, the
-    shape of ``vix``; names are :data:`REGIMES`.
+    Parameters
+    ----------
+    vix
+        VIX level(s) in VIX points (annualised implied volatility x 100, e.g. 25.3); NaN counts as
+        normal.
+    elevated, stress
+        Regime boundaries in VIX points, ``elevated`` < ``stress`` (the profile's
+        ``planner.elevated_vix`` and ``planner.stress_vix``).
+
+    Returns
+    -------
+    ``int8`` regime codes of the shape of ``vix``; names are :data:`REGIMES`.
     """
     v = np.nan_to_num(np.asarray(vix, float), nan=0.0)
     return (v >= elevated).astype(np.int8) + (v >= stress).astype(np.int8)
 
 
 def regime_widening(codes: int | np.ndarray, widening: Sequence[float]) -> np.ndarray:
-    """Threshold multiplier of each regime code: ``widening[code]`` (normal, elevated, stress)."""
+    """Look up the drift-threshold multiplier of each regime code: ``widening[code]``.
+
+    Parameters
+    ----------
+    codes
+        Regime code(s) from :func:`vix_regime` (0 normal, 1 elevated, 2 stress).
+    widening
+        Three multipliers (unitless), normal, elevated and stress, e.g. ``(1.0, 1.2, 1.5)``.
+
+    Returns
+    -------
+    The multiplier of each code (float array of the shape of ``codes``).
+    """
     if len(widening) != len(REGIMES):
-        raise ValueError(f"`widening`: need {len(REGIMES)} multipliers (normal, elevated, stress), found {len(widening)}")
+        raise ValueError(f"`widening`: need {len(REGIMES)} multipliers (normal, elevated, stress), "
+                         f"found {len(widening)}")
     return np.asarray(widening, float)[codes]
 
 
 def classify_vix(vix: float, *, elevated: float, stress: float, widening: Sequence[float]) -> tuple[str, float]:
-    """(regime name, threshold widening multiplier) of one VIX level; see :func:`vix_regime`."""
+    """Return the (regime name, threshold widening multiplier) of one VIX level (in VIX points).
+
+    ``elevated`` and ``stress`` are VIX points and ``widening`` three unitless multipliers, as in
+    :func:`vix_regime` and :func:`regime_widening`.
+    """
     code = int(vix_regime(vix, elevated=elevated, stress=stress))
     return REGIMES[code], float(regime_widening(code, widening))

@@ -17,7 +17,21 @@ __all__ = ["market_vix"]
 
 
 def market_vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
-    """VIX close when fresh (within 1 session of ``as_of``), else a labelled realized-vol proxy of the benchmark."""
+    """Find the VIX level of ``as_of``: the close when fresh, else a labelled realised-volatility proxy.
+
+    Parameters
+    ----------
+    lh
+        The lakehouse (a point-in-time view when ``as_of`` is in the past).
+    benchmark
+        Ticker whose 21-session realised volatility stands in when the VIX is stale.
+    as_of
+        Run date; the VIX close counts as fresh within 1 NYSE session of it.
+
+    Returns
+    -------
+    The level in VIX points (NaN when neither is available) and a label saying where it came from.
+    """
     tickers = lh.known_tickers()
     if "VIX" in tickers:
         last = lh.last_price_dates(["VIX"]).iloc[0]

@@ -1,8 +1,8 @@
 """Risk metrics of drift and market sensitivity (pure functions, pandas in, numbers out).
 
 Conventions: returns are daily simple returns; covariances are daily unless named ``annual``;
-``periods_per_year`` is 252 NYSE sessions (:data:`rebal.analytics.measures.PERIODS_PER_YEAR`). Weights, drift and tracking error are fractions
-(0.05 = 5 %). Cash is riskless: zero variance and zero covariance.
+``periods_per_year`` is 252 NYSE sessions (:data:`rebal.analytics.measures.PERIODS_PER_YEAR`). Weights, drift and
+tracking error are fractions (0.05 = 5 %). Cash is riskless: zero variance and zero covariance.
 
 Formulas
 --------
@@ -40,7 +40,19 @@ __all__ = [
 ]
 
 def covariance(returns: pd.DataFrame, *, window: int | None = None) -> pd.DataFrame:
-    """Daily sample covariance of the last ``window`` returns (all when None)."""
+    """Estimate the daily sample covariance (ddof = 1) of the last ``window`` returns.
+
+    Parameters
+    ----------
+    returns
+        Daily simple returns (fractions), dates x assets.
+    window
+        Number of most recent sessions to use; all rows when None.
+
+    Returns
+    -------
+    Assets x assets covariance of daily returns (not annualised).
+    """
     r = returns.iloc[-window:] if window else returns
     return r.cov(ddof=1)
 
@@ -52,38 +64,104 @@ def _aligned(drift: pd.Series, cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
 
 
 def tracking_error(drift: pd.Series, cov: pd.DataFrame, *, periods_per_year: int = PERIODS_PER_YEAR) -> float:
-    """Annualised tracking error of the drift vector with the full (daily) covariance.
+    """Compute the annualised tracking error of the drift vector with the full (daily) covariance.
 
     TE = sqrt(periods_per_year · dᵀ Σ d). Assets missing from ``cov`` (e.g. cash) count as riskless.
+
+    Parameters
+    ----------
+    drift
+        Actual minus target weight per asset (fractions of portfolio value).
+    cov
+        Covariance of daily returns (see :func:`covariance`).
+    periods_per_year
+        Sessions per year (252).
+
+    Returns
+    -------
+    Annualised tracking error (fraction a year, 0.02 = 2 %).
     """
     d, c = _aligned(drift, cov)
     return float(np.sqrt(max(d @ c @ d, 0.0) * periods_per_year))
 
 
 def tracking_error_diagonal(drift: pd.Series, cov: pd.DataFrame, *, periods_per_year: int = PERIODS_PER_YEAR) -> float:
-    """Annualised tracking error ignoring correlations: sqrt(periods_per_year · Σ d_i² σ_i²)."""
+    """Compute the annualised tracking error ignoring correlations: sqrt(periods_per_year · Σ d_i² σ_i²).
+
+    Parameters
+    ----------
+    drift
+        Actual minus target weight per asset (fractions); assets missing from ``cov`` are riskless.
+    cov
+        Covariance of daily returns; only its diagonal (daily variances) is used.
+    periods_per_year
+        Sessions per year (252).
+
+    Returns
+    -------
+    Annualised tracking error (fraction a year).
+    """
     d, c = _aligned(drift, cov)
     return float(np.sqrt(np.sum(d**2 * np.diag(c)) * periods_per_year))
 
 
 def drift_speed(sigma_annual: pd.Series, days_since_rebalance: float) -> pd.DataFrame:
-    """Expected drift per asset, σ_i · sqrt(days / 252), with its percentile rank (1 = fastest)."""
+    """Estimate the expected drift per asset, σ_i · sqrt(days / 252), with its percentile rank.
+
+    Parameters
+    ----------
+    sigma_annual
+        Annualised volatility per asset (fraction a year).
+    days_since_rebalance
+        NYSE sessions since the last rebalance.
+
+    Returns
+    -------
+    Frame indexed like ``sigma_annual``: ``drift_speed`` (expected absolute move since the rebalance,
+    fraction) and ``percentile`` (rank in (0, 1], 1 = fastest).
+    """
     speed = sigma_annual * np.sqrt(days_since_rebalance / PERIODS_PER_YEAR)
     return pd.DataFrame({"drift_speed": speed, "percentile": speed.rank(pct=True)})
 
 
 def cost_benefit_ratio(rebalancing_cost: float, te_reduction: float) -> float:
-    """Rebalancing cost / expected TE reduction (both fractions); ``inf`` when there is no reduction."""
+    """Divide the rebalancing cost by the expected tracking-error reduction (rebalance when < 1).
+
+    Parameters
+    ----------
+    rebalancing_cost
+        Cost of the rebalance as a fraction of portfolio value (see
+        :func:`rebal.analytics.costs.rebalancing_cost`).
+    te_reduction
+        Expected reduction in annualised tracking error (fraction a year).
+
+    Returns
+    -------
+    The unitless ratio; ``inf`` when there is no reduction.
+    """
     if te_reduction <= 0:
         return float("inf")
     return rebalancing_cost / te_reduction
 
 
 def optimal_threshold_formula(cost: float, sigma_p: float, horizon_years: float = 1.0) -> float:
-    """The planner spec's "optimal threshold" sqrt(2 c / (σ_p² T)), implemented as stated.
+    """Compute the planner spec's "optimal threshold" sqrt(2 c / (σ_p² T)), implemented as stated.
 
     With c = 20 bps, σ_p = 15 %, T = 1 it gives 0.4216 (42 %), not the "about 5 %" the spec's
     worked example claims; the example does not follow from the formula. Reports show both.
+
+    Parameters
+    ----------
+    cost
+        Proportional trading cost c as a fraction (20 bps = 0.002).
+    sigma_p
+        Annualised portfolio volatility σ_p (fraction a year).
+    horizon_years
+        Horizon T in years.
+
+    Returns
+    -------
+    The drift threshold as a fraction of portfolio value.
     """
     return float(np.sqrt(2.0 * cost / (sigma_p**2 * horizon_years)))
 
@@ -96,13 +174,40 @@ def no_trade_band(cost: float, sigma_weight: float, *, risk_aversion: float = 2.
     the weight itself (for one risky asset at weight w with volatility σ: w (1 - w) σ) and γ the
     risk aversion. The cube-root dependence on cost is the robust finding of this literature
     (Leland 2000; Davis & Norman 1990).
+
+    Parameters
+    ----------
+    cost
+        One-way proportional cost c as a fraction (20 bps = 0.002).
+    sigma_weight
+        Annualised volatility of the weight σ_w (fraction a year).
+    risk_aversion
+        Relative risk aversion γ (unitless).
+
+    Returns
+    -------
+    The band half-width h as a fraction of portfolio value (weight points).
     """
     return float((3.0 * cost * sigma_weight**2 / (2.0 * risk_aversion)) ** (1.0 / 3.0))
 
 
 @dataclass(frozen=True)
 class BetaResult:
-    """OLS of portfolio on benchmark daily returns: r_p = α + β r_b + ε."""
+    """OLS of portfolio on benchmark daily returns: r_p = α + β r_b + ε.
+
+    Attributes
+    ----------
+    beta, beta_se
+        β and its standard error (unitless).
+    alpha_daily
+        α, the intercept, as a daily return (fraction a day; not annualised).
+    r_squared, correlation
+        R² and the Pearson correlation of the daily returns.
+    n_obs
+        Number of overlapping daily returns used.
+    start, end
+        First and last return date (ISO strings).
+    """
 
     beta: float
     alpha_daily: float
@@ -115,7 +220,18 @@ class BetaResult:
 
 
 def beta_ols(portfolio: pd.Series, benchmark: pd.Series) -> BetaResult:
-    """Beta, its standard error, R² and correlation by OLS (statsmodels) on aligned daily returns."""
+    """Estimate beta, its standard error, R² and correlation by OLS (statsmodels) on aligned daily returns.
+
+    Parameters
+    ----------
+    portfolio, benchmark
+        Daily simple returns (fractions) indexed by date; only dates present in both are used
+        (at least 20).
+
+    Returns
+    -------
+    The :class:`BetaResult` (alpha is daily).
+    """
     import statsmodels.api as sm
 
     df = pd.concat({"p": portfolio, "b": benchmark}, axis=1).dropna()
@@ -130,7 +246,19 @@ def beta_ols(portfolio: pd.Series, benchmark: pd.Series) -> BetaResult:
 
 
 def rolling_beta(portfolio: pd.Series, benchmark: pd.Series, window: int) -> pd.Series:
-    """Rolling OLS beta cov(p, b) / var(b) over ``window`` returns."""
+    """Compute the rolling OLS beta cov(p, b) / var(b) over ``window`` returns.
+
+    Parameters
+    ----------
+    portfolio, benchmark
+        Daily simple returns (fractions) indexed by date; dates missing from either are dropped.
+    window
+        Number of daily returns per estimate (sessions).
+
+    Returns
+    -------
+    Beta (unitless) at the end of each full window, named ``rolling_beta``.
+    """
     df = pd.concat({"p": portfolio, "b": benchmark}, axis=1).dropna()
     cov = df["p"].rolling(window).cov(df["b"])
     var = df["b"].rolling(window).var()
@@ -138,7 +266,19 @@ def rolling_beta(portfolio: pd.Series, benchmark: pd.Series, window: int) -> pd.
 
 
 def realized_vol_proxy_vix(index_close: pd.Series, window: int = 21) -> pd.Series:
-    """A labelled VIX substitute: 21-day realised volatility of the index, annualised, in VIX points."""
+    """Build a labelled VIX substitute: realised volatility of the index, annualised, in VIX points.
+
+    Parameters
+    ----------
+    index_close
+        Daily closes of the index, oldest first.
+    window
+        Sessions of daily returns per estimate (21).
+
+    Returns
+    -------
+    Annualised volatility x 100 (VIX points, 20 = 20 % a year), named ``vix_proxy``.
+    """
     r = simple_returns(index_close, fill="none")
     return (annualise_vol(r.rolling(window).std(ddof=1)) * 100).rename("vix_proxy")
 
@@ -150,6 +290,15 @@ def ledoit_wolf(returns: np.ndarray) -> tuple[np.ndarray, float]:
     b̄² = (Σ_k ‖x_k‖⁴ / n − ‖S‖²_F) / n, the shrinkage is δ = min(b̄², d²) / d² and
     Σ = δ μ I + (1 − δ) S. The same estimator as scikit-learn's ``LedoitWolf`` (tested against
     it), written out so a weekly run does not pay scikit-learn's import time.
+
+    Parameters
+    ----------
+    returns
+        Daily returns, n observations x p assets (fractions).
+
+    Returns
+    -------
+    The shrunk covariance of daily returns (p x p, not annualised) and δ in [0, 1].
     """
     x = np.asarray(returns, dtype=float)
     n, p = x.shape

@@ -21,7 +21,7 @@ GROUPS = (profiles, data, monitor, selection, proposal, lab, run)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for the docs and tests)."""
+    """Build the argument parser (exposed for the docs and tests)."""
     p = Parser(prog="rebal", description="Portfolio rebalancing research: data, drift audit, weekly reports.")
     p.add_argument("--version", action="version", version=f"rebal {__version__}")
     p.add_argument("--home", metavar="DIR", help="project root (default: $REBAL_HOME, else the nearest "

@@ -12,12 +12,13 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        """Write ``message`` as one line on stderr and exit with code 2."""
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(2)
 
 
 def parse_date(text: str) -> date:
-    """An argparse type: a ``YYYY-MM-DD`` date."""
+    """Parse a ``YYYY-MM-DD`` date (an argparse type)."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -25,7 +26,7 @@ def parse_date(text: str) -> date:
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
+    """Parse an integer >= 1 (an argparse type)."""
     try:
         n = int(text)
     except ValueError:
@@ -36,7 +37,7 @@ def positive_int(text: str) -> int:
 
 
 def paths_of(args: argparse.Namespace):
-    """The project's locations, honouring ``--home`` and the ``REBAL_*`` variables."""
+    """Return the project's locations, honouring ``--home`` and the ``REBAL_*`` variables."""
     from rebal.paths import get_paths
 
     return get_paths(args.home)
@@ -61,7 +62,7 @@ def profile_args(parser: argparse.ArgumentParser, what: str = "as of") -> None:
 
 
 def writable_lake(paths):
-    """The lakehouse opened for writing (a missing file is the standard "not found" error, not a new file)."""
+    """Open the lakehouse for writing (a missing file is the standard "not found" error, not a new file)."""
     from rebal.data.lakehouse import Lakehouse
 
     if not paths.lakehouse.is_file():

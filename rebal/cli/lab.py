@@ -30,19 +30,21 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     inp = run.inputs
     src = inp.vix_source.value_counts()
     print(f"rule lab: {prof.name}, {inp.start} .. {inp.end} ({len(inp.vix_source)} sessions), "
-          f"{len(run.summary)} configurations, target {'fitted once at the start' if len(inp.target) == 1 else f'refitted {len(inp.target)} times'}")
+          f"{len(run.summary)} configurations, target "
+          f"{'fitted once at the start' if len(inp.target) == 1 else f'refitted {len(inp.target)} times'}")
     print(f"   regime from the VIX on {src.get('VIX', 0)} sessions, realised-volatility proxy on {src.get('proxy', 0)}"
           + ("; volumes (ADV, impact) are synthetic" if inp.synthetic_volume else ""))
     for n in inp.notes:
         print(f"   note: {n}")
     cols = ["tracking_error", "cost_per_year", "turnover_per_year", "rebalances", "sharpe", "max_drawdown", "taxes"]
     table = run.summary[cols].copy()
-    print(f"   {'configuration':<32} {'TE':>7} {'cost/yr':>8} {'turn/yr':>8} {'rebal':>6} {'Sharpe':>7} {'maxDD':>7} {'taxes':>7}")
+    print(f"   {'configuration':<32} {'TE':>7} {'cost/yr':>8} {'turn/yr':>8} {'rebal':>6} {'Sharpe':>7} "
+          f"{'maxDD':>7} {'taxes':>7}")
     for label, r in table.iterrows():
         print(f"   {label:<32} {r.tracking_error:>7.2%} {r.cost_per_year:>8.3%} {r.turnover_per_year:>8.1%} "
               f"{int(r.rebalances):>6} {r.sharpe:>7.2f} {r.max_drawdown:>7.1%} {r.taxes:>7.1%}")
-    print(f"   target (daily rebalanced, cost-free): Sharpe {run.summary['target_sharpe'].iloc[0]:.2f}; taxes in % of the "
-          "initial value (FIFO lots for rules that are not tax-aware)")
+    print(f"   target (daily rebalanced, cost-free): Sharpe {run.summary['target_sharpe'].iloc[0]:.2f}; "
+          "taxes in % of the initial value (FIFO lots for rules that are not tax-aware)")
     for v in run.verdicts + run.literature:
         tag = {True: "SUPPORTED", False: "NOT SUPPORTED", None: "NOT TESTED"}[v.supported]
         print(f"   [{tag}] {v.number}. {v.statement}\n        {v.evidence}")
@@ -64,9 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     bt.add_argument("--profile", required=True, metavar="NAME", help="profile to backtest")
     bt.add_argument("--rule", action="append", metavar="SPEC", help="a rule spec (repeatable), e.g. threshold:0.05")
     g = bt.add_mutually_exclusive_group()
-    g.add_argument("--grid", action="store_true", help="the sensitivity grid only (thresholds x costs, calendars, hybrid)")
+    g.add_argument("--grid", action="store_true",
+                   help="the sensitivity grid only (thresholds x costs, calendars, hybrid)")
     g.add_argument("--full", action="store_true", help="the full grid (every rule at every cost level, variants)")
-    bt.add_argument("--start", type=parse_date, metavar="DATE", help="first session (default: lab.years before the end)")
+    bt.add_argument("--start", type=parse_date, metavar="DATE",
+                    help="first session (default: lab.years before the end)")
     bt.add_argument("--end", type=parse_date, metavar="DATE", help="last session (default: latest data)")
     bt.add_argument("--refit", choices=["none", "monthly", "quarterly", "annual"],
                     help="refit the target on this calendar (default: lab.refit)")

@@ -15,7 +15,8 @@ def _dashboard(res) -> str:
     a, th = res.audit, res.profile.drift
     s = a.result.status
     lines = [f"{s.emoji} {res.profile.name}: {s.value} — turnover {a.result.portfolio_drift:.2%} "
-             f"(rebalance > {th.rebalance:.0%}, urgent > {th.urgent:.0%} or any asset beyond ±{th.single_asset_urgent:.1%})",
+             f"(rebalance > {th.rebalance:.0%}, urgent > {th.urgent:.0%} "
+             f"or any asset beyond ±{th.single_asset_urgent:.1%})",
              f"   as of {a.as_of}; Last Implemented State: {a.lis.detail}",
              f"   {'asset':<8} {'actual':>8} {'target':>8} {'drift':>8}"]
     for asset, r in a.table.iterrows():
@@ -83,7 +84,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
         st = Status(r["drift_status"])
         print(f"{r['profile']:<18} {r['beta']:>6.2f} {1.96 * r['beta_se']:>6.2f} {r['correlation']:>6.2f} "
-              f"{r['r_squared']:>6.2f}  {r['portfolio_drift']:>7.2%}  {st.emoji} {st.value}" + (f"  {flags}" if flags else ""))
+              f"{r['r_squared']:>6.2f}  {r['portfolio_drift']:>7.2%}  {st.emoji} {st.value}"
+              + (f"  {flags}" if flags else ""))
     print(f"(OLS of daily returns of each profile's target weights on its benchmark over "
           f"{rows[0]['n_obs'] if rows else 0} sessions to {rows[0]['as_of'] if rows else ''})")
     return 0
@@ -159,7 +161,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "with metric MDS and write a PNG (default summaries/factor_map.png). Universe: every "
                         "equity in the lakehouse, or a profile's universe and factor_map parameters.")
     fm.add_argument("--profile", metavar="NAME", help="use this profile's universe and parameters")
-    fm.add_argument("--clusters", type=positive_int, metavar="K", help="number of clusters (default 6 or the profile's)")
+    fm.add_argument("--clusters", type=positive_int, metavar="K",
+                    help="number of clusters (default 6 or the profile's)")
     fm.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
     fm.add_argument("--out", type=Path, metavar="PATH", help="output PNG (default summaries/factor_map.png)")
     fm.set_defaults(func=_cmd_factor_map)

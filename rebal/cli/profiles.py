@@ -35,7 +35,8 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
         w = max([len(r["name"]) for r in rows] + [4])
         for r in rows:
             if r["valid"]:
-                print(f"  {r['name']:<{w}}  {r['method']:<15} {r['assets']:>3} assets  cash {r['cash']:>4.0%}  {r['description']}")
+                print(f"  {r['name']:<{w}}  {r['method']:<15} {r['assets']:>3} assets  cash {r['cash']:>4.0%}  "
+                      f"{r['description']}")
             else:
                 print(f"  {r['name']:<{w}}  INVALID: {r['error']}")
     return 0 if all(r["valid"] for r in rows) else 2

@@ -15,12 +15,14 @@ def _proposal_text(p, path) -> str:
     b, s, c = p.allocation.breaker, p.simulation, p.costs
     icon = {"REBALANCE": "🔁", "OPTIONAL": "🤔", "HOLD": "✋", "BLOCKED": "⛔"}[p.recommendation]
     lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})",
-             f"   value ${p.value:,.0f}; drift {p.drift:.2%} ({p.drift_status}); mode {p.allocation.mode.replace('_', '-')}"
+             f"   value ${p.value:,.0f}; drift {p.drift:.2%} ({p.drift_status}); "
+             f"mode {p.allocation.mode.replace('_', '-')}"
              + (f" (requested {p.mode_requested})" if p.mode_requested != p.allocation.mode else "")
              + f"; circuit breakers {b.status} after {b.iterations} round(s), {len(b.adjustments)} adjustment(s)",
              f"   {'asset':<8} {'current':>8} {'target':>8} {'proposed':>9} {'change':>8}  reason"]
     for a, r in p.changes(held_only=True).iterrows():
-        lines.append(f"   {a:<8} {r['current']:>8.2%} {r['target']:>8.2%} {r['proposed']:>9.2%} {r['change']:>+8.2%}  {r['reason']}")
+        lines.append(f"   {a:<8} {r['current']:>8.2%} {r['target']:>8.2%} {r['proposed']:>9.2%} "
+                     f"{r['change']:>+8.2%}  {r['reason']}")
     fails = b.checks[b.checks["status"] == "FAIL"]
     lines.append(f"   limits: {len(b.checks)} checks, {len(b.checks) - len(fails)} PASS, {len(fails)} FAIL"
                  + (f" — {b.reason}" if b.reason else ""))
@@ -30,8 +32,8 @@ def _proposal_text(p, path) -> str:
         oos = (f" | out-of-sample {s.out_of_sample['sharpe']:.2f} ({s.improvement_out_of_sample:+.1%})"
                if s.out_of_sample is not None else " | out-of-sample n/a")
         lines.append(f"   simulation, {s.n_days} sessions {s.start}..{s.end}, Sharpe net of costs: baseline "
-                     f"{s.baseline['sharpe']:.2f} | in-sample {s.in_sample['sharpe']:.2f} ({s.improvement_in_sample:+.1%}, "
-                     f"look-ahead){oos}")
+                     f"{s.baseline['sharpe']:.2f} | in-sample {s.in_sample['sharpe']:.2f} "
+                     f"({s.improvement_in_sample:+.1%}, look-ahead){oos}")
     lines.append(f"   costs: {c['total_bps']:.1f} bps of value (slippage {c['slippage_bps']:.1f} + commission "
                  f"{c['commission_bps']:.1f}), ${c['total_usd']:,.0f} on ${c['traded_value']:,.0f} traded")
     t = p.trades.trades
@@ -53,8 +55,8 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
     from rebal.monitor.state import StateStore
     from rebal.proposal.build import build_proposal
-    from rebal.proposal.serialize import explain, proposal_json, write_proposal
     from rebal.proposal.execution import execute_proposal, record_proposal
+    from rebal.proposal.serialize import explain, proposal_json, write_proposal
 
     paths = paths_of(args)
     with writable_lake(paths) as lh:
@@ -83,12 +85,15 @@ def _cmd_propose(args: argparse.Namespace) -> int:
         if rep is not None:
             print(f"\n✅ executed {len(rep.fills)} trade(s) on the paper broker: status {rep.status}; cost "
                   f"{rep.actual_cost_bps:.1f} bps actual vs {rep.est_cost_bps:.1f} bps estimated; drift to target "
-                  f"{rep.drift_before:.2%} -> {rep.drift_after:.2%} (residual vs proposed {rep.residual_vs_proposed:.2%}); "
+                  f"{rep.drift_before:.2%} -> {rep.drift_after:.2%} "
+                  f"(residual vs proposed {rep.residual_vs_proposed:.2%}); "
                   f"cash ${rep.cash_after:,.0f}")
             fails = rep.checks[rep.checks["status"] == "FAIL"]
             print(f"   post-trade limits: {len(rep.checks) - len(fails)} PASS, {len(fails)} FAIL"
-                  + "".join(f"\n     FAIL {r.check} {r.item}: {r.proposed:.2%} vs {r.limit:.2%}" for r in fails.itertuples()))
-            print(f"   Last Implemented State updated ({rep.state.accepted_at}); history: `rebal proposals --profile {prof.name} --history`")
+                  + "".join(f"\n     FAIL {r.check} {r.item}: {r.proposed:.2%} vs {r.limit:.2%}"
+                            for r in fails.itertuples()))
+            print(f"   Last Implemented State updated ({rep.state.accepted_at}); "
+                  f"history: `rebal proposals --profile {prof.name} --history`")
         elif not args.execute and not p.blocked:
             print(f"   next: review, then `rebal approve {p.id}` and `rebal propose --profile {prof.name} --execute`")
     if err is not None:

@@ -53,7 +53,7 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
 
 def _risk4_profiles(args: argparse.Namespace):
-    """The Risk4 profiles asked for (default: every profile with a risk4 block) and the run date."""
+    """Resolve the Risk4 profiles asked for (default: every profile with a risk4 block) and the run date."""
     from rebal.errors import ConfigError
 
     paths, lh, profiles, _ = profiles_and_lake(args)
@@ -71,7 +71,8 @@ def _risk4_profiles(args: argparse.Namespace):
 
 def _print_checks(res) -> None:
     print(f"{res.profile.name} {res.date}: " + ("a rebalance day" if res.is_rebalance_day else "not a rebalance day")
-          + f" (every {res.profile.risk4.every} NYSE sessions from {res.profile.risk4.anchor}); next {res.next_rebalance}")
+          + f" (every {res.profile.risk4.every} NYSE sessions from {res.profile.risk4.anchor}); "
+            f"next {res.next_rebalance}")
     for r in res.checks.itertuples():
         print(f"  {r.status:<4} {r.severity:<8} {r.check:<32} {str(r.value):<14} {r.limit}"
               + (f"  ({r.detail})" if r.detail else ""))
@@ -88,7 +89,8 @@ def _cmd_risk4(args: argparse.Namespace) -> int:
     action = args.risk4_command
     if action == "generate" and len(profiles) > 1 and (args.output_dir or args.prior_holdings):
         raise ConfigError("--output-dir and --prior-holdings apply to one profile: add --profile NAME")
-    prior = read_prior_file(args.prior_holdings, lh.known_tickers()) if action == "generate" and args.prior_holdings else None
+    prior = (read_prior_file(args.prior_holdings, lh.known_tickers())
+             if action == "generate" and args.prior_holdings else None)
     results = []
     for prof in profiles:
         res = run_risk4(prof, lh.at(day), day, prior=prior, checks_only=action != "generate")
@@ -127,7 +129,7 @@ def _cmd_risk4(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out if len(out) > 1 else out[0], indent=2, default=str))
         return code
-    for res, doc in zip(results, out):
+    for res, doc in zip(results, out, strict=True):
         if action != "generate":
             _print_checks(res)
             continue
@@ -160,7 +162,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sc.add_argument("--next", type=positive_int, default=10, metavar="N", help="how many dates (default 10)")
     sc.add_argument("--anchor", type=parse_date, default=date(2015, 1, 2), metavar="DATE",
                     help="anchor session (default 2015-01-02)")
-    sc.add_argument("--every", type=positive_int, default=5, metavar="K", help="sessions between rebalances (default 5)")
+    sc.add_argument("--every", type=positive_int, default=5, metavar="K",
+                    help="sessions between rebalances (default 5)")
     sc.add_argument("--json", action="store_true", help="print schedule.json content")
     sc.add_argument("--out", type=Path, metavar="FILE", help="also write it to FILE (e.g. schedule.json)")
     sc.set_defaults(func=_cmd_schedule)

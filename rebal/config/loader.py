@@ -116,6 +116,12 @@ def _convert(value: Any, tp: Any, where: str, src: str) -> Any:
 
 
 def build_dataclass(cls: type, data: Mapping[str, Any], where: str, src: str) -> Any:
+    """Build the dataclass ``cls`` from a YAML mapping, converting and checking every field.
+
+    ``where`` is the dotted path of ``data`` in the profile (``""`` at the top) and ``src`` the file;
+    an unknown key, a missing required key or a value of the wrong type raises :class:`ConfigError`
+    naming them.
+    """
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))

@@ -51,7 +51,7 @@ __all__ = ["Profile", "load_profile", "load_profiles"]
 
 
 def _default_reports() -> tuple[str, ...]:
-    """The reports a profile gets when it lists none (declared by each report's page module)."""
+    """Return the reports a profile gets when it lists none (declared by each report's page module)."""
     from rebal.report.registry import default_names
 
     return default_names()

@@ -146,7 +146,7 @@ def build_features(lh: Lakehouse, *, start: date | None = None, end: date | None
 
 def selection_features(lh: Lakehouse, day: date, *, imported_alpha: bool,
                        universe: Sequence[str] = ()) -> tuple[date | None, pd.DataFrame, list[str]]:
-    """The latest feature date on or before ``day`` and its equity rows, with sector.
+    """Read the latest feature date on or before ``day`` and its equity rows, with sector.
 
     ``imported_alpha`` takes ``alpha`` from ``alpha_imported`` (joined on date and ticker) instead
     of ``features``; the latest date is then that table's. ``universe`` (when not empty) limits

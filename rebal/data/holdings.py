@@ -28,8 +28,11 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, profile: str, as_of: date, po
 
 def replace_profile_holdings(con: duckdb.DuckDBPyConnection, profile: str, rows: Sequence[tuple],
                              cash_rows: Sequence[tuple]) -> None:
-    """Replace every snapshot of ``profile``: ``rows`` are ``(profile, as_of, ticker, shares, source)``,
-    ``cash_rows`` are ``(profile, as_of, cash, source)``; no rows leaves the profile without holdings."""
+    """Replace every snapshot of ``profile`` with ``rows`` and ``cash_rows``.
+
+    ``rows`` are ``(profile, as_of, ticker, shares, source)``, ``cash_rows`` are ``(profile, as_of,
+    cash, source)``; no rows leaves the profile without holdings.
+    """
     con.execute("DELETE FROM holdings WHERE profile = ?", [profile])
     con.execute("DELETE FROM cash_balances WHERE profile = ?", [profile])
     if rows:

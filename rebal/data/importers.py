@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rebal.paths import validate_profile_name
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
+from rebal.paths import validate_profile_name
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
@@ -77,7 +77,8 @@ def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tu
 
 def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Series:
     raw = df[col]
-    parsed = pd.to_datetime(raw.astype(str), format="%Y-%m-%d", errors="coerce") if raw.dtype == object or raw.dtype == "string" else pd.to_datetime(raw, errors="coerce")
+    parsed = (pd.to_datetime(raw.astype(str), format="%Y-%m-%d", errors="coerce")
+              if raw.dtype == object or raw.dtype == "string" else pd.to_datetime(raw, errors="coerce"))
     bad = parsed.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -157,7 +158,7 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
             validate_profile_name(name if isinstance(name, str) else "")
         except ConfigError as exc:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `profile`: {exc}") from None
-    for i, (t, s) in enumerate(zip(df["ticker"], df["shares"])):
+    for i, (t, s) in enumerate(zip(df["ticker"], df["shares"], strict=True)):
         if t == CASH:
             if s < 0:
                 raise DataError(f"{src}: {_row(raw, i, keys)}: `shares` of CASH (USD) must be >= 0, found {s}")
@@ -177,7 +178,8 @@ def validate_tickers(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     df = pd.DataFrame({"ticker": _tickers(raw, src, keys)})
     df["name"] = raw["name"].astype("string") if "name" in raw else df["ticker"]
     df["sector"] = raw["sector"].astype("string") if "sector" in raw else pd.NA
-    ac = raw["asset_class"].astype("string").fillna("equity") if "asset_class" in raw else pd.Series("equity", index=raw.index)
+    ac = (raw["asset_class"].astype("string").fillna("equity") if "asset_class" in raw
+          else pd.Series("equity", index=raw.index))
     for i, a in enumerate(ac):
         if a not in _ASSET_CLASSES:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `asset_class` {a!r} is not one of {sorted(_ASSET_CLASSES)}")
@@ -202,7 +204,8 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
                        "alpha": _numbers(raw, "alpha", src, keys)})
     for i, t in enumerate(df["ticker"]):
         if t not in known:
-            raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)")
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown "
+                            "(not in the lakehouse tickers table)")
     _duplicates(df, ["date", "ticker"], src)
     return df
 
@@ -258,7 +261,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
             return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                     "profiles": sorted(snaps["profile"].unique().tolist())}
         if kind == "alpha":
-            equities = {r[0] for r in lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
+            equities = {r[0] for r in
+                        lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
             df = validate_alpha(raw, src, equities)
             with lh.transaction() as con:
                 _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)

@@ -77,7 +77,7 @@ class Lakehouse:
             self.con.execute("COMMIT")
 
     def at(self, as_of: date | None) -> "Lakehouse":
-        """This lakehouse seen as of ``as_of`` (shares the connection)."""
+        """Return a view of this lakehouse as of ``as_of`` (it shares the connection)."""
         view = object.__new__(Lakehouse)
         view.path, view.con, view.as_of = self.path, self.con, as_of
         return view
@@ -89,7 +89,7 @@ class Lakehouse:
 
     # -- reads ----------------------------------------------------------------------------------
     def tickers(self) -> pd.DataFrame:
-        """The tickers table, indexed by ticker."""
+        """Return the tickers table, indexed by ticker."""
         return self.con.execute("SELECT * FROM tickers ORDER BY ticker").df().set_index("ticker")
 
     def known_tickers(self) -> set[str]:
@@ -222,7 +222,7 @@ class Lakehouse:
             raise DataError(f"{self.path}: table `{table}` is empty or missing; {hint}")
 
     def meta(self) -> dict[str, str]:
-        """The meta table as a dict."""
+        """Return the meta table as a dict."""
         return dict(self.con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
 
     def snapshot(self) -> dict[str, object]:

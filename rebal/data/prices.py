@@ -15,8 +15,10 @@ __all__ = ["latest_closes", "closes_between", "last_closes"]
 
 
 def latest_closes(lh: Lakehouse, tickers: list[str], day: date, *, within_days: int = 30) -> pd.DataFrame:
-    """Latest close on or before ``day`` (and no older than ``within_days`` calendar days) per
-    ticker and its date: columns ``price``, ``price_date``, one row per ticker (NaN where none)."""
+    """Read the latest close of each ticker on or before ``day``, no older than ``within_days`` calendar days.
+
+    Returns columns ``price`` and ``price_date``, one row per ticker (NaN where none).
+    """
     if not tickers:
         return pd.DataFrame(columns=["price", "price_date"])
     start = day - timedelta(days=within_days)
@@ -28,7 +30,7 @@ def latest_closes(lh: Lakehouse, tickers: list[str], day: date, *, within_days: 
 
 
 def closes_between(lh: Lakehouse, tickers: list[str], start: date, end: date) -> pd.DataFrame:
-    """Closes of ``tickers`` from ``start`` to ``end`` (inclusive): dates x tickers, in that column order."""
+    """Read the closes of ``tickers`` from ``start`` to ``end`` (inclusive): dates x tickers, in that order."""
     long = lh.con.execute(
         "SELECT date, ticker, close FROM prices WHERE ticker IN (SELECT unnest(?)) AND date <= ? AND date >= ?",
         [tickers, end, start]).df()
@@ -36,7 +38,7 @@ def closes_between(lh: Lakehouse, tickers: list[str], start: date, end: date) ->
 
 
 def last_closes(lh: Lakehouse, ticker: str, day: date, n: int) -> pd.Series:
-    """The last ``n`` closes of ``ticker`` on or before ``day``, oldest first (positional index)."""
+    """Read the last ``n`` closes of ``ticker`` on or before ``day``, oldest first (positional index)."""
     rows = lh.con.execute("SELECT close FROM (SELECT date, close FROM prices WHERE ticker = ? AND date <= ? "
                           "ORDER BY date DESC LIMIT ?) ORDER BY date", [ticker, day, n]).fetchall()
     return pd.Series([r[0] for r in rows], dtype=float)

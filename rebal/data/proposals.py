@@ -18,8 +18,10 @@ __all__ = ["insert_proposal", "get_proposal", "latest_approved_id", "mark_approv
 
 def insert_proposal(lh: Lakehouse, *, proposal_id: str, profile: str, as_of: date, created_at: str, status: str,
                     recommendation: str, path: str, doc: str) -> None:
-    """Insert a proposal unless its id exists (keeping an existing approval); then only a non-empty
-    ``path`` is updated. One transaction."""
+    """Insert a proposal unless its id exists (keeping an existing approval), in one transaction.
+
+    For an existing id only a non-empty ``path`` is updated.
+    """
     with lh.transaction() as con:
         if con.execute("SELECT 1 FROM proposals WHERE id = ?", [proposal_id]).fetchone() is None:
             con.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
@@ -29,7 +31,7 @@ def insert_proposal(lh: Lakehouse, *, proposal_id: str, profile: str, as_of: dat
 
 
 def get_proposal(lh: Lakehouse, proposal_id: str) -> dict | None:
-    """The row of ``proposal_id`` as a dict without the JSON document (NULL as None), or None."""
+    """Return the row of ``proposal_id`` as a dict without the JSON document (NULL as None), or None."""
     if "proposals" not in lh.table_names():  # a lakehouse built before proposals existed
         return None
     df = lh.con.execute("SELECT * EXCLUDE (doc) FROM proposals WHERE id = ?", [proposal_id]).df()
@@ -56,8 +58,11 @@ def mark_executed(con: duckdb.DuckDBPyConnection, proposal_id: str, executed_at:
 
 
 def list_proposals(lh: Lakehouse, profile: str | None = None) -> pd.DataFrame:
-    """Proposals newest first (id, profile, as_of, status, recommendation, approval and execution
-    times), of one ``profile`` or all; an empty frame when the table does not exist."""
+    """List the proposals of one ``profile`` (or all), newest first.
+
+    Columns: id, profile, as_of, status, recommendation, approval and execution times; an empty
+    frame when the table does not exist.
+    """
     if "proposals" not in lh.table_names():
         return pd.DataFrame()
     where = "WHERE profile = ?" if profile else ""

@@ -68,9 +68,9 @@ FACTOR_ETFS: dict[str, str] = {
 def load_sample_frames() -> dict[str, pd.DataFrame | pd.Series]:
     """Load the packaged real series (closes as wide frames; ^GSPC OHLCV)."""
     try:
-        from skfolio.datasets import load_factors_dataset, load_sp500_dataset, load_sp500_index
         import arch.data.sp500
         import arch.data.vix
+        from skfolio.datasets import load_factors_dataset, load_sp500_dataset, load_sp500_index
     except ImportError as exc:  # pragma: no cover - dependency missing
         raise DataError(f"sample data needs skfolio and arch installed: {exc}") from None
 

@@ -17,8 +17,11 @@ __all__ = ["latest_unblocked_run", "run_picks", "save_run"]
 
 
 def latest_unblocked_run(lh: Lakehouse, profile: str, before: date) -> tuple[date, float] | None:
-    """(date, cash) of the profile's newest recorded run strictly before ``before`` that was not
-    BLOCKED; None when there is none (or the lakehouse predates ``risk4_runs``)."""
+    """Find the (date, cash) of the profile's newest run before ``before`` that was not BLOCKED.
+
+    Strictly before ``before``; None when there is none (or the lakehouse predates ``risk4_runs``).
+    Cash is in dollars.
+    """
     if "risk4_runs" not in lh.table_names():
         return None
     row = lh.con.execute(
@@ -28,7 +31,7 @@ def latest_unblocked_run(lh: Lakehouse, profile: str, before: date) -> tuple[dat
 
 
 def run_picks(lh: Lakehouse, profile: str, day: date) -> pd.DataFrame:
-    """The picks of the profile's run of ``day``: columns ``ticker``, ``target_shares``."""
+    """Read the picks of the profile's run of ``day``: columns ``ticker``, ``target_shares``."""
     return lh.con.execute("SELECT ticker, target_shares FROM risk4_picks WHERE profile = ? AND date = ?",
                           [profile, day]).df()
 
@@ -37,8 +40,9 @@ def save_run(lh: Lakehouse, profile: str, day: date, *, status: str, generated_a
              value: float | None, cash: float | None, exposure: float | None, turnover: float | None,
              estimated_vol: float | None, estimated_beta: float | None, alerts_json: str,
              picks: Iterable[tuple] = ()) -> None:
-    """Record a run in ``risk4_runs`` and its ``picks`` in ``risk4_picks``, replacing the run of the
-    same profile and date, in one transaction.
+    """Record a run in ``risk4_runs`` and its ``picks`` in ``risk4_picks``, in one transaction.
+
+    The run of the same profile and date is replaced.
 
     Each pick is ``(ticker, rank, weight, target_shares, price, sector, alpha_z, vol_blend, adv_20)``.
     """

@@ -43,7 +43,8 @@ def _daily_variance(r: pd.DataFrame) -> pd.DataFrame:
     return v.bfill().fillna(r.var()).clip(lower=1e-8)
 
 
-def _market_factor(index: pd.DatetimeIndex, index_volume: pd.Series | None, rng: np.random.Generator) -> tuple[pd.Series, float]:
+def _market_factor(index: pd.DatetimeIndex, index_volume: pd.Series | None,
+                   rng: np.random.Generator) -> tuple[pd.Series, float]:
     """Standardised market volume factor and the yearly log trend.
 
     Where the real index volume exists it gives both (detrended log volume; its linear trend);

@@ -46,7 +46,7 @@ def append_history(con: duckdb.DuckDBPyConnection, *, profile: str, executed_at:
 
 
 def rebalance_history(lh: Lakehouse, profile: str) -> pd.DataFrame:
-    """The profile's execution summaries (without the JSON), newest first; empty without the table."""
+    """Read the profile's execution summaries (without the JSON), newest first; empty without the table."""
     if "rebalance_history" not in lh.table_names():
         return pd.DataFrame()
     return lh.con.execute("SELECT * EXCLUDE (summary) FROM rebalance_history WHERE profile = ? "

@@ -84,7 +84,8 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
                     streams = [np.random.default_rng([seed, i]) for i in range(lo, hi)]
                     eps = np.column_stack([g.standard_normal(T) for g in streams]) * idio[lo:hi]
                     noise = np.column_stack([g.normal(0.0, 0.4, T) for g in streams])
-                    r = drift[lo:hi] + market[:, None] * beta[lo:hi] + sector_f[:, sector_of[lo:hi]] * gamma[lo:hi] + eps
+                    r = (drift[lo:hi] + market[:, None] * beta[lo:hi]
+                         + sector_f[:, sector_of[lo:hi]] * gamma[lo:hi] + eps)
                     r = np.clip(r, -0.5, 0.5)
                     index_ret += r.sum(axis=1)
                     close = start_px[lo:hi] * np.exp(np.cumsum(np.log1p(r), axis=0))
@@ -103,9 +104,11 @@ def build_synthetic_lakehouse(path: str | Path, *, n_tickers: int = 5000, years:
                             f"'{BENCHMARK}', close, TRUE, 'synthetic universe' FROM idx")
                 meta = {"built_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
                         "builder": "rebal.data.universe.build_synthetic_lakehouse", "universe": "synthetic",
-                        "seed": str(seed), "synthetic": "everything: a seeded test and benchmark fixture, not market data"}
+                        "seed": str(seed),
+                        "synthetic": "everything: a seeded test and benchmark fixture, not market data"}
                 con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
-            summary = {"tickers": n, "sessions": T, "first_date": str(days[0].date()), "last_date": str(days[-1].date())}
+            summary = {"tickers": n, "sessions": T, "first_date": str(days[0].date()),
+                       "last_date": str(days[-1].date())}
             if features:
                 from rebal.data.features import build_features
 

@@ -18,13 +18,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.risk import realized_vol_proxy_vix
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.lab.engine import LabSettings, review_days
 from rebal.lab.sweep import Market
 from rebal.lab.tax import TaxRates
-from rebal.analytics.risk import realized_vol_proxy_vix
 
 __all__ = ["LabInputs", "load_inputs", "settings_for", "WARMUP"]
 
@@ -33,6 +33,8 @@ WARMUP = 61  # sessions before the window: the 60-session volatility estimate
 
 @dataclass
 class LabInputs:
+    """The lab's inputs for one profile: the shared market, the window and what is proxied or synthetic."""
+
     market: Market
     start: date
     end: date
@@ -44,7 +46,7 @@ class LabInputs:
 
 
 def settings_for(profile: Profile) -> LabSettings:
-    """The lab settings of ``profile`` (its ``planner`` and ``lab`` sections)."""
+    """Return the lab settings of ``profile`` (its ``planner`` and ``lab`` sections)."""
     return LabSettings.from_specs(profile.planner, profile.lab)
 
 

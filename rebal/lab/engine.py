@@ -19,8 +19,8 @@ Conventions (the independent reference loop in ``tests/unit/lab/test_engine.py``
 Costs (fraction of the trade): the configuration's flat level (spread + commission, bps) times
 the regime multiplier of the day (:class:`LabSettings` ``cost_multipliers``; the planner spec
 says spreads and impact are 2-3x normal in stress), plus, when dollar ADV is given, the
-square-root impact Y · σ_daily · sqrt(|trade $| / ADV) (:func:`rebal.analytics.measures.square_root_impact`) on a portfolio of
-``notional`` dollars.
+square-root impact Y · σ_daily · sqrt(|trade $| / ADV) (:func:`rebal.analytics.measures.square_root_impact`)
+on a portfolio of ``notional`` dollars.
 
 Rule mechanics (see :mod:`rebal.lab.rules` for the specs):
 
@@ -88,8 +88,9 @@ class LabSettings:
 
     @classmethod
     def from_specs(cls, planner: PlannerSpec, lab: LabSpec) -> "LabSettings":
-        """The settings of a profile: its ``planner`` and ``lab`` sections."""
-        return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix, widen=tuple(planner.regime_widening),
+        """Build the settings of a profile from its ``planner`` and ``lab`` sections."""
+        return cls(elevated_vix=planner.elevated_vix, stress_vix=planner.stress_vix,
+                   widen=tuple(planner.regime_widening),
                    stress_override=planner.stress_override, delay_max_drift=planner.delay_max_drift,
                    cost_multipliers=tuple(lab.cost_multipliers), impact_coefficient=planner.impact_coefficient,
                    notional=planner.notional_value, min_adv=planner.min_adv,
@@ -99,11 +100,15 @@ class LabSettings:
 
 
 def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
-    """Boolean arrays: last session of each month / quarter / year in ``index`` (the final
-    session counts only when its period is complete, i.e. never: there is no later session)."""
+    """Mark the last session of each month / quarter / year in ``index``.
+
+    Returns boolean arrays keyed ``monthly``, ``quarterly`` and ``annual``. The final session counts
+    only when its period is complete, i.e. never: there is no later session.
+    """
     s = pd.Series(index, index=index)
     out = {}
-    for name, key in (("monthly", index.year * 12 + index.month), ("quarterly", index.year * 4 + (index.month - 1) // 3),
+    for name, key in (("monthly", index.year * 12 + index.month),
+                      ("quarterly", index.year * 4 + (index.month - 1) // 3),
                       ("annual", index.year)):
         last = s.groupby(np.asarray(key)).transform("max").to_numpy() == index.to_numpy()
         last[-1] = False
@@ -112,14 +117,21 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
 
 
 def day_regimes(vix: np.ndarray | None, n: int, settings: LabSettings) -> np.ndarray:
-    """Regime code of each of the ``n`` days (:func:`rebal.analytics.measures.vix_regime` at the
-    settings' levels); all normal without a ``vix`` series."""
+    """Classify each of the ``n`` days into a regime code (0 normal, 1 elevated, 2 stress).
+
+    :func:`rebal.analytics.measures.vix_regime` at the settings' levels (VIX points); all normal
+    without a ``vix`` series.
+    """
     return vix_regime(np.zeros(n) if vix is None else vix, elevated=settings.elevated_vix, stress=settings.stress_vix)
 
 
-def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """(T x N weights, T cash) from a static target or a series of refits (rows = refit dates,
-    each applying from its date on); raises when the first day has no target yet."""
+def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
+                  columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Expand a target to one row of weights per session: (T x N weights, T cash), fractions.
+
+    ``target`` is static (a Series) or a series of refits (rows = refit dates, each applying from
+    its date on); raises when the first day has no target yet.
+    """
     if isinstance(target, pd.Series):
         frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
     else:
@@ -133,7 +145,11 @@ def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex, col
 
 @dataclass
 class BacktestResult:
-    """Per configuration: daily values and costs, rebalance days and turnover, and every trade."""
+    """Per configuration: daily values and costs, rebalance days and turnover, and every trade.
+
+    T sessions, K configurations, N assets, E trades. Values are multiples of the starting value
+    (1); costs and turnover are fractions of the day's portfolio value; ``cost_bps`` is in bps.
+    """
 
     specs: list[str]
     cost_bps: np.ndarray           # (K,)
@@ -150,7 +166,8 @@ class BacktestResult:
     skipped: np.ndarray            # (K,) asset-trades left undone because the asset was illiquid
     trade_t: np.ndarray = field(default_factory=lambda: np.zeros(0, int))     # (E,) day of each rebalance
     trade_k: np.ndarray = field(default_factory=lambda: np.zeros(0, int))     # (E,) its configuration
-    trades: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))      # (E, N) change of each position (value, after costs)
+    # (E, N) change of each position (value, after costs)
+    trades: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     initial_weights: np.ndarray | None = None                                 # (N,) weights of the first day
 
     def frame(self) -> pd.DataFrame:
@@ -160,7 +177,7 @@ class BacktestResult:
         return df
 
     def take(self, cols: list[int]) -> "BacktestResult":
-        """The configurations ``cols``, in that order (trades renumbered)."""
+        """Select the configurations ``cols``, in that order (trades renumbered)."""
         cols = list(cols)
         new_k = {old: new for new, old in enumerate(cols)}
         keep = np.isin(self.trade_k, cols)
@@ -172,12 +189,16 @@ class BacktestResult:
 
     @property
     def labels(self) -> list[str]:
-        return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps)]
+        """One label per configuration: ``spec @ cost bps``."""
+        return [f"{s} @ {c:g} bps" for s, c in zip(self.specs, self.cost_bps, strict=True)]
 
 
 def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):
-    """(t0, prices of the simulated window, its index, T x N target weights, T cash) with the checks
-    every engine needs: two sessions at least, positive complete prices, a target on day one."""
+    """Cut the simulated window out of ``prices`` with the checks every engine needs.
+
+    Two sessions at least, positive complete prices, a target on day one. Returns (t0, prices of
+    the window, its index, T x N target weights, T cash), weights as fractions.
+    """
     t0 = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start)))
     if t0 >= len(prices) - 1:
         raise ValueError("the backtest window needs at least two sessions")
@@ -252,7 +273,8 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
         rate = c_rate[rows, None] * cmult[t]
         if adv_a is not None:
             dollars = np.abs(delta) * s.notional
-            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t], coefficient=s.impact_coefficient)
+            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t],
+                                             coefficient=s.impact_coefficient)
         return np.abs(delta) * rate
 
     growth = px[1:] / px[:-1]

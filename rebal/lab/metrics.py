@@ -25,7 +25,26 @@ __all__ = ["summarize", "by_regime"]
 
 
 def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.DataFrame:
-    """One row per configuration: the metrics of the module docstring (fractions, not percent)."""
+    """Summarise each configuration of a run: the metrics of the module docstring (fractions, not percent).
+
+    Parameters
+    ----------
+    res
+        The engine result (values start at 1; costs are fractions of the day's value).
+    taxes
+        Total taxes by configuration index, as fractions of the initial value (from
+        :mod:`rebal.lab.tax`); NaN for configurations without.
+
+    Returns
+    -------
+    One row per configuration (index: its label ``spec @ cost bps``) with ``rule``, ``cost_bps`` (bps),
+    ``tracking_error`` (annualised, fraction a year), ``cost_per_year`` (fraction of value a year),
+    ``turnover_per_year`` (one-way, fraction of value a year), ``rebalances`` (count), ``sharpe`` and
+    ``target_sharpe`` (annualised, risk-free 0), ``sharpe_vs_target``, ``max_drawdown`` (**positive**
+    fraction), ``final_value`` and ``target_final_value`` (multiples of the initial value),
+    ``mean_drift`` and ``max_drift`` (fractions), ``skipped_illiquid`` (asset-trades), ``taxes``
+    (fraction of the initial value over the run) and ``taxes_per_year``.
+    """
     v = res.values
     r = v[1:] / v[:-1] - 1.0
     rt = (res.target_values[1:] / res.target_values[:-1] - 1.0)[:, None]
@@ -56,7 +75,20 @@ def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.
 
 
 def by_regime(res: BacktestResult) -> pd.DataFrame:
-    """Long table: configuration x regime -> share of days, tracking error, costs and turnover per year."""
+    """Tabulate tracking error, costs and turnover of each configuration in each VIX regime.
+
+    Parameters
+    ----------
+    res
+        The engine result; ``res.regime`` gives each day's regime.
+
+    Returns
+    -------
+    A long table, one row per configuration and regime present: ``config``, ``rule``, ``cost_bps`` (bps),
+    ``regime``, ``days`` (sessions), ``share_of_days`` (fraction), ``tracking_error`` (annualised
+    over that regime's days, fraction a year), ``cost_per_year`` and ``turnover_per_year``
+    (fractions of value per year of that regime's days) and ``rebalances`` (count).
+    """
     v = res.values
     r = v[1:] / v[:-1] - 1.0
     rt = (res.target_values[1:] / res.target_values[:-1] - 1.0)[:, None]

@@ -75,6 +75,7 @@ class Config:
     tax: str | None = None            # lot relief of the tax-aware rule
 
     def replace(self, **changes) -> "Config":
+        """Return a copy with ``changes`` applied (how rules combine in code)."""
         return replace(self, **changes)
 
 
@@ -82,97 +83,139 @@ class Rule:
     """Base: a rule compiles to a :class:`Config`; ``spec`` is its readable form."""
 
     def config(self) -> Config:  # pragma: no cover - interface
+        """Compile the rule to the engine's :class:`Config`."""
         raise NotImplementedError
 
     @property
     def spec(self) -> str:
+        """The readable spec, e.g. ``threshold:0.05`` (what ``parse_rule`` reads back)."""
         return self.config().spec
 
 
 @dataclass(frozen=True)
 class Calendar(Rule):
+    """Trade back to target on the last NYSE session of each period (``monthly``, ``quarterly``, ``annual``)."""
+
     frequency: str = "monthly"
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with review days at ``frequency``."""
         return Config(f"calendar:{self.frequency}", frequency=self.frequency)
 
 
 @dataclass(frozen=True)
 class Threshold(Rule):
+    """Trade back to target when portfolio drift ½Σ|w - w*| reaches ``drift`` (a fraction, 0.05 = 5 %)."""
+
     drift: float = 0.05
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the drift threshold set."""
         return Config(f"threshold:{self.drift:g}", drift=self.drift)
 
 
 @dataclass(frozen=True)
 class Hybrid(Rule):
+    """Review on the calendar (``frequency``) and trade early whenever drift reaches ``drift`` (fraction)."""
+
     frequency: str = "monthly"
     drift: float = 0.10
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with both review days and the drift threshold."""
         return Config(f"hybrid:{self.frequency},{self.drift:g}", frequency=self.frequency, drift=self.drift)
 
 
 @dataclass(frozen=True)
 class Bands(Rule):
+    """Trade when any asset's |w_i - w*_i| reaches min(``absolute``, ``relative`` · w*_i).
+
+    ``absolute`` is in weight points as a fraction (0.05 = 5 points), ``relative`` a fraction of the
+    target weight (0.25 = 25 %).
+    """
+
     absolute: float = 0.05
     relative: float = 0.25
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the per-asset bands set."""
         return Config(f"bands:{self.absolute * 100:g}/{self.relative * 100:g}", band_abs=self.absolute,
                       band_rel=self.relative)
 
 
 @dataclass(frozen=True)
 class HighVol(Rule):
+    """Trade at portfolio drift ``drift``, or at a ``band`` drift of any high-volatility asset (fractions).
+
+    High volatility: 60-day annualised volatility >= ``planner.high_vol_sigma``.
+    """
+
     drift: float = 0.05
     band: float = 0.03
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the drift threshold and the high-volatility band."""
         return Config(f"highvol:{self.drift:g},{self.band:g}", drift=self.drift, high_vol_band=self.band)
 
 
 @dataclass(frozen=True)
 class CostBenefit(Rule):
+    """Trade when the cost of trading back is below the benefit of removing the tracking variance."""
+
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the cost-benefit test switched on."""
         return Config("costbenefit", cost_benefit=True)
 
 
 @dataclass(frozen=True)
 class Dynamic(Rule):
+    """Threshold rule whose ``drift`` (fraction) widens by the VIX regime; ``pause`` stops trading in stress.
+
+    In stress a paused rule still trades once drift reaches ``planner.stress_override``.
+    """
+
     drift: float = 0.05
     pause: bool = False
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the regime-widened threshold (and the pause)."""
         spec = f"dynamic:{self.drift:g}" + (",pause" if self.pause else "")
         return Config(spec, drift=self.drift, dynamic=True, pause=self.pause)
 
 
 @dataclass(frozen=True)
 class Delay(Rule):
+    """Threshold rule (``drift``, a fraction) whose stress-regime trades may wait up to ``sessions`` NYSE sessions."""
+
     drift: float = 0.05
     sessions: int = 15
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the drift threshold and the allowed delay."""
         return Config(f"delay:{self.drift:g},{self.sessions}", drift=self.drift, delay=self.sessions)
 
 
 @dataclass(frozen=True)
 class Partial(Rule):
+    """Threshold rule (``drift``, a fraction) that trades only part of the gap (``sizing``, see :data:`SIZINGS`)."""
+
     sizing: str = "half"
     drift: float = 0.05
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the drift threshold and the trade sizing."""
         return Config(f"partial:{self.sizing},{self.drift:g}", drift=self.drift, sizing=self.sizing)
 
 
 @dataclass(frozen=True)
 class TaxAware(Rule):
+    """Tax-aware threshold rule (``drift``, a fraction) relieving lots by ``relief`` (see :mod:`rebal.lab.tax`)."""
+
     relief: str = "hifo"
     drift: float = 0.05
 
     def config(self) -> Config:
+        """Compile to a :class:`Config` with the drift threshold and the lot relief."""
         return Config(f"tax:{self.relief},{self.drift:g}", drift=self.drift, tax=self.relief)
 
 
@@ -195,7 +238,8 @@ def _choice(text: str, spec: str, valid: tuple[str, ...], what: str) -> str:
 def _bands(text: str, spec: str) -> Bands:
     parts = text.split("/")
     if len(parts) != 2:
-        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; valid rules: {'; '.join(RULE_KINDS.values())}")
+        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; "
+                          f"valid rules: {'; '.join(RULE_KINDS.values())}")
     vals = []
     for p in parts:
         try:

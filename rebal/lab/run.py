@@ -30,6 +30,8 @@ __all__ = ["LabRun", "run_lab", "write_lab", "lab_json"]
 
 @dataclass
 class LabRun:
+    """A rule-lab run of one profile: inputs, engine results, metric tables and verdicts."""
+
     profile: Profile
     inputs: LabInputs
     sweep: Sweep
@@ -41,6 +43,7 @@ class LabRun:
 
     @property
     def taxes_by_year(self) -> pd.DataFrame:
+        """Realised results and taxes by configuration and year (fractions of the initial value)."""
         frames = []
         for k, rep in sorted(self.sweep.taxes.items()):
             if len(rep.by_year):
@@ -51,8 +54,11 @@ class LabRun:
 def run_lab(profile: Profile, lh: Lakehouse, *, rules: list[str] | None = None, which: str = "fast",
             start: date | None = None, end: date | None = None, refit: str | None = None, workers: int | None = 1,
             scheduler=None, progress: bool = False, taxes: bool = True) -> LabRun:
-    """Run the lab for ``profile``: ``rules`` alone (at ``lab.cost_bps``) when given, else the
-    configuration set ``which`` (grid / fast / full, :func:`rebal.lab.study.configs`)."""
+    """Run the lab for ``profile``.
+
+    ``rules`` alone (at ``lab.cost_bps``) when given, else the configuration set ``which`` (grid /
+    fast / full, :func:`rebal.lab.study.configs`).
+    """
     if rules:
         parsed = []
         for r in rules:
@@ -80,6 +86,7 @@ def _verdict_json(v: Verdict) -> dict:
 
 
 def lab_json(run: LabRun) -> dict:
+    """Return the run as plain types: window, regime sources, the summary table and the verdicts."""
     inp = run.inputs
     return {
         "profile": run.profile.name, "configurations": run.which, "start": str(inp.start), "end": str(inp.end),

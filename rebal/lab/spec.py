@@ -57,6 +57,7 @@ class LabSpec:
 
 
 def check_lab(profile: Profile, src: str) -> None:
+    """Check the ``lab`` section of ``profile`` (read from ``src``); raise :class:`ConfigError` naming the field."""
     from rebal.lab.rules import parse_rule
 
     lab = profile.lab

@@ -45,9 +45,9 @@ import pandas as pd
 
 from rebal.analytics.measures import PERIODS_PER_YEAR, REGIMES, annualise_variance, annualise_vol, sharpe_ratio
 from rebal.analytics.returns import simple_returns
-from rebal.lab.spec import LabSpec
 from rebal.lab.engine import review_days
 from rebal.lab.rules import parse_rule
+from rebal.lab.spec import LabSpec
 from rebal.lab.sweep import Market
 
 __all__ = ["configs", "Verdict", "hypotheses", "literature", "drifting_weights", "frontier_mask", "CONFIG_SETS"]
@@ -86,6 +86,8 @@ def configs(lab: LabSpec, which: str = "fast", rules: list[str] | None = None) -
 
 @dataclass
 class Verdict:
+    """A hypothesis and what the run says about it (``supported`` None: not tested)."""
+
     number: int
     statement: str
     supported: bool | None
@@ -99,8 +101,11 @@ def _row(summary: pd.DataFrame, rule: str, cost: float) -> pd.Series | None:
 
 
 def drifting_weights(prices: np.ndarray, target: np.ndarray, resets: np.ndarray) -> np.ndarray:
-    """Weights (T x N+1, cash last) of a buy-and-hold portfolio reset to ``target`` (N+1, cash last)
-    at the close of every day where ``resets`` is True (and on day 0)."""
+    """Compute the weights of a buy-and-hold portfolio reset to ``target`` on ``resets`` days.
+
+    Returns T x (N+1) weights (fractions, cash last) of a portfolio reset to ``target`` (N+1,
+    cash last) at the close of every day where ``resets`` is True (and on day 0).
+    """
     T, N = prices.shape
     out = np.empty((T, N + 1))
     base_t = 0
@@ -127,7 +132,8 @@ def _h1(summary: pd.DataFrame, lab: LabSpec) -> Verdict:
             cal = _row(summary, f"calendar:{f}", c)
             if thr is None or cal is None:
                 continue
-            rows.append({"cost_bps": c, "calendar": f, "te_threshold": thr["tracking_error"], "te_calendar": cal["tracking_error"],
+            rows.append({"cost_bps": c, "calendar": f, "te_threshold": thr["tracking_error"],
+                         "te_calendar": cal["tracking_error"],
                          "te_reduction": 1 - thr["tracking_error"] / cal["tracking_error"],
                          "sharpe_threshold": thr["sharpe"], "sharpe_calendar": cal["sharpe"]})
     table = pd.DataFrame(rows)
@@ -141,7 +147,8 @@ def _h1(summary: pd.DataFrame, lab: LabSpec) -> Verdict:
           f"{top['sharpe_threshold'].iloc[0]:.2f}) vs "
           + ", ".join(f"{r.calendar} {r.te_calendar:.2%} ({-r.te_reduction:+.0%}; Sharpe {r.sharpe_calendar:.2f})"
                       for r in top.itertuples())
-          + (f"; at {q['cost_bps'].iloc[0]:g} bps: {-q['te_reduction'].iloc[0]:+.0%} vs quarterly" if len(q) > 1 else ""))
+          + (f"; at {q['cost_bps'].iloc[0]:g} bps: {-q['te_reduction'].iloc[0]:+.0%} vs quarterly"
+             if len(q) > 1 else ""))
     return Verdict(1, statement, ok, ev, table)
 
 
@@ -171,7 +178,8 @@ def _events_h2(market: Market, res_index: pd.DatetimeIndex, weights: np.ndarray,
 def _h2(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     ev = _events_h2(market, ctx["index"], ctx["annual_w"], ctx["px"], ctx["sig"], ctx["target"], lab.cost_bps / 1e4,
                     market.settings)
-    statement = "Rebalancing a high-volatility asset (σ60 >= 30 %) drifted >= 3 points brings >= 2x its cost within 30 sessions"
+    statement = ("Rebalancing a high-volatility asset (σ60 >= 30 %) drifted >= 3 points brings >= 2x its cost "
+                 "within 30 sessions")
     if ev.empty:
         return Verdict(2, statement, None, "no high-volatility asset drifted 3 points in the window", ev)
     mb, mc = ev["benefit_30d"].mean(), ev["cost"].mean()
@@ -199,7 +207,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
             continue
         path = px[t:t + 253]
 
-        def held_returns(w, charge):
+        def held_returns(w, charge, path=path):  # path bound now: the helper belongs to this month-end
             v = (path / path[0]) @ w[:N] + w[N]
             v[1:] *= 1 - charge  # the trade's cost is paid at day t's close: it lands in the first return
             return np.diff(v) / v[:-1]
@@ -210,7 +218,8 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     ev = pd.DataFrame(rows)
     statement = "Expected TE reduction >= 1.5 % at a cost <= 30 bps raises the next 12 months' Sharpe ratio by >= 0.1"
     if ev.empty:
-        return Verdict(3, statement, None, "no month-end with expected TE reduction >= 1.5 % and a year of data after it", ev)
+        return Verdict(3, statement, None,
+                       "no month-end with expected TE reduction >= 1.5 % and a year of data after it", ev)
     g = ev["sharpe_gain"]
     return Verdict(3, statement, bool(g.mean() >= 0.1),
                    f"{len(ev)} month-ends (overlapping 12-month windows): mean Sharpe gain {g.mean():+.2f} "
@@ -220,7 +229,8 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
 def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> Verdict:
     px, target, index, reg = ctx["px"], ctx["target"], ctx["index"], res.regime
     mult = np.asarray(market.settings.cost_multipliers)
-    k = [i for i, (s, cb) in enumerate(zip(res.specs, res.cost_bps)) if s == "threshold:0.05" and np.isclose(cb, lab.cost_bps)]
+    k = [i for i, (s, cb) in enumerate(zip(res.specs, res.cost_bps, strict=True))
+         if s == "threshold:0.05" and np.isclose(cb, lab.cost_bps)]
     statement = "Delaying 10-20 sessions when VIX >= 30 and drift <= 10 % cuts costs by >= 30 % at an acceptable TE"
     if not k:
         return Verdict(4, statement, None, "threshold:0.05 is not in the run", pd.DataFrame())
@@ -229,7 +239,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
     prev = np.concatenate([[0], days[:-1]])
     c = lab.cost_bps / 1e4
     rows = []
-    for t, p0 in zip(days, prev):
+    for t, p0 in zip(days, prev, strict=True):
         if reg[t] != 2 or res.drift[t, k] > market.settings.delay_max_drift:
             continue
         g = np.append(px[t] / px[p0], 1.0)
@@ -256,17 +266,18 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
     if ev.empty:
         return Verdict(4, statement, None, "no threshold-5 % rebalance fell on a stress day with drift <= 10 %"
                        + ("; " + "; ".join(whole) if whole else ""), ev)
-    by = ev.groupby("delay").agg(events=("date", "size"), cost_now=("cost_now", "mean"), cost_delayed=("cost_delayed", "mean"),
-                                 te_added=("te_added", "mean"))
+    by = ev.groupby("delay").agg(events=("date", "size"), cost_now=("cost_now", "mean"),
+                                 cost_delayed=("cost_delayed", "mean"), te_added=("te_added", "mean"))
     by["cost_cut"] = 1 - by["cost_delayed"] / by["cost_now"]
     ok = bool(((by["cost_cut"] >= 0.3) & (by["te_added"] <= lab.acceptable_te_increase)).any())
-    ev_text = "; ".join(f"{D} sessions: cost {r.cost_now:.3%} -> {r.cost_delayed:.3%} ({r.cost_cut:+.0%} cut), added TE "
-                        f"{r.te_added:.2%} ({int(r.events)} event{'s' if r.events != 1 else ''})" for D, r in by.iterrows())
+    ev_text = "; ".join(f"{D} sessions: cost {r.cost_now:.3%} -> {r.cost_delayed:.3%} ({r.cost_cut:+.0%} cut), "
+                        f"added TE {r.te_added:.2%} ({int(r.events)} event{'s' if r.events != 1 else ''})"
+                        for D, r in by.iterrows())
     return Verdict(4, statement, ok, ev_text + (f". Whole run: {'; '.join(whole)}" if whole else ""), ev)
 
 
 def hypotheses(market: Market, res, summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
-    """The four verdicts (see the module docstring). ``res`` is the run's engine result (static target)."""
+    """Test the four hypotheses (see the module docstring); ``res`` is the run's engine result (static target)."""
     t0 = int(market.prices.index.searchsorted(market.start)) if market.start is not None else 0
     px = market.prices.to_numpy(float)[t0:]
     index = market.prices.index[t0:]
@@ -281,10 +292,11 @@ def hypotheses(market: Market, res, summary: pd.DataFrame, lab: LabSpec) -> list
 
 
 def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
-    """Leland (band edge vs full) and Vanguard 2010 (calendar frequencies)."""
+    """Check two published findings: Leland (band edge vs full) and Vanguard 2010 (calendar frequencies)."""
     out = []
     full, edge = _row(summary, "threshold:0.05", lab.cost_bps), _row(summary, "partial:edge,0.05", lab.cost_bps)
-    st = "Band-edge rebalancing reaches about the same TE as full rebalancing with about half the turnover (Leland 1999)"
+    st = ("Band-edge rebalancing reaches about the same TE as full rebalancing with about half the turnover "
+          "(Leland 1999)")
     if full is None or edge is None:
         out.append(Verdict(5, st, None, "needs threshold:0.05 and partial:edge,0.05", pd.DataFrame()))
     else:
@@ -292,8 +304,9 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
         to_ratio = edge["turnover_per_year"] / full["turnover_per_year"]
         ok = bool(te_ratio <= 1.25 and 0.3 <= to_ratio <= 0.7)
         out.append(Verdict(5, st, ok, f"at 5 % and {lab.cost_bps:g} bps: TE {edge['tracking_error']:.2%} vs "
-                           f"{full['tracking_error']:.2%} ({te_ratio:.2f}x), turnover {edge['turnover_per_year']:.1%} vs "
-                           f"{full['turnover_per_year']:.1%}/yr ({to_ratio:.2f}x); 'about the same' read as within 25 %",
+                           f"{full['tracking_error']:.2%} ({te_ratio:.2f}x), "
+                           f"turnover {edge['turnover_per_year']:.1%} vs {full['turnover_per_year']:.1%}/yr "
+                           f"({to_ratio:.2f}x); 'about the same' read as within 25 %",
                            pd.DataFrame([full, edge])))
     cals = [_row(summary, f"calendar:{f}", lab.cost_bps) for f in ("monthly", "quarterly", "annual")]
     st = "Monthly, quarterly and annual calendars differ little in risk-adjusted return (Vanguard 2010)"
@@ -302,14 +315,15 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
     else:
         sh = [c["sharpe"] for c in cals]
         spread = max(sh) - min(sh)
-        out.append(Verdict(6, st, bool(spread <= 0.1), f"Sharpe monthly {sh[0]:.2f}, quarterly {sh[1]:.2f}, annual {sh[2]:.2f} "
+        out.append(Verdict(6, st, bool(spread <= 0.1),
+                           f"Sharpe monthly {sh[0]:.2f}, quarterly {sh[1]:.2f}, annual {sh[2]:.2f} "
                            f"(spread {spread:.2f}; 'little' read as <= 0.10); TE {cals[0]['tracking_error']:.2%} / "
                            f"{cals[1]['tracking_error']:.2%} / {cals[2]['tracking_error']:.2%}", pd.DataFrame(cals)))
     return out
 
 
 def frontier_mask(te: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """True for configurations no other beats on both tracking error and cost (the efficient frontier)."""
+    """Mark configurations no other beats on both tracking error and cost (the efficient frontier)."""
     te, cost = np.asarray(te, float), np.asarray(cost, float)
     dominated = ((te[None, :] <= te[:, None]) & (cost[None, :] <= cost[:, None])
                  & ((te[None, :] < te[:, None]) | (cost[None, :] < cost[:, None]))).any(axis=1)

@@ -1,5 +1,6 @@
-"""Sweeps: many (rule, cost) configurations over one market, in-process, on local processes or on
-a Dask distributed cluster, with the same results either way.
+"""Sweeps: many (rule, cost) configurations over one market, with the same results wherever they run.
+
+They run in-process, on local processes or on a Dask distributed cluster.
 
 The configurations are cut into chunks (the same cut whatever runs them); each chunk is one
 vectorised engine call (a tax-aware rule is its own chunk, run by the lot-level engine). Chunk
@@ -24,8 +25,11 @@ __all__ = ["Market", "Sweep", "run_sweep", "chunk_configs", "concat_results"]
 
 @dataclass
 class Market:
-    """What every configuration shares: prices (with warm-up rows before ``start``), the target
-    (static or refits), the regime series (VIX or a proxy, aligned with prices), dollar ADV."""
+    """What every configuration shares.
+
+    Prices (with warm-up rows before ``start``), the target (static or refits, fractions), the
+    regime series (VIX or a proxy in VIX points, aligned with prices), dollar ADV.
+    """
 
     prices: pd.DataFrame
     target: pd.Series | pd.DataFrame
@@ -76,7 +80,8 @@ def concat_results(parts: list[Sweep]) -> Sweep:
         np.hstack([r.values for r in rs]), first.target_values, np.hstack([r.costs for r in rs]),
         np.hstack([r.turnover for r in rs]), np.hstack([r.rebalanced for r in rs]), np.hstack([r.drift for r in rs]),
         np.vstack([r.final_weights for r in rs]), first.regime, np.concatenate([r.skipped for r in rs]),
-        np.concatenate([r.trade_t for r in rs]), np.concatenate([r.trade_k + o for r, o in zip(rs, offsets)]),
+        np.concatenate([r.trade_t for r in rs]),
+        np.concatenate([r.trade_k + o for r, o in zip(rs, offsets[:-1], strict=True)]),
         np.vstack([r.trades.reshape(-1, len(first.assets)) for r in rs]), first.initial_weights)
     return Sweep(res, taxes)
 
@@ -92,9 +97,12 @@ def _progress(total: int, enabled: bool, desc: str):
 def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, workers: int | None = None,
               scheduler: str | None = None, chunks: int | None = None, taxes: bool = True,
               progress: bool = False) -> Sweep:
-    """Run every (rule, cost) configuration. ``scheduler`` (a Dask scheduler address, or a
-    ``distributed.Client``) sends chunks to a Dask cluster; otherwise ``workers`` local processes
-    (1 = in this process). ``chunks`` defaults to twice the workers."""
+    """Run every (rule, cost) configuration; costs are in bps.
+
+    ``scheduler`` (a Dask scheduler address, or a ``distributed.Client``) sends chunks to a Dask
+    cluster; otherwise ``workers`` local processes (1 = in this process). ``chunks`` defaults to
+    twice the workers.
+    """
     cfgs = [(c if isinstance(c, Config) else c.config(), float(b)) for c, b in configs]
     if not cfgs:
         raise ValueError("no configurations to run")

@@ -37,6 +37,8 @@ LONG_TERM_DAYS = 365
 
 @dataclass(frozen=True)
 class TaxRates:
+    """Tax rates (fractions of the net gain) and the unrealised loss that triggers harvesting (fraction of cost)."""
+
     short_term: float = 0.37
     long_term: float = 0.20
     loss_trigger: float = 0.10
@@ -64,13 +66,16 @@ class LotBook:
         self.lots: dict[str, list[list]] = {}
 
     def buy(self, asset: str, shares: float, price: float, day: pd.Timestamp) -> None:
+        """Open a lot of ``shares`` at ``price`` per share on ``day`` (nothing when ``shares`` <= 0)."""
         if shares > 0:
             self.lots.setdefault(asset, []).append([float(shares), float(price), pd.Timestamp(day)])
 
     def shares(self, asset: str) -> float:
+        """Return the shares held in ``asset`` across its open lots."""
         return float(sum(lot[0] for lot in self.lots.get(asset, [])))
 
     def order(self, asset: str, price: float, relief: str, harvest_first: bool) -> list[list]:
+        """Return the lots of ``asset`` in the order a sale relieves them (see the module docstring)."""
         lots = self.lots.get(asset, [])
         if relief == "fifo":
             ranked = sorted(lots, key=lambda lot: lot[2])
@@ -132,8 +137,21 @@ class LotBook:
 
 
 def year_taxes(realized: pd.DataFrame, rates: TaxRates) -> pd.DataFrame:
-    """Taxes by year from realised ``short_term`` / ``long_term`` columns (index = year), with
-    netting across classes and carry-forward of net losses (see the module docstring)."""
+    """Compute taxes by year, netting across classes and carrying net losses forward.
+
+    Parameters
+    ----------
+    realized
+        Realised ``short_term`` and ``long_term`` results by year (index), in the portfolio's value
+        units (fractions of the initial value in the lab).
+    rates
+        The tax rates (fractions).
+
+    Returns
+    -------
+    By year: the realised results, ``taxable_short``, ``taxable_long``, ``tax`` and
+    ``carry_forward``, in the same units as ``realized``.
+    """
     rows, carry_st, carry_lt = [], 0.0, 0.0
     for year, r in realized.sort_index().iterrows():
         st, lt = float(r["short_term"]) + carry_st, float(r["long_term"]) + carry_lt
@@ -161,6 +179,7 @@ class TaxReport:
 
     @property
     def total(self) -> float:
+        """Taxes over the whole run (fraction of the initial value)."""
         return float(self.by_year["tax"].sum()) if len(self.by_year) else 0.0
 
 
@@ -172,8 +191,11 @@ def _by_year(records: list[tuple[int, Realized]]) -> pd.DataFrame:
 
 
 def replay_taxes(result: BacktestResult, prices: pd.DataFrame, k: int, rates: TaxRates = TaxRates()) -> TaxReport:
-    """Taxes of configuration ``k`` of an engine run: its trades replayed through FIFO lots
-    (an ordinary, tax-unaware account), starting from buys of the target on the first day."""
+    """Compute the taxes of configuration ``k`` of an engine run by replaying its trades through FIFO lots.
+
+    An ordinary, tax-unaware account, starting from buys of the target on the first day; amounts
+    are fractions of the initial value (the engine's value 1).
+    """
     px = prices.reindex(result.index)[result.assets].to_numpy(float)
     book = LotBook()
     records: list[tuple[int, Realized]] = []
@@ -194,7 +216,7 @@ def replay_taxes(result: BacktestResult, prices: pd.DataFrame, k: int, rates: Ta
 
 
 def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: Rule | Config, cost_bps: float = 20.0, *,
-                 start=None, vix=None, settings: LabSettings = LabSettings(),
+                 start=None, vix=None, settings: LabSettings = LabSettings(),  # noqa: B008 (a frozen dataclass)
                  rates: TaxRates = TaxRates(), rebalance_on_loss: bool = False) -> tuple[BacktestResult, TaxReport]:
     """Run one tax-aware rule (see the module docstring); same conventions and outputs as the engine.
 
@@ -202,7 +224,8 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
     literally (a loss alone triggers a full rebalance). By default a loss alone only harvests: the
     full rebalance it would force sells winners elsewhere and realises more gains than it saves
     (measured on the sample, see the issue note). Costs here are the flat level x the regime
-    multiplier (no square-root impact and no illiquid skip: lots are relieved one by one)."""
+    multiplier (no square-root impact and no illiquid skip: lots are relieved one by one).
+    """
     cfg = rule if isinstance(rule, Config) else rule.config()
     relief = cfg.tax or "fifo"
     t0, px, index, W, C = window(prices, target, start)

@@ -12,12 +12,19 @@ from datetime import date
 
 import pandas as pd
 
-from rebal.config import Profile
-from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.analytics.drift import DriftResult, drift_path, drift_status, drift_table, portfolio_drift, weights_from_holdings
-from rebal.errors import DataError
 from rebal.allocation.target import TargetWeights, compute_target
+from rebal.analytics.drift import (
+    DriftResult,
+    drift_path,
+    drift_status,
+    drift_table,
+    portfolio_drift,
+    weights_from_holdings,
+)
+from rebal.config import Profile
 from rebal.data.freshness import Freshness, check_freshness
+from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.errors import DataError
 from rebal.monitor.state import StateStore
 
 __all__ = ["LastImplemented", "DriftAudit", "last_implemented", "check_inputs", "drift_audit"]
@@ -67,7 +74,7 @@ def last_implemented(profile: Profile, lh: Lakehouse, as_of: date, states: State
 
 def check_inputs(profile: Profile, lh: Lakehouse, as_of: date,
                  states: StateStore | None = None) -> tuple[LastImplemented, Freshness]:
-    """The LIS of ``profile`` and the freshness of every ticker its reports need (universe, held, benchmark).
+    """Return the LIS of ``profile`` and the freshness of every ticker its reports need (universe, held, benchmark).
 
     Raises :class:`~rebal.errors.DataError` when there is no LIS or a ticker is stale.
     """

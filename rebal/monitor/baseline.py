@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
+from rebal.allocation.target import compute_target
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
-from rebal.allocation.target import compute_target
+from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
 from rebal.monitor.state import StateEntry, StateStore
 
 __all__ = ["MonitorResult", "drift_monitor", "accept_target", "monitor_json"]
@@ -34,6 +34,7 @@ class MonitorResult:
 
     @property
     def first_run(self) -> bool:
+        """True when this run recorded the first baseline instead of auditing drift."""
         return self.baseline is not None
 
 
@@ -77,6 +78,7 @@ def monitor_json(res: MonitorResult) -> dict:
             "status": a.result.status.value, "turnover": a.result.portfolio_drift,
             "max_abs_drift": a.result.max_abs_drift, "max_drift_asset": a.result.max_drift_asset,
             "reasons": list(a.result.reasons),
-            "thresholds": {"rebalance": th.rebalance, "urgent": th.urgent, "single_asset_urgent": th.single_asset_urgent},
+            "thresholds": {"rebalance": th.rebalance, "urgent": th.urgent,
+                           "single_asset_urgent": th.single_asset_urgent},
             "last_implemented": {"as_of": str(a.lis.as_of), "source": a.lis.source, "detail": a.lis.detail},
             "assets": rows}

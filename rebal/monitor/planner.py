@@ -35,12 +35,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from rebal.calendar import nyse_sessions, sessions_after
 from rebal.analytics.costs import CostModel, estimate_costs, rebalancing_cost
 from rebal.analytics.measures import annualise_variance, annualise_vol, classify_vix
 from rebal.analytics.regime import market_vix
 from rebal.analytics.returns import simple_returns
-from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.analytics.risk import (
     cost_benefit_ratio,
     covariance,
@@ -50,6 +48,8 @@ from rebal.analytics.risk import (
     tracking_error,
     tracking_error_diagonal,
 )
+from rebal.calendar import nyse_sessions, sessions_after
+from rebal.data.lakehouse import CASH, Lakehouse
 
 __all__ = ["PlannerResult", "decision_panel", "review_dates"]
 
@@ -58,7 +58,37 @@ DRIFT_CAP = 0.50
 
 @dataclass(frozen=True)
 class PlannerResult:
-    """Everything the decision panel shows."""
+    """Everything the decision panel shows.
+
+    Attributes
+    ----------
+    assets
+        Per asset: ``drift`` (fraction), ``vol_60d`` (annualised, fraction a year), ``drift_speed``
+        (fraction) and ``speed_pct`` (percentile rank), ``trade_usd`` (dollars), ``dollar_adv``
+        (dollars a day), ``liquidity_days`` (sessions), ``spread_bps``, ``impact_bps`` and
+        ``cost_bps`` (bps of the traded value).
+    metrics
+        ``portfolio_drift`` (fraction of value), ``te_60d``, ``te_252d`` and ``te_diagonal_252d``
+        (annualised tracking error, fraction a year), ``rebalancing_cost`` (fraction of value),
+        ``cost_benefit`` (unitless), ``portfolio_value`` (dollars), ``sigma_p`` (annualised,
+        fraction a year), ``effective_threshold`` (fraction of value) and
+        ``days_since_implementation`` (NYSE sessions).
+    thresholds
+        The three threshold methods: ``method``, ``threshold`` (fraction of value), ``basis``
+        (how it was computed) and ``selected``.
+    triggers
+        One row per rule: ``rule``, ``fires`` and ``why``.
+    vix, vix_source, regime
+        The VIX level (VIX points), where it came from, and the regime name.
+    recommendation
+        TRADE, REVIEW, DELAY or HOLD with its reason.
+    flags
+        The fallbacks used (see the module docstring).
+    synthetic_inputs
+        True when ADV rests on synthetic volume.
+    status_rebalance_threshold
+        The drift monitor's REBALANCE threshold (fraction), shown for comparison.
+    """
 
     assets: pd.DataFrame
     metrics: dict[str, float]
@@ -74,7 +104,10 @@ class PlannerResult:
 
 
 def review_dates(start: date, end: date, freq: str) -> list[date]:
-    """NYSE review dates in ``(start, end]``: the last session of each month (or quarter)."""
+    """List the NYSE review dates in ``(start, end]``: the last session of each month (or quarter).
+
+    ``freq`` is ``"monthly"``; any other value means quarterly.
+    """
     s = nyse_sessions()
     cur, nxt = s[:-1], s[1:]
     period = (lambda x: x.year * 12 + x.month) if freq == "monthly" else (lambda x: x.year * 4 + (x.month - 1) // 3)
@@ -84,7 +117,23 @@ def review_dates(start: date, end: date, freq: str) -> list[date]:
 
 
 def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> PlannerResult:
-    """Build the decision panel for a drift audit (see the module docstring)."""
+    """Build the decision panel for a drift audit (see the module docstring).
+
+    Parameters
+    ----------
+    audit
+        The :class:`~rebal.monitor.audit.DriftAudit` of the profile on its as-of date; only data dated
+        on or before it is read.
+    lh
+        The lakehouse (prices, volumes and the VIX).
+    target
+        Target weights (fractions by ticker) to use instead of the audit's; equal weight over the
+        held assets when neither has any (flagged).
+
+    Returns
+    -------
+    The :class:`PlannerResult`; units are listed on its attributes.
+    """
     prof, spec, as_of = audit.profile, audit.profile.planner, audit.as_of
     view = lh.at(as_of)
     flags: list[str] = []
@@ -134,7 +183,8 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     adv = (vol * close).mean()
     synthetic = view.has_synthetic_ohlv(assets)
     have_adv = adv.notna().all() and (adv > 0).all()
-    costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None, sigma_daily=sig60 if have_adv else None,
+    costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None,
+                                   sigma_daily=sig60 if have_adv else None,
                                    model=CostModel(commission_bps=spec.commission_bps,
                                                    impact_coefficient=spec.impact_coefficient))
     flags.extend(cflags)
@@ -163,7 +213,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     avg_cost = float((costs["cost_bps"] * w_t).sum() / max(w_t.sum(), 1e-12) / 1e4)
     formula = optimal_threshold_formula(avg_cost, sigma_p, spec.horizon_years) if sigma_p > 0 else float("nan")
     bands = pd.Series([no_trade_band(c / 1e4, w * (1 - w) * s, risk_aversion=spec.risk_aversion)
-                       for c, w, s in zip(costs["cost_bps"], w_t, sig_ann)], index=assets)
+                       for c, w, s in zip(costs["cost_bps"], w_t, sig_ann, strict=True)], index=assets)
     ntb = 0.5 * float(bands.sum())
     base = {"fixed": spec.threshold, "formula": formula, "no_trade_band": ntb}[spec.threshold_method]
     vix, vix_source = market_vix(view, prof.benchmark, as_of)
@@ -186,18 +236,20 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     cal = months if spec.calendar == "monthly" else review_dates(audit.lis.as_of, as_of, "quarterly")
     due_cal = cal[-1] if cal else None
     hv = table.index[(table["vol_60d"] >= spec.high_vol_sigma) & (table["drift"].abs() >= spec.high_vol_band)].tolist()
-    illq = table.index[(table["dollar_adv"] < spec.min_adv) | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
+    illq = table.index[(table["dollar_adv"] < spec.min_adv)
+                       | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
     stress_delay = reg == "stress" and pdrift <= spec.delay_max_drift
     stress_override = reg == "stress" and pdrift >= spec.stress_override
     rows = [
         ("threshold", pdrift >= effective,
-         f"drift {pdrift:.2%} vs threshold {effective:.2%} ({spec.threshold_method} {base:.2%} x {widen:.1f} for the {reg} regime)"),
+         f"drift {pdrift:.2%} vs threshold {effective:.2%} "
+         f"({spec.threshold_method} {base:.2%} x {widen:.1f} for the {reg} regime)"),
         (f"calendar ({spec.calendar})", due_cal is not None,
          f"review date {due_cal} passed since the last implementation on {audit.lis.as_of}" if due_cal
          else f"no {spec.calendar} review date since {audit.lis.as_of}"),
         ("hybrid (monthly + early override)", due_m is not None or pdrift >= spec.hybrid_override,
-         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; early override at {spec.hybrid_override:.0%}: "
-         f"drift {pdrift:.2%}"),
+         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; "
+         f"early override at {spec.hybrid_override:.0%}: drift {pdrift:.2%}"),
         ("cost-benefit", cb < 1, f"cost {reb_cost:.3%} / expected TE reduction {te252:.3%} = {cb:.2f} (act when < 1)"),
         ("high-volatility assets", bool(hv),
          (f"{', '.join(hv)}: σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}: tighter band"
@@ -216,9 +268,11 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     if stress_delay and not stress_override:
         rec = "DELAY: stress regime with moderate drift; revisit in 10-20 sessions"
     elif drift_rules and cb < 1:
-        rec = f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} and the cost is below the expected TE reduction"
+        rec = (f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
+               "and the cost is below the expected TE reduction")
     elif drift_rules:
-        rec = f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} but the cost exceeds the expected TE reduction"
+        rec = (f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
+               "but the cost exceeds the expected TE reduction")
     elif due_cal is not None:
         rec = f"HOLD: {spec.calendar} review due ({due_cal}) but drift is below the threshold"
     else:

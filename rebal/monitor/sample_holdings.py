@@ -19,8 +19,10 @@ __all__ = ["implementation_dates", "seed_sample_holdings"]
 
 
 def implementation_dates(sessions: pd.DatetimeIndex, start: date, every: str) -> list[pd.Timestamp]:
-    """Sample implementation dates: the first session on or after ``start``, then the last session
-    of every complete ``every`` period after it (a period is complete when a later session exists).
+    """List the sample implementation dates of ``sessions`` from ``start``.
+
+    The first session on or after ``start``, then the last session of every complete ``every``
+    period after it (a period is complete when a later session exists).
     """
     s = sessions[sessions >= pd.Timestamp(start)]
     if len(s) == 0:
@@ -84,8 +86,10 @@ def _seed_periodic(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
 
 
 def _seed_risk4(lh: Lakehouse, prof: Profile, sessions: pd.DatetimeIndex):
-    """Run the Risk4 process on every rebalance day from ``start`` (before the last session) and
-    implement its trades in whole shares; a blocked day keeps the holdings."""
+    """Run the Risk4 process on every rebalance day from ``start`` (before the last session).
+
+    Its trades are implemented in whole shares; a blocked day keeps the holdings.
+    """
     from rebal.calendar import rebalance_days
     from rebal.selection.risk4 import Prior, run_risk4
 

@@ -14,20 +14,36 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from rebal.allocation.target import compute_target
+from rebal.analytics.measures import annualise_vol
+from rebal.analytics.returns import simple_returns
+from rebal.analytics.risk import BetaResult, beta_ols, rolling_beta
 from rebal.config import Profile
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
-from rebal.allocation.target import compute_target
-from rebal.analytics.risk import BetaResult, beta_ols, rolling_beta
-from rebal.analytics.measures import annualise_vol
-from rebal.analytics.returns import simple_returns
 
 __all__ = ["SensitivityAudit", "sensitivity_audit", "interpretation"]
 
 
 @dataclass(frozen=True)
 class SensitivityAudit:
-    """Beta/correlation audit of one profile."""
+    """Beta/correlation audit of one profile.
+
+    Attributes
+    ----------
+    weights
+        Target weights (fractions, cash included) whose returns are regressed.
+    portfolio_returns, benchmark_returns
+        Daily simple returns (fractions) over the window.
+    beta
+        OLS of the daily returns (alpha daily, beta unitless).
+    rolling
+        Rolling beta over ``sensitivity.rolling_days`` sessions.
+    portfolio_vol, benchmark_vol
+        Annualised volatility of the daily returns (fraction a year).
+    flags
+        Warnings, e.g. a defensive profile above its beta limit.
+    """
 
     profile: Profile
     as_of: date
@@ -42,7 +58,12 @@ class SensitivityAudit:
 
 
 def sensitivity_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> SensitivityAudit:
-    """Regress the profile's target-weight returns on the benchmark's, up to ``as_of``."""
+    """Regress the profile's target-weight returns on the benchmark's, up to ``as_of``.
+
+    Uses the last ``sensitivity.window_days`` daily simple returns (sessions) of the target held
+    at constant weights (cash earns 0); ``as_of`` defaults to the latest data. Raises
+    :class:`~rebal.errors.DataError` when the window is incomplete.
+    """
     as_of = as_of or lh.latest_date()
     view = lh.at(as_of)
     spec = profile.sensitivity
@@ -84,9 +105,11 @@ def interpretation(a: SensitivityAudit) -> str:
             f"(± {1.96 * a.beta.beta_se:.2f} at 95 %) and R² {r2:.2f}: market exposure accounts for "
             f"{market_vol:.1%} of volatility and {r2:.0%} of variance; the rest ({resid_vol:.1%}) is specific. ")
     if ratio < 0.9 and r2 >= 0.7:
-        text += "Its lower variance is mostly lower market exposure: a scaled-down market bet rather than diversification."
+        text += ("Its lower variance is mostly lower market exposure: a scaled-down market bet rather than "
+                 "diversification.")
     elif ratio < 0.9:
-        text += "Its lower variance is not just lower beta: a large specific component diversifies away from the market."
+        text += ("Its lower variance is not just lower beta: a large specific component diversifies away from "
+                 "the market.")
     else:
         text += "Its variance is not lower than the market's."
     return text

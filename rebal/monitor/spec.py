@@ -1,5 +1,8 @@
-"""The profile sections of the monitoring domain: drift thresholds, data checks, planner,
-market sensitivity, factor map and the sample holdings schedule, with their checks."""
+"""The profile sections of the monitoring domain, with their checks.
+
+Drift thresholds, data checks, planner, market sensitivity, factor map and the sample holdings
+schedule.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -131,7 +134,8 @@ def check_monitor(profile: Profile, src: str) -> None:
     if not 0 < pl.delay_max_drift < 1:
         raise ConfigError(f"{src}: `planner.delay_max_drift`: must be in (0, 1), found {pl.delay_max_drift}")
     if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):
-        raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, found {fm.n_clusters}")
+        raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, "
+                          f"found {fm.n_clusters}")
     if profile.data.max_stale_sessions < 0:
         raise ConfigError(f"{src}: `data.max_stale_sessions`: must be >= 0")
     sh = profile.sample_holdings

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rebal.paths import validate_profile_name
 from rebal.errors import StateError
 from rebal.fileio import atomic_write_json
+from rebal.paths import validate_profile_name
 from rebal.provenance import utc_stamp
 
 __all__ = ["StateEntry", "StateStore", "default_actor"]
@@ -51,6 +51,7 @@ class StateEntry:
     weights: pd.Series
 
     def to_json(self) -> dict:
+        """Return the entry as plain types (weights as fractions by ticker), as stored in the state file."""
         return {"accepted_at": self.accepted_at, "accepted_by": self.accepted_by, "as_of": str(self.as_of),
                 "source": self.source, "note": self.note,
                 "weights": {k: float(v) for k, v in self.weights.items()}}
@@ -90,7 +91,7 @@ class StateStore:
         self.directory = Path(directory)
 
     def path(self, profile: str) -> Path:
-        """The state file of ``profile`` (the name is validated)."""
+        """Return the state file of ``profile`` (the name is validated)."""
         return self.directory / f"{validate_profile_name(profile)}.json"
 
     def history(self, profile: str) -> list[StateEntry]:
@@ -111,7 +112,7 @@ class StateStore:
         return [_entry(e, src, i) for i, e in enumerate(raw["history"])]
 
     def current(self, profile: str, as_of: date | None = None) -> StateEntry | None:
-        """The latest accepted state (with ``as_of`` on or before the given date), or None."""
+        """Return the latest accepted state (with ``as_of`` on or before the given date), or None."""
         entries = [e for e in self.history(profile) if as_of is None or e.as_of <= as_of]
         return entries[-1] if entries else None
 

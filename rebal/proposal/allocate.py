@@ -66,7 +66,8 @@ def propose_allocation(profile: Profile, target: pd.Series, returns: pd.DataFram
     else:
         corr = window.corr()
         if corr.isna().any().any():  # a flat series has no correlation
-            notes.append("correlation undefined for a constant series: cluster limit not checked; fell back to proportional")
+            notes.append("correlation undefined for a constant series: cluster limit not checked; "
+                         "fell back to proportional")
             corr, mode = None, "proportional"
         else:
             clusters = modes.correlation_clusters(corr, lim.high_corr)

@@ -38,6 +38,12 @@ __all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker"]
 
 @dataclass(frozen=True)
 class Order:
+    """An order to send to a broker: whole ``shares`` of ``ticker`` to BUY or SELL.
+
+    ``est_price`` is the estimated price per share and ``est_cost`` the estimated trading cost in
+    dollars (both from the proposal).
+    """
+
     ticker: str
     side: str  # BUY or SELL
     shares: float
@@ -47,6 +53,11 @@ class Order:
 
 @dataclass(frozen=True)
 class Fill:
+    """An executed order: ``price`` per share paid or received, ``ref_price`` the reference close.
+
+    ``slippage_bps`` is the slippage against the reference close in bps; ``commission`` is in dollars.
+    """
+
     order_id: str
     ticker: str
     side: str
@@ -58,6 +69,7 @@ class Fill:
 
     @property
     def value(self) -> float:
+        """Traded value, ``shares`` x ``price``, in dollars."""
         return self.shares * self.price
 
     @property
@@ -68,6 +80,8 @@ class Fill:
 
 @dataclass(frozen=True)
 class Account:
+    """A broker account on ``as_of``: shares by ticker, cash in dollars, and the snapshot they come from."""
+
     as_of: date
     positions: pd.Series  # shares by ticker
     cash: float
@@ -77,16 +91,27 @@ class Account:
 class Broker(Protocol):
     """What execution needs from a broker."""
 
-    def account(self) -> Account: ...
+    def account(self) -> Account:
+        """Return the current positions and cash."""
+        ...
 
-    def prices(self, tickers: Sequence[str]) -> pd.Series: ...
+    def prices(self, tickers: Sequence[str]) -> pd.Series:
+        """Return the execution price per share of each ticker (NaN when there is none)."""
+        ...
 
-    def portfolio_value(self) -> float: ...
+    def portfolio_value(self) -> float:
+        """Return the value of positions and cash, in dollars."""
+        ...
 
-    def history(self, tickers: Sequence[str], start: date | None = None) -> pd.DataFrame: ...
+    def history(self, tickers: Sequence[str], start: date | None = None) -> pd.DataFrame:
+        """Return daily closes of ``tickers`` (dates x tickers) from ``start`` on."""
+        ...
 
     def execute(self, orders: Sequence[Order], *, batch_id: str,
-                finalize: Callable[[duckdb.DuckDBPyConnection, list[Fill], Account], None] | None = None) -> list[Fill]: ...
+                finalize: Callable[[duckdb.DuckDBPyConnection, list[Fill], Account], None] | None = None,
+                ) -> list[Fill]:
+        """Execute ``orders`` as one batch, all or none; ``finalize`` runs in the same transaction."""
+        ...
 
 
 class PaperBroker:
@@ -118,24 +143,27 @@ class PaperBroker:
 
     # -- reads ----------------------------------------------------------------------------------
     def account(self) -> Account:
+        """Return the profile's latest holdings snapshot on or before the trading day (empty without one)."""
         if not self.view.holdings_dates(self.profile):
             return Account(self.as_of, pd.Series(dtype=float), 0.0, None)
         snap, shares, cash = self.view.holdings(self.profile)
         return Account(self.as_of, shares[shares != 0], cash, snap)
 
     def prices(self, tickers: Sequence[str]) -> pd.Series:
-        """Closes on the trading day (NaN when a ticker has no close that day)."""
+        """Return the closes of the trading day (NaN when a ticker has no close that day)."""
         px = self.view.prices(list(tickers), start=self.as_of)
         if len(px) == 0 or px.index[-1].date() != self.as_of:
             return pd.Series(np.nan, index=list(tickers))
         return px.iloc[-1]
 
     def portfolio_value(self) -> float:
+        """Return cash plus positions at the trading day's closes, in dollars."""
         acc = self.account()
         px = self.prices(list(acc.positions.index))
         return acc.cash + float((acc.positions * px).sum())
 
     def history(self, tickers: Sequence[str], start: date | None = None) -> pd.DataFrame:
+        """Return daily closes of ``tickers`` up to the trading day (dates x tickers) from ``start`` on."""
         return self.view.prices(list(tickers), start=start)
 
     # -- execution ------------------------------------------------------------------------------

@@ -83,19 +83,25 @@ class Proposal:
 
     @property
     def proposed(self) -> pd.Series:
+        """Proposed weights by ticker and ``CASH`` (fractions of value)."""
         return self.allocation.proposed
 
     @property
     def target(self) -> pd.Series:
+        """Target weights by ticker and ``CASH`` (fractions of value)."""
         return self.allocation.target
 
     @property
     def blocked(self) -> bool:
+        """True when the circuit breakers cannot all hold (recommendation BLOCKED)."""
         return self.recommendation == "BLOCKED"
 
     def changes(self, held_only: bool = False) -> pd.DataFrame:
-        """Per asset: current, target, proposed, change (proposed - current) and the reason;
-        ``held_only``: only rows with a weight of at least 0.005 % somewhere."""
+        """Tabulate per asset: current, target, proposed, change (proposed - current) and the reason.
+
+        Weights are fractions of value. ``held_only``: only rows with a weight of at least 0.005 %
+        somewhere.
+        """
         cur, tgt, mode_w, prop = self.current, self.target, self.allocation.after_mode, self.proposed
         idx = list(dict.fromkeys([*tgt.index, *cur.index, *prop.index]))
         idx = [a for a in idx if a != CASH] + [CASH]
@@ -178,7 +184,8 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
     adv = (vol * px_all[assets].iloc[-20:]).mean()
     sig = returns[assets].iloc[-60:].std(ddof=1)
     have = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
-    model = CostModel(commission_bps=profile.planner.commission_bps, impact_coefficient=profile.planner.impact_coefficient)
+    model = CostModel(commission_bps=profile.planner.commission_bps,
+                      impact_coefficient=profile.planner.impact_coefficient)
     cost_fn = _cost_fn(adv if have else None, sig if have else None, model)
     synthetic_volume = view.has_synthetic_ohlv(assets)
 

@@ -19,19 +19,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
+from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.data import proposals, trading
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.errors import ApprovalError, ExecutionError
-from rebal.proposal.modes import check_limits
+from rebal.monitor.state import StateEntry, StateStore, default_actor
+from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
 from rebal.proposal.build import Proposal
+from rebal.proposal.modes import check_limits
 from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
-from rebal.monitor.state import StateEntry, StateStore, default_actor
 
-__all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal", "ExecutionReport",
-           "rebalance_history"]
+__all__ = ["HISTORY_KEEP", "POST_TRADE_TOLERANCE", "record_proposal", "get_proposal", "approve", "execute_proposal",
+           "ExecutionReport", "rebalance_history"]
 
 HISTORY_KEEP = 50
 #: Post-trade limit checks pass within this many points of a limit (0.01 %): whole shares are sized
@@ -53,7 +53,7 @@ def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
 
 
 def get_proposal(lh: Lakehouse, proposal_id: str) -> dict | None:
-    """The proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
+    """Return the proposals row of ``proposal_id`` as a dict (without the JSON document), or None."""
     return proposals.get_proposal(lh, proposal_id)
 
 
@@ -65,7 +65,8 @@ def approve(lh: Lakehouse, proposal_id: str, *, by: str | None = None, note: str
     if row["status"] == "BLOCKED":
         raise ApprovalError(f"proposal {proposal_id} is BLOCKED (its limits cannot all hold): it cannot be approved")
     if row["status"] == "APPROVED":
-        raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} at {row['approved_at']}")
+        raise ApprovalError(f"proposal {proposal_id} was already approved by {row['approved_by']} "
+                            f"at {row['approved_at']}")
     if row["status"] == "EXECUTED":
         raise ApprovalError(f"proposal {proposal_id} was already executed at {row['executed_at']}")
     proposals.mark_approved(lh, proposal_id, by=by or default_actor(), at=_now(), note=note)
@@ -90,6 +91,7 @@ class ExecutionReport:
     state: StateEntry | None = None
 
     def summary(self) -> dict:
+        """Return the report as plain types: costs in bps, drifts as fractions, cash in dollars."""
         return {"proposal_id": self.proposal_id, "status": self.status, "trades": len(self.fills),
                 "est_cost_bps": round(self.est_cost_bps, 3), "actual_cost_bps": round(self.actual_cost_bps, 3),
                 "drift_before": round(self.drift_before, 6), "drift_after": round(self.drift_after, 6),
@@ -154,7 +156,8 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
         broker.execute(orders, batch_id=p.id, finalize=finalize)
     except ExecutionError as exc:
         with lh.transaction() as con:
-            _history_row(con, p, "FAILED", executed_at, {"error": str(exc), "executed_by": executed_by or default_actor()},
+            _history_row(con, p, "FAILED", executed_at,
+                         {"error": str(exc), "executed_by": executed_by or default_actor()},
                          n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
         raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): {exc}") \
             from None
@@ -165,5 +168,5 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
 
 
 def rebalance_history(lh: Lakehouse, profile: str) -> pd.DataFrame:
-    """The profile's execution summaries, newest first (:func:`rebal.data.trading.rebalance_history`)."""
+    """Return the profile's execution summaries, newest first (:func:`rebal.data.trading.rebalance_history`)."""
     return trading.rebalance_history(lh, profile)

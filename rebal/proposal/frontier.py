@@ -16,9 +16,12 @@ __all__ = ["frontier"]
 
 
 def frontier(p: Proposal, lh: Lakehouse, points: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The long-only efficient frontier of the profile's universe under the profile's bounds
-    (EW means, Ledoit-Wolf; annual), and the (vol, ret) of the current, target and proposed
-    portfolios and of each asset under the same estimates (cash: zero return, zero risk)."""
+    """Trace the long-only efficient frontier of the profile's universe under the profile's bounds.
+
+    Estimates are EW means and Ledoit-Wolf covariance, annualised. Also returns the (vol, ret) of
+    the current, target and proposed portfolios and of each asset under the same estimates (cash:
+    zero return, zero risk); vol and ret are annual fractions.
+    """
     from rebal.allocation.mean_variance import MeanVariance, efficient_frontier
 
     spec = p.profile.target

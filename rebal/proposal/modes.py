@@ -9,8 +9,9 @@ Modes
 ``proportional``
     Scale every sleeve by max_total / total when the total exceeds its limit (never scales up).
 ``correlation_aware``
-    Clusters of highly correlated sleeves (every pair correlated above ``high_corr``) whose combined allocation exceeds ``max_cluster`` are reduced, highest
-    allocation first, by the excess; sleeves outside such clusters keep their allocation.
+    Clusters of highly correlated sleeves (every pair correlated above ``high_corr``) whose combined allocation
+    exceeds ``max_cluster`` are reduced, highest allocation first, by the excess; sleeves outside such clusters keep
+    their allocation.
 ``performance_weighted``
     Move ``shift`` of value from the lowest to the highest recent Sharpe ratio, within the limits.
 ``risk_adjusted``
@@ -45,7 +46,7 @@ _EPS = 1e-12
 
 
 def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[list[str]]:
-    """Groups (size >= 2) in which every pair is correlated above ``threshold``.
+    """Find the groups (size >= 2) in which every pair is correlated above ``threshold``.
 
     Complete-linkage clustering on the distance 1 - correlation, cut at 1 - threshold: a chain
     A~B, B~C with A and C unrelated is not one cluster (connected components would merge it, and
@@ -64,7 +65,7 @@ def correlation_clusters(corr: pd.DataFrame, threshold: float = 0.70) -> list[li
     labels = fcluster(linkage(squareform(d, checks=False), method="complete"), t=1.0 - threshold - 1e-12,
                       criterion="distance")
     groups: dict[int, list[str]] = {}
-    for n, lab in zip(names, labels):
+    for n, lab in zip(names, labels, strict=True):
         groups.setdefault(int(lab), []).append(n)
     return [g for g in groups.values() if len(g) > 1]
 
@@ -120,9 +121,13 @@ def risk_adjusted(alloc: pd.Series, vol: pd.Series, limits: Limits) -> pd.Series
     return float(alloc.sum()) * inv / inv.sum()
 
 
-def check_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits, *, tolerance: float = 1e-9) -> pd.DataFrame:
-    """Every check: check, item, proposed, limit, status (PASS/FAIL), buffer (limit - proposed; for
-    the minimum: proposed - limit). A value passes within ``tolerance`` of its limit."""
+def check_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits, *,
+                 tolerance: float = 1e-9) -> pd.DataFrame:
+    """Check every limit on an allocation (fractions of portfolio value by sleeve).
+
+    Returns one row per check: check, item, proposed, limit, status (PASS/FAIL), buffer (limit -
+    proposed; for the minimum: proposed - limit). A value passes within ``tolerance`` of its limit.
+    """
     rows = [("total deployed", "portfolio", float(alloc.sum()), limits.max_total)]
     rows += [("correlated cluster", " + ".join(m), float(alloc[m].sum()), limits.max_cluster) for m in clusters]
     rows += [("single sleeve max", a, float(w), limits.max_single) for a, w in alloc.items()]
@@ -175,7 +180,8 @@ def enforce_limits(alloc: pd.Series, clusters: list[list[str]], limits: Limits, 
                 out = new
         tot = float(out.sum())
         if tot > limits.max_total + 1e-12:
-            notes.append(f"total {tot:.2%} > {limits.max_total:.0%}: all sleeves scaled by {limits.max_total / tot:.4f}")
+            notes.append(f"total {tot:.2%} > {limits.max_total:.0%}: "
+                         f"all sleeves scaled by {limits.max_total / tot:.4f}")
             out = out * (limits.max_total / tot)
         small = out.index[(out > _EPS) & (out < limits.min_allocation - 1e-12)]
         for a in small:

@@ -41,7 +41,7 @@ def _series(s: pd.Series) -> dict:
 
 
 def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
-    """The proposal as plain types (what ``proposal.json`` holds)."""
+    """Return the proposal as plain types (what ``proposal.json`` holds)."""
     a, b = p.allocation, p.allocation.breaker
     doc = {
         "profile": p.profile.name, "as_of": str(p.as_of), "mode": a.mode, "mode_requested": p.mode_requested,
@@ -92,7 +92,7 @@ def write_proposal(p: Proposal, reports_dir: Path) -> Path:
 
 
 def explain(p: Proposal) -> str:
-    """A plain-English paragraph per topic, generated from the proposal's numbers."""
+    """Explain the proposal in plain English, a paragraph per topic, from its numbers."""
     a, b = p.allocation, p.allocation.breaker
     deployed_now = 1.0 - float(p.current.get(CASH, 0.0))
     deployed_new = 1.0 - float(p.proposed.get(CASH, 0.0))

@@ -37,13 +37,28 @@ from rebal.data.lakehouse import CASH
 
 __all__ = ["path_returns", "path_metrics", "improvement", "walk_forward", "Simulation", "METRIC_LABELS"]
 
-METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown", "win_rate": "Win rate (up days)",
-                 "total_return": "Return over the window", "volatility": "Volatility (annualised)"}
+METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown",
+                 "win_rate": "Win rate (up days)", "total_return": "Return over the window",
+                 "volatility": "Volatility (annualised)"}
 
 
 def path_returns(weights: pd.Series, returns: pd.DataFrame, *, cost: float = 0.0) -> pd.Series:
-    """Daily returns of ``weights`` (incl. ``CASH``) bought at the start of ``returns`` and held;
-    ``cost`` (fraction of value) is paid at the start."""
+    """Compute the daily returns of ``weights`` bought at the start of ``returns`` and held.
+
+    Parameters
+    ----------
+    weights
+        Weights by ticker, fractions of value; ``CASH`` (or whatever the weights leave) earns 0.
+    returns
+        Daily simple returns (fractions), dates x tickers; a missing return counts as 0.
+    cost
+        One-off trading cost paid at the start, a fraction of value (0.003 = 30 bps).
+
+    Returns
+    -------
+    Daily simple returns (fractions) of the buy-and-hold path, indexed like ``returns``, named
+    ``return``; the cost lands in the first day's return.
+    """
     w = weights.drop(CASH, errors="ignore")
     w = w[w != 0]
     missing = sorted(set(w.index) - set(returns.columns))
@@ -58,9 +73,21 @@ def path_returns(weights: pd.Series, returns: pd.DataFrame, *, cost: float = 0.0
 
 
 def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, float]:
-    """Sharpe (excess over the annual ``risk_free_rate``), max drawdown (a negative fraction, from the
-    start value 1 on), win rate, total return and volatility of daily returns
-    (:mod:`rebal.analytics.measures`)."""
+    """Compute the metrics of a path of daily returns (formulas in :mod:`rebal.analytics.measures`).
+
+    Parameters
+    ----------
+    daily
+        Daily simple returns (fractions); NaN are dropped.
+    risk_free_rate
+        Annual risk-free rate (fraction a year).
+
+    Returns
+    -------
+    ``sharpe`` (annualised, excess over ``risk_free_rate``), ``max_drawdown`` (a **negative** fraction,
+    from the start value 1 on), ``win_rate`` (share of up days), ``total_return`` (fraction over the
+    window, compounded) and ``volatility`` (annualised, fraction a year).
+    """
     r = daily.dropna()
     sd = float(r.std(ddof=1))
     value = (1.0 + r).cumprod()
@@ -70,7 +97,19 @@ def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, flo
 
 
 def improvement(baseline_sharpe: float, projected_sharpe: float, floor: float = 0.5) -> float:
-    """(S_projected - S_baseline) / max(|S_baseline|, floor)."""
+    """Compute the relative Sharpe change (S_projected - S_baseline) / max(|S_baseline|, floor).
+
+    Parameters
+    ----------
+    baseline_sharpe, projected_sharpe
+        Annualised Sharpe ratios, both net of costs.
+    floor
+        Smallest denominator (Sharpe units), so a near-zero baseline does not blow the ratio up.
+
+    Returns
+    -------
+    The improvement as a fraction (0.10 = the Sharpe ratio is 10 % higher).
+    """
     return (projected_sharpe - baseline_sharpe) / max(abs(baseline_sharpe), floor)
 
 
@@ -87,7 +126,7 @@ def _drifted(weights: pd.Series, growth: pd.Series) -> pd.Series:
 
 def walk_forward(start_weights: pd.Series, returns: pd.DataFrame, refit_dates: list[pd.Timestamp],
                  propose_at: Callable[[date], pd.Series], cost_rate: float) -> tuple[pd.Series, list[dict]]:
-    """Out-of-sample daily returns of a portfolio rebuilt at each refit date.
+    """Compute the out-of-sample daily returns of a portfolio rebuilt at each refit date.
 
     At each refit date (a session whose close the proposal may use) the drifted portfolio is
     traded to ``propose_at(date)``, paying ``cost_rate`` per dollar traded (Σ|Δw| of value), and
@@ -120,7 +159,11 @@ def walk_forward(start_weights: pd.Series, returns: pd.DataFrame, refit_dates: l
 
 @dataclass
 class Simulation:
-    """Baseline vs projected metrics, in-sample and out-of-sample, and their paths."""
+    """Baseline vs projected metrics, in-sample and out-of-sample, and their paths.
+
+    The metric dicts hold :func:`path_metrics` (annualised Sharpe and volatility, drawdown and returns
+    as fractions); improvements are fractions (:func:`improvement`); ``n_days`` counts sessions.
+    """
 
     start: date
     end: date
@@ -138,10 +181,11 @@ class Simulation:
     @property
     def decision_improvement(self) -> float:
         """The improvement the recommendation uses: out-of-sample when available."""
-        return self.improvement_out_of_sample if self.improvement_out_of_sample is not None else self.improvement_in_sample
+        return (self.improvement_out_of_sample if self.improvement_out_of_sample is not None
+                else self.improvement_in_sample)
 
     def table(self) -> pd.DataFrame:
-        """Metrics by path: baseline, projected in-sample, projected out-of-sample."""
+        """Tabulate the metrics by path: baseline, projected in-sample, projected out-of-sample."""
         cols = {"Baseline (current, held)": self.baseline, "Projected, in-sample (look-ahead)": self.in_sample}
         if self.out_of_sample is not None:
             cols["Projected, out-of-sample (walk-forward)"] = self.out_of_sample

@@ -19,9 +19,12 @@ MODE_NAMES: tuple[str, ...] = typing.get_args(ModeName)
 
 @dataclass(frozen=True)
 class Limits:
-    """Circuit breakers: hard limits as fractions of portfolio value, and the correlation
-    thresholds that define clusters (pairs above ``high_corr`` are linked; ``medium_corr`` is
-    only reported). Defaults are the rebalance-modes spec's."""
+    """Circuit breakers: hard limits as fractions of portfolio value, and the correlation thresholds.
+
+    Pairs correlated above ``high_corr`` are linked into clusters; ``medium_corr`` is only reported.
+    ``max_trades`` counts trades and ``slippage_tolerance_bps`` is in bps. Defaults are the
+    rebalance-modes spec's.
+    """
 
     max_total: float = 0.60
     max_cluster: float = 0.30
@@ -67,6 +70,10 @@ class ProposalSpec:
 
 
 def check_proposal(profile: Profile, src: str) -> None:
+    """Check the ``proposal`` section of ``profile`` (read from ``src``).
+
+    Raises :class:`ConfigError` naming the field, the value and the rule.
+    """
     pr, lim = profile.proposal, profile.proposal.limits
     rules = [
         ("limits.max_total", 0 < lim.max_total <= 1, "in (0, 1]"),

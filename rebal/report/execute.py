@@ -34,8 +34,8 @@ def execute_notebook(template: Path, output: Path, parameters: Mapping[str, Any]
                      timeout: int = 900) -> None:
     """Run ``template`` with ``parameters`` into ``output``.
 
-    Raises :class:`~rebal.errors.NotebookFailure` (a ``ReportError``) naming the cell when a cell raises; the partially executed
-    notebook is still written to ``output`` for diagnosis.
+    Raises :class:`~rebal.errors.NotebookFailure` (a ``ReportError``) naming the cell when a cell raises; the
+    partially executed notebook is still written to ``output`` for diagnosis.
     """
     prepare_environment()
     import papermill as pm

@@ -47,10 +47,12 @@ class PacketEntry:
 
     @property
     def title(self) -> str:
+        """Section title: the profile and the report's title."""
         return f"{self.profile} — {report(self.notebook).title}"
 
     @property
     def anchor(self) -> str:
+        """HTML id of the section in the packet."""
         return f"sec-{self.profile}-{self.notebook}"
 
 
@@ -88,19 +90,20 @@ def _cover(entries: list[PacketEntry]) -> tuple[str, str, str]:
 
 
 def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> str:
-    """The packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
+    """Assemble the packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
     from bs4 import BeautifulSoup
 
     ok = [e for e in entries if not e.error]
     head, rows, legend = _cover(entries)
     generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    n_profiles = len({e.profile for e in entries})
     rerun = (f"<p>This is a rerun as of {as_of}: every computation used only data dated on or before it "
              f"(the lakehouse holds data to {data_latest}).</p>" if as_of != data_latest else "")
     cover = f"""
 <div class="cover">
   <div class="packet-title">rebal · committee packet · as of {as_of}</div>
   <h1 id="cover">Weekly rebalancing review</h1>
-  <div class="sub">As of {as_of} · {len(ok)} report(s) for {len({e.profile for e in entries})} profile(s) · generated {generated}</div>
+  <div class="sub">As of {as_of} · {len(ok)} report(s) for {n_profiles} profile(s) · generated {generated}</div>
   {rerun}
   <h2 id="key-results">Key results</h2>
   <table><thead><tr>{head}</tr></thead>
@@ -127,7 +130,8 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> 
             for h in body.find_all(f"h{level}"):
                 h.name = f"h{level + 1}"
         inner = "".join(str(c) for c in body.contents)
-        sections.append(f'<section class="packet-section"><h1 id="{e.anchor}">{_html.escape(e.title)}</h1>{inner}</section>')
+        sections.append(f'<section class="packet-section"><h1 id="{e.anchor}">{_html.escape(e.title)}</h1>'
+                        f'{inner}</section>')
 
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>rebal committee packet — {as_of}</title>

@@ -116,12 +116,12 @@ def names() -> tuple[str, ...]:
 
 
 def default_names() -> tuple[str, ...]:
-    """The reports a profile gets when it lists none."""
+    """Return the reports a profile gets when it lists none."""
     return tuple(s.name for s in reports() if s.default)
 
 
 def report(name: str) -> ReportSpec:
-    """The report called ``name``; :class:`ConfigError` listing the valid names otherwise."""
+    """Return the report called ``name``; raise :class:`ConfigError` listing the valid names otherwise."""
     spec = _load().get(name)
     if spec is None:
         raise ConfigError(f"unknown report {name!r}; valid: {', '.join(names())}")
@@ -171,7 +171,7 @@ def check_scraps(spec: ReportSpec, scraps: Mapping[str, Any]) -> None:
 
 
 def check_notebooks(profile: Profile, src: str) -> None:
-    """The ``notebooks:`` list of a profile names registered reports, each once."""
+    """Check that the ``notebooks:`` list of a profile names registered reports, each once."""
     valid = names()
     for i, nb in enumerate(profile.notebooks):
         if nb not in valid:

@@ -28,8 +28,8 @@ from rebal.config import Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError, ReportError
 from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
-from rebal.paths import Paths, get_paths
 from rebal.monitor.state import StateStore
+from rebal.paths import Paths, get_paths
 from rebal.report import registry
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
@@ -118,7 +118,8 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
                             error=f"profile {profile}: {exc}")
     except Exception as exc:  # kernel died, timeout: still this report's failure only
         return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {notebook}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                            error=f"profile {profile}: {notebook}: {type(exc).__name__}: "
+                                  f"{str(exc).splitlines()[0] if str(exc) else ''}")
     try:
         nb = nbformat.read(out_nb, as_version=4)
         scraps = {k: v.data for k, v in sb.read_notebook(str(out_nb)).scraps.items()}
@@ -222,7 +223,8 @@ def run_weekly(
                 results.append(r)
                 mark = "ok " if r.ok else "FAILED"
                 detail = registry.report(r.notebook).summary_line(r.scraps) if r.ok else r.error
-                _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}", progress)
+                _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}",
+                     progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     order = {j: i for i, j in enumerate(jobs)}

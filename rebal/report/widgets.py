@@ -105,7 +105,7 @@ def badge(status: str, color: str | None = None) -> str:
 
 
 def note(text: str, kind: str = "info") -> Any:
-    """A highlighted paragraph (``info``, ``warning`` or ``synthetic``); ``text`` is HTML."""
+    """Render a highlighted paragraph (``info``, ``warning`` or ``synthetic``); ``text`` is HTML."""
     colors = {"info": ("#e3f2fd", "#1565c0"), "warning": ("#fff3e0", "#ef6c00"), "synthetic": ("#f3e5f5", "#6a1b9a")}
     bg, fg = colors.get(kind, colors["info"])
     return html_block(f'<div class="rebal-note" style="background:{bg};border-left:4px solid {fg};'
@@ -152,8 +152,9 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
 
 
 def card(rows: list[tuple[str, str]]) -> Any:
-    """A headline box: one row per (label, HTML value)."""
-    body = "".join(f'<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">{k}</th>'
+    """Render a headline box: one row per (label, HTML value)."""
+    body = "".join('<tr><th style="text-align:left;padding:3px 12px 3px 0;vertical-align:top;white-space:nowrap">'
+                   f'{k}</th>'
                    f'<td style="text-align:left;padding:3px 0">{v}</td></tr>' for k, v in rows)
     return html_block(f'<div class="rebal-card" style="border:1px solid #cfd8dc;border-radius:6px;padding:10px 14px;'
                       f'margin:8px 0"><table style="border:none;width:100%">{body}</table></div>')

@@ -31,11 +31,13 @@ def record_run(lh: Lakehouse, res: Risk4Result) -> None:
     picks = []
     if not res.blocked and len(res.picks):
         picks = [(r.ticker, None if pd.isna(r.rank) else int(r.rank), float(r.weight), float(r.target_shares),
-                  float(r.price), r.sector, round_or_none(r.alpha_z), round_or_none(r.vol_blend), round_or_none(r.adv_20, 2))
+                  float(r.price), r.sector, round_or_none(r.alpha_z), round_or_none(r.vol_blend),
+                  round_or_none(r.adv_20, 2))
                  for r in res.picks.itertuples()]
     save_run(lh, name, res.date, status=res.status, generated_at=now,
-             prior_source=res.prior.source if res.prior else None, value=round_or_none(res.value, 2), cash=round_or_none(res.cash_after, 2),
-             exposure=round_or_none(res.exposure), turnover=round_or_none(res.turnover), estimated_vol=round_or_none(res.estimated_vol),
+             prior_source=res.prior.source if res.prior else None, value=round_or_none(res.value, 2),
+             cash=round_or_none(res.cash_after, 2), exposure=round_or_none(res.exposure),
+             turnover=round_or_none(res.turnover), estimated_vol=round_or_none(res.estimated_vol),
              estimated_beta=round_or_none(res.estimated_beta), alerts_json=alerts, picks=picks)
 
 

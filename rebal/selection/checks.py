@@ -44,9 +44,12 @@ def finish(res: Risk4Result, rows: list[dict]) -> Risk4Result:
 
 def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing: list[str],
                    rows: list[dict]) -> pd.DataFrame | None:
-    """Data checks before selection (freshness, NULL alpha, universe size, sectors, alpha dispersion
-    and spread), appending to ``rows`` and ``res.alerts``; return the filtered universe (rows with a
-    sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``), or None without features."""
+    """Check the data before selection, appending to ``rows`` and ``res.alerts``.
+
+    Freshness, NULL alpha, universe size, sectors, alpha dispersion and spread. Returns the filtered
+    universe (rows with a sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``), or None
+    without features.
+    """
     spec, day, fdate, alerts = res.profile.risk4, res.date, res.feature_date, res.alerts
     c = spec.checks
     if not add_check(rows, "required feature columns", "missing " + ", ".join(missing) if missing else "all present",
@@ -59,7 +62,8 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
             add_check(rows, "data freshness (sessions)", "no features", f"<= {c.max_stale_sessions}", False, "CRITICAL")
             alerts.append(Alert("CRITICAL", "no_features",
                                 f"no {src} rows on or before {day}; build them with `rebal features build`"
-                                + (" or import them with `rebal data import alpha FILE`" if src == "alpha_imported" else "")))
+                                + (" or import them with `rebal data import alpha FILE`"
+                                   if src == "alpha_imported" else "")))
         return None
     stale = sessions_after(fdate, day)
     res.data_freshness = {"features_latest": str(fdate), "sessions_stale": stale, "alpha_source": src}
@@ -69,7 +73,8 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
                             f"before {day} (limit {c.max_stale_sessions})"))
     null_share = float(feats["alpha"].isna().mean()) if len(feats) else 1.0
     if not add_check(rows, "NULL alpha share", round(null_share, 4), f"<= {c.max_null_alpha:.0%}",
-                     null_share <= c.max_null_alpha, "CRITICAL", f"{int(feats['alpha'].isna().sum())} of {len(feats)} rows"):
+                     null_share <= c.max_null_alpha, "CRITICAL",
+                     f"{int(feats['alpha'].isna().sum())} of {len(feats)} rows"):
         alerts.append(Alert("CRITICAL", "null_alpha", f"{null_share:.1%} of alpha values on {fdate} are NULL "
                             f"(limit {c.max_null_alpha:.0%})"))
     u = feats.dropna(subset=["sector", "vol_blend", "alpha"])
@@ -79,11 +84,13 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
                      f"ADV >= ${spec.min_adv:,.0f}, sector and vol present"):
         alerts.append(Alert("CRITICAL", "too_few_names", f"only {n} names pass the filters (minimum {c.min_names})"))
     if not add_check(rows, "universe size", n, f">= {c.min_universe}", n >= c.min_universe, "WARNING"):
-        alerts.append(Alert("WARNING", "small_universe", f"{n} names pass the ADV filter (expected >= {c.min_universe})"))
+        alerts.append(Alert("WARNING", "small_universe",
+                            f"{n} names pass the ADV filter (expected >= {c.min_universe})"))
     shares_s = u["sector"].value_counts(normalize=True) if n else pd.Series(dtype=float)
     k = int(shares_s.size)
     if not add_check(rows, "sectors represented", k, f">= {c.min_sectors}", k >= c.min_sectors, "WARNING"):
-        alerts.append(Alert("WARNING", "missing_sectors", f"{k} GICS sectors in the universe (expected >= {c.min_sectors})"))
+        alerts.append(Alert("WARNING", "missing_sectors",
+                            f"{k} GICS sectors in the universe (expected >= {c.min_sectors})"))
     top_share = float(shares_s.max()) if k else 0.0
     if not add_check(rows, "largest sector share", round(top_share, 4), f"<= {c.max_sector_share:.0%}",
                      top_share <= c.max_sector_share, "WARNING", shares_s.index[0] if k else ""):
@@ -98,32 +105,38 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
     spread = float((srt.iloc[-dec:].mean() - srt.iloc[:dec].mean()) / std) if n > 1 and std > 0 else 0.0
     if not add_check(rows, "top-bottom decile spread (std)", round(spread, 3), f"> {c.min_spread_std}",
                      spread > c.min_spread_std, "CRITICAL", f"deciles of {dec} names"):
-        alerts.append(Alert("CRITICAL", "weak_spread", f"top-bottom alpha spread {spread:.2f} std <= {c.min_spread_std}"))
+        alerts.append(Alert("CRITICAL", "weak_spread",
+                            f"top-bottom alpha spread {spread:.2f} std <= {c.min_spread_std}"))
     res.synthetic_inputs = synthetic_inputs(lh, list(u.index), day)
     return u
 
 
 def post_selection_checks(res: Risk4Result, lh: Lakehouse, composition: pd.Series, rows: list[dict],
                           prev: date | None) -> None:
-    """Checks and alerts on the selected portfolio (caps after turnover control, turnover, largest
-    position), the market regime and its change since the rebalance day ``prev``, synthetic inputs."""
+    """Check the selected portfolio, appending to ``rows`` and ``res.alerts``.
+
+    Caps after turnover control, turnover, largest position, the market regime and its change since
+    the rebalance day ``prev``, synthetic inputs.
+    """
     profile, spec, day, prior, alerts = res.profile, res.profile.risk4, res.date, res.prior, res.alerts
     c = spec.checks
     comp_max = float(composition.max())
     sec_over = res.sectors["weight_of_invested"] > res.sectors["cap"].fillna(np.inf) + 1e-9
     add_check(rows, "position cap (of invested)", round(comp_max, 4), f"<= {spec.max_position:.2%}",
               comp_max <= spec.max_position + 1e-9, "WARNING",
-              "after turnover control; a prior overweight is only partly unwound" if comp_max > spec.max_position + 1e-9 else "")
+              "after turnover control; a prior overweight is only partly unwound"
+              if comp_max > spec.max_position + 1e-9 else "")
     add_check(rows, "sector caps (of invested)", ", ".join(res.sectors.index[sec_over]) or "all within",
               f"<= {spec.sector_multiple:g} x universe share", not sec_over.any(), "WARNING")
     if not add_check(rows, "turnover vs prior", round(res.turnover, 4), f"<= {c.turnover_warning:.0%}",
                      res.turnover <= c.turnover_warning, "WARNING",
                      "initial deployment from cash" if not len(prior.shares) else ""):
         alerts.append(Alert("WARNING", "high_turnover", f"turnover {res.turnover:.1%} above {c.turnover_warning:.0%}"
-                            + (" (initial deployment from cash)" if not len(prior.shares) else "") + ": review before trading"))
+                            + (" (initial deployment from cash)" if not len(prior.shares) else "")
+                            + ": review before trading"))
     big = res.picks[res.picks["weight"] > c.position_warning]
-    if not add_check(rows, "largest position", round(float(res.picks["weight"].max()), 4), f"<= {c.position_warning:.0%}",
-                     big.empty, "WARNING"):
+    if not add_check(rows, "largest position", round(float(res.picks["weight"].max()), 4),
+                     f"<= {c.position_warning:.0%}", big.empty, "WARNING"):
         alerts.append(Alert("WARNING", "large_position", f"{big['ticker'].iloc[0]} at {big['weight'].iloc[0]:.1%} "
                             f"> {c.position_warning:.0%}: manual cap review"))
     res.regime = market_regime(lh, profile.benchmark, day, profile.planner)
@@ -137,8 +150,11 @@ def post_selection_checks(res: Risk4Result, lh: Lakehouse, composition: pd.Serie
 
 
 def market_regime(lh: Lakehouse, benchmark: str, day: date, spec_planner: PlannerSpec) -> dict:
-    """The regime of ``day``: volatility from the VIX (or its proxy) at the planner's levels, trend from the
-    benchmark's close against its 200-session average; e.g. ``normal_vol_bull``."""
+    """Classify the market regime of ``day``, e.g. ``normal_vol_bull``.
+
+    Volatility from the VIX (or its proxy, in VIX points) at the planner's levels, trend from the
+    benchmark's close against its 200-session average.
+    """
     view = lh.at(day)
     vix, vix_source = market_vix(view, benchmark, day)
     name = classify_vix(vix, elevated=spec_planner.elevated_vix, stress=spec_planner.stress_vix,

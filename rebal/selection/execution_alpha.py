@@ -72,6 +72,6 @@ def execution_alpha(close: pd.DataFrame, high: pd.DataFrame, low: pd.DataFrame, 
 
 
 def cluster_leads(alpha: pd.Series, labels: pd.Series) -> pd.Series:
-    """The highest-alpha asset of each cluster (cluster id -> ticker)."""
+    """Find the highest-alpha asset of each cluster (cluster id -> ticker)."""
     df = pd.DataFrame({"alpha": alpha, "cluster": labels})
     return df.groupby("cluster")["alpha"].idxmax().rename("lead")

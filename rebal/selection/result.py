@@ -83,16 +83,16 @@ class Risk4Result:
         return "; ".join(a.message for a in self.alerts if a.severity == "CRITICAL")
 
     def target_weights(self) -> pd.Series:
-        """Final weights by ticker plus ``CASH`` (sum 1)."""
+        """Return the final weights by ticker plus ``CASH`` (fractions of value, sum 1)."""
         w = self.weights[self.weights > 0]
         return pd.concat([w, pd.Series({CASH: max(1.0 - float(w.sum()), 0.0)})]).rename("target")
 
     def alerts_frame(self) -> pd.DataFrame:
-        """The alerts as a table (severity, code, message)."""
+        """Return the alerts as a table (severity, code, message)."""
         return pd.DataFrame([a.__dict__ for a in self.alerts], columns=["severity", "code", "message"])
 
     def summary(self) -> dict:
-        """The ``portfolio_summary.json`` content."""
+        """Build the ``portfolio_summary.json`` content."""
         w = self.weights[self.weights > 0].sort_values(ascending=False)
         sec = self.sectors["weight"].round(6).to_dict() if len(self.sectors) else {}
         return {

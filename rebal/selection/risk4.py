@@ -9,9 +9,9 @@ Steps (parameters from the profile's ``risk4`` block, :class:`rebal.selection.sp
 
 1. Features of the latest feature date on or before the run date, by SQL on the lakehouse
    (``features`` joined with ``tickers``; alpha from ``alpha_imported`` when the profile says so).
-2. Checks (:mod:`rebal.selection.checks`, limits in :class:`rebal.selection.spec.Risk4Checks`): freshness in NYSE sessions, required columns,
-   NULL alpha share, alpha dispersion and top-bottom spread, universe size, sector coverage and
-   concentration. A CRITICAL failure blocks the run: alerts, no picks, no trades.
+2. Checks (:mod:`rebal.selection.checks`, limits in :class:`rebal.selection.spec.Risk4Checks`): freshness in NYSE
+   sessions, required columns, NULL alpha share, alpha dispersion and top-bottom spread, universe size, sector
+   coverage and concentration. A CRITICAL failure blocks the run: alerts, no picks, no trades.
 3. Universe: rows with a sector, ``vol_blend > 0``, an alpha and ``adv_20 >= min_adv``. Alpha is
    z-scored across this universe and clipped at ``zclip``; the ``top_n`` by alpha z are picked.
 4. Weights: base alpha_z / vol_blend (non-positive dropped), capped per position and per sector
@@ -60,7 +60,7 @@ __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "fi
 
 
 def last_rebalance_day(day: date, spec: Risk4Spec) -> date:
-    """The latest rebalance day on or before ``day``."""
+    """Return the latest rebalance day on or before ``day``."""
     s = nyse_sessions()
     a = int(s.searchsorted(pd.Timestamp(spec.anchor)))
     i = int(s.searchsorted(pd.Timestamp(day), side="right")) - 1
@@ -85,8 +85,10 @@ def find_prior(profile: Profile, lh: Lakehouse, day: date) -> Prior | None:
 
 
 def read_prior_file(path: Path, known: set[str]) -> Prior:
-    """Prior holdings from a CSV: ``ticker`` and ``shares`` (or ``target_shares``, as in picks.csv);
-    an optional ``CASH`` row holds cash in USD."""
+    """Read prior holdings from a CSV: ``ticker`` and ``shares`` (or ``target_shares``, as in picks.csv).
+
+    An optional ``CASH`` row holds cash in USD.
+    """
     from rebal.data.importers import read_table
 
     df = read_table(path)
@@ -110,7 +112,7 @@ def read_prior_file(path: Path, known: set[str]) -> Prior:
 
 
 def previous_rebalance_day(day: date, spec: Risk4Spec) -> date | None:
-    """The rebalance day before ``day`` (None before the anchor's next)."""
+    """Return the rebalance day before ``day`` (None before the anchor's next)."""
     try:
         return last_rebalance_day(day - timedelta(days=1), spec)
     except DataError:
@@ -174,14 +176,17 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     if prior is None:
         prior = find_prior(profile, lh, day)
     if prior is None:
-        prior = Prior(pd.Series(dtype=float), spec.initial_value, f"none: starting from ${spec.initial_value:,.0f} cash")
+        prior = Prior(pd.Series(dtype=float), spec.initial_value,
+                      f"none: starting from ${spec.initial_value:,.0f} cash")
     res.prior = prior
     names = list(dict.fromkeys([*target.index, *prior.shares.index]))
     px = latest_closes(lh, names, day)
     no_px = [t for t in names if pd.isna(px.loc[t, "price"])]
-    stale_px = [t for t in names if t not in no_px and sessions_after(px.loc[t, "price_date"], day) > c.max_stale_sessions]
-    if not add_check(rows, "prices for picks and holdings", "missing " + ", ".join((no_px + stale_px)[:5]) if no_px or stale_px
-                     else "all fresh", f"close within {c.max_stale_sessions} session(s)", not (no_px or stale_px), "CRITICAL"):
+    stale_px = [t for t in names
+                if t not in no_px and sessions_after(px.loc[t, "price_date"], day) > c.max_stale_sessions]
+    if not add_check(rows, "prices for picks and holdings",
+                     "missing " + ", ".join((no_px + stale_px)[:5]) if no_px or stale_px else "all fresh",
+                     f"close within {c.max_stale_sessions} session(s)", not (no_px or stale_px), "CRITICAL"):
         t = (no_px + stale_px)[0]
         alerts.append(Alert("CRITICAL", "stale_prices", f"no close of {t!r} within {c.max_stale_sessions} NYSE "
                             f"session(s) before {day}: cannot value or trade it"))
@@ -197,7 +202,8 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     w_prior = held_value / value  # risky weights; the rest of the prior is cash
     composition = turnover_control(target, w_prior if len(w_prior) else None,
                                    lam=spec.turnover_lambda, max_turnover=spec.max_turnover)
-    res.turnover_composition = turnover(composition, w_prior / w_prior.sum()) if len(w_prior) and w_prior.sum() > 0 else 1.0
+    res.turnover_composition = (turnover(composition, w_prior / w_prior.sum())
+                                if len(w_prior) and w_prior.sum() > 0 else 1.0)
 
     # -- vol targeting and beta -----------------------------------------------------------------
     names = list(composition.index)
@@ -240,7 +246,8 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
             d = -min(-d, float(cur[t]))  # a sell never exceeds the shares held
             reason = "exit_position" if tgt[t] == 0 else "decrease_weight"
         trades.append({"ticker": t, "action": "BUY" if d > 0 else "SELL", "shares": abs(d),
-                       "estimated_value": round(abs(d) * float(price[t]), 2), "price": float(price[t]), "reason": reason})
+                       "estimated_value": round(abs(d) * float(price[t]), 2), "price": float(price[t]),
+                       "reason": reason})
     res.trades = pd.DataFrame(trades, columns=TRADES_COLUMNS)
     res.cash_after = value - float((tgt * price.reindex(allnames)).sum())
     res.positions = pd.DataFrame({
@@ -260,7 +267,8 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
     })
     missing_sector = picks["sector"].isna()
     if missing_sector.any():  # a carried prior name outside today's features
-        picks.loc[missing_sector, "sector"] = lh.tickers()["sector"].reindex(picks.loc[missing_sector, "ticker"]).to_numpy()
+        picks.loc[missing_sector, "sector"] = (lh.tickers()["sector"]
+                                               .reindex(picks.loc[missing_sector, "ticker"]).to_numpy())
     res.picks = picks.sort_values(["weight", "ticker"], ascending=[False, True]).reset_index(drop=True)
     sec_w = res.picks.groupby("sector")["weight"].sum()
     invested = float(final.sum())
@@ -323,7 +331,7 @@ def _extend_for_caps(u: pd.DataFrame, base: pd.Series, caps: pd.Series, cap: flo
 
 
 def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
-    """The Risk4 portfolio in force on ``as_of``: the run of the latest rebalance day on or before it.
+    """Return the Risk4 portfolio in force on ``as_of``: the run of the latest rebalance day on or before it.
 
     Raises :class:`DataError` with the reason when that run is blocked.
     """

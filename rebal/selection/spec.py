@@ -77,6 +77,10 @@ class Risk4Spec:
 
 
 def check_risk4(profile: Profile, src: str) -> None:
+    """Check the ``risk4`` section of ``profile`` (read from ``src``) against its target method.
+
+    Raises :class:`ConfigError` naming the field, the value and the rule.
+    """
     r, method = profile.risk4, profile.target.method
     if method == "risk4" and r is None:
         raise ConfigError(f"{src}: `risk4`: required when `target.method` is 'risk4'")
@@ -103,15 +107,18 @@ def check_risk4(profile: Profile, src: str) -> None:
     rules = [
         ("every", r.every >= 1, ">= 1"), ("top_n", r.top_n >= 1, ">= 1"), ("min_adv", r.min_adv >= 0, ">= 0"),
         ("zclip", r.zclip > 0, "> 0"), ("max_position", 0 < r.max_position <= 1, "in (0, 1]"),
-        ("sector_multiple", r.sector_multiple > 0, "> 0"), ("turnover_lambda", 0 <= r.turnover_lambda <= 1, "in [0, 1]"),
+        ("sector_multiple", r.sector_multiple > 0, "> 0"),
+        ("turnover_lambda", 0 <= r.turnover_lambda <= 1, "in [0, 1]"),
         ("max_turnover", 0 < r.max_turnover <= 1, "in (0, 1]"), ("target_vol", r.target_vol > 0, "> 0"),
         ("max_gross", 0 < r.max_gross <= 1, "in (0, 1] (no leverage)"), ("cov_lookback", r.cov_lookback >= 20, ">= 20"),
         ("initial_value", r.initial_value > 0, "> 0"),
     ]
     c = r.checks
     rules += [
-        ("checks.max_stale_sessions", c.max_stale_sessions >= 0, ">= 0"), ("checks.min_names", c.min_names >= 1, ">= 1"),
-        ("checks.min_sectors", c.min_sectors >= 1, ">= 1"), ("checks.max_sector_share", 0 < c.max_sector_share <= 1, "in (0, 1]"),
+        ("checks.max_stale_sessions", c.max_stale_sessions >= 0, ">= 0"),
+        ("checks.min_names", c.min_names >= 1, ">= 1"),
+        ("checks.min_sectors", c.min_sectors >= 1, ">= 1"),
+        ("checks.max_sector_share", 0 < c.max_sector_share <= 1, "in (0, 1]"),
         ("checks.max_null_alpha", 0 <= c.max_null_alpha <= 1, "in [0, 1]"),
     ]
     check_ranges(src, "risk4", r, rules)

@@ -1,4 +1,4 @@
-"""Weight construction for stock selection: caps by water-filling, turnover control, vol targeting.
+r"""Weight construction for stock selection: caps by water-filling, turnover control, vol targeting.
 
 Capping then renormalising once (the original Risk4 recipe) can push weights back over their
 caps. :func:`capped_weights` instead finds the weights closest in shape to the base weights that
@@ -6,7 +6,7 @@ satisfy both caps exactly and sum to 1:
 
 .. math::
 
-    w_i = \\min(c, \\mu_{s(i)} b_i), \\qquad \\mu_s = \\min(\\lambda, \\bar\\mu_s)
+    w_i = \min(c, \mu_{s(i)} b_i), \qquad \mu_s = \min(\lambda, \bar\mu_s)
 
 where ``c`` is the position cap, ``b_i`` the base weight, ``λ`` a global level and ``μ̄_s`` the
 level at which sector ``s`` reaches its cap ``C_s``. Total weight is non-decreasing in ``λ``, so
@@ -50,7 +50,9 @@ def _solve_level(b: np.ndarray, cap: float, total: float) -> float:
 
 def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
                    sector_caps: pd.Series | None = None) -> pd.Series:
-    """Weights proportional to ``base`` where possible, every weight <= ``max_position``, every sector <= its cap, sum 1.
+    """Cap weights by water-filling: proportional to ``base`` where possible, within the caps, summing to 1.
+
+    Every weight is <= ``max_position`` and every sector <= its cap (see the module docstring).
 
     Parameters
     ----------
@@ -62,6 +64,11 @@ def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
         Cap per position (fraction).
     sector_caps
         Cap per sector (fraction); sectors not listed are uncapped.
+
+    Returns
+    -------
+    Weights by ticker (fractions summing to 1), named ``weight``; raises
+    :class:`~rebal.errors.InfeasibleCaps` when the caps admit no portfolio.
     """
     b = base.astype(float)
     if (b < 0).any() or not np.isfinite(b).all() or b.sum() <= 0:
@@ -110,7 +117,10 @@ def capped_weights(base: pd.Series, sectors: pd.Series, *, max_position: float,
 
 
 def turnover(new: pd.Series, old: pd.Series) -> float:
-    """One-way turnover ½ Σ |new - old| over the union of names (missing = 0)."""
+    """Compute the one-way turnover ½ Σ |new - old| over the union of names (missing = 0).
+
+    Weights are fractions of value, so the turnover is a fraction of value traded one way.
+    """
     idx = new.index.union(old.index)
     return 0.5 * float((new.reindex(idx, fill_value=0.0) - old.reindex(idx, fill_value=0.0)).abs().sum())
 
@@ -120,7 +130,8 @@ def turnover_control(target: pd.Series, prior: pd.Series | None, *, lam: float =
     """Blend toward the prior, w = λ prior + (1 - λ) target, then shrink the change so turnover <= ``max_turnover``.
 
     Both inputs are normalised to sum to 1 first, so the result sums to 1 without a final
-    renormalisation that could break the turnover bound.
+    renormalisation that could break the turnover bound. ``lam`` is in [0, 1] and ``max_turnover``
+    a one-way fraction of value (0.30 = 30 %).
     """
     if not 0.0 <= lam <= 1.0:
         raise ValueError(f"`lam` must be in [0, 1], found {lam}")
@@ -142,8 +153,10 @@ def vol_target(weights: pd.Series, cov_annual: pd.DataFrame, *, target_vol: floa
                max_gross: float = 1.0) -> tuple[pd.Series, float, float]:
     """Scale exposure so the estimated volatility meets ``target_vol``, gross exposure capped at ``max_gross``.
 
-    Returns the scaled weights, the estimated volatility of the unscaled portfolio and the cash
-    fraction (1 - exposure; negative would mean leverage, which ``max_gross`` <= 1 prevents).
+    ``cov_annual`` is the annual covariance and ``target_vol`` an annualised volatility (fraction a
+    year, 0.20 = 20 %). Returns the scaled weights, the estimated annualised volatility of the
+    unscaled portfolio and the cash fraction (1 - exposure; negative would mean leverage, which
+    ``max_gross`` <= 1 prevents).
     """
     w = weights.astype(float)
     c = cov_annual.reindex(index=w.index, columns=w.index).to_numpy()

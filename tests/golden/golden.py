@@ -134,7 +134,7 @@ def differences(a, b, *, rtol: float = 1e-9, atol: float = 1e-12, where: str = "
         if len(a) != len(b):
             return [f"{where}: length {len(a)} vs {len(b)}"]
         out = []
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             out += differences(x, y, rtol=rtol, atol=atol, where=f"{where}[{i}]")
         return out
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, assert_one_line_error, file_digest
 
 pytestmark = pytest.mark.integration

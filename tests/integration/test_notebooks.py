@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 import scrapbook as sb
+from conftest import REPO
 
 from rebal.report.execute import NotebookFailure, execute_notebook
-
-from conftest import REPO
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebook]
 

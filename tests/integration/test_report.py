@@ -6,12 +6,11 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REPO, add_failing_profile, make_tiny_home
 from pypdf import PdfReader
 
 from rebal.paths import get_paths
 from rebal.report.runner import run_weekly
-
-from conftest import REPO, add_failing_profile, make_tiny_home
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I)
 

@@ -7,9 +7,8 @@ import threading
 import time
 from types import SimpleNamespace
 
-import pytest
-
 import conftest
+import pytest
 
 
 @pytest.fixture

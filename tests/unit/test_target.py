@@ -10,14 +10,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.allocation.target import compute_target
 from rebal.calendar import nyse_sessions
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 AS_OF = date(2024, 3, 28)  # the last session of March 2024 (Good Friday follows)
@@ -51,7 +50,7 @@ def _profile(tmp_path, target: str, name: str = "t"):
 
 def _inverse_vol(r: pd.DataFrame) -> dict[str, float]:
     inv = 1.0 / np.std(r.to_numpy(), axis=0, ddof=1)
-    return dict(zip(r.columns, inv / inv.sum()))
+    return dict(zip(r.columns, inv / inv.sum(), strict=True))
 
 
 def test_fixed_weights_are_kept_and_cash_is_added(market, tmp_path):

@@ -20,7 +20,8 @@ def sensitivity_card(sens: Any) -> Any:
     """Headline of the beta/correlation audit."""
     b, spec = sens.beta, sens.profile.sensitivity
     flag = ("<br>".join(html.escape(f) for f in sens.flags) if sens.flags else
-            (f"none (defensive limit β ≤ {spec.beta_limit:.2f})" if spec.defensive else "none (not a defensive profile)"))
+            (f"none (defensive limit β ≤ {spec.beta_limit:.2f})" if spec.defensive
+             else "none (not a defensive profile)"))
     return card([
         ("Profile", f"{html.escape(sens.profile.name)} vs {html.escape(sens.profile.benchmark)}"),
         ("Beta", f"{b.beta:.3f} (standard error {b.beta_se:.3f}; 95 % interval {b.beta - 1.96 * b.beta_se:.2f} .. "
@@ -67,7 +68,7 @@ def beta_scatter(sens) -> Figure:
 
 
 def rolling_beta_plot(sens) -> Figure:
-    """Rolling beta with the full-window beta and, for defensive profiles, the limit."""
+    """Plot the rolling beta with the full-window beta and, for defensive profiles, the limit."""
     plt = pyplot()
     spec = sens.profile.sensitivity
     fig, ax = plt.subplots(figsize=(10, 3.3))

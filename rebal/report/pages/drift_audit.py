@@ -5,9 +5,8 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import OVER, STATUS_COLORS, UNDER, pyplot
@@ -22,20 +21,22 @@ __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_s
 
 
 def summary_card(audit: Any) -> Any:
-    """The headline box of the drift audit: status, drift, thresholds, dates."""
+    """Build the headline box of the drift audit: status, drift, thresholds, dates."""
     r, p, th = audit.result, audit.profile, audit.profile.drift
     rows = [
         ("Profile", f"{html.escape(p.name)} — {html.escape(p.description)}"),
         ("Status", f"{badge(r.status.value)} &nbsp; {html.escape(r.status.meaning)}"),
         ("Why", "; ".join(html.escape(x) for x in r.reasons)),
-        ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, urgent above {th.urgent:.0%})"),
+        ("Portfolio drift", f"{r.portfolio_drift:.2%} (rebalance above {th.rebalance:.0%}, "
+                            f"urgent above {th.urgent:.0%})"),
         ("Largest asset drift", f"{html.escape(r.max_drift_asset)} {audit.table.loc[r.max_drift_asset, 'drift']:+.2%} "
                                 f"(urgent beyond ±{th.single_asset_urgent:.1%})"),
         ("Portfolio value", f"${audit.total_value:,.0f} on {audit.as_of}" if audit.total_value is not None
          else "not known (the Last Implemented State records weights only)"),
         ("Last Implemented State", html.escape(audit.lis.detail)),
         ("Target", f"{html.escape(audit.target.method)}" + (
-            f", fitted on {audit.target.n_observations} daily returns {audit.target.window_start} .. {audit.target.fitted_on}"
+            f", fitted on {audit.target.n_observations} daily returns "
+            f"{audit.target.window_start} .. {audit.target.fitted_on}"
             if audit.target.n_observations else ", fixed in the profile")),
         ("Data as of", f"{audit.as_of}; latest data in the lakehouse {audit.data_latest}"),
     ]
@@ -43,7 +44,7 @@ def summary_card(audit: Any) -> Any:
 
 
 def asof_note(audit: Any) -> Any:
-    """What data the report saw: the as-of date, the look-ahead guarantee, real vs synthetic inputs."""
+    """Say what data the report saw: the as-of date, the look-ahead guarantee, real vs synthetic inputs."""
     if audit.is_rerun:
         when = (f"(a rerun: the lakehouse holds data to {audit.data_latest}; nothing dated after "
                 f"{audit.as_of} was read).")
@@ -118,7 +119,7 @@ def planner_card(panel: Any) -> Any:
 
 
 def planner_flags(panel: Any) -> Any:
-    """What the panel estimated rather than observed (one highlighted box)."""
+    """List what the panel estimated rather than observed (one highlighted box)."""
     if not panel.flags:
         return note("All inputs observed; nothing estimated.")
     items = "".join(f"<li>{html.escape(f)}</li>" for f in panel.flags)
@@ -140,7 +141,8 @@ def planner_scraps(panel: Any) -> dict[str, Any]:
     m = {f"planner_{k}": float(v) for k, v in panel.metrics.items()}
     return {**m, "recommendation": panel.recommendation, "vix": float(panel.vix), "vix_source": panel.vix_source,
             "regime": panel.regime, "planner_flags": list(panel.flags),
-            "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"]) if f]}
+            "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"], strict=True)
+                               if f]}
 
 
 
@@ -223,7 +225,8 @@ def drift_path_plot(audit) -> Figure:
     p = audit.path * 100
     fig, ax = plt.subplots(figsize=(10, 3.4))
     ax.plot(p.index, p.to_numpy(), color="#263238", lw=1.6, label="price drift since implementation")
-    ax.axhline(th.rebalance * 100, color=STATUS_COLORS["REBALANCE"], ls="--", lw=1, label=f"rebalance {th.rebalance:.0%}")
+    ax.axhline(th.rebalance * 100, color=STATUS_COLORS["REBALANCE"], ls="--", lw=1,
+               label=f"rebalance {th.rebalance:.0%}")
     ax.axhline(th.urgent * 100, color=STATUS_COLORS["URGENT"], ls="--", lw=1, label=f"urgent {th.urgent:.0%}")
     ax.scatter([p.index[-1]], [audit.result.portfolio_drift * 100], color=STATUS_COLORS[audit.result.status.value],
                zorder=5, label="drift vs today's target")

@@ -4,9 +4,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
@@ -28,7 +27,8 @@ def factor_card(fa: Any, profile: Profile) -> Any:
     quality = "good" if fm.stress < 0.1 else "fair" if fm.stress <= 0.2 else "poor: read the map as a sketch"
     return card([
         ("Universe", f"{len(fa.tickers)} assets of profile {html.escape(profile.name)}"),
-        ("Clusters", f"{int(fm.labels.max())} ({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
+        ("Clusters", f"{int(fm.labels.max())} "
+                     f"({html.escape(profile.factor_map.linkage)} linkage on correlation distance)"),
         ("Window", f"daily returns {fa.window[0]} .. {fa.window[1]}"),
         ("Map fit", f"Kruskal stress-1 {fm.stress:.3f} ({quality})"),
         ("Isolated diversifiers", html.escape(iso)),
@@ -49,7 +49,7 @@ def cluster_table(fa: Any) -> pd.DataFrame:
 
 
 def alpha_table(fa: Any) -> pd.DataFrame:
-    """Execution alpha per asset, grouped by cluster, leads marked."""
+    """Tabulate execution alpha per asset, grouped by cluster, leads marked."""
     a = fa.alpha.copy()
     a.insert(0, "cluster", [f"C{c}" for c in fa.map.labels.reindex(a.index)])
     a["lead"] = [t in set(fa.leads) for t in a.index]

@@ -4,9 +4,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.allocation.registry import METHODS, describe
 from rebal.report.registry import Cover, ReportSpec
@@ -40,8 +39,8 @@ def proposal_card(p: Any) -> Any:
             ("Mode", html.escape(mode)),
             ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
                                  f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
-            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; estimated cost {c['total_bps']:.1f} bps "
-                       f"(${c['total_usd']:,.0f})")]
+            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; "
+                       f"estimated cost {c['total_bps']:.1f} bps (${c['total_usd']:,.0f})")]
     if s is not None:
         oos = (f"{s.improvement_out_of_sample:+.1%} out-of-sample (walk-forward)" if s.improvement_out_of_sample
                is not None else "no out-of-sample estimate")
@@ -56,14 +55,15 @@ def proposal_flags(p: Any) -> Any:
             [("WARNING", w, STATUS_COLORS["REBALANCE"]) for w in p.warnings]
     if not items:
         return note("No warnings or alerts.")
-    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td><td style="text-align:left">{html.escape(m)}</td></tr>'
+    rows = "".join(f'<tr><td style="color:{c};font-weight:700">{k}</td>'
+                   f'<td style="text-align:left">{html.escape(m)}</td></tr>'
                    for k, m, c in items)
     return html_block(f'<table class="rebal-table"><thead><tr><th>level</th><th>message</th></tr></thead><tbody>{rows}'
                  "</tbody></table>")
 
 
 def changes_table(p: Any) -> pd.DataFrame:
-    """Current, target and proposed weights with the change and its reason (rows with any weight)."""
+    """Tabulate current, target and proposed weights with the change and its reason (rows with any weight)."""
     return p.changes(held_only=True)
 
 
@@ -83,7 +83,7 @@ def simulation_table(p: Any) -> pd.DataFrame:
 
 
 def costs_table(p: Any) -> pd.DataFrame:
-    """The cost estimate in bps of portfolio value and dollars."""
+    """Tabulate the cost estimate in bps of portfolio value and in dollars."""
     c = p.costs
     return pd.DataFrame({"bps of value": [c["slippage_bps"], c["commission_bps"], c["total_bps"]],
                          "USD": [c["slippage_usd"], c["commission_usd"], c["total_usd"]]},
@@ -91,7 +91,7 @@ def costs_table(p: Any) -> pd.DataFrame:
 
 
 def proposal_trades(p: Any) -> pd.DataFrame:
-    """The trade list as the committee reads it."""
+    """Tabulate the trades as the committee reads them."""
     t = p.trades.trades
     cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
             "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
@@ -115,7 +115,7 @@ def proposal_scraps(p: Any) -> dict[str, Any]:
 
 
 def proposal_parameters(profile: Profile) -> pd.DataFrame:
-    """The profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
+    """Tabulate the profile's proposal parameters next to the defaults (the rebalance-modes spec's values)."""
     from dataclasses import fields
 
     from rebal.proposal.spec import Limits, ProposalSpec
@@ -155,7 +155,8 @@ def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     assets = pd.DataFrame({"market weight (prior)": m.market_weights_, "equilibrium π": r.pi,
                            "posterior μ_BL": r.posterior_returns, "weight": m.weights_})
     assets["μ_BL − π"] = assets["posterior μ_BL"] - assets["equilibrium π"]
-    views = pd.DataFrame([{"view": v.label, "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights)),
+    views = pd.DataFrame([{"view": v.label,
+                           "picks": ", ".join(f"{a} {w:+.2f}" for a, w in zip(v.assets, v.weights, strict=True)),
                            "expected return": v.value, "confidence": v.confidence} for v in m.views_]).set_index("view")
     return assets.sort_values("weight", ascending=False), views
 
@@ -165,7 +166,7 @@ def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 
 
 def allocation_plot(p) -> Figure:
-    """Current, target and proposed weight per asset (and cash), percent of portfolio value."""
+    """Plot current, target and proposed weight per asset (and cash), percent of portfolio value."""
     from matplotlib.ticker import PercentFormatter
 
     plt = pyplot()

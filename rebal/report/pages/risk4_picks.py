@@ -4,9 +4,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import STATUS_COLORS, pyplot
@@ -22,7 +21,8 @@ __all__ = ["REPORT", "risk4_card", "risk4_alerts", "checks_table", "picks_table"
            "weights_vs_prior_plot", "alpha_vol_plot"]
 
 
-_R4_COLORS = {"OK": STATUS_COLORS["MAINTAIN"], "WARNING": STATUS_COLORS["REBALANCE"], "BLOCKED": STATUS_COLORS["URGENT"]}
+_R4_COLORS = {"OK": STATUS_COLORS["MAINTAIN"], "WARNING": STATUS_COLORS["REBALANCE"],
+              "BLOCKED": STATUS_COLORS["URGENT"]}
 
 
 def risk4_card(res: Any) -> Any:
@@ -42,36 +42,39 @@ def risk4_card(res: Any) -> Any:
         ("Estimated volatility", f"{res.estimated_vol:.1%} a year vs target {spec.target_vol:.0%} "
                                  f"({res.vol_unscaled:.1%} before scaling; Ledoit-Wolf, {spec.cov_lookback} sessions)"),
         ("Estimated beta", f"{res.estimated_beta:.2f} to {html.escape(res.profile.benchmark)}"),
-        ("Turnover vs prior", f"{res.turnover:.1%} of value traded one way (composition {res.turnover_composition:.1%}, "
+        ("Turnover vs prior", f"{res.turnover:.1%} of value traded one way "
+                              f"(composition {res.turnover_composition:.1%}, "
                               f"capped at {spec.max_turnover:.0%}); prior: {html.escape(res.prior.source)}"),
         ("Top 5 weight", f"{s['portfolio']['top_5_weight']:.1%}"),
         ("Regime", f"{html.escape(res.regime.get('current', ''))} (VIX {res.regime.get('vix')}: "
-                   f"{html.escape(str(res.regime.get('vix_source')))}; trend: {html.escape(res.regime.get('trend_rule', ''))})"),
-        ("Data", f"features of {res.feature_date} ({res.data_freshness.get('sessions_stale')} session(s) before the run)"),
+                   f"{html.escape(str(res.regime.get('vix_source')))}; "
+                   f"trend: {html.escape(res.regime.get('trend_rule', ''))})"),
+        ("Data", f"features of {res.feature_date} "
+                 f"({res.data_freshness.get('sessions_stale')} session(s) before the run)"),
     ])
 
 
 def risk4_alerts(res: Any) -> Any:
-    """The alerts as a table, or a note that there are none."""
+    """Show the alerts as a table, or a note that there are none."""
     if not res.alerts:
         return note("No alerts.")
     colors = {"CRITICAL": STATUS_COLORS["URGENT"], "WARNING": STATUS_COLORS["REBALANCE"], "INFO": "#1565c0"}
     rows = "".join(f'<tr><td style="color:{colors[a.severity]};font-weight:700">{a.severity}</td>'
                    f"<td>{html.escape(a.code)}</td><td style='text-align:left'>{html.escape(a.message)}</td></tr>"
                    for a in res.alerts)
-    return html_block(f'<table class="rebal-table"><thead><tr><th>severity</th><th>alert</th><th>message</th></tr></thead>'
-                 f"<tbody>{rows}</tbody></table>")
+    return html_block('<table class="rebal-table"><thead><tr><th>severity</th><th>alert</th><th>message</th></tr>'
+                      f"</thead><tbody>{rows}</tbody></table>")
 
 
 def checks_table(res: Any) -> pd.DataFrame:
-    """Checks with a ``failed`` marker column for :func:`table`'s highlight."""
+    """Tabulate the checks with a ``failed`` marker column for :func:`table`'s highlight."""
     t = res.checks.copy()
     t["value"] = t["value"].astype(str)
     return t.assign(failed=t["status"] == "FAIL").set_index("check")
 
 
 def picks_table(res: Any) -> pd.DataFrame:
-    """The picks as the committee reads them."""
+    """Tabulate the picks as the committee reads them."""
     p = res.picks.copy()
     p["value"] = p["target_shares"] * p["price"]
     p = p.rename(columns={"alpha_z": "alpha z", "vol_blend": "vol blend", "adv_20": "ADV 20d ($)",
@@ -82,7 +85,7 @@ def picks_table(res: Any) -> pd.DataFrame:
 
 
 def trades_table(res: Any) -> pd.DataFrame:
-    """The trade list, sells first then buys, largest first."""
+    """Tabulate the trades, sells first then buys, largest first."""
     t = res.trades.copy()
     t["order"] = t["action"].map({"SELL": 0, "BUY": 1})
     t = t.sort_values(["order", "estimated_value"], ascending=[True, False]).drop(columns="order")
@@ -90,7 +93,7 @@ def trades_table(res: Any) -> pd.DataFrame:
 
 
 def schedule_table(res: Any) -> pd.DataFrame:
-    """The next 10 rebalance dates with their weekday."""
+    """Tabulate the next 10 rebalance dates with their weekday."""
     from rebal.calendar import next_rebalance_dates
 
     spec = res.profile.risk4
@@ -100,7 +103,7 @@ def schedule_table(res: Any) -> pd.DataFrame:
 
 
 def risk4_parameters(profile: Profile) -> pd.DataFrame:
-    """The profile's Risk4 parameters next to the production defaults of the spec."""
+    """Tabulate the profile's Risk4 parameters next to the production defaults of the spec."""
     from dataclasses import fields
 
     from rebal.selection.spec import Risk4Checks, Risk4Spec
@@ -118,7 +121,7 @@ def risk4_parameters(profile: Profile) -> pd.DataFrame:
 
 
 def risk4_synthetic_note(res: Any) -> Any:
-    """What in the inputs is synthetic or estimated."""
+    """Say what in the inputs is synthetic or estimated."""
     items = list(res.synthetic_inputs) + [
         "alpha is this package's documented public composite (12-1 momentum, 1-month reversal, low volatility), "
         "not the original proprietary alpha" if res.data_freshness.get("alpha_source") == "features" else
@@ -193,7 +196,7 @@ def weights_vs_prior_plot(res) -> Figure:
 
 
 def alpha_vol_plot(res) -> Figure:
-    """The universe in (vol_blend, alpha z): picked names highlighted, point size = weight."""
+    """Plot the universe in (vol_blend, alpha z): picked names highlighted, point size = weight."""
     plt = pyplot()
     u = res.universe
     picked = res.picks.set_index("ticker")["weight"]

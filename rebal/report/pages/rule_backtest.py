@@ -5,9 +5,8 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
@@ -48,7 +47,7 @@ def lab_card(run: Any) -> Any:
 
 
 def lab_notes(run: Any) -> Any:
-    """What is synthetic, what is proxied, what is assumed (shown before any number)."""
+    """Say what is synthetic, what is proxied, what is assumed (shown before any number)."""
     inp, st = run.inputs, run.inputs.market.settings
     parts = []
     if inp.synthetic_volume:
@@ -57,20 +56,22 @@ def lab_notes(run: Any) -> Any:
                      "illiquid-asset skip rest on them.")
     n_proxy = int((inp.vix_source != "VIX").sum())
     if n_proxy:
-        parts.append(f"<b>Proxied VIX.</b> The real VIX ships only for 2014-01-03 .. 2019-01-03; on {n_proxy:,} sessions "
+        parts.append("<b>Proxied VIX.</b> The real VIX ships only for 2014-01-03 .. 2019-01-03; "
+                     f"on {n_proxy:,} sessions "
                      "the regime comes from the 21-day realised volatility of the benchmark, annualised, in VIX points "
                      "(a proxy, not the VIX).")
     parts.append(f"<b>Cost assumptions.</b> Flat spread + commission level per configuration (10 / 20 / 50 bps in the "
                  f"grid), plus square-root impact {st.impact_coefficient:g}·σ·√(trade / ADV) on a "
                  f"${st.notional:,.0f} portfolio, times {st.cost_multipliers[1]:g} in the elevated and "
-                 f"{st.cost_multipliers[2]:g} in the stress regime (the planner spec: spreads and impact 2-3x in stress).")
+                 f"{st.cost_multipliers[2]:g} in the stress regime "
+                 "(the planner spec: spreads and impact 2-3x in stress).")
     for n in inp.notes:
         parts.append(html.escape(n))
     return note("<br>".join(parts), "synthetic")
 
 
 def lab_table(summary: pd.DataFrame, cost_bps: float | None = None) -> pd.DataFrame:
-    """The per-configuration metrics, readable (optionally one cost level)."""
+    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps)."""
     s = summary if cost_bps is None else summary[np.isclose(summary["cost_bps"], cost_bps)]
     out = pd.DataFrame({
         "rule": s["rule"], "cost bps": s["cost_bps"], "TE": s["tracking_error"], "cost/yr": s["cost_per_year"],
@@ -94,7 +95,8 @@ def lab_scraps(run: Any) -> dict[str, Any]:
            "lab_proxy_sessions": int((run.inputs.vix_source != "VIX").sum())}
     for v in run.verdicts + run.literature:
         out[f"lab_check_{v.number}"] = {True: "supported", False: "not supported", None: "not tested"}[v.supported]
-    keep = s[["rule", "cost_bps", "tracking_error", "cost_per_year", "turnover_per_year", "rebalances", "sharpe", "taxes"]]
+    keep = s[["rule", "cost_bps", "tracking_error", "cost_per_year", "turnover_per_year", "rebalances", "sharpe",
+              "taxes"]]
     out["lab_summary"] = json.loads(keep.reset_index().to_json(orient="records", double_precision=15))
     return out
 
@@ -114,8 +116,10 @@ def _family(spec: str) -> str:
 
 
 def lab_frontier_plot(summary, cost_bps: float, *, title: str = "Tracking error vs cost of every rule") -> Figure:
-    """TE (x) vs transaction cost per year (y) of each rule at one cost level; the rules no other
-    beats on both are joined (the frontier) and named."""
+    """Plot TE (x) vs transaction cost per year (y) of each rule at one cost level (bps).
+
+    The rules no other beats on both are joined (the frontier) and named.
+    """
     from matplotlib.ticker import PercentFormatter
 
     plt = pyplot()
@@ -124,8 +128,8 @@ def lab_frontier_plot(summary, cost_bps: float, *, title: str = "Tracking error 
     s = summary[np.isclose(summary["cost_bps"], cost_bps)]
     fig, ax = plt.subplots(figsize=(10, 4.8))
     for fam, grp in s.groupby(s["rule"].map(_family), sort=False):
-        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=32, color=FAMILY_COLORS.get(fam, "#9e9e9e"),
-                   label=fam, alpha=0.9, edgecolor="white", lw=0.5, zorder=3)
+        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=32,
+                   color=FAMILY_COLORS.get(fam, "#9e9e9e"), label=fam, alpha=0.9, edgecolor="white", lw=0.5, zorder=3)
     m = frontier_mask(s["tracking_error"], s["cost_per_year"])
     fr = s[m].sort_values("tracking_error")
     ax.plot(fr["tracking_error"] * 100, fr["cost_per_year"] * 100, color="#263238", lw=1, ls="--", label="frontier")
@@ -150,8 +154,9 @@ def lab_turnover_plot(summary, cost_bps: float) -> Figure:
     plt = pyplot()
     s = summary[np.isclose(summary["cost_bps"], cost_bps)].sort_values("turnover_per_year")
     fig, ax = plt.subplots(figsize=(10, max(2.6, 0.24 * len(s) + 0.9)))
-    ax.barh(s["rule"], s["turnover_per_year"] * 100, color=[FAMILY_COLORS.get(_family(r), "#9e9e9e") for r in s["rule"]])
-    for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"])):
+    ax.barh(s["rule"], s["turnover_per_year"] * 100,
+            color=[FAMILY_COLORS.get(_family(r), "#9e9e9e") for r in s["rule"]])
+    for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"], strict=True)):
         ax.text(v * 100, y, f"  {v:.1%} ({int(n)} trades)", va="center", fontsize=7, color="#37474f")
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_xlabel("one-way turnover (% of value per year)")
@@ -174,7 +179,7 @@ def lab_heatmaps(summary, thresholds) -> Figure:
     s = summary[summary["rule"].isin(specs)]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.0))
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error (annualised)", ".2%"),
-                                           ("cost_per_year", "Costs (% of value per year)", ".3%"))):
+                                           ("cost_per_year", "Costs (% of value per year)", ".3%")), strict=True):
         piv = s.pivot_table(index="rule", columns="cost_bps", values=col).reindex(specs)
         sns.heatmap(piv, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
         ax.set_title(title, loc="left")
@@ -198,9 +203,9 @@ def lab_regime_heatmap(regimes, thresholds, cost_bps: float) -> Figure:
     days = r.drop_duplicates("regime").set_index("regime")["days"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error by regime", ".2%"),
-                                           ("cost_per_year", "Costs per year by regime", ".3%"))):
-        piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(index=[s for s in specs if s in set(r["rule"])],
-                                                                               columns=order)
+                                           ("cost_per_year", "Costs per year by regime", ".3%")), strict=True):
+        piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(
+            index=[s for s in specs if s in set(r["rule"])], columns=order)
         piv.columns = [f"{c}\n({int(days[c])} days)" for c in piv.columns]
         sns.heatmap(piv, annot=True, fmt=fmt, cmap="Oranges", cbar=False, ax=ax, annot_kws={"fontsize": 8})
         ax.set_title(f"{title} at {cost_bps:g} bps", loc="left")
@@ -240,7 +245,7 @@ def lab_paths_plot(result, cost_bps: float, rules=("calendar:quarterly", "thresh
 
 
 def lab_regime_plot(inputs) -> Figure:
-    """The regime series of a lab run: real VIX where available, the labelled realised-volatility proxy elsewhere."""
+    """Plot the regime series of a lab run: real VIX where available, the labelled proxy elsewhere."""
     plt = pyplot()
     index, vix, source = inputs.vix.index, inputs.vix.to_numpy(), inputs.vix_source.to_numpy()
     stress, elevated = inputs.market.settings.stress_vix, inputs.market.settings.elevated_vix

@@ -63,7 +63,9 @@ def test_zscore_and_alpha_weights():
 
 def test_atr_wilder_by_hand():
     # true ranges: day 1: H-L = 2; day 2: max(3-1, |3-2|, |1-2|) = 2; day 3: max(6-4, |6-2|, |4-2|) = 4
-    h = pd.DataFrame({"X": [3.0, 3.0, 6.0]}); lo = pd.DataFrame({"X": [1.0, 1.0, 4.0]}); c = pd.DataFrame({"X": [2.0, 2.0, 5.0]})
+    h = pd.DataFrame({"X": [3.0, 3.0, 6.0]})
+    lo = pd.DataFrame({"X": [1.0, 1.0, 4.0]})
+    c = pd.DataFrame({"X": [2.0, 2.0, 5.0]})
     out = atr(h, lo, c, window=2)["X"].tolist()
     # EMA alpha 1/2 without adjustment: 2, 2, 0.5*2 + 0.5*4 = 3
     assert out == pytest.approx([2.0, 2.0, 3.0])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import assert_one_line_error, csv, file_digest
 
 

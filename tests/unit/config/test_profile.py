@@ -6,11 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TINY_PROFILE
 
 from rebal.config import Profile, list_profiles, load_profile, load_profiles, validate_profile_name
 from rebal.errors import ConfigError
-
-from conftest import REPO, TINY_PROFILE
 
 SAMPLES = ["bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
 

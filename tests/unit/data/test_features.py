@@ -7,14 +7,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import csv
 
 from rebal.calendar import nyse_sessions
+from rebal.data.features import build_features
 from rebal.data.importers import import_file
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
-from rebal.data.features import build_features
-
-from conftest import csv
 
 DAYS = nyse_sessions()[nyse_sessions() <= pd.Timestamp("2024-06-28")][-300:]
 A = 0.01  # alternating log return of HHH
@@ -135,10 +134,10 @@ def test_import_alpha_is_validated_and_used(tmp_path, sample_lakehouse):
         with pytest.raises(DataError, match=needle):
             import_file(path, "alpha", csv(tmp_path, "a.csv", text))
     assert Lakehouse(path).con.execute("SELECT count(*) FROM alpha_imported").fetchone()[0] == before
+    from conftest import REPO
+
     from rebal.config import load_profile
     from rebal.selection.risk4 import Prior, run_risk4
-
-    from conftest import REPO
 
     tickers = ["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK", "MSFT", "PEP",
                "PFE", "PG", "RRC", "UNH", "WMT", "XOM"]

@@ -9,12 +9,11 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.data.freshness import check_freshness
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
-
-from conftest import write_market
 
 # A: last close Wednesday 2024-07-03 (before the holiday); B: Friday 2024-07-05; C: Thursday 2024-03-28
 # (before Good Friday) and then again on 2024-07-09, a date after the as-of dates below but one.

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import csv, file_digest, write_tiny_lakehouse
 
 from rebal.data.importers import import_file
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
-
-from conftest import csv, file_digest, write_tiny_lakehouse
 
 
 @pytest.fixture

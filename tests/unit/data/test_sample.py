@@ -6,13 +6,12 @@ from datetime import date
 
 import numpy as np
 import pytest
+from conftest import REPO
 
-from rebal.monitor.audit import drift_audit
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.sample import FACTOR_ETFS, STOCKS
-
-from conftest import REPO
+from rebal.monitor.audit import drift_audit
 
 pytestmark = pytest.mark.integration  # the real sample lakehouse
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from rebal.cli import main
-from rebal.lab.spec import LabSpec
 from rebal.errors import ConfigError
 from rebal.lab.rules import parse_rule
+from rebal.lab.spec import LabSpec
 from rebal.lab.study import Verdict, configs, drifting_weights, frontier_mask, hypotheses, literature
 from rebal.lab.sweep import Market, chunk_configs, run_sweep
 
@@ -29,7 +29,7 @@ def market():
 
 
 def _cfgs():
-    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20])]
+    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20], strict=True)]
 
 
 @pytest.mark.dask

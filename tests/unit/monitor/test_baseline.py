@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import TINY_PRICES
 
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.baseline import accept_target, drift_monitor, monitor_json
 from rebal.monitor.state import StateStore
-
-from conftest import TINY_PRICES
 
 TARGET = {"AAA": 0.40, "BBB": 0.30, "CCC": 0.20, "CASH": 0.10}
 

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
@@ -25,8 +26,6 @@ from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.factor_map import factor_audit, profile_factor_audit
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 DAYS = SESSIONS[SESSIONS <= pd.Timestamp("2024-06-28")][-300:]
@@ -71,7 +70,7 @@ def test_two_factor_groups_are_the_two_clusters_and_the_cleanest_names_lead(lake
     rets = close.pct_change().iloc[1:].iloc[-120:]
     dist = np.sqrt(((1 - rets.corr()) / 2).clip(lower=0)).to_numpy()
     ref = fcluster(linkage(squareform(dist, checks=False), method="average"), t=2, criterion="maxclust")
-    assert len({(a, b) for a, b in zip(ref, labels[list(NOISE)])}) == 2  # a one-to-one relabelling
+    assert len({(a, b) for a, b in zip(ref, labels[list(NOISE)], strict=True)}) == 2  # a one-to-one relabelling
     # the construction does what the module docstring says: A1/B1 best on every input within their group
     mom = close.iloc[-22] / close.iloc[-253] - 1
     vol = rets.iloc[-60:].std(ddof=1)

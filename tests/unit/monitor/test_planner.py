@@ -6,9 +6,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from rebal.monitor.audit import drift_audit
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
+from rebal.monitor.audit import drift_audit
 from rebal.monitor.planner import decision_panel, review_dates
 
 
@@ -40,7 +40,7 @@ def test_panel_on_the_tiny_portfolio(tiny_home):
     assert m["cost_benefit"] == pytest.approx(m["rebalancing_cost"] / m["te_252d"])
     assert any("estimated costs" in f for f in panel.flags)
     assert any("regime unknown" in f for f in panel.flags)
-    fired = dict(zip(panel.triggers["rule"], panel.triggers["fires"]))
+    fired = dict(zip(panel.triggers["rule"], panel.triggers["fires"], strict=True))
     assert fired["threshold"] is False or fired["threshold"] == np.False_  # 4.4 % < 5 %
     assert not fired["calendar (monthly)"]  # no month end between 2024-01-02 and 2024-01-05
     assert panel.recommendation.startswith("HOLD")

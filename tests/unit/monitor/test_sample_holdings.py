@@ -8,14 +8,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.calendar import nyse_sessions
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.sample_holdings import implementation_dates, seed_sample_holdings
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 

@@ -13,14 +13,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.calendar import nyse_sessions
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.sensitivity import interpretation, sensitivity_audit
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 END = pd.Timestamp("2024-06-28")

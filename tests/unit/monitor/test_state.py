@@ -10,9 +10,8 @@ import pytest
 
 from rebal.config import load_profile
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import DataError
+from rebal.errors import DataError, StateError
 from rebal.monitor.baseline import accept_target, drift_monitor
-from rebal.errors import StateError
 from rebal.monitor.state import StateStore
 
 
@@ -91,7 +90,8 @@ def test_monitor_first_run_snapshots_then_reports_then_accepts(tiny_home):
 def test_monitor_without_holdings_snapshots_the_target(tiny_home):
     lake = tiny_home / "data" / "lakehouse" / "rebal.duckdb"
     with Lakehouse(lake, read_only=False) as lh:
-        lh.con.execute("DELETE FROM holdings"); lh.con.execute("DELETE FROM cash_balances")
+        lh.con.execute("DELETE FROM holdings")
+        lh.con.execute("DELETE FROM cash_balances")
     prof = load_profile("tiny", tiny_home / "params" / "profiles")
     st = StateStore(tmp := tiny_home / "states")
     with Lakehouse(lake) as lh:
@@ -103,7 +103,8 @@ def test_monitor_without_holdings_snapshots_the_target(tiny_home):
 def test_no_lis_at_all_is_a_data_error(tiny_home):
     lake = tiny_home / "data" / "lakehouse" / "rebal.duckdb"
     with Lakehouse(lake, read_only=False) as lh:
-        lh.con.execute("DELETE FROM holdings"); lh.con.execute("DELETE FROM cash_balances")
+        lh.con.execute("DELETE FROM holdings")
+        lh.con.execute("DELETE FROM cash_balances")
     from rebal.monitor.audit import drift_audit
 
     prof = load_profile("tiny", tiny_home / "params" / "profiles")

@@ -23,12 +23,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_market
 
 from rebal.calendar import nyse_sessions
 from rebal.data.lakehouse import Lakehouse
 from rebal.proposal.broker import ExecutionError, Order, PaperBroker
-
-from conftest import write_market
 
 SESSIONS = nyse_sessions()
 AS_OF = date(2024, 6, 28)

@@ -7,8 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebal.proposal.modes import (Limits, check_limits, correlation_aware, correlation_clusters, enforce_limits,
-                         performance_weighted, proportional, risk_adjusted)
+from rebal.proposal.modes import (
+    Limits,
+    check_limits,
+    correlation_aware,
+    correlation_clusters,
+    enforce_limits,
+    performance_weighted,
+    proportional,
+    risk_adjusted,
+)
 
 S = ["STR-001", "STR-003", "STR-007"]
 ALLOC = pd.Series([0.34, 0.20, 0.103], index=S)

@@ -11,16 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebal.errors import ExecutionError
-from rebal.proposal.broker import PaperBroker
 from rebal.cli import main
 from rebal.config import load_profile
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.proposal.execution import HISTORY_KEEP, _history_row, approve, execute_proposal, record_proposal
-from rebal.proposal.allocate import propose_allocation
-from rebal.proposal.build import build_proposal
+from rebal.errors import ExecutionError
 from rebal.monitor.state import StateStore
-
+from rebal.proposal.allocate import propose_allocation
+from rebal.proposal.broker import PaperBroker
+from rebal.proposal.build import build_proposal
+from rebal.proposal.execution import HISTORY_KEEP, _history_row, approve, execute_proposal, record_proposal
 
 AS_OF = date(2022, 12, 28)
 TABLES = ("holdings", "cash_balances", "orders", "fills")

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from rebal.errors import ConfigError, ReportError
 from rebal.report import registry
 from rebal.report.registry import Cover, ReportSpec, check_scraps
-
-from conftest import REPO
 
 
 def test_every_template_notebook_has_exactly_one_page_and_back():

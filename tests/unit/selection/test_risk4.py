@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,6 @@ from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError
 from rebal.selection.artifacts import record_run, write_artifacts
 from rebal.selection.risk4 import Prior, find_prior, run_risk4
-
-from conftest import REPO
 
 SESSIONS = nyse_sessions()
 END = SESSIONS[SESSIONS.searchsorted(pd.Timestamp("2024-06-28"))]
@@ -175,7 +174,7 @@ def test_sells_never_exceed_holdings(r4home, shares, cash, lam, max_to):
     prof = load_profile(home / "params" / "profiles" / "hand.yaml")
     prof = prof.__class__(**{**prof.__dict__, "risk4": prof.risk4.__class__(
         **{**prof.risk4.__dict__, "turnover_lambda": lam, "max_turnover": max_to})})
-    held = pd.Series(dict(zip(SECTORS, map(float, shares))))
+    held = pd.Series(dict(zip(SECTORS, map(float, shares), strict=True)))
     if held.sum() == 0 and cash < 1:
         cash = 1000.0
     with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb") as lh:
@@ -372,9 +371,9 @@ def test_risk4_picks_notebook_on_the_sample(sample_lakehouse, tmp_path):
 @given(data=st.data())
 def test_caps_hold_after_selection_on_any_universe(data):
     """Any universe, any alpha: every weight <= cap, every sector <= its cap, sum 1 - or a clear error."""
-    from rebal.selection.spec import Risk4Spec
     from rebal.errors import InfeasibleCaps, NoPositiveAlpha
     from rebal.selection.risk4 import select_portfolio
+    from rebal.selection.spec import Risk4Spec
 
     n = data.draw(st.integers(1, 60))
     alpha = data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=n, max_size=n))
@@ -400,9 +399,9 @@ def test_caps_hold_after_selection_on_any_universe(data):
 
 
 def test_infeasible_caps_block_or_extend_by_hand():
-    from rebal.selection.spec import Risk4Spec
-    from rebal.selection.risk4 import select_portfolio
     from rebal.errors import InfeasibleCaps
+    from rebal.selection.risk4 import select_portfolio
+    from rebal.selection.spec import Risk4Spec
 
     # A, B in sector X; C, D in Y: each sector is half the universe, so with multiple 1 its cap is 50 %.
     u = pd.DataFrame({"alpha": [4.0, 3.0, 2.0, -9.0], "vol_blend": 0.2, "sector": ["X", "X", "Y", "Y"]},
