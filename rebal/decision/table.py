@@ -5,15 +5,15 @@ the decision:
 
 - the drift monitor's **status**: ``MAINTAIN`` / ``REBALANCE`` / ``URGENT`` (drift against the
   profile's thresholds);
-- the planner's **verdict**: ``TRADE`` / ``REVIEW`` / ``DELAY`` / ``NO TRIGGER`` (drift rules,
+- the planner's **verdict**: ``TRADE`` / ``REVIEW`` / ``DELAY`` / ``QUIET`` (drift rules,
   cost against benefit, market regime);
 - the proposal's **simulation verdict**: ``IMPROVES`` / ``WITHIN NOISE`` / ``WORSENS`` /
-  ``BLOCKED`` (net Sharpe change out of sample against its threshold and its standard error;
-  ``BLOCKED`` when no allocation meets the hard limits).
+  ``NOT SIMULATED`` (the net Sharpe change out of sample against its threshold and its standard
+  error).
 
-Besides them: the hard limits the current holdings break, the hard limits the target itself
-breaks (a configuration conflict), how much of the drift is a change of the target, and the data
-checks. :func:`decide` applies :data:`DECISION_TABLE` top to bottom; the first row whose
+Besides them: whether the circuit breakers found an allocation within the hard limits, the hard
+limits the current holdings break, the hard limits the target itself breaks (a configuration
+conflict), how much of the drift is a change of the target, and the data checks. :func:`decide` applies :data:`DECISION_TABLE` top to bottom; the first row whose
 condition holds gives the action. The table is the one written in the README and shown in the
 reports (tests keep them the same).
 """
@@ -35,8 +35,8 @@ ACTIONS: dict[str, str] = {
     "FIX DATA": "the data failed its checks: no decision can rest on these numbers",
 }
 DRIFT_STATUSES = ("MAINTAIN", "REBALANCE", "URGENT")
-PLANNER_VERDICTS = ("TRADE", "REVIEW", "DELAY", "NO TRIGGER")
-SIMULATION_VERDICTS = ("IMPROVES", "WITHIN NOISE", "WORSENS", "BLOCKED")
+PLANNER_VERDICTS = ("TRADE", "REVIEW", "DELAY", "QUIET")
+SIMULATION_VERDICTS = ("IMPROVES", "WITHIN NOISE", "WORSENS", "NOT SIMULATED")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class DecisionInputs:
         Distance between the implemented weights and today's target (the target moved).
     rebalance_threshold
         The profile's ``drift.rebalance``.
+    limits_feasible, limits_reason
+        Whether the circuit breakers found an allocation within every hard limit, and why not.
     hard_breaches
         Hard limits the current holdings break, one readable line each.
     target_conflicts
@@ -79,6 +81,8 @@ class DecisionInputs:
     price_drift: float
     target_change: float
     rebalance_threshold: float
+    limits_feasible: bool = True
+    limits_reason: str = ""
     hard_breaches: tuple[str, ...] = ()
     target_conflicts: tuple[str, ...] = ()
     data_problems: tuple[str, ...] = ()
@@ -122,10 +126,10 @@ DECISION_TABLE: tuple[Row, ...] = (
         lambda i: bool(i.target_conflicts),
         lambda i: f"the profile's own target breaks its hard limits ({_join(i.target_conflicts)}): trading "
                   "towards it cannot comply, so the profile must change first"),
-    Row(3, "no allocation meets the hard limits (simulation verdict BLOCKED)", "RESOLVE CONFLICT",
-        lambda i: i.simulation_verdict == "BLOCKED",
+    Row(3, "no allocation meets the hard limits (the circuit breakers failed)", "RESOLVE CONFLICT",
+        lambda i: not i.limits_feasible,
         lambda i: "the circuit breakers found no allocation within the hard limits"
-                  + (f" ({i.simulation_reason})" if i.simulation_reason else "")),
+                  + (f" ({i.limits_reason})" if i.limits_reason else "")),
     Row(4, "drift is above the rebalance threshold and the target moved at least as much as prices did",
         "ADOPT TARGET", lambda i: i.target_change_dominates,
         lambda i: f"the target moved {i.target_change:.1%} since the last implementation while prices moved the "
@@ -138,19 +142,24 @@ DECISION_TABLE: tuple[Row, ...] = (
                   "requires a rebalance"),
     Row(7, "planner verdict DELAY (stress regime, moderate drift)", "DEFER", lambda i: i.planner_verdict == "DELAY",
         lambda i: "markets are in the stress regime and the drift is moderate: the planner delays trading"),
-    Row(8, "drift status REBALANCE and planner verdict TRADE", "EXECUTE",
+    Row(8, "drift status REBALANCE, planner verdict TRADE, simulation verdict WORSENS", "DEFER",
+        lambda i: i.drift_status == "REBALANCE" and i.planner_verdict == "TRADE" and i.simulation_verdict == "WORSENS",
+        lambda i: f"drift {i.drift:.1%} is above the rebalance threshold ({i.rebalance_threshold:.0%}) and trading "
+                  "is worth its cost, but the proposal does worse than the current holdings beyond statistical "
+                  "noise: look again before trading"),
+    Row(9, "drift status REBALANCE and planner verdict TRADE", "EXECUTE",
         lambda i: i.drift_status == "REBALANCE" and i.planner_verdict == "TRADE",
         lambda i: f"drift {i.drift:.1%} is above the rebalance threshold ({i.rebalance_threshold:.0%}) and the "
                   "expected benefit of trading exceeds its cost"),
-    Row(9, "drift status REBALANCE, planner verdict not TRADE", "DEFER",
+    Row(10, "drift status REBALANCE, planner verdict not TRADE", "DEFER",
         lambda i: i.drift_status == "REBALANCE",
         lambda i: f"drift {i.drift:.1%} is above the rebalance threshold ({i.rebalance_threshold:.0%}) but the "
                   "planner does not find trading worth its cost now"),
-    Row(10, "simulation verdict IMPROVES (clears its threshold and its noise)", "EXECUTE",
+    Row(11, "simulation verdict IMPROVES (clears its threshold and its noise)", "EXECUTE",
         lambda i: i.simulation_verdict == "IMPROVES",
         lambda i: "drift is within its limits, but the proposal's simulated improvement clears both its threshold "
                   "and its statistical noise"),
-    Row(11, "otherwise", "NO ACTION", lambda i: True,
+    Row(12, "otherwise", "NO ACTION", lambda i: True,
         lambda i: f"drift {i.drift:.1%} is within the profile's limits and no simulated improvement stands out "
                   "from the noise"),
 )
@@ -182,7 +191,7 @@ class Decision:
 
 
 def _context(i: DecisionInputs) -> list[str]:
-    """What each input said, in its own words (after the deciding reason)."""
+    """Say what each input said, in its own words (after the deciding reason)."""
     out = [f"drift monitor: {i.drift_status} (drift {i.drift:.1%} against today's target; prices moved the "
            f"holdings {i.price_drift:.1%}, the target moved {i.target_change:.1%})",
            f"planner: {i.planner_verdict}" + (f" ({i.planner_reason})" if i.planner_reason else ""),
@@ -205,7 +214,7 @@ def decide(inputs: DecisionInputs) -> Decision:
 
 
 def table_markdown() -> str:
-    """The decision table as Markdown (README and reports show exactly this)."""
+    """Write the decision table as Markdown (README and reports show exactly this)."""
     lines = ["| # | when | decision |", "|---|---|---|"]
     lines += [f"| {r.number} | {r.when} | **{r.action}** |" for r in DECISION_TABLE]
     lines.append("")
