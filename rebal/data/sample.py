@@ -28,7 +28,7 @@ from rebal.data.synthetic import calibration_report, synthetic_ohlv
 from rebal.errors import DataError
 from rebal.fileio import staged_file
 
-__all__ = ["SAMPLE_SEED", "STOCKS", "FACTOR_ETFS", "build_sample_lakehouse", "load_sample_frames"]
+__all__ = ["SAMPLE_SEED", "STOCKS", "FACTOR_ETFS", "DOLLAR_ADV_2022", "build_sample_lakehouse", "load_sample_frames"]
 
 SAMPLE_SEED = 20221228
 
@@ -62,6 +62,19 @@ FACTOR_ETFS: dict[str, str] = {
     "SIZE": "iShares MSCI USA Size Factor ETF",
     "USMV": "iShares MSCI USA Min Vol Factor ETF",
     "VLUE": "iShares MSCI USA Value Factor ETF",
+}
+
+
+#: Approximate average daily dollar volume in 2022 (shares traded x price, USD, rounded to two
+#: significant figures), from public exchange statistics: the level of each name's synthetic
+#: dollar volume, so that the sample ranks names as the market does (AAPL the most traded, the
+#: SIZE ETF a few million dollars a day). Only the level is calibrated; the daily dynamics stay
+#: synthetic (see rebal.data.synthetic) and every report that uses volume says so.
+DOLLAR_ADV_2022: dict[str, float] = {
+    "AAPL": 1.4e10, "MSFT": 8.0e9, "AMD": 7.5e9, "XOM": 2.4e9, "JPM": 1.7e9, "UNH": 1.7e9, "CVX": 1.7e9,
+    "BAC": 1.6e9, "HD": 1.3e9, "JNJ": 1.3e9, "PFE": 1.2e9, "WMT": 1.05e9, "PG": 1.0e9, "LLY": 9.3e8,
+    "KO": 9.3e8, "MRK": 8.8e8, "PEP": 8.6e8, "GE": 5.5e8, "BBY": 2.6e8, "RRC": 1.35e8,
+    "USMV": 2.5e8, "QUAL": 2.0e8, "MTUM": 1.35e8, "VLUE": 9.5e7, "SIZE": 1.8e6,
 }
 
 
@@ -118,8 +131,8 @@ def build_sample_lakehouse(
     stocks, index, factors, vix, gspc = (frames[k] for k in ("stocks", "index", "factors", "vix", "gspc"))
 
     index_volume = gspc["Volume"]
-    stock_ohlv = synthetic_ohlv(stocks, seed=seed, index_volume=index_volume)
-    factor_ohlv = synthetic_ohlv(factors, seed=seed + 1, index_volume=index_volume)
+    stock_ohlv = synthetic_ohlv(stocks, seed=seed, index_volume=index_volume, dollar_adv=DOLLAR_ADV_2022)
+    factor_ohlv = synthetic_ohlv(factors, seed=seed + 1, index_volume=index_volume, dollar_adv=DOLLAR_ADV_2022)
     calib = calibration_report(stocks, stock_ohlv)
 
     spx = _long(index, None, "skfolio.load_sp500_index")
@@ -154,6 +167,8 @@ def build_sample_lakehouse(
         "builder": "rebal data build-sample",
         "seed": str(seed),
         "synthetic": "open/high/low/volume of stocks and factor ETFs (ohlv_synthetic = TRUE)",
+        "volume_levels": "synthetic dollar volume levelled at each name's approximate real 2022 average "
+                         "daily dollar volume (rebal.data.sample.DOLLAR_ADV_2022)",
         "calibration": json.dumps({k: round(v, 4) for k, v in calib.items()}),
         "survivorship_note": "the 20 sample stocks were chosen after the fact (survivorship bias)",
         "benchmark_note": "SPX is the S&P 500 price index (not total return)",

@@ -8,7 +8,10 @@ as synthetic in every report that uses it. The real close is never altered. Cali
 - the overnight gap carries 30-37 % of daily variance (we use 33 %);
 - Parkinson volatility / close-to-close volatility about 0.80-0.85;
 - median log(H/L) / |r| about 1.9-2.0;
-- log dollar volume: cross-sectional std of levels about 0.61 around a 2014 median near $1B;
+- log dollar volume: each name's level is its approximate real average daily dollar volume when
+  one is given (``dollar_adv``, e.g. the sample's 2022 figures), so names rank as they do in the
+  market; otherwise levels spread with a cross-sectional std of about 0.61 around a 2014 median
+  near $1B;
   deviations AR(1) with phi about 0.6, loading about 0.25 on |r|/sigma, and a shared market
   factor (the detrended log volume of the real S&P 500 index where it exists) explaining
   about 40 % of their variance.
@@ -21,6 +24,8 @@ Construction, per ticker and day with real log return r and daily variance V (60
   variance 0.67 V, giving high >= max(open, close) and low <= min(open, close) by construction.
 """
 from __future__ import annotations
+
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -73,6 +78,8 @@ def synthetic_ohlv(
     *,
     seed: int,
     index_volume: pd.Series | None = None,
+    dollar_adv: Mapping[str, float] | None = None,
+    dollar_adv_year: int = 2022,
 ) -> dict[str, pd.DataFrame]:
     """Synthetic open, high, low and (share) volume for each column of ``close``.
 
@@ -84,6 +91,10 @@ def synthetic_ohlv(
         Seed of the generator; the same seed gives the same layer.
     index_volume
         Real daily volume of a market index (for the shared volume factor and its trend).
+    dollar_adv
+        Approximate real average daily dollar volume (USD) per ticker in ``dollar_adv_year``: the
+        level of that ticker's synthetic dollar volume in the middle of that year (the market
+        trend carries it to other years). Tickers without one get calibrated random levels.
 
     Returns
     -------
@@ -133,6 +144,11 @@ def synthetic_ohlv(
 
     quantiles = norm.ppf((np.arange(N) + 0.5) / N)
     levels = np.log(_LEVEL_MEDIAN_2014) + _LEVEL_STD * rng.permutation(quantiles)[None, :]
+    if dollar_adv:
+        years_to_2014 = (pd.Timestamp(f"{dollar_adv_year}-07-01") - pd.Timestamp("2014-07-01")).days / 365.25
+        known = np.array([np.log(dollar_adv[c]) - trend * years_to_2014 if c in dollar_adv else np.nan
+                          for c in close.columns])
+        levels = np.where(np.isnan(known), levels, known[None, :])
     abs_z = np.abs(np.nan_to_num(rv)) / np.sqrt(vv)
     abs_z = abs_z - np.sqrt(2 / np.pi)  # E|Z| for a standard normal: deviations centred at 0
     a_mkt = np.sqrt(_MARKET_SHARE) * _DV_DEV_STD

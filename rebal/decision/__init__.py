@@ -1,0 +1,1 @@
+"""The week's decision per profile: one action from one vocabulary, from the monitor, planner and proposal."""
