@@ -6,8 +6,8 @@
 - Sharpe ratio (:func:`rebal.analytics.measures.sharpe_ratio`): mean / standard deviation of daily
   returns x sqrt(252), risk-free rate 0 (the same for the portfolio and its target, so the
   difference is what the rule costs or earns);
-- maximum drawdown of the value path, reported here as a **positive** fraction (0.25 for a 25 %
-  fall): :func:`rebal.analytics.measures.max_drawdown` negated (issue 13 unifies the sign);
+- maximum drawdown of the value path (:func:`rebal.analytics.measures.max_drawdown`): a
+  negative fraction (-0.25 for a 25 % fall), the same convention as the proposal's simulation;
 - taxes from :mod:`rebal.lab.tax` when computed.
 
 By regime (VIX < 20, 20-30, >= 30): the same tracking error and costs on the days of that regime
@@ -40,8 +40,8 @@ def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.
     One row per configuration (index: its label ``spec @ cost bps``) with ``rule``, ``cost_bps`` (bps),
     ``tracking_error`` (annualised, fraction a year), ``cost_per_year`` (fraction of value a year),
     ``turnover_per_year`` (one-way, fraction of value a year), ``rebalances`` (count), ``sharpe`` and
-    ``target_sharpe`` (annualised, risk-free 0), ``sharpe_vs_target``, ``max_drawdown`` (**positive**
-    fraction), ``final_value`` and ``target_final_value`` (multiples of the initial value),
+    ``target_sharpe`` (annualised, risk-free 0), ``sharpe_vs_target``, ``max_drawdown`` (a negative
+    fraction, -0.25 for a 25 % fall), ``final_value`` and ``target_final_value`` (multiples of the initial value),
     ``mean_drift`` and ``max_drift`` (fractions), ``skipped_illiquid`` (asset-trades), ``taxes``
     (fraction of the initial value over the run) and ``taxes_per_year``.
     """
@@ -59,8 +59,7 @@ def summarize(res: BacktestResult, taxes: dict[int, float] | None = None) -> pd.
         "rebalances": res.rebalanced.sum(axis=0),
         "sharpe": sharpe_ratio(r),
         "target_sharpe": float(sharpe_ratio(rt)[0]),
-        # a positive fraction in the lab's tables (the measure is negative): issue 13 unifies the sign
-        "max_drawdown": 0.0 - max_drawdown(v),
+        "max_drawdown": max_drawdown(v),
         "final_value": v[-1],
         "target_final_value": res.target_values[-1],
         "mean_drift": res.drift[1:].mean(axis=0),

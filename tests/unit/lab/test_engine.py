@@ -299,3 +299,12 @@ def test_target_path_by_hand():
     px = np.array([[10.0, 10.0], [11.0, 10.0], [9.9, 10.0]])
     assert target_path(px, np.full((3, 2), 0.5), np.zeros(3)).tolist() == pytest.approx([1.0, 1.05, 0.9975])
     assert target_path(px, np.full((3, 2), 0.4), np.full(3, 0.2)).tolist() == pytest.approx([1.0, 1.04, 1.04 * 0.96])
+
+
+def test_lab_max_drawdown_is_negative_like_the_proposal_simulation():
+    # one asset, no cost, never rebalanced: value 1 -> 1.2 -> 0.9 -> 1.0; worst fall 0.9 / 1.2 - 1 = -25 %
+    from rebal.lab.metrics import summarize
+
+    px = pd.DataFrame({"A": [10.0, 12.0, 9.0, 10.0]}, index=pd.bdate_range("2024-03-04", periods=4))
+    res = backtest(px, pd.Series({"A": 1.0}), [Threshold(0.5)], cost_bps=0)
+    assert summarize(res)["max_drawdown"].iloc[0] == pytest.approx(-0.25)
