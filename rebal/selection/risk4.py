@@ -51,7 +51,7 @@ from rebal.selection.spec import Risk4Spec
 from rebal.selection.weights import capped_weights, turnover, turnover_control, vol_target
 
 __all__ = ["Alert", "Prior", "Risk4Result", "run_risk4", "select_portfolio", "find_prior", "read_prior_file",
-           "last_rebalance_day", "previous_rebalance_day", "risk4_target",
+           "last_rebalance_day", "previous_rebalance_day", "risk4_target", "implemented_on",
            "PICKS_COLUMNS", "TRADES_COLUMNS"]
 
 
@@ -228,12 +228,39 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
         betas = (x.T @ bm) / (bm @ bm)  # OLS slope of each name on the benchmark
         res.estimated_beta = float(final.to_numpy() @ betas)
 
-    # -- shares and trades ----------------------------------------------------------------------
+    # -- shares and trades: the proposal's trade-list policy (dust, minimum trade value) ---------
+    policy = profile.proposal
+    dust = final.index[(final > 0) & (final < policy.limits.min_allocation - 1e-12)]
+    if len(dust):
+        alerts.append(Alert("INFO", "dust_dropped", f"{len(dust)} pick(s) under the {policy.limits.min_allocation:.0%} "
+                            f"minimum allocation left out ({', '.join(dust)}): their weight stays in cash"))
+        final = final.drop(dust)
+        names = list(final.index)
+        w = final.to_numpy()
+        c = cov.loc[names, names].to_numpy()
+        res.estimated_vol, res.exposure = float(np.sqrt(max(w @ c @ w, 0.0))), float(final.sum())
+        if b is not None and b.notna().sum() >= 60:
+            res.estimated_beta = float(final.to_numpy() @ pd.Series(betas, index=list(cov.index))[names].to_numpy())
     res.weights = final.rename("weight")
     tgt_shares = np.floor(final * value / price.reindex(final.index) + 1e-9).astype(float)
     allnames = list(dict.fromkeys([*names, *prior.shares.index]))
     cur = prior.shares.reindex(allnames, fill_value=0.0)
     tgt = tgt_shares.reindex(allnames, fill_value=0.0)
+    # exits always trade; other trades below the minimum value are skipped (a small sell only while
+    # the cash left after the buys stays >= 0)
+    small = [t for t in allnames if tgt[t] > 0 and tgt[t] != cur[t]
+             and abs(tgt[t] - cur[t]) * float(price[t]) < policy.min_trade_value]
+    skipped = []
+    for t in sorted(small, key=lambda s: tgt[s] > cur[s], reverse=True):  # buys first: skipping them frees cash
+        before = tgt[t]
+        tgt[t] = cur[t]
+        if value - float((tgt * price.reindex(allnames)).sum()) < 0:
+            tgt[t] = before
+        else:
+            skipped.append(t)
+    if skipped:
+        alerts.append(Alert("INFO", "small_trades_skipped", f"{len(skipped)} trade(s) under the "
+                            f"${policy.min_trade_value:,.0f} minimum trade value skipped ({', '.join(skipped)})"))
     delta = tgt - cur
     trades = []
     for t in allnames:
@@ -260,7 +287,7 @@ def run_risk4(profile: Profile, lh: Lakehouse, day: date, *, prior: Prior | None
                             pd.concat([w_prior, pd.Series({CASH: prior.cash / value})]))
     feat_all = feats.reindex(names)
     picks = pd.DataFrame({
-        "ticker": names, "weight": final.to_numpy(), "target_shares": tgt_shares.reindex(names).to_numpy(),
+        "ticker": names, "weight": final.to_numpy(), "target_shares": tgt.reindex(names).to_numpy(),
         "sector": feat_all["sector"].to_numpy(), "alpha_z": u["alpha_z"].reindex(names).to_numpy(),
         "vol_blend": feat_all["vol_blend"].to_numpy(), "adv_20": feat_all["adv_20"].to_numpy(),
         "rank": u["rank"].reindex(names).to_numpy(), "price": price.reindex(names).to_numpy(),
@@ -340,3 +367,24 @@ def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
     if res.blocked:
         raise DataError(f"{profile.source}: Risk4 run of {day} blocked: {res.block_reason}")
     return res
+
+
+def implemented_on(res: Risk4Result, lh: Lakehouse) -> date | None:
+    """The run's date when the profile's holdings snapshot of that day already equals its target shares.
+
+    The trade list of such a run is history, not a proposal: the drift audit treats the snapshot
+    as the Last Implemented State. None when there is no such snapshot (or the run is blocked).
+    """
+    if res.blocked or res.picks is None or res.picks.empty:
+        return None
+    view = lh.at(res.date)
+    dates = view.holdings_dates(res.profile.name)
+    if not dates or dates[-1] != res.date:
+        return None
+    _, shares, _ = view.holdings(res.profile.name)
+    want = res.picks.set_index("ticker")["target_shares"]
+    want = want[want > 0]
+    held = shares[shares != 0]
+    if set(want.index) != set(held.index) or not np.allclose(want.reindex(held.index).to_numpy(), held.to_numpy()):
+        return None
+    return res.date

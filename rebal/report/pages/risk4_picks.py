@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,13 +26,16 @@ _R4_COLORS = {"OK": STATUS_COLORS["MAINTAIN"], "WARNING": STATUS_COLORS["REBALAN
               "BLOCKED": STATUS_COLORS["URGENT"]}
 
 
-def risk4_card(res: Any) -> Any:
-    """Headline of a Risk4 run."""
+def risk4_card(res: Any, implemented: date | None = None) -> Any:
+    """Headline of a Risk4 run (``implemented``: the date its trades were already implemented, if so)."""
     spec = res.profile.risk4
     status = (f'<span style="background:{_R4_COLORS[res.status]};color:#fff;padding:2px 10px;border-radius:4px;'
               f'font-weight:700">{res.status}</span>')
     rows = [("Run", f"{status} rebalance of {res.date}" + ("" if res.is_rebalance_day else " (not a scheduled day)")
              + f"; next {res.next_rebalance} (every {spec.every} NYSE sessions from {spec.anchor})")]
+    if implemented is not None:
+        rows.append(("Implemented", f"on {implemented}: the holdings snapshot of that day equals these picks, so the "
+                                    "trade list below is history, and the drift audit starts from it"))
     if res.blocked:
         return card(rows + [("Blocked because", html.escape(res.block_reason))])
     s = res.summary()
@@ -133,9 +137,10 @@ def risk4_synthetic_note(res: Any) -> Any:
     return note(f"<b>Synthetic, proxied or estimated inputs</b><ul style='margin:2px 0'>{body}</ul>", "synthetic")
 
 
-def risk4_scraps(res: Any) -> dict[str, Any]:
-    """Key Risk4 results as plain types."""
+def risk4_scraps(res: Any, implemented: date | None = None) -> dict[str, Any]:
+    """Key Risk4 results as plain types (``implemented_on``: the date its trades were implemented, or "")."""
     out: dict[str, Any] = {"risk4_status": res.status, "rebalance_date": str(res.date),
+                           "implemented_on": str(implemented) if implemented else "",
                            "is_rebalance_day": bool(res.is_rebalance_day), "next_rebalance": str(res.next_rebalance),
                            "alerts": [f"{a.severity}: {a.message}" for a in res.alerts]}
     if res.blocked:
@@ -223,8 +228,9 @@ scraps = risk4_scraps
 
 
 def _summary(s: Any) -> str:
+    done = f"; implemented on {s['implemented_on']}" if s.get("implemented_on") else ""
     return (f"{s['risk4_status']} {s['n_positions']} positions, turnover {s['turnover']:.1%}, "
-            f"est. vol {s['estimated_vol']:.1%}")
+            f"est. vol {s['estimated_vol']:.1%}{done}")
 
 
 def _applies(profile: Profile, has_holdings: bool) -> str | None:
@@ -233,7 +239,8 @@ def _applies(profile: Profile, has_holdings: bool) -> str | None:
 
 REPORT = ReportSpec(
     name="risk4_picks", title="Risk4 picks", order=60, default=False,
-    scraps={"risk4_status": str, "rebalance_date": str, "is_rebalance_day": bool, "next_rebalance": str,
+    scraps={"risk4_status": str, "rebalance_date": str, "implemented_on": str, "is_rebalance_day": bool,
+            "next_rebalance": str,
             "alerts": list},
     optional={"n_positions": int, "turnover": float, "estimated_vol": float, "estimated_beta": float,
               "exposure": float, "universe_size": int, "picks": "DataFrame", "trades": "DataFrame"},

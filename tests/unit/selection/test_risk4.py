@@ -423,3 +423,45 @@ def test_generate_on_a_locked_lakehouse_writes_nothing(r4home):
         r = _cli_process(home, "risk4", "generate", "--date", str(LAST), "--output-dir", str(out))
     assert r.returncode == 2 and "cannot open the lakehouse" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_risk4_follows_the_proposals_trade_list_policy(r4home):
+    """Dust picks under the minimum allocation are left out; trades under the minimum value are skipped
+    (exits always trade), with cash never negative, as in the rebalance proposal's trade list."""
+    from dataclasses import replace
+
+    home, _ = r4home
+    prof = load_profile(home / "params" / "profiles" / "hand.yaml")
+    with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb") as lh:
+        free = run_risk4(prof, lh, LAST)
+        smallest = float(free.weights.min())
+        dusty = replace(prof, proposal=replace(prof.proposal, limits=replace(prof.proposal.limits,
+                                                                             min_allocation=smallest + 1e-6)))
+        res = run_risk4(dusty, lh, LAST)
+        assert free.weights.idxmin() not in res.weights.index and (res.weights >= smallest).all()
+        assert any(a.code == "dust_dropped" for a in res.alerts)
+        # from the first run's holdings, every re-sizing trade is under a huge minimum: only exits remain
+        held = free.picks.set_index("ticker")["target_shares"]
+        prior = Prior(held[held > 0], free.cash_after, "test")
+        stingy = replace(prof, proposal=replace(prof.proposal, min_trade_value=1e12))
+        res2 = run_risk4(stingy, lh, LAST, prior=prior)
+    assert set(res2.trades["reason"]) <= {"exit_position", "new_position"} or res2.trades.empty
+    assert res2.cash_after >= 0
+
+
+def test_a_run_whose_snapshot_equals_its_picks_is_implemented(r4home):
+    from rebal.selection.risk4 import implemented_on
+
+    home, _ = r4home
+    prof = load_profile(home / "params" / "profiles" / "hand.yaml")
+    path = home / "data" / "lakehouse" / "rebal.duckdb"
+    with Lakehouse(path) as lh:
+        res = run_risk4(prof, lh, LAST)
+        assert implemented_on(res, lh) is None
+    held = res.picks.set_index("ticker")["target_shares"]
+    with Lakehouse(path, read_only=False) as lh, lh.transaction() as con:
+        for t, n in held[held > 0].items():
+            con.execute("INSERT INTO holdings VALUES ('hand', ?, ?, ?, 'test')", [LAST, t, float(n)])
+        con.execute("INSERT INTO cash_balances VALUES ('hand', ?, ?, 'test')", [LAST, res.cash_after])
+    with Lakehouse(path) as lh:
+        assert implemented_on(res, lh) == LAST
