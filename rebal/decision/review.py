@@ -51,7 +51,7 @@ def _data_problems(audit: DriftAudit) -> tuple[str, ...]:
 
 
 def decision_inputs(audit: DriftAudit, panel: PlannerResult, proposal: Proposal | None) -> DecisionInputs:
-    """The decision's inputs from the drift audit, the planner and (when there is one) the proposal."""
+    """Gather the decision's inputs from the drift audit, the planner and (when there is one) the proposal."""
     p = proposal
     return DecisionInputs(
         drift_status=audit.result.status.value,

@@ -13,8 +13,9 @@ the decision:
 
 Besides them: whether the circuit breakers found an allocation within the hard limits, the hard
 limits the current holdings break, the hard limits the target itself breaks (a configuration
-conflict), how much of the drift is a change of the target, and the data checks. :func:`decide` applies :data:`DECISION_TABLE` top to bottom; the first row whose
-condition holds gives the action. The table is the one written in the README and shown in the
+conflict), how much of the drift is a change of the target, and the data checks.
+:func:`decide` applies :data:`DECISION_TABLE` top to bottom; the first row whose condition holds
+gives the action. The table is the one written in the README and shown in the
 reports (tests keep them the same).
 """
 from __future__ import annotations

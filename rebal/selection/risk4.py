@@ -370,7 +370,7 @@ def risk4_target(profile: Profile, lh: Lakehouse, as_of: date) -> Risk4Result:
 
 
 def implemented_on(res: Risk4Result, lh: Lakehouse) -> date | None:
-    """The run's date when the profile's holdings snapshot of that day already equals its target shares.
+    """Return the run's date when the profile's holdings snapshot of that day already equals its target shares.
 
     The trade list of such a run is history, not a proposal: the drift audit treats the snapshot
     as the Last Implemented State. None when there is no such snapshot (or the run is blocked).

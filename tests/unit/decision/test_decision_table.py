@@ -4,10 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import REPO
 
 from rebal.decision.table import ACTIONS, DECISION_TABLE, PLANNER_VERDICTS, SIMULATION_VERDICTS, DecisionInputs, decide
-
-from conftest import REPO
 
 
 def inputs(**kw) -> DecisionInputs:
