@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from rebal.report.registry import ReportSpec
 
 __all__ = ["ReportRun", "setup", "start", "show", "html_block", "badge", "note", "signed_pct", "table", "card",
-           "provenance_table", "yes_no", "glue"]
+           "provenance_table", "yes_no", "glue", "inline_styles"]
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,16 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
     """Render a DataFrame as a clean HTML table.
 
     ``highlight`` names a boolean column whose true rows are shown bold in ``highlight_color``
-    (red by default: a breach; pass another colour when the mark is not a warning).
+    (red by default: a breach; pass another colour when the mark is not a warning). Every text
+    value, index label and column name is HTML-escaped (text from data never becomes markup), and
+    cell styles are written inline on the cells, so a table keeps its colours wherever its HTML
+    is copied (the committee packet renames element ids).
     """
     show_df = df.drop(columns=[highlight]) if highlight else df
-    sty = show_df.style.format(formats or {}, na_rep="—")
+    esc = [None if n is None else html.escape(str(n)) for n in show_df.index.names]  # Styler leaves these raw
+    show_df = show_df.rename_axis(index=esc if len(esc) > 1 else esc[0])
+    sty = show_df.style.format(formats or {}, na_rep="—", escape="html")
+    sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     text_cols = [c for c in show_df.columns if not pd.api.types.is_numeric_dtype(show_df[c])]
     if text_cols:
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
@@ -148,7 +155,34 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
     if caption:
         sty = sty.set_caption(html.escape(caption))
     sty = sty.set_table_attributes('class="rebal-table"')
-    return html_block(sty.to_html())
+    return html_block(inline_styles(sty.to_html()))
+
+
+_STYLE_BLOCK = re.compile(r'<style type="text/css">(.*?)</style>\s*', re.S)
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def inline_styles(markup: str) -> str:
+    """Move a pandas Styler's id-selected CSS rules onto the elements' ``style`` attributes.
+
+    Styler writes ``#T_x_row1_col0 { color: red; }`` in a ``<style>`` block and ids on the cells;
+    once inline, the styling no longer depends on ids that another document may rename.
+    """
+    rules: dict[str, str] = {}
+    for block in _STYLE_BLOCK.findall(markup):
+        for selectors, body in _RULE.findall(block):
+            decl = " ".join(d.strip() + ";" for d in body.split(";") if d.strip())
+            for sel in selectors.split(","):
+                sel = sel.strip()
+                if sel.startswith("#") and re.fullmatch(r"#[\w-]+", sel):
+                    rules[sel[1:]] = (rules.get(sel[1:], "") + " " + decl).strip()
+    markup = _STYLE_BLOCK.sub("", markup)
+
+    def _attach(m: re.Match) -> str:
+        style = rules.get(m.group(1))
+        return m.group(0) + (f' style="{html.escape(style)}"' if style else "")
+
+    return re.sub(r'\bid="([\w-]+)"', _attach, markup)
 
 
 def card(rows: list[tuple[str, str]]) -> Any:

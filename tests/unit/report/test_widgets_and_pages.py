@@ -29,13 +29,35 @@ def test_signed_pct_and_yes_no():
     assert widgets.yes_no(1) == "yes" and widgets.yes_no(False) == "no"
 
 
-def test_table_highlights_the_flagged_rows_only():
+def test_table_highlights_the_flagged_rows_only_with_inline_styles():
     df = pd.DataFrame({"name": ["A", "B"], "w": [0.1, 0.2], "breach": [False, True]}, index=["x", "y"])
     html = widgets.table(df, {"w": "{:.1%}"}, highlight="breach").data
-    assert "breach" not in html                   # the marker column is not shown
-    styled = re.findall(r"#(T_\w+_row(\d)_col\d) \{[^}]*color: #c62828", html)
-    assert sorted(r for _, r in styled) == ["1", "1"]   # both cells of row y, none of row x
+    assert "breach" not in html and "<style" not in html       # marker column hidden, no id-based CSS
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    body = {re.search(r">\s*([xy])\s*</th>", r).group(1): r for r in rows if re.search(r">\s*[xy]\s*</th>", r)}
+    assert body["y"].count("color: #c62828") == 2 and "#c62828" not in body["x"]
     assert "20.0%" in html and "10.0%" in html
+
+
+def test_table_keeps_its_colours_when_ids_are_renamed():
+    df = pd.DataFrame({"v": [1.0], "flag": [True]})
+    html = widgets.table(df, highlight="flag").data
+    renamed = re.sub(r'id="', 'id="other--', html)
+    assert 'style="color: #c62828; font-weight: 600;"' in renamed
+
+
+def test_table_escapes_text_from_data():
+    hostile = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame({hostile: [hostile], "n": [1.0]}, index=pd.Index([hostile], name=hostile))
+    html = widgets.table(df).data
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_inline_styles_handles_grouped_selectors():
+    markup = ('<style type="text/css">\n#T_a_row0_col0, #T_a_row1_col0 {\n  color: red;\n}\n</style>\n'
+              '<table id="T_a"><tr><td id="T_a_row0_col0">1</td><td id="T_a_row1_col0">2</td></tr></table>')
+    out = widgets.inline_styles(markup)
+    assert out.count('style="color: red;"') == 2 and "<style" not in out
 
 
 def test_badge_and_card_escape_their_text():
