@@ -1,4 +1,4 @@
-"""The weekly job: `run`."""
+"""The weekly job: `run`, and `packet` (rebuild a week's packet from its files)."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _cmd_packet(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.errors import DataError
+    from rebal.report import week
+
+    paths = paths_of(args)
+    out_dir = paths.reports_dir / str(args.as_of)
+    if not (out_dir / week.MANIFEST).is_file():
+        raise DataError(f"{out_dir / week.MANIFEST}: no weekly run for {args.as_of}; "
+                        f"run `rebal run --as-of {args.as_of}`")
+    facts = {}
+    if paths.lakehouse.is_file():
+        with Lakehouse(paths.lakehouse) as lh:
+            facts = lh.at(args.as_of).describe()
+    with week.week_lock(out_dir):
+        built = week.build_packet(out_dir, lakehouse_meta=facts)
+    if built is None:
+        raise DataError(f"{out_dir}: no report of {args.as_of} rendered, so there is no packet to build")
+    print(f"rebuilt {built.pdf} ({built.pages} pages, {built.reports} reports) and {built.html.name} from the "
+          "executed notebooks; nothing was run")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the ``rebal`` parser."""
     rp = sub.add_parser("run", help="run the weekly job: notebooks per profile, HTML + PDF + committee packet",
@@ -41,3 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="run only this template notebook (repeatable; default: each profile's list)")
     rp.add_argument("--quiet", action="store_true", help="no progress output")
     rp.set_defaults(func=_cmd_run)
+
+    pk = sub.add_parser("packet", help="rebuild a week's committee packet from its executed notebooks",
+                        description="Rebuild reports/<DATE>/committee_packet.pdf and .html from the executed "
+                        "notebooks and rendered reports of that week (every profile reported for the date), "
+                        "without running any notebook.")
+    pk.add_argument("--as-of", type=parse_date, required=True, metavar="DATE", help="the week (YYYY-MM-DD)")
+    pk.set_defaults(func=_cmd_packet)

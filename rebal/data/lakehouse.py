@@ -225,6 +225,27 @@ class Lakehouse:
         """Return the meta table as a dict."""
         return dict(self.con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
 
+    def describe(self) -> dict[str, object]:
+        """Say what the lakehouse holds, for readers: who built it, what tickers, what dates, what is synthetic.
+
+        Returns a dict with ``builder`` (the ``meta`` builder, or ``imported data``), ``n_equities``,
+        ``n_etfs``, ``benchmarks`` (tickers), ``first_price_date``, ``latest_price_date`` (ISO dates,
+        within the as-of limit), ``synthetic_ohlv`` (whether any open/high/low/volume is synthetic),
+        ``sources`` (distinct ticker sources) and the ``notes`` recorded in ``meta``.
+        """
+        meta = self.meta()
+        tk = self.tickers()
+        where, args = self._date_filter()
+        first, synthetic = self.con.execute(
+            f"SELECT min(date), bool_or(ohlv_synthetic) FROM prices WHERE TRUE{where}", args).fetchone()
+        cls = tk["asset_class"].value_counts()
+        return {"builder": meta.get("builder", "imported data"),
+                "n_equities": int(cls.get("equity", 0)), "n_etfs": int(cls.get("etf", 0)),
+                "benchmarks": sorted(tk.index[tk["is_benchmark"].astype(bool)]),
+                "first_price_date": str(first) if first else "", "latest_price_date": str(self.latest_date()),
+                "synthetic_ohlv": bool(synthetic), "sources": sorted({str(s) for s in tk["source"].dropna()}),
+                "notes": {k: v for k, v in meta.items() if k.endswith("_note") or k in ("synthetic", "volume_levels")}}
+
     def snapshot(self) -> dict[str, object]:
         """Facts that identify the data a computation saw (for provenance)."""
         return {

@@ -15,7 +15,7 @@ from typing import Any
 from rebal.report.registry import report, reports
 from rebal.report.render import REPORT_CSS, strip_external
 
-__all__ = ["PacketEntry", "packet_html"]
+__all__ = ["PacketEntry", "packet_html", "data_note"]
 
 PACKET_CSS = """
 section.packet-section { break-before: page; page-break-before: always; }
@@ -56,13 +56,35 @@ class PacketEntry:
         return f"sec-{self.profile}-{self.notebook}"
 
 
-_DATA_NOTE = ("Data: real adjusted closes of 20 S&amp;P 500 stocks and 5 factor ETFs and the S&amp;P 500 price "
-              "index, shipped in the skfolio package; the 20 stocks were chosen after the fact (survivorship bias). "
-              "Volume and high/low of stocks and ETFs are synthetic (calibrated, flagged): the planner's impact "
-              "costs, the rule lab's impact and the factor map's liquidity scores rest on them.")
+def data_note(facts: dict) -> str:
+    """Describe the data the packet rests on, from the lakehouse's own description (HTML, escaped)."""
+    if not facts:
+        return ""
+    e = _html.escape
+    what = []
+    if facts.get("n_equities"):
+        what.append(f"{facts['n_equities']} stocks")
+    if facts.get("n_etfs"):
+        what.append(f"{facts['n_etfs']} ETFs")
+    bench = ", ".join(facts.get("benchmarks", [])) or "none"
+    text = (f"Data: {e(' and '.join(what) or 'no equities')}, benchmark {e(bench)}, prices "
+            f"{e(str(facts.get('first_price_date', '')))} to {e(str(facts.get('latest_price_date', '')))}")
+    if facts.get("builder") == "rebal data build-sample":
+        text += (", real adjusted closes shipped in the skfolio and arch packages (the sample lakehouse)")
+    else:
+        text += f", from {e(', '.join(facts.get('sources', [])) or 'imported files')}"
+    text += "."
+    notes = facts.get("notes", {})
+    for key in ("survivorship_note", "benchmark_note"):
+        if notes.get(key):
+            text += f" {e(notes[key][0].upper() + notes[key][1:])}."
+    if facts.get("synthetic_ohlv"):
+        text += (" Volume and high/low of some series are synthetic (calibrated, flagged ohlv_synthetic): impact "
+                 "costs, liquidity scores and the rule lab's impact rest on them.")
+    return text
 
 
-def _cover(entries: list[PacketEntry]) -> tuple[str, str, str]:
+def _cover(entries: list[PacketEntry], facts: dict) -> tuple[str, str, str]:
     """(header cells, body rows, legend) of the cover table: one column per report cover cell."""
     present = {e.notebook for e in entries}
     specs = [s for s in reports() if s.name in present and s.cover]
@@ -85,16 +107,16 @@ def _cover(entries: list[PacketEntry]) -> tuple[str, str, str]:
                 rows.append(f'<tr><td></td><td colspan="{len(columns)}" class="failed">FAILED '
                             f'{_html.escape(e.notebook)}: {_html.escape(e.error)}</td></tr>')
     legends = [s.legend for s in specs if s.legend]
-    legend = " ".join(legends[:1] + [_DATA_NOTE] + legends[1:])
+    legend = " ".join(legends[:1] + [data_note(facts)] + legends[1:])
     return head, "".join(rows), legend
 
 
-def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str) -> str:
+def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lakehouse_meta: dict | None = None) -> str:
     """Assemble the packet as one HTML document (render it with :func:`rebal.report.render.html_to_pdf`)."""
     from bs4 import BeautifulSoup
 
     ok = [e for e in entries if not e.error]
-    head, rows, legend = _cover(entries)
+    head, rows, legend = _cover(entries, lakehouse_meta or {})
     generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     n_profiles = len({e.profile for e in entries})
     rerun = (f"<p>This is a rerun as of {as_of}: every computation used only data dated on or before it "

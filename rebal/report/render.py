@@ -13,10 +13,12 @@ import logging
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
-__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "add_toc", "strip_external"]
+__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "add_toc", "strip_external",
+           "safe_url_fetcher"]
 
 REPORT_CSS = resources.files("rebal.report").joinpath("report.css").read_text(encoding="utf-8")
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove-cell"}
@@ -118,10 +120,23 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, header: str = "")
     return str(soup), removed
 
 
-def html_to_pdf(html: str, out: Path) -> None:
-    """Render HTML to an A4 PDF at ``out`` with WeasyPrint (quietly)."""
+def safe_url_fetcher() -> Any:
+    """Build a WeasyPrint URL fetcher that serves ``data:`` URLs only.
+
+    A report is self-contained: its images are data URIs. Anything else (``file:`` paths that
+    would attach a local file to the PDF, network URLs) is refused, whatever the HTML asks for.
+    """
+    from weasyprint import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def html_to_pdf(html: str, out: Path) -> int:
+    """Render HTML to an A4 PDF at ``out`` with WeasyPrint (quietly, nothing fetched); return its page count."""
     for name in ("weasyprint", "fontTools", "fontTools.subset"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(out.parent)).write_pdf(str(out))
+    document = HTML(string=html, base_url=str(out.parent), url_fetcher=safe_url_fetcher()).render()
+    document.write_pdf(str(out))
+    return len(document.pages)

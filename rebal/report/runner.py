@@ -27,10 +27,9 @@ from typing import Any
 from rebal.config import Profile, load_profiles
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError, ReportError
-from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
-from rebal.report import registry
+from rebal.report import registry, week
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
 
@@ -187,6 +186,7 @@ def run_weekly(
         for p in profs:
             preflight(p, lh, run_as_of, states)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
+        facts = lh.at(run_as_of).describe()
     # each report says which profiles it applies to (a proposal trades shares, so it needs holdings)
     jobs = []
     for p in profs:
@@ -230,41 +230,19 @@ def run_weekly(
     order = {j: i for i, j in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.profile, r.notebook)])
 
-    packet = _write_packet(results, out_dir, run_as_of, latest, progress)
+    seconds = time.perf_counter() - t0
+    run_info = {"as_of": str(run_as_of), "data_latest": str(latest),
+                "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                "seconds": round(seconds, 2), "workers": workers,
+                "profiles": sorted({p.name for p in profs}), "ok": all(r.ok for r in results)}
+    with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
+        week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, [asdict(r) for r in results]))
+        built = week.build_packet(out_dir, lakehouse_meta=facts)
+    packet = built.pdf if built else None
     outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0)
-    manifest = {
-        "as_of": str(run_as_of), "data_latest": str(latest),
-        "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "seconds": round(outcome.seconds, 2), "workers": workers, "ok": outcome.ok,
-        "packet": str(packet) if packet else None,
-        "reports": [asdict(r) for r in results],
-    }
-    atomic_write_json(out_dir / "run.json", manifest, indent=2, default=str, final_newline=False)
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"rebal: report failed: {r.error}", file=sys.stderr)
     _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"
          + (f", packet {packet}" if packet else "") + f" ({outcome.seconds:.1f} s)", progress)
     return outcome
-
-
-def _write_packet(results: list[ReportResult], out_dir: Path, as_of: date, latest: date, progress: bool) -> Path | None:
-    from rebal.report.execute import prepare_environment
-
-    prepare_environment()
-    from rebal.report.packet import PacketEntry, packet_html
-    from rebal.report.render import html_to_pdf
-
-    entries = []
-    for r in results:
-        html = ""
-        if r.ok:
-            html = Path(next(o for o in r.outputs if o.endswith(".html"))).read_text(encoding="utf-8")
-        entries.append(PacketEntry(r.profile, r.notebook, html, r.scraps, r.error))
-    if not any(e.html for e in entries):
-        return None
-    doc = packet_html(entries, as_of=str(as_of), data_latest=str(latest))
-    final = out_dir / "committee_packet.pdf"
-    atomic_write(final, lambda p: html_to_pdf(doc, p))
-    atomic_write_text(out_dir / "committee_packet.html", doc)
-    return final
