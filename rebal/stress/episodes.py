@@ -25,6 +25,15 @@ from rebal.errors import ConfigError
 __all__ = ["load_episodes", "profile_episodes"]
 
 
+class _StringDates(yaml.SafeLoader):
+    """YAML's safe loader with dates kept as text, so that a bad one is reported with its field, not by YAML."""
+
+
+_StringDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def load_episodes(path: str | Path) -> tuple[Episode, ...]:
     """Read and check the episodes file at ``path`` (see the module docstring)."""
     path = Path(path)
@@ -32,7 +41,7 @@ def load_episodes(path: str | Path) -> tuple[Episode, ...]:
     if not path.is_file():
         raise ConfigError(f"{src}: episodes file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringDates)  # a SafeLoader subclass
     except UnicodeDecodeError:
         raise ConfigError(f"{src}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
