@@ -144,11 +144,13 @@ def contributions_plot(rs: Any, top: int = 15) -> Figure:
     from rebal.stress.tables import contributions_table
 
     plt = pyplot()
-    t = contributions_table(rs).iloc[:top]  # largest current contribution first, then the proposal's new names
+    full = contributions_table(rs)
+    t = full.iloc[:top]  # largest current contribution first, then the proposal's new names
+    shown = f" (largest {top} of {len(full)})" if len(full) > top else ""
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.34 * len(t) + 1.3)))
     _paired_bars(ax, list(t.index), t["contribution now"].fillna(0), t["contribution proposed"].fillna(0))
     ax.set_xlabel("contribution to annualised volatility (percentage points)")
-    ax.set_title(f"Risk contributions by asset: volatility {rs.exante['current'].volatility:.1%} now, "
+    ax.set_title(f"Risk contributions by asset{shown}: volatility {rs.exante['current'].volatility:.1%} now, "
                  f"{rs.exante['proposed'].volatility:.1%} proposed", loc="left")
     fig.tight_layout()
     return fig
