@@ -274,11 +274,11 @@ def _cell(s: Any) -> str:
     c, p = s.get("worst_episode_loss_current"), s.get("worst_episode_loss_proposed")
     change = str(s.get("stress_change", ""))
     color = {"lowers": "#2e7d32", "raises": "#c62828"}.get(change, "#455a64")
-    worst = (f'worst episode {_pct(c)} → {_pct(p)} <span style="color:{color};font-weight:700">'
-             f'({html.escape(change)})</span>' if c is not None and p is not None else "no episode covered")
+    worst = (f'{_pct(c)} → {_pct(p)} <span style="color:{color};font-weight:700">({html.escape(change)})</span>'
+             if c is not None and p is not None else "no episode covered")
     top = html.escape(str(s.get("largest_contributor") or "—"))
-    return (f"{worst}<br>VaR99 1d {_pct(s.get('var99_1d'), '.2%')}; largest risk {top} "
-            f"({_pct(s.get('largest_contributor_share'), '.0%')})")
+    return (f"{worst}<br>VaR99 {_pct(s.get('var99_1d'), '.2%')}<br>top risk {top} "
+            f"{_pct(s.get('largest_contributor_share'), '.0%')}")
 
 
 def _applies(profile: Profile, has_holdings: bool) -> str | None:
@@ -306,6 +306,6 @@ REPORT = ReportSpec(
     summary=_summary, applies=_applies,
     cover=(Cover("Risk and stress", _cell),),
     legend="<b>Risk and stress</b>: worst peak-to-trough loss over the historical episodes of the current → proposed "
-           "weights (lowers / raises the worst stress loss); 1-day 99 % historical VaR of the current holdings and "
-           "the asset with the largest share of their volatility.",
+           "weights (the proposal lowers / raises the worst stress loss); 1-day 99 % historical VaR of the current "
+           "holdings; top risk: the asset with the largest share of their volatility.",
 )

@@ -63,7 +63,7 @@ def test_summary_line_and_cover_cell():
     assert page.REPORT.summary_line(s) == ("stress: worst episode current -33.8% / proposed -31.7%; VaR99 1d 2.19%; "
                                            "largest risk CVX")
     cell = page.REPORT.cover[0].cell(s)
-    assert "-33.8% → -31.7%" in cell and "(lowers)" in cell and "CVX (14%)" in cell
+    assert "-33.8% → -31.7%" in cell and "(lowers)" in cell and "VaR99 2.19%" in cell and "top risk CVX 14%" in cell
     none = {**s, "worst_episode_loss_current": None, "worst_episode_loss_proposed": None,
             "largest_contributor": "<b>x</b>"}
     assert page.REPORT.summary_line(none).startswith("stress: no episode covered")
