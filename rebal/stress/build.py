@@ -233,7 +233,7 @@ def _backtests(profile: Profile, view: Lakehouse, spec: StressSpec, notes: list[
             out[method] = backtest_var(fc, spec.backtest_level)
     if not out:
         notes.append("too little price history before the holdings for a VaR backtest")
-    elif len(next(iter(out.values())).forecasts) < spec.backtest_days:
+    elif len(next(iter(out.values())).forecasts) < 0.9 * spec.backtest_days:  # a few days short is no news
         n = len(next(iter(out.values())).forecasts)
         notes.append(f"VaR backtest over {n} sessions, all the holdings history there is (the first snapshot is "
                      f"{min(snaps)}; `stress.backtest_days` asks for up to {spec.backtest_days})")
