@@ -180,14 +180,19 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
 
     # 3. hypothetical shocks
     usable = [f for f in factors if rets[f].notna().all()]
-    skipped = [f for f in factors if f not in usable] + missing_factors
-    if skipped:
-        notes.append(f"factor shocks skipped for {', '.join(skipped)}: no complete prices in the risk window")
+    incomplete = [f for f in factors if f not in usable]
+    if incomplete:
+        notes.append(f"factor shocks skipped for {', '.join(incomplete)}: no complete prices in the risk window")
+    if missing_factors:
+        notes.append(f"factor shocks skipped for {', '.join(missing_factors)}: not in the lakehouse")
     fbetas = pd.DataFrame({f: asset_betas(rets[assets], rets[f]) for f in usable}, index=assets) if usable else None
     fvols = rets[usable].std(ddof=1) if usable else None
     held_sectors = [s for s in dict.fromkeys(sectors[a] for a in assets
                                                if weights.loc[a, ["current", "proposed"]].abs().sum() > 0)]
     shock_sectors = list(spec.shocks.sectors) or held_sectors
+    empty = [x for x in shock_sectors if x not in held_sectors]
+    if empty:
+        notes.append(f"`stress.shocks.sectors`: nothing held now or proposed in {', '.join(empty)} (shock of 0)")
     shocks = shock_table({k: ports[k] for k in ("current", "proposed")}, betas=betas, sectors=sectors,
                          vols_daily=pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=cov.index),
                          benchmark_moves=spec.shocks.benchmark_moves, sector_move=spec.shocks.sector_move,
