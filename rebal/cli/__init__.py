@@ -10,14 +10,14 @@ import argparse
 import sys
 
 from rebal import __version__
-from rebal.cli import data, lab, monitor, profiles, proposal, run, selection
+from rebal.cli import data, lab, monitor, profiles, proposal, risk, run, selection
 from rebal.cli.common import Parser
 from rebal.errors import RebalError
 
 __all__ = ["main", "build_parser"]
 
 #: command groups in the order of ``rebal --help``
-GROUPS = (profiles, data, monitor, selection, proposal, lab, run)
+GROUPS = (profiles, data, monitor, selection, proposal, risk, lab, run)
 
 
 def build_parser() -> argparse.ArgumentParser:

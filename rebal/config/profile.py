@@ -45,6 +45,7 @@ from rebal.monitor.spec import (
 )
 from rebal.proposal.spec import ProposalSpec, check_proposal
 from rebal.selection.spec import Risk4Spec, check_risk4
+from rebal.stress.spec import StressSpec, check_stress
 
 __all__ = ["Profile", "load_profile", "load_profiles"]
 
@@ -75,6 +76,7 @@ class Profile:
     risk4: Risk4Spec | None = None
     proposal: ProposalSpec = field(default_factory=ProposalSpec)
     lab: LabSpec = field(default_factory=LabSpec)
+    stress: StressSpec = field(default_factory=StressSpec)
     #: the reports of the weekly run, in order (names of :mod:`rebal.report.registry`)
     notebooks: tuple[str, ...] = field(default_factory=_default_reports)
     sample_holdings: SampleHoldings | None = None
@@ -110,6 +112,7 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     check_risk4(profile, src)
     check_proposal(profile, src)
     check_lab(profile, src)
+    check_stress(profile, src)
 
 
 def load_profile(

@@ -44,7 +44,9 @@ def test_weekly_run_on_the_real_sample_profile(sample_lakehouse, tmp_path, monke
     outcome = run_weekly(profiles=["strategy_sleeves"], paths=get_paths(REPO), workers=1, progress=False)
     assert outcome.ok and str(outcome.as_of) == "2022-12-28"
     by = {r.notebook: r.scraps for r in outcome.reports}
-    assert set(by) == {"drift_audit", "rebalance_proposal", "beta_correlation", "factor_map", "rule_backtest"}
+    assert set(by) == {"drift_audit", "rebalance_proposal", "risk_stress", "beta_correlation", "factor_map",
+                       "rule_backtest"}
+    assert by["risk_stress"]["stress_change"] == "lowers"  # the cut to the cluster limit halves the worst loss
     assert by["drift_audit"]["status"] in {"MAINTAIN", "REBALANCE", "URGENT"}
     # the circuit breakers at work: the five correlated ETFs are cut to the 30 % cluster limit
     pr = by["rebalance_proposal"]
