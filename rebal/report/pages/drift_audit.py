@@ -256,8 +256,13 @@ def scraps(audit: Any, panel: Any) -> dict[str, Any]:
     return {**drift_scraps(audit), **planner_scraps(panel)}
 
 
+def _verdict(s: Any) -> str:
+    return str(s.get("planner_verdict") or str(s.get("recommendation", "")).split(":")[0])
+
+
 def _summary(s: Any) -> str:
-    return f"{s['status']} drift {s['portfolio_drift']:.2%}; {s.get('recommendation', '')}".rstrip("; ")
+    verdict = _verdict(s)
+    return f"{s['status']} drift {s['portfolio_drift']:.2%}" + (f"; planner {verdict}" if verdict else "")
 
 
 def _status_cell(s: Any) -> str:
@@ -268,7 +273,7 @@ def _status_cell(s: Any) -> str:
 
 
 def _planner_cell(s: Any) -> str:
-    return html.escape(str(s.get("planner_verdict") or str(s.get("recommendation", "")).split(":")[0]))
+    return html.escape(_verdict(s))
 
 
 _PLANNER = ("portfolio_drift", "te_60d", "te_252d", "te_diagonal_252d", "rebalancing_cost", "benefit", "cost_benefit",
