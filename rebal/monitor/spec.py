@@ -41,11 +41,12 @@ class DataChecks:
 
 @dataclass(frozen=True)
 class SensitivitySpec:
-    """Market-sensitivity audit: OLS of the profile's daily returns on the benchmark's.
+    """Market-sensitivity audit: OLS of the daily returns of the profile's books on the benchmark's.
 
-    The profile's returns are those of its current target weights held over the last
-    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window.
-    A ``defensive`` profile with beta above ``beta_limit`` is flagged AGGRESSIVE.
+    Each book (the holdings, the target, the proposal) is today's weights held over the last
+    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window
+    (sessions). For a ``defensive`` profile each book with beta above ``beta_limit`` (unitless) is
+    flagged AGGRESSIVE (see :mod:`rebal.monitor.sensitivity`).
     """
 
     window_days: int = 252
