@@ -9,7 +9,10 @@ Formulas
 - tracking error, full covariance: TE = sqrt(252 · dᵀ Σ d)
 - tracking error, diagonal approximation: TE ≈ sqrt(252 · Σ_i d_i² σ_i²)
 - drift speed: σ_i · sqrt(days since last rebalance / 252), σ_i annualised
-- cost-benefit ratio: rebalancing cost / expected TE reduction (rebalance when < 1)
+- benefit of removing a tracking error over a horizon (certainty equivalent):
+  B = ½ · λ · H · TE², a fraction of portfolio value, with λ the risk aversion (unitless), H the
+  horizon in years and TE² the annual tracking variance (fraction² a year)
+- cost-benefit ratio: rebalancing cost / benefit, both fractions of portfolio value (rebalance when < 1)
 - optimal threshold (planner spec): sqrt(2 c / (σ_p² T))
 - no-trade band (Whalley & Wilmott 1997; Leland 2000): h = (3 c σ_w² / (2 γ))^(1/3)
 - Ledoit-Wolf shrinkage to a scaled identity (Ledoit & Wolf 2004): Σ = δ μ I + (1 - δ) S
@@ -17,6 +20,7 @@ Formulas
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +33,7 @@ __all__ = [
     "tracking_error",
     "tracking_error_diagonal",
     "drift_speed",
+    "tracking_benefit",
     "cost_benefit_ratio",
     "optimal_threshold_formula",
     "no_trade_band",
@@ -38,6 +43,9 @@ __all__ = [
     "realized_vol_proxy_vix",
     "ledoit_wolf",
 ]
+
+T = TypeVar("T", float, np.ndarray)
+
 
 def covariance(returns: pd.DataFrame, *, window: int | None = None) -> pd.DataFrame:
     """Estimate the daily sample covariance (ddof = 1) of the last ``window`` returns.
@@ -124,24 +132,56 @@ def drift_speed(sigma_annual: pd.Series, days_since_rebalance: float) -> pd.Data
     return pd.DataFrame({"drift_speed": speed, "percentile": speed.rank(pct=True)})
 
 
-def cost_benefit_ratio(rebalancing_cost: float, te_reduction: float) -> float:
-    """Divide the rebalancing cost by the expected tracking-error reduction (rebalance when < 1).
+def tracking_benefit(tracking_variance: T, *, risk_aversion: float, horizon_years: float) -> T:
+    """Value of removing a tracking variance for a horizon: the certainty equivalent ½ · λ · H · TE².
+
+    A mean-variance investor with risk aversion λ values a return stream with variance σ² a year
+    at its mean less ½ λ σ² a year; carrying a tracking error TE (annualised) for H years therefore
+    costs ½ λ H TE², as a fraction of portfolio value. That is what a rebalance back to target
+    gains, and it is in the same unit as the one-off cost of the rebalance, so the two can be
+    compared (:func:`cost_benefit_ratio`). The planner spec's "cost / expected TE reduction"
+    divides a one-off cost by an annualised volatility, which is below 1 at almost any drift.
+
+    Worked example: TE = 2 % a year, λ = 2, H = 1 year: B = ½ · 2 · 1 · 0.02² = 0.0004 (4 bps).
+    A rebalance costing 10 bps is not worth it; at TE = 5 %, B = 25 bps and it is.
+
+    Parameters
+    ----------
+    tracking_variance
+        Annual tracking variance TE² (fraction² a year; (0.02)² for a 2 % tracking error): a float,
+        or an array of them (per configuration, or per asset d_i² σ_i²).
+    risk_aversion
+        λ, relative risk aversion (unitless; the profile's ``planner.risk_aversion``, default 2).
+    horizon_years
+        H, the horizon over which the tracking variance would be carried, in years (the profile's
+        ``planner.horizon_years``, default 1).
+
+    Returns
+    -------
+    The benefit B as a fraction of portfolio value (0.0004 = 4 bps), of the type of ``tracking_variance``.
+    """
+    return (0.5 * risk_aversion * horizon_years) * tracking_variance
+
+
+def cost_benefit_ratio(rebalancing_cost: float, benefit: float) -> float:
+    """Divide the one-off rebalancing cost by the benefit of trading back (rebalance when < 1).
 
     Parameters
     ----------
     rebalancing_cost
         Cost of the rebalance as a fraction of portfolio value (see
         :func:`rebal.analytics.costs.rebalancing_cost`).
-    te_reduction
-        Expected reduction in annualised tracking error (fraction a year).
+    benefit
+        What the rebalance gains, as a fraction of portfolio value over the horizon (see
+        :func:`tracking_benefit`).
 
     Returns
     -------
-    The unitless ratio; ``inf`` when there is no reduction.
+    The unitless ratio; ``inf`` when there is no benefit.
     """
-    if te_reduction <= 0:
+    if benefit <= 0:
         return float("inf")
-    return rebalancing_cost / te_reduction
+    return rebalancing_cost / benefit
 
 
 def optimal_threshold_formula(cost: float, sigma_p: float, horizon_years: float = 1.0) -> float:

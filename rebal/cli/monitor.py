@@ -60,34 +60,41 @@ def _cmd_accept_state(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from rebal.analytics.drift import Status
     from rebal.monitor.audit import drift_audit
-    from rebal.monitor.sensitivity import sensitivity_audit
+    from rebal.monitor.sensitivity import sensitivity_audit, sensitivity_summary
 
     paths, lh, profiles, states = profiles_and_lake(args)
     rows = []
     with lh:
         for p in profiles:
-            s = sensitivity_audit(p, lh, args.as_of)
+            s = sensitivity_audit(p, lh, args.as_of, states)
             d = drift_audit(p, lh, args.as_of, states)
-            rows.append({"profile": p.name, "as_of": str(s.as_of), "benchmark": p.benchmark, "beta": s.beta.beta,
-                         "beta_se": s.beta.beta_se, "correlation": s.beta.correlation, "r_squared": s.beta.r_squared,
-                         "n_obs": s.beta.n_obs, "defensive": p.sensitivity.defensive,
-                         "beta_limit": p.sensitivity.beta_limit, "flags": list(s.flags),
-                         "drift_status": d.result.status.value, "portfolio_drift": d.result.portfolio_drift})
+            row = sensitivity_summary(s)
+            for key in [k for k in row if k.endswith("_proposed")]:  # no proposal is built here
+                del row[key]
+            rows.append({**row, "drift_status": d.result.status.value, "portfolio_drift": d.result.portfolio_drift})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'profile':<18} {'beta':>6} {'±95%':>6} {'corr':>6} {'R²':>6}  {'drift':>7}  status / flags")
+    print(f"{'profile':<18} {'β held':>7} {'±95%':>5} {'β target':>9} {'vol held':>9} {'vol target':>10} {'corr':>5} "
+          f"{'R²':>5}  {'drift':>7}  status / flags")
     for r in rows:
-        flags = "; ".join(r["flags"]) or ("defensive, within limit" if r["defensive"] else "")
-        from rebal.analytics.drift import Status
-
+        held = r["beta_basis"] == "held"
+        notes = [*r["flags"], *(["target β in-sample"] if r["beta_target_in_sample"] else []),
+                 *([] if held else ["nothing held: target shown"]),
+                 *(f"rolling β of the {b} book above the limit since {r[f'above_limit_since_{b}']}"
+                   for b in ("held", "target") if r[f"above_limit_since_{b}"] and not r[f"aggressive_{b}"])]
+        if r["defensive"] and not r["aggressive"]:
+            notes.append("defensive, window β within the limit")
         st = Status(r["drift_status"])
-        print(f"{r['profile']:<18} {r['beta']:>6.2f} {1.96 * r['beta_se']:>6.2f} {r['correlation']:>6.2f} "
-              f"{r['r_squared']:>6.2f}  {r['portfolio_drift']:>7.2%}  {st.emoji} {st.value}"
-              + (f"  {flags}" if flags else ""))
-    print(f"(OLS of daily returns of each profile's target weights on its benchmark over "
-          f"{rows[0]['n_obs'] if rows else 0} sessions to {rows[0]['as_of'] if rows else ''})")
+        bh, vh = (f"{r['beta_held']:>7.2f}", f"{r['vol_held']:>9.1%}") if held else (f"{'—':>7}", f"{'—':>9}")
+        print(f"{r['profile']:<18} {bh} {1.96 * r['beta_se']:>5.2f} {r['beta_target']:>9.2f} {vh} "
+              f"{r['vol_target']:>10.1%} {r['correlation']:>5.2f} {r['r_squared']:>5.2f}  "
+              f"{r['portfolio_drift']:>7.2%}  {st.emoji} {st.value}" + (f"  {'; '.join(notes)}" if notes else ""))
+    print(f"(OLS of daily returns of each profile's held book (today's holdings) and target, each held at constant "
+          f"weights, on its benchmark over {rows[0]['n_obs'] if rows else 0} sessions to "
+          f"{rows[0]['as_of'] if rows else ''}; ±95% and corr, R² are the held book's)")
     return 0
 
 
@@ -148,10 +155,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
     ac.set_defaults(func=_cmd_accept_state)
 
-    au = sub.add_parser("audit", help="market sensitivity (beta, correlation) and drift status of every profile",
-                        description="Beta, correlation and R² of each profile's daily returns (its target weights) "
-                        "on its benchmark by OLS, the AGGRESSIVE flag for defensive profiles above their beta limit, "
-                        "and the drift status. Exits non-zero only on a data error, never on a flag.")
+    au = sub.add_parser("audit", help="market sensitivity (beta, volatility) of what is held and of the target",
+                        description="Beta, volatility, correlation and R² of each profile's held book (today's "
+                        "holdings) and of its target, on its benchmark by OLS; the AGGRESSIVE flag on each book of a "
+                        "defensive profile above its beta limit, whether the target's beta is in-sample, and the "
+                        "drift status. Exits non-zero only on a data error, never on a flag.")
     profile_args(au)
     au.add_argument("--json", action="store_true", help="machine-readable output")
     au.set_defaults(func=_cmd_audit)

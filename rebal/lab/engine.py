@@ -29,7 +29,8 @@ Rule mechanics (see :mod:`rebal.lab.rules` for the specs):
 - **cost-benefit**: the spec compares a one-off cost (% of value) with an annualised TE; taken
   literally the ratio is below 1 at any drift above a few basis points and the rule trades every
   day. The benefit is therefore put in the cost's unit: the certainty-equivalent gain of removing
-  the tracking variance over the horizon, ½ λ H TE² (λ = ``risk_aversion``, H = ``horizon``);
+  the tracking variance over the horizon, ½ λ H TE² (λ = ``risk_aversion``, H = ``horizon`` in
+  years; :func:`rebal.analytics.risk.tracking_benefit`, the formula the planner uses too);
   the rule fires when cost / benefit < 1. The same per-asset benefit ½ λ H d_i² σ_i² decides the
   cost-constrained partial rule (trade asset i only if benefit > 2x its cost);
 - **partial**: ``half`` trades half the gap, w' = (w + w*) / 2; ``edge`` moves along the line to
@@ -50,6 +51,7 @@ import pandas as pd
 
 from rebal.analytics.measures import annualise_vol, regime_widening, square_root_impact, vix_regime
 from rebal.analytics.returns import simple_returns
+from rebal.analytics.risk import tracking_benefit
 from rebal.lab.rules import Config, Rule
 from rebal.lab.spec import LabSpec
 from rebal.monitor.spec import PlannerSpec
@@ -266,7 +268,6 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     use_bands = bool(np.isfinite(band_abs).any() or np.isfinite(band_rel).any() or np.isfinite(hv_band).any())
     sizing = np.array([c.sizing for c in cfgs])
     half, edge, costc = sizing == "half", sizing == "edge", sizing == "cost"
-    lam_h = 0.5 * s.risk_aversion * s.horizon
 
     def trade_cost(delta: np.ndarray, rows: np.ndarray, t: int) -> np.ndarray:
         """Per-asset cost (fraction of value units) of trading ``delta`` (value units) at day t."""
@@ -310,7 +311,8 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
             fire |= (np.abs(dv) >= band - 1e-12).any(axis=1)
         if cb.any():
             k_cb = all_k[cb]
-            benefit = lam_h * (dv[cb] ** 2 * sig_a[t] ** 2).sum(axis=1)
+            benefit = tracking_benefit((dv[cb] ** 2 * sig_a[t] ** 2).sum(axis=1), risk_aversion=s.risk_aversion,
+                                       horizon_years=s.horizon)
             est = trade_cost(-dv[cb] * V[cb, None], k_cb, t).sum(axis=1) / V[cb]
             fire[cb] |= est < benefit
         if reg[t] == 2:
@@ -341,7 +343,8 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
             if cf_mask.any():
                 gap = (goal[cf_mask] - wf[cf_mask]) * Vf[cf_mask, None]
                 cost_i = trade_cost(gap, f[cf_mask], t) / Vf[cf_mask, None]
-                benefit_i = lam_h * (wf[cf_mask] - w) ** 2 * sig_a[t] ** 2
+                benefit_i = tracking_benefit((wf[cf_mask] - w) ** 2 * sig_a[t] ** 2, risk_aversion=s.risk_aversion,
+                                             horizon_years=s.horizon)
                 frozen[cf_mask] = ~(benefit_i > s.benefit_multiple * cost_i)
             if adv_a is not None:
                 gap_usd = np.abs(goal - wf) * Vf[:, None] * s.notional

@@ -9,19 +9,34 @@ the no-trade band) and the trigger table.
 
 Definitions used here (the spec leaves them open):
 
-- expected TE reduction = TE of today's drift (a full rebalance brings it to 0), 252-day covariance;
+- benefit of a full rebalance: it removes today's tracking error TE (252-session covariance,
+  annualised) for the horizon H = ``planner.horizon_years``; its certainty-equivalent value is
+  B = ½ · λ · H · TE² (λ = ``planner.risk_aversion``, unitless; TE² in fraction² a year, H in
+  years), a fraction of portfolio value like the one-off cost C of the rebalance
+  (:func:`rebal.analytics.risk.tracking_benefit`, the rule lab's ``costbenefit`` rule uses the
+  same). The cost-benefit rule fires when C / B < 1. (The planner spec's C / TE divides a
+  one-off cost by an annualised volatility: below 1 at almost any drift, so it carried no
+  information.) With λ = 2 and H = 1 year, TE = 1 % gives B = 1 bp, TE = 5 % gives 25 bps;
 - liquidity days = |trade| / (participation x dollar ADV), participation 10 % by default;
 - calendar trigger: a review date (last session of a month or quarter) fell after the last
   implementation and on or before today;
-- hybrid: the monthly review is due, or drift >= the early-override level (10 %);
+- hybrid: the monthly review is due, or drift >= the early-override level (``hybrid_override``,
+  10 %) widened by the regime like every drift threshold (x 1.2 = 12 % in the elevated regime,
+  x 1.5 = 15 % in stress: the planner spec's dynamic thresholds);
 - no-trade-band threshold for the portfolio: half the sum over assets of each asset's
   Whalley-Wilmott band (the portfolio drift when every asset sits on its band edge);
 - VIX: the lakehouse's ``VIX`` close at the as-of date; where there is none, a labelled proxy
   (21-day realised volatility of the benchmark, annualised, in VIX points).
 
-The recommendation is TRADE, REVIEW, DELAY or HOLD: words distinct from the drift monitor's
-MAINTAIN / REBALANCE / URGENT, because the planner applies its own (tighter, regime-adjusted)
-threshold and its cost-benefit test; the two can disagree, and reports show both.
+The verdict is one of :data:`VERDICTS`, words distinct from the drift monitor's MAINTAIN /
+REBALANCE / URGENT (the planner applies its own, tighter, regime-adjusted threshold and its
+cost-benefit test; the two can disagree) and from the decision's (:mod:`rebal.decision.table`):
+
+- ``DELAY``: a drift rule fires, but in the stress regime with drift at most ``delay_max_drift``
+  the trade waits (spreads and impact are 2-3x normal; the planner spec's rule 4);
+- ``TRADE``: a drift rule fires (threshold, or the hybrid early override) and C / B < 1;
+- ``REVIEW``: a drift rule fires but the cost exceeds the benefit;
+- ``QUIET``: no drift rule fires (a calendar review may be due; the drift does not call for a trade).
 
 Fallbacks are flagged in ``flags``: estimated spreads and costs, notional portfolio value,
 sector-average or benchmark volatility, zero correlation, drifts capped at 50 points, absolute
@@ -45,15 +60,18 @@ from rebal.analytics.risk import (
     drift_speed,
     no_trade_band,
     optimal_threshold_formula,
+    tracking_benefit,
     tracking_error,
     tracking_error_diagonal,
 )
 from rebal.calendar import nyse_sessions, sessions_after
 from rebal.data.lakehouse import CASH, Lakehouse
 
-__all__ = ["PlannerResult", "decision_panel", "review_dates"]
+__all__ = ["VERDICTS", "PlannerResult", "decision_panel", "review_dates"]
 
 DRIFT_CAP = 0.50
+#: The planner's verdicts (see the module docstring); QUIET replaced HOLD (issue 13).
+VERDICTS = ("TRADE", "REVIEW", "DELAY", "QUIET")
 
 
 @dataclass(frozen=True)
@@ -69,10 +87,12 @@ class PlannerResult:
         ``cost_bps`` (bps of the traded value).
     metrics
         ``portfolio_drift`` (fraction of value), ``te_60d``, ``te_252d`` and ``te_diagonal_252d``
-        (annualised tracking error, fraction a year), ``rebalancing_cost`` (fraction of value),
-        ``cost_benefit`` (unitless), ``portfolio_value`` (dollars), ``sigma_p`` (annualised,
-        fraction a year), ``effective_threshold`` (fraction of value) and
-        ``days_since_implementation`` (NYSE sessions).
+        (annualised tracking error, fraction a year), ``rebalancing_cost`` C (fraction of value,
+        one-off), ``benefit`` B = ½ λ H TE²_252d (fraction of value over the horizon),
+        ``cost_benefit`` C / B (unitless), ``horizon_years`` H (years), ``risk_aversion`` λ
+        (unitless), ``portfolio_value`` (dollars), ``sigma_p`` (annualised, fraction a year),
+        ``effective_threshold`` and ``effective_override`` (the regime-widened drift threshold and
+        hybrid early override, fractions of value) and ``days_since_implementation`` (NYSE sessions).
     thresholds
         The three threshold methods: ``method``, ``threshold`` (fraction of value), ``basis``
         (how it was computed) and ``selected``.
@@ -80,8 +100,8 @@ class PlannerResult:
         One row per rule: ``rule``, ``fires`` and ``why``.
     vix, vix_source, regime
         The VIX level (VIX points), where it came from, and the regime name.
-    recommendation
-        TRADE, REVIEW, DELAY or HOLD with its reason.
+    verdict, verdict_reason
+        One of :data:`VERDICTS` and its one-line reason.
     flags
         The fallbacks used (see the module docstring).
     synthetic_inputs
@@ -97,10 +117,16 @@ class PlannerResult:
     vix: float
     vix_source: str
     regime: str
-    recommendation: str
+    verdict: str
+    verdict_reason: str
     flags: tuple[str, ...]
     synthetic_inputs: bool
     status_rebalance_threshold: float
+
+    @property
+    def recommendation(self) -> str:
+        """``"VERDICT: reason"`` in one line (the form older displays show)."""
+        return f"{self.verdict}: {self.verdict_reason}"
 
 
 def review_dates(start: date, end: date, freq: str) -> list[date]:
@@ -205,7 +231,9 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     te252 = tracking_error(d_assets, cov252)
     te_diag = tracking_error_diagonal(d_assets, cov252)
     reb_cost = rebalancing_cost(trades, costs["cost_bps"], value)
-    cb = cost_benefit_ratio(reb_cost, te252)
+    lam, horizon = spec.risk_aversion, spec.horizon_years
+    benefit = tracking_benefit(te252**2, risk_aversion=lam, horizon_years=horizon)
+    cb = cost_benefit_ratio(reb_cost, benefit)
 
     # thresholds
     w_t = tgt.reindex(assets, fill_value=0.0)
@@ -221,6 +249,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     if np.isnan(vix):
         flags.append(f"market regime unknown ({vix_source}): normal regime assumed")
     effective = base * widen
+    override = spec.hybrid_override * widen
     thresholds = pd.DataFrame([
         ("fixed (profile)", spec.threshold, "planner.threshold"),
         ("spec formula sqrt(2c / (σp² T))", formula,
@@ -247,38 +276,49 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
         (f"calendar ({spec.calendar})", due_cal is not None,
          f"review date {due_cal} passed since the last implementation on {audit.lis.as_of}" if due_cal
          else f"no {spec.calendar} review date since {audit.lis.as_of}"),
-        ("hybrid (monthly + early override)", due_m is not None or pdrift >= spec.hybrid_override,
-         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; "
-         f"early override at {spec.hybrid_override:.0%}: drift {pdrift:.2%}"),
-        ("cost-benefit", cb < 1, f"cost {reb_cost:.3%} / expected TE reduction {te252:.3%} = {cb:.2f} (act when < 1)"),
+        ("hybrid (monthly + early override)", due_m is not None or pdrift >= override,
+         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; early override at "
+         f"{spec.hybrid_override:.0%} x {widen:.1f} for the {reg} regime = {override:.2%}: drift {pdrift:.2%}"),
+        ("cost-benefit", cb < 1,
+         f"cost C = {reb_cost * 1e4:.2f} bps of value (one-off) vs benefit B = ½ λ H TE² = ½ x {lam:g} x "
+         f"{horizon:g} y x ({te252:.2%} a year)² = {benefit * 1e4:.2f} bps of value: C / B = {cb:.2f} "
+         "(act when < 1)"),
         ("high-volatility assets", bool(hv),
          (f"{', '.join(hv)}: σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}: tighter band"
           if hv else f"none with σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}")),
         ("stress regime delay", stress_delay and not stress_override,
          f"VIX {vix:.1f} ({reg}); drift {pdrift:.2%}: " + (
-             "delay 10-20 sessions" if stress_delay else "override: drift >= 15 %" if stress_override else "no delay")),
+             "delay 10-20 sessions" if stress_delay
+             else f"override: drift >= {spec.stress_override:.0%}" if stress_override else "no delay")),
         ("illiquid assets", bool(illq),
          (f"skip {', '.join(illq)}: ADV < ${spec.min_adv:,.0f} or > {spec.max_liquidity_days:g} days to trade"
           if illq else "none")),
         ("VIX threshold widening", widen > 1.0, f"VIX {vix:.1f}: {reg} regime, thresholds x{widen:.1f}"),
     ]
     triggers = pd.DataFrame(rows, columns=["rule", "fires", "why"])
-    drift_rules = [name for name, fired in (("threshold", pdrift >= effective),
-                                            ("hybrid early override", pdrift >= spec.hybrid_override)) if fired]
-    if stress_delay and not stress_override:
-        rec = "DELAY: stress regime with moderate drift; revisit in 10-20 sessions"
+    drift_rules = [f"{name} ({pdrift:.2%} >= {level:.2%})"
+                   for name, level in (("threshold", effective), ("hybrid early override", override))
+                   if pdrift >= level]
+    fire = f"{' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'}"
+    worth = f"cost {reb_cost * 1e4:.2f} bps vs benefit {benefit * 1e4:.2f} bps of value over {horizon:g} y"
+    if drift_rules and stress_delay and not stress_override:
+        verdict, why = "DELAY", (f"{fire}, but in the stress regime (VIX {vix:.1f}) a moderate drift "
+                                 f"(<= {spec.delay_max_drift:.0%}) waits: revisit in 10-20 sessions")
     elif drift_rules and cb < 1:
-        rec = (f"TRADE: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
-               "and the cost is below the expected TE reduction")
+        verdict, why = "TRADE", f"{fire} and the cost is below the benefit ({worth})"
     elif drift_rules:
-        rec = (f"REVIEW: {' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'} "
-               "but the cost exceeds the expected TE reduction")
+        verdict, why = "REVIEW", f"{fire} but the cost exceeds the benefit ({worth})"
     elif due_cal is not None:
-        rec = f"HOLD: {spec.calendar} review due ({due_cal}) but drift is below the threshold"
+        verdict, why = "QUIET", (f"{spec.calendar} review due ({due_cal}) but drift {pdrift:.2%} is below the "
+                                 f"threshold {effective:.2%}: no drift rule fires")
     else:
-        rec = "HOLD: no rule fires"
+        verdict, why = "QUIET", f"no drift rule fires (drift {pdrift:.2%} below the threshold {effective:.2%})"
     metrics = {"portfolio_drift": pdrift, "te_60d": te60, "te_252d": te252, "te_diagonal_252d": te_diag,
-               "rebalancing_cost": reb_cost, "cost_benefit": cb, "portfolio_value": float(value),
-               "sigma_p": sigma_p, "effective_threshold": effective, "days_since_implementation": float(days_since)}
-    return PlannerResult(table, metrics, thresholds, triggers, vix, vix_source, reg, rec, tuple(dict.fromkeys(flags)),
-                         synthetic, prof.drift.rebalance)
+               "rebalancing_cost": reb_cost, "benefit": benefit, "cost_benefit": cb, "horizon_years": horizon,
+               "risk_aversion": lam, "portfolio_value": float(value), "sigma_p": sigma_p,
+               "effective_threshold": effective, "effective_override": override,
+               "days_since_implementation": float(days_since)}
+    return PlannerResult(assets=table, metrics=metrics, thresholds=thresholds, triggers=triggers, vix=vix,
+                         vix_source=vix_source, regime=reg, verdict=verdict, verdict_reason=why,
+                         flags=tuple(dict.fromkeys(flags)), synthetic_inputs=synthetic,
+                         status_rebalance_threshold=prof.drift.rebalance)

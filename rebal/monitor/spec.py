@@ -41,11 +41,12 @@ class DataChecks:
 
 @dataclass(frozen=True)
 class SensitivitySpec:
-    """Market-sensitivity audit: OLS of the profile's daily returns on the benchmark's.
+    """Market-sensitivity audit: OLS of the daily returns of the profile's books on the benchmark's.
 
-    The profile's returns are those of its current target weights held over the last
-    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window.
-    A ``defensive`` profile with beta above ``beta_limit`` is flagged AGGRESSIVE.
+    Each book (the holdings, the target, the proposal) is today's weights held over the last
+    ``window_days`` sessions (its ex-ante exposure); ``rolling_days`` is the rolling-beta window
+    (sessions). For a ``defensive`` profile each book with beta above ``beta_limit`` (unitless) is
+    flagged AGGRESSIVE (see :mod:`rebal.monitor.sensitivity`).
     """
 
     window_days: int = 252
@@ -59,7 +60,11 @@ class PlannerSpec:
     """Rebalancing-planner parameters for today's decision panel (fractions unless in bps/VIX points).
 
     ``threshold_method`` picks the drift threshold: ``fixed`` (``threshold``), ``formula``
-    (the planner spec's sqrt(2c / (sigma_p^2 T))) or ``no_trade_band`` (Whalley-Wilmott).
+    (the planner spec's sqrt(2c / (sigma_p^2 T))) or ``no_trade_band`` (Whalley-Wilmott). The
+    drift threshold and the ``hybrid_override`` are both widened by ``regime_widening``.
+    The cost-benefit rule compares the one-off cost of a rebalance with the benefit
+    ½ · ``risk_aversion`` · ``horizon_years`` · TE² (fractions of portfolio value);
+    ``risk_aversion`` λ is unitless (0 < λ <= 100), ``horizon_years`` H in years (0 < H <= 10).
     """
 
     threshold: float = 0.05
@@ -80,7 +85,9 @@ class PlannerSpec:
     min_adv: float = 1_000_000.0
     max_liquidity_days: float = 10.0
     participation: float = 0.10
+    #: λ, relative risk aversion (unitless): cost-benefit rule and no-trade band
     risk_aversion: float = 2.0
+    #: H, the horizon (years) of the cost-benefit rule and of the spec's threshold formula
     horizon_years: float = 1.0
     notional_value: float = 10_000_000.0
 
@@ -131,6 +138,12 @@ def check_monitor(profile: Profile, src: str) -> None:
     if len(pl.regime_widening) != 3 or not all(x > 0 for x in pl.regime_widening):
         raise ConfigError(f"{src}: `planner.regime_widening`: need three positive multipliers (normal, elevated, "
                           f"stress), found {list(pl.regime_widening)}")
+    if not 0 < pl.risk_aversion <= 100:
+        raise ConfigError(f"{src}: `planner.risk_aversion`: the risk aversion λ (unitless) must be in (0, 100], "
+                          f"found {pl.risk_aversion}")
+    if not 0 < pl.horizon_years <= 10:
+        raise ConfigError(f"{src}: `planner.horizon_years`: the cost-benefit horizon in years must be in (0, 10], "
+                          f"found {pl.horizon_years}")
     if not 0 < pl.delay_max_drift < 1:
         raise ConfigError(f"{src}: `planner.delay_max_drift`: must be in (0, 1), found {pl.delay_max_drift}")
     if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):

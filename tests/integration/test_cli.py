@@ -56,6 +56,12 @@ def test_audit_and_factor_map_on_the_sample(sample_lakehouse, tmp_path, cli):
     rows = {r["profile"]: r for r in json.loads(res.stdout)}
     assert set(rows) == {"bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"}
     assert rows["min_variance"]["defensive"] and all(0 < r["beta"] < 1.5 for r in rows.values())
+    # held and target books, labelled: beta is the held book's; a fitted target's beta is in-sample
+    assert all(r["beta_basis"] == "held" and r["beta"] == r["beta_held"] for r in rows.values())
+    assert rows["min_variance"]["beta_target_in_sample"] and not rows["strategy_sleeves"]["beta_target_in_sample"]
+    assert all("beta_proposed" not in r and 0 < r["vol_target"] < 1 for r in rows.values())
+    text = cli(REPO, "audit", "--profile", "max_sharpe", **env).stdout
+    assert "β held" in text and "β target" in text and "target β in-sample" in text
     out = tmp_path / "fm.png"
     res = cli(REPO, "factor-map", "--out", str(out), "--clusters", "4", **env)
     assert res.returncode == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

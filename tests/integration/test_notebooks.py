@@ -76,16 +76,25 @@ def test_beta_notebook_matches_an_independent_numpy_beta(sample_lakehouse, tmp_p
     from rebal.data.lakehouse import Lakehouse
 
     s = _run_sample("beta_correlation", sample_lakehouse, tmp_path, monkeypatch, "strategy_sleeves")
-    # strategy_sleeves holds fixed weights: recompute beta = cov(p, b) / var(b) with numpy
+    # strategy_sleeves' target is fixed weights: recompute beta = cov(p, b) / var(b) with numpy
     prof = load_profile("strategy_sleeves", REPO / "params" / "profiles")
     with Lakehouse(sample_lakehouse) as lh:
-        px = lh.prices([*prof.target.weights, "SPX"]).iloc[-253:]
+        snap, shares, cash = lh.holdings("strategy_sleeves")
+        px = lh.prices([*dict.fromkeys([*prof.target.weights, *shares.index]), "SPX"]).iloc[-253:]
     r = px.pct_change().iloc[1:]
-    p = sum(r[t].to_numpy() * w for t, w in prof.target.weights.items())
     b = r["SPX"].to_numpy()
-    assert s["beta"] == pytest.approx(np.cov(p, b)[0, 1] / np.var(b, ddof=1), rel=1e-10)
-    assert s["correlation"] == pytest.approx(np.corrcoef(p, b)[0, 1], rel=1e-10)
-    assert s["n_obs"] == 252 and s["aggressive"] is False
+    p = sum(r[t].to_numpy() * w for t, w in prof.target.weights.items())
+    assert s["beta_target"] == pytest.approx(np.cov(p, b)[0, 1] / np.var(b, ddof=1), rel=1e-10)
+    # the held book: the latest holdings valued at the last closes, held at those weights over the window
+    values = shares * px[shares.index].iloc[-1]
+    w = values / (values.sum() + cash)
+    h = sum(r[t].to_numpy() * w[t] for t in shares.index)
+    assert s["beta_basis"] == "held"
+    assert s["beta"] == s["beta_held"] == pytest.approx(np.cov(h, b)[0, 1] / np.var(b, ddof=1), rel=1e-10)
+    assert s["correlation"] == pytest.approx(np.corrcoef(h, b)[0, 1], rel=1e-10)
+    assert s["vol_held"] == pytest.approx(np.std(h, ddof=1) * np.sqrt(252), rel=1e-10)
+    assert s["n_obs"] == 252 and s["aggressive"] is False and s["beta_target_in_sample"] is False
+    assert np.isfinite(s["beta_proposed"])  # the proposal's book, built without its simulation
 
 
 def test_factor_map_notebook_scraps(sample_lakehouse, tmp_path, monkeypatch):

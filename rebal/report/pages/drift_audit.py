@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_scraps", "planner_card",
-           "planner_flags", "economics_table", "planner_scraps", "ECONOMICS_FORMATS", "scraps", "drift_overview",
-           "weights_comparison", "drift_path_plot"]
+           "planner_flags", "economics_table", "planner_scraps", "VERDICT_COLORS", "ECONOMICS_FORMATS", "scraps",
+           "drift_overview", "weights_comparison", "drift_path_plot"]
 
 
 def summary_card(audit: Any) -> Any:
@@ -97,23 +97,32 @@ ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{
                      "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
 
 
+#: colours of the planner's verdicts (on the drift status palette)
+VERDICT_COLORS = {"TRADE": STATUS_COLORS["URGENT"], "REVIEW": STATUS_COLORS["REBALANCE"],
+                  "DELAY": STATUS_COLORS["REBALANCE"], "QUIET": STATUS_COLORS["MAINTAIN"]}
+
+
 def planner_card(panel: Any) -> Any:
     """Headline of the decision panel."""
     m = panel.metrics
-    rec = panel.recommendation.split(":")[0]
-    color = {"TRADE": "URGENT", "REVIEW": "REBALANCE", "DELAY": "REBALANCE"}.get(rec, "MAINTAIN")
     return card([
-        ("Recommendation", f'<span style="background:{STATUS_COLORS[color]};color:#fff;padding:2px 10px;'
-                           f'border-radius:4px;font-weight:700">{html.escape(rec)}</span> '
-                           f"{html.escape(panel.recommendation.split(':', 1)[-1].strip())}"),
+        ("Planner verdict", f'<span style="background:{VERDICT_COLORS[panel.verdict]};color:#fff;padding:2px 10px;'
+                            f'border-radius:4px;font-weight:700">{html.escape(panel.verdict)}</span> '
+                            f"{html.escape(panel.verdict_reason)}"),
         ("Tracking error of the drift", f"{m['te_252d']:.2%} a year (252-session covariance); {m['te_60d']:.2%} (60 "
                                         f"sessions); {m['te_diagonal_252d']:.2%} ignoring correlations"),
-        ("Cost of a full rebalance", f"{m['rebalancing_cost']:.3%} of ${m['portfolio_value']:,.0f}"),
-        ("Cost-benefit ratio", f"{m['cost_benefit']:.3f} (cost / expected TE reduction; act when below 1)"),
+        ("Cost of a full rebalance", f"{m['rebalancing_cost'] * 1e4:.2f} bps of ${m['portfolio_value']:,.0f} "
+                                     "(one-off)"),
+        ("Benefit of a full rebalance", f"{m['benefit'] * 1e4:.2f} bps of value: ½ λ H TE² with λ = "
+                                        f"{m['risk_aversion']:g}, H = {m['horizon_years']:g} year(s), TE = "
+                                        f"{m['te_252d']:.2%} a year"),
+        ("Cost-benefit ratio", f"{m['cost_benefit']:.3f} (cost / benefit, both fractions of value; act when "
+                               "below 1)"),
         ("Market regime", f"VIX {panel.vix:.1f}: {html.escape(panel.regime)} ({html.escape(panel.vix_source)})"),
         ("Drift threshold in force", f"{m['effective_threshold']:.2%} vs portfolio drift {m['portfolio_drift']:.2%} "
-                                     f"(the drift status above uses its own thresholds: rebalance above "
-                                     f"{panel.status_rebalance_threshold:.0%})"),
+                                     f"(hybrid early override {m['effective_override']:.2%}; both widened for the "
+                                     f"{html.escape(panel.regime)} regime. The drift status above uses its own "
+                                     f"thresholds: rebalance above {panel.status_rebalance_threshold:.0%})"),
         ("Sessions since implementation", f"{m['days_since_implementation']:.0f}"),
     ])
 
@@ -139,7 +148,8 @@ def economics_table(panel: Any) -> pd.DataFrame:
 def planner_scraps(panel: Any) -> dict[str, Any]:
     """Key planner results as plain types."""
     m = {f"planner_{k}": float(v) for k, v in panel.metrics.items()}
-    return {**m, "recommendation": panel.recommendation, "vix": float(panel.vix), "vix_source": panel.vix_source,
+    return {**m, "recommendation": panel.recommendation, "planner_verdict": panel.verdict,
+            "planner_reason": panel.verdict_reason, "vix": float(panel.vix), "vix_source": panel.vix_source,
             "regime": panel.regime, "planner_flags": list(panel.flags),
             "triggers_fired": [str(r) for r, f in zip(panel.triggers["rule"], panel.triggers["fires"], strict=True)
                                if f]}
@@ -246,8 +256,13 @@ def scraps(audit: Any, panel: Any) -> dict[str, Any]:
     return {**drift_scraps(audit), **planner_scraps(panel)}
 
 
+def _verdict(s: Any) -> str:
+    return str(s.get("planner_verdict") or str(s.get("recommendation", "")).split(":")[0])
+
+
 def _summary(s: Any) -> str:
-    return f"{s['status']} drift {s['portfolio_drift']:.2%}; {s.get('recommendation', '')}".rstrip("; ")
+    verdict = _verdict(s)
+    return f"{s['status']} drift {s['portfolio_drift']:.2%}" + (f"; planner {verdict}" if verdict else "")
 
 
 def _status_cell(s: Any) -> str:
@@ -258,11 +273,12 @@ def _status_cell(s: Any) -> str:
 
 
 def _planner_cell(s: Any) -> str:
-    return html.escape(str(s.get("recommendation", "")).split(":")[0])
+    return html.escape(_verdict(s))
 
 
-_PLANNER = ("portfolio_drift", "te_60d", "te_252d", "te_diagonal_252d", "rebalancing_cost", "cost_benefit",
-            "portfolio_value", "sigma_p", "effective_threshold", "days_since_implementation")
+_PLANNER = ("portfolio_drift", "te_60d", "te_252d", "te_diagonal_252d", "rebalancing_cost", "benefit", "cost_benefit",
+            "horizon_years", "risk_aversion", "portfolio_value", "sigma_p", "effective_threshold",
+            "effective_override", "days_since_implementation")
 
 REPORT = ReportSpec(
     name="drift_audit", title="Drift audit", order=10,
@@ -270,11 +286,14 @@ REPORT = ReportSpec(
             "max_abs_drift": float, "max_drift_asset": str, "reasons": list, "n_assets": int, "total_value": float,
             "last_implemented": str, "lis_source": str, "price_drift": float, "target_change": float,
             "thresholds": dict, "drift_table": "DataFrame", **{f"planner_{k}": float for k in _PLANNER},
-            "recommendation": str, "vix": float, "vix_source": str, "regime": str, "planner_flags": list,
+            "recommendation": str, "planner_verdict": str, "planner_reason": str, "vix": float, "vix_source": str,
+            "regime": str, "planner_flags": list,
             "triggers_fired": list},
     summary=_summary,
     cover=(Cover("Drift status", _status_cell), Cover("Planner", _planner_cell)),
     legend="Status: MAINTAIN (portfolio drift at or below the rebalance threshold, every asset within its limit), "
            "REBALANCE (above the rebalance threshold), URGENT (above the urgent threshold, or one asset beyond the "
-           "single-asset limit).",
+           "single-asset limit). Planner: TRADE (a drift rule fires and the cost is below the benefit), REVIEW (a "
+           "drift rule fires but the cost exceeds the benefit), DELAY (stress regime, moderate drift: the trade "
+           "waits), QUIET (no drift rule fires).",
 )

@@ -78,22 +78,28 @@ def test_beta_correlation_and_vols_match_numpy_ols(market, tmp_path):
     w = r.iloc[-252:]
     p, b = (0.5 * w["A"] + 0.3 * w["B"]).to_numpy(), w["IDX"].to_numpy()
     ref = _ols(p, b)
-    assert a.as_of == END.date() and a.beta.n_obs == 252
-    assert (a.beta.start, a.beta.end) == (str(w.index[0].date()), str(END.date()))
-    assert a.weights.to_dict() == pytest.approx({"A": 0.5, "B": 0.3, "CASH": 0.2})
-    np.testing.assert_allclose(a.portfolio_returns.to_numpy(), p, rtol=1e-9, atol=1e-15)
-    assert a.beta.beta == pytest.approx(ref["beta"], rel=1e-9)
-    assert a.beta.alpha_daily == pytest.approx(ref["alpha"], rel=1e-6, abs=1e-12)
-    assert a.beta.beta_se == pytest.approx(ref["se"], rel=1e-9)
-    assert a.beta.r_squared == pytest.approx(ref["r2"], rel=1e-9)
-    assert a.beta.correlation == pytest.approx(ref["corr"], rel=1e-9)
-    assert a.beta.beta == pytest.approx(0.76, abs=0.05)  # the construction's beta, within sampling noise
-    assert a.portfolio_vol == pytest.approx(np.std(p, ddof=1) * np.sqrt(252), rel=1e-9)
+    # nothing held, no proposal: the target is the only book, and the main one
+    assert [bk.label for bk in a.books] == ["target"] and a.held is None and a.main is a.target
+    assert a.notes == ("no holdings and no accepted state: the held book is unknown, the target stands in",)
+    t = a.target
+    assert a.as_of == END.date() and t.beta.n_obs == 252
+    assert (t.beta.start, t.beta.end) == (str(w.index[0].date()), str(END.date()))
+    assert t.weights.to_dict() == pytest.approx({"A": 0.5, "B": 0.3, "CASH": 0.2})
+    np.testing.assert_allclose(t.returns.to_numpy(), p, rtol=1e-9, atol=1e-15)
+    assert t.beta.beta == pytest.approx(ref["beta"], rel=1e-9)
+    assert t.beta.alpha_daily == pytest.approx(ref["alpha"], rel=1e-6, abs=1e-12)
+    assert t.beta.beta_se == pytest.approx(ref["se"], rel=1e-9)
+    assert t.beta.r_squared == pytest.approx(ref["r2"], rel=1e-9)
+    assert t.beta.correlation == pytest.approx(ref["corr"], rel=1e-9)
+    assert t.beta.beta == pytest.approx(0.76, abs=0.05)  # the construction's beta, within sampling noise
+    assert t.vol == pytest.approx(np.std(p, ddof=1) * np.sqrt(252), rel=1e-9)
     assert a.benchmark_vol == pytest.approx(np.std(b, ddof=1) * np.sqrt(252), rel=1e-9)
+    # a fixed target is not fitted: not in-sample
+    assert not t.in_sample and t.in_sample_basis == ""
     # rolling beta over 63 returns: 252 - 63 + 1 values, the last one over the last 63 returns
-    assert len(a.rolling) == 190
-    assert a.rolling.iloc[-1] == pytest.approx(np.cov(p[-63:], b[-63:])[0, 1] / np.var(b[-63:], ddof=1), rel=1e-9)
-    assert a.rolling.iloc[0] == pytest.approx(np.cov(p[:63], b[:63])[0, 1] / np.var(b[:63], ddof=1), rel=1e-9)
+    assert len(t.rolling) == 190
+    assert t.rolling.iloc[-1] == pytest.approx(np.cov(p[-63:], b[-63:])[0, 1] / np.var(b[-63:], ddof=1), rel=1e-9)
+    assert t.rolling.iloc[0] == pytest.approx(np.cov(p[:63], b[:63])[0, 1] / np.var(b[:63], ddof=1), rel=1e-9)
 
 
 def test_defensive_profile_above_its_limit_is_flagged_aggressive(market, tmp_path):
@@ -104,7 +110,8 @@ def test_defensive_profile_above_its_limit_is_flagged_aggressive(market, tmp_pat
         flagged = sensitivity_audit(_profile(tmp_path, "d1", beta_limit=0.5), lh)
         relaxed = sensitivity_audit(_profile(tmp_path, "d2", beta_limit=0.9), lh)
         offensive = sensitivity_audit(_profile(tmp_path, "o", defensive=False, beta_limit=0.5), lh)
-    assert flagged.flags == (f"⚠️ AGGRESSIVE: defensive profile with beta {beta:.2f} > limit 0.50",)
+    assert flagged.flags[0].startswith(f"⚠️ AGGRESSIVE (target): defensive profile with beta {beta:.2f} > limit 0.50")
+    assert len(flagged.flags) == 1 and flagged.target.aggressive
     assert relaxed.flags == () and offensive.flags == ()
 
 
@@ -115,9 +122,9 @@ def test_an_earlier_as_of_sees_no_later_data(market, tmp_path):
         a = sensitivity_audit(_profile(tmp_path, window=100, rolling=20), lh, as_of)
     w = r.loc[:pd.Timestamp(as_of)].iloc[-100:]
     ref = _ols((0.5 * w["A"] + 0.3 * w["B"]).to_numpy(), w["IDX"].to_numpy())
-    assert a.as_of == as_of and a.beta.end == str(as_of) and a.beta.n_obs == 100
-    assert a.beta.beta == pytest.approx(ref["beta"], rel=1e-9)
-    assert a.beta.r_squared == pytest.approx(ref["r2"], rel=1e-9)
+    assert a.as_of == as_of and a.target.beta.end == str(as_of) and a.target.beta.n_obs == 100
+    assert a.target.beta.beta == pytest.approx(ref["beta"], rel=1e-9)
+    assert a.target.beta.r_squared == pytest.approx(ref["r2"], rel=1e-9)
 
 
 @pytest.mark.parametrize(("noise", "weights", "cash", "case", "reading"), [
@@ -140,7 +147,8 @@ def test_interpretation_names_what_the_variance_is_made_of(tmp_path, noise, weig
     assert case == ("high ratio" if ratio >= 0.9 else "low ratio, high R²" if r2 >= 0.7 else "low ratio, low R²")
     text = interpretation(a)
     assert reading in text
-    assert f"R² {r2:.2f}" in text and f"({ratio:.2f}x)" in text and "Over 252 sessions to 2024-06-28" in text
+    assert f"R² {r2:.2f}" in text and f"({ratio:.2f}x)" in text
+    assert text.startswith("The target book: over 252 sessions to 2024-06-28")
 
 
 def test_too_short_a_window_is_a_data_error_naming_the_field(tmp_path):

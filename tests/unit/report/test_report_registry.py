@@ -62,11 +62,19 @@ def test_summaries_and_cover_cells_of_the_shipped_reports_from_hand_made_scraps(
     drift = {"status": "URGENT", "portfolio_drift": 0.2512, "recommendation": "TRADE: threshold fires",
              "max_drift_asset": "LLY", "max_abs_drift": 0.0912}
     spec = registry.report("drift_audit")
-    assert spec.summary_line(drift) == "URGENT drift 25.12%; TRADE: threshold fires"
+    assert spec.summary_line(drift) == "URGENT drift 25.12%; planner TRADE"
+    assert spec.summary_line({**drift, "planner_verdict": "QUIET"}) == "URGENT drift 25.12%; planner QUIET"
     cells = [c.cell(drift) for c in spec.cover]
     assert "URGENT" in cells[0] and "25.12% drift; largest LLY 9.12%" in cells[0] and cells[1] == "TRADE"
     beta = {"beta": 0.456, "correlation": 0.71, "r_squared": 0.5, "aggressive": True}
     assert registry.report("beta_correlation").summary_line(beta) == "beta 0.46 corr 0.71 R² 0.50 AGGRESSIVE"
+    # each book labelled; the cover shows the held and target betas, the target's marked in-sample
+    books = {**beta, "beta_held": 0.956, "beta_target": 0.479, "beta_proposed": float("nan"),
+             "aggressive_held": True, "aggressive_target": False, "beta_target_in_sample": True}
+    spec = registry.report("beta_correlation")
+    assert spec.summary_line(books) == "beta held 0.96 target 0.48 corr 0.71 R² 0.50 AGGRESSIVE (held)"
+    assert spec.cover[0].cell(books) == ('β held 0.96, β target 0.48 (in-sample), ρ 0.71<br>'
+                                         '<span class="failed">AGGRESSIVE (held)</span>')
     prop = {"recommendation": "HOLD", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
             "improvement_out_of_sample": -0.131}
     assert registry.report("rebalance_proposal").summary_line(prop) == \

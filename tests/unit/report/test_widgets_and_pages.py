@@ -81,11 +81,17 @@ def test_drift_scraps_are_the_hand_worked_numbers_and_fit_the_schema(audit, tiny
     from rebal.report.registry import check_scraps
 
     lh = Lakehouse(tiny_home / "data" / "lakehouse" / "rebal.duckdb")
-    s = page.scraps(audit, decision_panel(audit, lh))
+    panel = decision_panel(audit, lh)
+    s = page.scraps(audit, panel)
     check_scraps(page.REPORT, s)
     # 2024-01-05: 4400 + 2700 + 2300 + 1000 = 10400; targets 4160 / 3120 / 2080 / 1040 -> D = 460 / 10400
     assert s["portfolio_drift"] == pytest.approx(460 / 10400)
     assert s["status"] == "MAINTAIN" and s["max_drift_asset"] == "BBB"
+    # the planner's verdict in its own vocabulary (QUIET, never HOLD), on the card and in the scraps
+    assert s["planner_verdict"] == "QUIET" and s["recommendation"] == f"QUIET: {s['planner_reason']}"
+    card = page.planner_card(panel).data
+    assert ">QUIET</span>" in card and "HOLD" not in card and "½ λ H TE²" in card
+    assert s["planner_benefit"] == pytest.approx(s["planner_te_252d"] ** 2)  # λ = 2, H = 1 year
     lh.close()
 
 
