@@ -56,7 +56,12 @@ def test_synthetic_layer_is_flagged_and_meets_its_calibration_targets(sample_lak
     assert 0.30 <= calib["gap_variance_share"] <= 0.37
     assert 0.78 <= calib["parkinson_over_cc"] <= 0.87
     assert 1.85 <= calib["median_range_over_abs_return"] <= 2.05
-    assert 0.45 <= calib["dollar_adv_2014_log_std"] <= 0.75
+    # levels are the names' approximate real 2022 dollar volumes (AAPL ~$14B ... RRC ~$0.14B): the 2014
+    # cross-section keeps their spread (the market trend moves every name alike), up to the daily noise
+    from rebal.data.sample import DOLLAR_ADV_2022, STOCKS
+
+    spread = float(np.log([DOLLAR_ADV_2022[t] for t in STOCKS]).std(ddof=1))
+    assert abs(calib["dollar_adv_2014_log_std"] - spread) < 0.15
 
 
 def test_sample_holdings_drift_with_real_prices(sample_lakehouse):
