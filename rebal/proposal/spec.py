@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from rebal.config.loader import check_ranges
@@ -76,8 +77,11 @@ class ProposalSpec:
 def check_proposal(profile: Profile, src: str) -> None:
     """Check the ``proposal`` section of ``profile`` (read from ``src``), then the target against its limits.
 
-    Raises :class:`ConfigError` naming the field, the value and the rule; for a target that cannot
-    meet its own hard limits (decidable from the file), naming both fields and the numbers.
+    Raises :class:`ConfigError` naming the field, the value and the rule; when the file has a
+    ``proposal`` section and the target cannot meet its own hard limits (decidable from the file),
+    naming both fields and the numbers. A profile without the section is not refused for limits
+    nobody chose (the spec's defaults: ``max_total`` 60 %, made for sleeves with cash); ``rebal
+    propose`` on it still flags the conflict (``Proposal.target_conflicts``).
     """
     pr, lim = profile.proposal, profile.proposal.limits
     rules = [
@@ -103,7 +107,19 @@ def check_proposal(profile: Profile, src: str) -> None:
         ("slippage_tolerance_bps", pr.slippage_tolerance_bps > 0, "> 0"),
     ]
     check_ranges(src, "proposal", pr, rules)
-    check_target_limits(profile, src)
+    if _declares_proposal(src):
+        check_target_limits(profile, src)
+
+
+def _declares_proposal(src: str) -> bool:
+    """Whether the profile file ``src`` has a ``proposal`` section (its limits were chosen, not defaulted)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(Path(src).read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    return isinstance(raw, dict) and "proposal" in raw
 
 
 def check_target_limits(profile: Profile, src: str) -> None:

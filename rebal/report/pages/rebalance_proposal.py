@@ -10,7 +10,7 @@ import pandas as pd
 from rebal.allocation.registry import METHODS, describe
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS, pyplot
-from rebal.report.widgets import card, html_block, note
+from rebal.report.widgets import badge, card, html_block, note
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,11 +23,6 @@ __all__ = ["REPORT", "proposal_card", "proposal_flags", "changes_table", "limits
            "frontier_plot"]
 
 
-def _badge(text: str, color: str) -> str:
-    return (f'<span style="background:{color};color:#fff;padding:2px 10px;border-radius:4px;font-weight:700">'
-            f"{html.escape(text)}</span>")
-
-
 def proposal_card(p: Any) -> Any:
     """Headline of a rebalance proposal: conflicts and breaches first, then the simulation verdict and the numbers."""
     b, c, s = p.allocation.breaker, p.costs, p.simulation
@@ -38,10 +33,10 @@ def proposal_card(p: Any) -> Any:
     rows = []
     if p.target_conflicts:
         rows.append(("Configuration conflict",
-                     _badge("CONFIGURATION CONFLICT", CONFLICT_COLOR) + " the profile's own target breaks its hard "
+                     badge("CONFIGURATION CONFLICT", CONFLICT_COLOR) + " the profile's own target breaks its hard "
                      "limits, so trading towards it cannot comply: not a routine trade, the profile must change "
                      "first<br>" + "<br>".join(html.escape(t) for t in p.target_conflicts)))
-    rows.append(("Simulation verdict", _badge(p.verdict, VERDICT_COLORS[p.verdict]) + " "
+    rows.append(("Simulation verdict", badge(p.verdict, VERDICT_COLORS[p.verdict]) + " "
                  + html.escape(p.verdict_reason)))
     rows.append(("Hard limits breached now", "<br>".join(html.escape(h) for h in p.hard_breaches)
                  or "none (total deployed, correlated clusters and single assets within their limits)"))

@@ -67,10 +67,14 @@ def test_summaries_and_cover_cells_of_the_shipped_reports_from_hand_made_scraps(
     assert "URGENT" in cells[0] and "25.12% drift; largest LLY 9.12%" in cells[0] and cells[1] == "TRADE"
     beta = {"beta": 0.456, "correlation": 0.71, "r_squared": 0.5, "aggressive": True}
     assert registry.report("beta_correlation").summary_line(beta) == "beta 0.46 corr 0.71 R² 0.50 AGGRESSIVE"
-    prop = {"recommendation": "HOLD", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
-            "improvement_out_of_sample": -0.131}
-    assert registry.report("rebalance_proposal").summary_line(prop) == \
-        "HOLD (correlation-aware; 3 trades, 1.2 bps, OOS -13.1%)"
+    prop = {"simulation_verdict": "WITHIN NOISE", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
+            "improvement": -0.131, "improvement_se": 0.402, "target_conflicts": []}
+    spec = registry.report("rebalance_proposal")
+    assert spec.summary_line(prop) == "WITHIN NOISE (correlation-aware; 3 trades, 1.2 bps, OOS -13.1% ± 40.2%)"
+    assert "WITHIN NOISE" in spec.cover[0].cell(prop) and "conflict" not in spec.cover[0].cell(prop)
+    conflict = {**prop, "target_conflicts": ["correlated cluster A + B: target 60% > 30% (proposal.limits.max_cluster)"]}
+    assert spec.summary_line(conflict).endswith("; CONFIGURATION CONFLICT")
+    assert "configuration conflict" in spec.cover[0].cell(conflict)
 
 
 def test_cover_cells_escape_text_from_data():
