@@ -156,7 +156,7 @@ def flags(profile: Profile, alloc: Allocation, sim: Simulation | None, drift: fl
         thr = spec.improvement_threshold
         if -thr <= c.relative < spec.marginal_threshold:
             warnings.append(f"projected improvement {c.relative:+.1%} is under {spec.marginal_threshold:.0%}: "
-                            "marginal benefit")
+                            "at most a marginal benefit")
         ins = sim.improvement_in_sample
         if math.isfinite(ins) and (ins > thr) != (c.relative > thr):
             warnings.append(f"in-sample ({ins:+.1%}, look-ahead) and out-of-sample ({c.relative:+.1%}) fall on "
