@@ -135,10 +135,12 @@ def held_book(view: Lakehouse, profile: str, window: pd.DataFrame, start: pd.Tim
                         sessions[:-1].to_numpy(), side="right") - 1  # book in effect at each previous close
     prev = np.array([values[j].iloc[i] for i, j in enumerate(k)])
     cur = np.array([values[j].iloc[i + 1] for i, j in enumerate(k)])
-    returns = pd.Series(cur / prev - 1.0, index=window.index, name="return")
+    with np.errstate(divide="ignore", invalid="ignore"):  # a book without any price has no return (NaN)
+        returns = pd.Series(np.where(prev > 0, cur / prev - 1.0, np.nan), index=window.index, name="return")
     held0, cash0 = books[0]
     start_v = pd.concat([(at.loc[start].reindex(held0.index) * held0).fillna(0.0), pd.Series({CASH: cash0})])
-    start_w = start_v[start_v != 0] / float(start_v.sum())
+    total = float(start_v.sum())
+    start_w = start_v[start_v != 0] / total if total > 0 else today.copy()
     n_snap = sum(ev[1] == "snapshot" for ev in events)
     n_state = len(events) - n_snap
     what = _plural(n_snap, "snapshot") if n_snap else ""
