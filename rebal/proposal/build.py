@@ -322,9 +322,7 @@ def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, c
     mb, mi = path_metrics(base, rf), path_metrics(ins, rf)
     cmp_in = compare_sharpe(ins, base, risk_free_rate=rf, floor=floor)
     refits = [start, *win.index[spec.refit_every - 1:-1:spec.refit_every]]
-    rate = costs["rate_bps_of_traded"] / 1e4 if costs["traded_value"] else 0.002
-    if not costs["traded_value"]:
-        notes.append("no trades today: walk-forward refits charged 20 bps of the value traded")
+    rate = costs["rate_bps_of_traded"] / 1e4  # today's cost per dollar traded (the simulation needs trades)
 
     def propose_at(d: date) -> pd.Series:
         t = compute_target(profile, lh, d).weights
