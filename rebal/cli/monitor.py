@@ -27,20 +27,28 @@ def _dashboard(res) -> str:
 
 
 def _cmd_drift_monitor(args: argparse.Namespace) -> int:
+    from rebal.decision.review import weekly_review
     from rebal.monitor.baseline import drift_monitor, monitor_json
 
     paths, lh, profiles, states = profiles_and_lake(args)
     with lh:
         results = [drift_monitor(p, lh, states, args.as_of) for p in profiles]
+        # the week's decision: the same object as the reports' and `rebal propose`'s
+        decisions = {r.profile.name: weekly_review(r.profile, lh, r.as_of, states).decision
+                     for r in results if not r.first_run}
     if args.json:
-        print(json.dumps([monitor_json(r) for r in results], indent=2))
+        docs = [monitor_json(r) | ({"decision": decisions[r.profile.name].to_json()}
+                                   if r.profile.name in decisions else {}) for r in results]
+        print(json.dumps(docs, indent=2))
         return 0
     for r in results:
         if r.first_run:
             print(f"🆕 {r.profile.name}: no Last Implemented State yet — recorded a baseline "
                   f"({r.baseline.note}) in {states.path(r.profile.name)}; no drift report on the first run.")
         else:
+            d = decisions[r.profile.name]
             print(_dashboard(r))
+            print(f"   decision: {d.action} — {d.reason}")
         print()
     return 0
 

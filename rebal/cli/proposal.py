@@ -11,15 +11,19 @@ from rebal.errors import RebalError
 __all__ = ["register"]
 
 
+_ICONS = {"IMPROVES": "📈", "WITHIN NOISE": "〰️", "WORSENS": "📉", "NOT SIMULATED": "⏸️"}
+
+
 def _proposal_text(p, path) -> str:
     b, s, c = p.allocation.breaker, p.simulation, p.costs
-    icon = {"REBALANCE": "🔁", "OPTIONAL": "🤔", "HOLD": "✋", "BLOCKED": "⛔"}[p.recommendation]
-    lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})",
-             f"   value ${p.value:,.0f}; drift {p.drift:.2%} ({p.drift_status}); "
-             f"mode {p.allocation.mode.replace('_', '-')}"
-             + (f" (requested {p.mode_requested})" if p.mode_requested != p.allocation.mode else "")
-             + f"; circuit breakers {b.status} after {b.iterations} round(s), {len(b.adjustments)} adjustment(s)",
-             f"   {'asset':<8} {'current':>8} {'target':>8} {'proposed':>9} {'change':>8}  reason"]
+    lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})"]
+    lines += [f"   ⛔ configuration conflict: the target breaks its own hard limit: {t}" for t in p.target_conflicts]
+    lines += [f"   🚨 hard limit breached now: {h}" for h in p.hard_breaches]
+    lines += [f"   value ${p.value:,.0f}; drift {p.drift:.2%} ({p.drift_status}); "
+              f"mode {p.allocation.mode.replace('_', '-')}"
+              + (f" (requested {p.mode_requested})" if p.mode_requested != p.allocation.mode else "")
+              + f"; circuit breakers {b.status} after {b.iterations} round(s), {len(b.adjustments)} adjustment(s)",
+              f"   {'asset':<8} {'current':>8} {'target':>8} {'proposed':>9} {'change':>8}  reason"]
     for a, r in p.changes(held_only=True).iterrows():
         lines.append(f"   {a:<8} {r['current']:>8.2%} {r['target']:>8.2%} {r['proposed']:>9.2%} "
                      f"{r['change']:>+8.2%}  {r['reason']}")
@@ -34,6 +38,8 @@ def _proposal_text(p, path) -> str:
         lines.append(f"   simulation, {s.n_days} sessions {s.start}..{s.end}, Sharpe net of costs: baseline "
                      f"{s.baseline['sharpe']:.2f} | in-sample {s.in_sample['sharpe']:.2f} "
                      f"({s.improvement_in_sample:+.1%}, look-ahead){oos}")
+        lines.append(f"   baseline: {s.baseline_source}; improvements are the Sharpe change relative to "
+                     f"max(|baseline|, {p.profile.proposal.sharpe_floor:g})")
     lines.append(f"   costs: {c['total_bps']:.1f} bps of value (slippage {c['slippage_bps']:.1f} + commission "
                  f"{c['commission_bps']:.1f}), ${c['total_usd']:,.0f} on ${c['traded_value']:,.0f} traded")
     t = p.trades.trades
@@ -43,7 +49,9 @@ def _proposal_text(p, path) -> str:
         lines.append(f"     {r.action:<4} {r.ticker:<6} {r.shares:>9,} sh @ {'$' + format(r.price, ',.2f'):>10} = "
                      f"{'$' + format(r.value, ',.0f'):>13}  "
                      f"{r.reason:<16} est. ${r.est_cost:,.0f}")
-    lines.append(f"   {icon} {p.recommendation} (confidence {p.confidence})")
+    if p.blocked:
+        lines.append(f"   ⛔ blocked: {b.reason}")
+    lines.append(f"   {_ICONS[p.verdict]} simulation verdict {p.verdict}: {p.verdict_reason}")
     lines += [f"   ⚠️  {w}" for w in p.warnings] + [f"   🚨 {a}" for a in p.alerts]
     lines += [f"   note: {n}" for n in p.notes]
     if path:
@@ -53,6 +61,7 @@ def _proposal_text(p, path) -> str:
 
 def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
+    from rebal.decision.review import weekly_review
     from rebal.monitor.state import StateStore
     from rebal.proposal.build import build_proposal
     from rebal.proposal.execution import execute_proposal, record_proposal
@@ -62,6 +71,8 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     with writable_lake(paths) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
         p = build_proposal(prof, lh, args.as_of, mode=args.mode)
+        # the week's decision: the same object as the reports' and `rebal drift-monitor`'s
+        decision = weekly_review(prof, lh, p.as_of, StateStore(paths.states_dir), proposal=p).decision
         out = paths.reports_dir / str(p.as_of) / p.profile.name / "proposal.json"
         row = record_proposal(lh, p, str(out))
         write_proposal(p, paths.reports_dir)
@@ -74,12 +85,14 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     if args.json:
         doc = proposal_json(p)
         doc["status"] = "EXECUTED" if rep else row["status"]
+        doc["decision"] = decision.to_json()
         if rep is not None:
             doc["execution"] = {**rep.summary(), "fills": rep.fills.to_dict("records"),
                                 "checks": rep.checks.to_dict("records")}
         print(json.dumps(doc, indent=2, default=str))
     else:
         print(_proposal_text(p, out))
+        print(f"   decision this week: {decision.action} — {decision.reason}")
         if args.explain:
             print("\n" + explain(p))
         if rep is not None:
@@ -94,6 +107,9 @@ def _cmd_propose(args: argparse.Namespace) -> int:
                             for r in fails.itertuples()))
             print(f"   Last Implemented State updated ({rep.state.accepted_at}); "
                   f"history: `rebal proposals --profile {prof.name} --history`")
+        elif not args.execute and p.target_conflicts:
+            print("   next: resolve the configuration conflict in the profile (its target breaks its own hard limits) "
+                  "before approving any trade")
         elif not args.execute and not p.blocked:
             print(f"   next: review, then `rebal approve {p.id}` and `rebal propose --profile {prof.name} --execute`")
     if err is not None:
@@ -109,7 +125,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
 
     with writable_lake(paths_of(args)) as lh:
         row = approve(lh, args.id, by=args.by, note=args.note or "")
-    print(f"✅ {row['id']} approved by {row['approved_by']} at {row['approved_at']} (recommendation "
+    print(f"✅ {row['id']} approved by {row['approved_by']} at {row['approved_at']} (simulation verdict "
           f"{row['recommendation']}); execute it with `rebal propose --profile {row['profile']} "
           f"--as-of {row['as_of']:%Y-%m-%d} --execute`")
     return 0
@@ -144,7 +160,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp = sub.add_parser("propose", help="rebalance proposal: modes, circuit breakers, simulation, trade list",
                         description="Build a rebalance proposal for one profile (dry run by default): current vs "
                         "proposed allocation with reasons, every limit check, the impact simulation (in-sample and "
-                        "walk-forward out-of-sample), costs, the recommendation and a whole-share trade list. "
+                        "walk-forward out-of-sample, against the book as held), costs, the simulation verdict "
+                        "(IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED), hard-limit breaches, target conflicts "
+                        "and a whole-share trade list. "
                         "Writes reports/<as_of>/<profile>/proposal.json and records the proposal id in the "
                         "lakehouse. With --execute, an approved proposal (`rebal approve ID`) is executed on the "
                         "paper broker as one batch. Exit 2 when the proposal is BLOCKED or on bad input.")

@@ -22,7 +22,8 @@ def _risk_text(rs) -> str:
 
     h = tables.headline(rs)
     first, last, n = rs.window
-    lines = [f"📉 {rs.profile.name}: risk and stress as of {rs.as_of} (proposal {rs.proposal_id}, {rs.recommendation})",
+    lines = [f"📉 {rs.profile.name}: risk and stress as of {rs.as_of} (proposal {rs.proposal_id}, "
+             f"simulation verdict {rs.verdict})",
              f"   risk estimate: {rs.covariance_label} of {n} daily returns {first}..{last}; betas by OLS on them",
              f"   {'portfolio':<10} {'volatility':>10} {'beta':>6} {'TE':>7} {'bets':>6}  largest contributor"]
     for name, r in tables.exante_table(rs).iterrows():

@@ -60,8 +60,10 @@ def mark_executed(con: duckdb.DuckDBPyConnection, proposal_id: str, executed_at:
 def list_proposals(lh: Lakehouse, profile: str | None = None) -> pd.DataFrame:
     """List the proposals of one ``profile`` (or all), newest first.
 
-    Columns: id, profile, as_of, status, recommendation, approval and execution times; an empty
-    frame when the table does not exist.
+    Columns: id, profile, as_of, status, recommendation (the proposal's simulation verdict:
+    IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED; older rows may hold the former
+    REBALANCE / OPTIONAL / HOLD / BLOCKED), approval and execution times; an empty frame when the
+    table does not exist.
     """
     if "proposals" not in lh.table_names():
         return pd.DataFrame()

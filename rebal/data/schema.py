@@ -158,7 +158,7 @@ CREATE TABLE IF NOT EXISTS proposals (
     as_of DATE NOT NULL,
     created_at VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
-    recommendation VARCHAR,
+    recommendation VARCHAR,  -- the proposal's simulation verdict (IMPROVES, WITHIN NOISE, ...); name kept
     approved_by VARCHAR,
     approved_at VARCHAR,
     approval_note VARCHAR,

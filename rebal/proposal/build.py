@@ -12,12 +12,17 @@
 4. **circuit breakers**: every limit checked, adjusted and re-checked until all hold, or BLOCKED;
 5. **trade list** in whole shares (:mod:`rebal.proposal.trades`) with the cost model of :mod:`rebal.analytics.costs`
    (spread + commission + square-root impact on 20-day dollar ADV, 60-day volatility);
-6. **impact simulation** (:mod:`rebal.proposal.simulation`): baseline vs projected, in-sample and
-   walk-forward out-of-sample, net of costs;
-7. **recommendation** (:mod:`rebal.proposal.recommend`): REBALANCE when the net improvement exceeds
-   the threshold (5 %), OPTIONAL within ±5 %, HOLD when worse, BLOCKED when the limits cannot all
-   hold; it uses the out-of-sample improvement (the in-sample one looks ahead). WARNING when the
-   improvement is under 3 %; ALERTS for a correlation above 0.95 and drift above 15 %.
+6. **impact simulation** (:mod:`rebal.proposal.simulation`): the book as held on each date
+   (:mod:`rebal.proposal.held_book`) vs the proposal, in-sample (look-ahead, labelled) and
+   walk-forward out-of-sample from the book as held at the window start, net of costs; skipped
+   when the limits cannot all hold or there is nothing to trade;
+7. **simulation verdict** (:mod:`rebal.proposal.verdict`): IMPROVES / WITHIN NOISE / WORSENS /
+   NOT SIMULATED from the out-of-sample Sharpe change against both ``improvement_threshold`` and
+   its standard error (:mod:`rebal.proposal.noise`), with a one-line reason; infeasible limits
+   are ``blocked`` instead. Beside it: the hard limits the current holdings break
+   (``hard_breaches``), those the target itself breaks (``target_conflicts``: a configuration
+   conflict, never a routine trade), WARNINGS (dust, marginal improvement) and ALERTS (a
+   correlation above 0.95, drift above 15 %).
 
 Steps 3-4 are :mod:`rebal.proposal.allocate`. A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``,
 the hash of its content (:mod:`rebal.proposal.serialize`): rebuilding it from the same data and
@@ -26,8 +31,9 @@ that were reviewed, and ``--execute`` refuses once anything changed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,11 +48,16 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.proposal import modes
 from rebal.proposal.allocate import Allocation, propose_allocation
-from rebal.proposal.recommend import recommend
+from rebal.proposal.held_book import held_book
+from rebal.proposal.noise import compare_sharpe
 from rebal.proposal.serialize import proposal_id
-from rebal.proposal.simulation import Simulation, improvement, path_metrics, path_returns, walk_forward
+from rebal.proposal.simulation import Simulation, path_metrics, path_returns, walk_forward
 from rebal.proposal.trades import TradeList, trade_list
+from rebal.proposal.verdict import flags, hard_breaches, simulation_verdict, target_conflicts
 from rebal.provenance import utc_stamp
+
+if TYPE_CHECKING:
+    from rebal.monitor.state import StateStore
 
 __all__ = ["Proposal", "build_proposal"]
 
@@ -68,12 +79,17 @@ class Proposal:
     trades: TradeList
     costs: dict
     simulation: Simulation | None
-    recommendation: str
-    confidence: str
+    #: the simulation verdict: IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED, and why (one line)
+    verdict: str
+    verdict_reason: str
     warnings: list[str]
     alerts: list[str]
     notes: list[str]
     data: dict
+    #: hard limits (total, cluster, single) the current holdings break, one line each with the numbers
+    hard_breaches: list[str] = field(default_factory=list)
+    #: hard limits the target itself breaks (a configuration conflict), one line each with the numbers
+    target_conflicts: list[str] = field(default_factory=list)
     created_at: str = ""
     id: str = ""
     #: every limit checked on the current allocation (same sleeves and clusters as the proposal's)
@@ -93,8 +109,47 @@ class Proposal:
 
     @property
     def blocked(self) -> bool:
-        """True when the circuit breakers cannot all hold (recommendation BLOCKED)."""
-        return self.recommendation == "BLOCKED"
+        """True when the circuit breakers cannot all hold (no trades; the reason is the breaker's)."""
+        return self.allocation.breaker.status == "BLOCKED"
+
+    @property
+    def baseline(self) -> str:
+        """Which baseline the simulation compared with ("not simulated" without a simulation)."""
+        return self.simulation.baseline_source if self.simulation is not None else "not simulated"
+
+    @property
+    def improvement(self) -> float | None:
+        """The judged improvement: out-of-sample Sharpe change relative to max(|baseline|, floor), a fraction.
+
+        None when the verdict is NOT SIMULATED. Its standard error is :attr:`improvement_se`; the
+        Sharpe difference and its SE (annualised Sharpe units) are :attr:`sharpe_difference` and
+        :attr:`sharpe_difference_se`.
+        """
+        c = self._judged()
+        return c.relative if c is not None else None
+
+    @property
+    def improvement_se(self) -> float | None:
+        """Standard error of :attr:`improvement` (fraction), SE(D) / max(|baseline|, floor)."""
+        c = self._judged()
+        return c.relative_se if c is not None else None
+
+    @property
+    def sharpe_difference(self) -> float | None:
+        """Out-of-sample Sharpe ratio of the proposal minus the baseline's (annualised Sharpe units)."""
+        c = self._judged()
+        return c.difference if c is not None else None
+
+    @property
+    def sharpe_difference_se(self) -> float | None:
+        """Jobson-Korkie-Memmel standard error of :attr:`sharpe_difference` (annualised Sharpe units)."""
+        c = self._judged()
+        return c.difference_se if c is not None else None
+
+    def _judged(self):
+        if self.verdict == "NOT SIMULATED" or self.simulation is None:
+            return None
+        return self.simulation.comparison_out_of_sample
 
     def changes(self, held_only: bool = False) -> pd.DataFrame:
         """Tabulate per asset: current, target, proposed, change (proposed - current) and the reason.
@@ -146,8 +201,12 @@ def _cost_fn(dollar_adv: pd.Series | None, sigma: pd.Series | None, model: CostM
 
 
 def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *, mode: str | None = None,
-                   simulate: bool = True) -> Proposal:
-    """Build the proposal of ``profile`` as of ``as_of`` (default: the latest price date). Read-only."""
+                   simulate: bool = True, states: StateStore | None = None) -> Proposal:
+    """Build the proposal of ``profile`` as of ``as_of`` (default: the latest price date). Read-only.
+
+    ``states``: the accepted states the baseline may fall back on before the first holdings
+    snapshot (default: the state files beside the lakehouse, ``<lakehouse dir>/states``).
+    """
     as_of = as_of or lh.at(None).latest_date()
     view = lh.at(as_of)
     spec = profile.proposal
@@ -203,18 +262,27 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
         notes.append("no dollar ADV or volatility for every asset: size-bucket cost estimates used")
 
     sim = None
-    if simulate and not blocked:
-        sim = _simulate(profile, lh, as_of, alloc, current, returns, costs, mode_requested)
+    if simulate and not blocked and not tl.trades.empty:
+        if states is None:
+            from rebal.monitor.state import StateStore
+
+            states = StateStore(lh.path.parent / "states")
+        sim = _simulate(profile, lh, as_of, alloc, current, returns, costs, mode_requested, states)
     sleeves = alloc.after_mode.index
     current_checks = modes.check_limits(current.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0),
                                         alloc.clusters, profile.proposal.limits)
-    rec, conf, warnings, alerts = recommend(profile, alloc, sim, tl, dres.portfolio_drift, current_checks)
+    verdict, reason = simulation_verdict(spec, sim, blocked=alloc.breaker.reason if blocked else None,
+                                         no_trades=tl.trades.empty, min_trade_value=spec.min_trade_value)
+    if not simulate and not blocked and not tl.trades.empty:
+        reason = "no impact simulation was run (not requested)"
+    warnings, alerts = flags(profile, alloc, sim, dres.portfolio_drift, current_checks)
     data = {"prices_latest": str(px.index[-1].date()), "holdings_date": str(snap),
             "target_method": target_w.method, "target_fitted_on": str(target_w.fitted_on),
             "target_window_start": str(target_w.window_start) if target_w.window_start else None,
             "synthetic_volume": bool(synthetic_volume)}
     p = Proposal(profile, as_of, mode_requested, snap, value, cash, current, alloc, dres.portfolio_drift,
-                 dres.status.value, tl, costs, sim, rec, conf, warnings, alerts, notes + tl.notes, data)
+                 dres.status.value, tl, costs, sim, verdict, reason, warnings, alerts, notes + tl.notes, data,
+                 hard_breaches(current_checks), target_conflicts(alloc, spec.limits))
     p.target_model = target_w.model
     p.current_checks = current_checks
     p.created_at = utc_stamp()
@@ -239,39 +307,40 @@ def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> di
 
 
 def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, current: pd.Series,
-              returns: pd.DataFrame, costs: dict, mode: str) -> Simulation:
+              returns: pd.DataFrame, costs: dict, mode: str, states: StateStore | None) -> Simulation:
     spec = profile.proposal
-    rf = profile.target.risk_free_rate
+    rf, floor = profile.target.risk_free_rate, spec.sharpe_floor
     win = returns.iloc[-spec.simulation_days:]
     notes = []
     cost = costs["total_bps"] / 1e4
-    base = path_returns(current, win)
-    ins = path_returns(alloc.proposed, win, cost=cost)
-    mb, mi = path_metrics(base, rf), path_metrics(ins, rf)
-    imp_in = improvement(mb["sharpe"], mi["sharpe"], spec.sharpe_floor)
     sessions = lh.at(as_of).sessions()
     start = sessions[sessions < win.index[0]][-1]  # the session before the window: the first refit
+    book = held_book(lh.at(as_of), profile.name, win, start, current, states)
+    notes += book.notes
+    base = book.returns
+    ins = path_returns(alloc.proposed, win, cost=cost)
+    mb, mi = path_metrics(base, rf), path_metrics(ins, rf)
+    cmp_in = compare_sharpe(ins, base, risk_free_rate=rf, floor=floor)
     refits = [start, *win.index[spec.refit_every - 1:-1:spec.refit_every]]
-    rate = costs["rate_bps_of_traded"] / 1e4 if costs["traded_value"] else 0.002
-    if not costs["traded_value"]:
-        notes.append("no trades today: walk-forward refits charged 20 bps of the value traded")
+    rate = costs["rate_bps_of_traded"] / 1e4  # today's cost per dollar traded (the simulation needs trades)
 
     def propose_at(d: date) -> pd.Series:
         t = compute_target(profile, lh, d).weights
         r = returns[returns.index <= pd.Timestamp(d)]
         return propose_allocation(profile, t, r, mode=mode, held=[]).proposed
 
-    oos, log, mo, imp_oos = None, [], None, None
+    oos, log, mo, cmp_oos = None, [], None, None
     try:
-        wf, log = walk_forward(current, win, refits, propose_at, rate)
+        wf, log = walk_forward(book.start_weights, win, refits, propose_at, rate)
         if len(wf) == len(win):
             mo = path_metrics(wf, rf)
-            imp_oos = improvement(mb["sharpe"], mo["sharpe"], spec.sharpe_floor)
+            cmp_oos = compare_sharpe(wf, base, risk_free_rate=rf, floor=floor)
             oos = wf
     except (DataError, ConfigError, ValueError) as exc:
         notes.append(f"out-of-sample estimate unavailable: {exc}")
     paths = pd.DataFrame({"baseline": (1 + base).cumprod(), "in_sample": (1 + ins).cumprod()})
     if oos is not None:
         paths["out_of_sample"] = (1 + oos).cumprod()
-    return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, imp_in, imp_oos,
-                      paths, log, notes)
+    return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, cmp_in.relative,
+                      cmp_oos.relative if cmp_oos is not None else None, paths, log, notes, book.label,
+                      book.hindsight, cmp_in, cmp_oos)

@@ -1,7 +1,8 @@
 """Approval and execution of proposals; post-trade verification; the rebalance history.
 
-- :func:`record_proposal` stores a proposal (id, status, JSON) in the ``proposals`` table;
-  re-recording the same id keeps its approval.
+- :func:`record_proposal` stores a proposal (id, status, simulation verdict, JSON) in the
+  ``proposals`` table (the verdict goes to its ``recommendation`` column); re-recording the same
+  id keeps its approval.
 - :func:`approve` records who approved a proposal and when (``rebal approve ID``).
 - :func:`execute_proposal` requires an APPROVED proposal whose id matches the one rebuilt from
   today's data, sends its trades as one batch to a broker (the :class:`~rebal.proposal.broker.PaperBroker`
@@ -47,7 +48,7 @@ def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
     """Insert the proposal unless its id exists; return its row (status, approval)."""
     doc = json.dumps(proposal_json(p), default=str)
     proposals.insert_proposal(lh, proposal_id=p.id, profile=p.profile.name, as_of=p.as_of, created_at=p.created_at,
-                              status="BLOCKED" if p.blocked else "PROPOSED", recommendation=p.recommendation,
+                              status="BLOCKED" if p.blocked else "PROPOSED", recommendation=p.verdict,
                               path=path, doc=doc)
     return get_proposal(lh, p.id)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from rebal.data.lakehouse import CASH
 from rebal.fileio import atomic_write_json
+from rebal.proposal.noise import IMPROVEMENT_DEFINITION
 
 if TYPE_CHECKING:
     from rebal.proposal.build import Proposal
@@ -40,13 +41,29 @@ def _series(s: pd.Series) -> dict:
     return {str(k): _num(v) for k, v in s.items()}
 
 
+def _cmp(c) -> dict | None:
+    return None if c is None else {k: _num(v) for k, v in c.to_json().items()}
+
+
 def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
     """Return the proposal as plain types (what ``proposal.json`` holds)."""
     a, b = p.allocation, p.allocation.breaker
+    spec = p.profile.proposal
     doc = {
         "profile": p.profile.name, "as_of": str(p.as_of), "mode": a.mode, "mode_requested": p.mode_requested,
-        "status": "BLOCKED" if p.blocked else "PROPOSED", "recommendation": p.recommendation,
-        "confidence": p.confidence, "value": _num(p.value), "cash": _num(p.cash),
+        "status": "BLOCKED" if p.blocked else "PROPOSED", "simulation_verdict": p.verdict,
+        "verdict_reason": p.verdict_reason, "hard_breaches": list(p.hard_breaches),
+        "target_conflicts": list(p.target_conflicts), "baseline": p.baseline,
+        "improvement": {"definition": IMPROVEMENT_DEFINITION.format(floor=spec.sharpe_floor),
+                        "basis": "out-of-sample (walk-forward) against the baseline",
+                        "value": _num(p.improvement), "se": _num(p.improvement_se),
+                        "se_definition": "SE of the Sharpe difference / max(|baseline Sharpe|, floor)",
+                        "sharpe_difference": _num(p.sharpe_difference),
+                        "sharpe_difference_se": _num(p.sharpe_difference_se),
+                        "sharpe_difference_se_definition": "Jobson-Korkie with Memmel's (2003) correction on the two "
+                                                           "daily return series, annualised (x sqrt(252))",
+                        "threshold": _num(spec.improvement_threshold), "noise_z": _num(spec.noise_z)},
+        "value": _num(p.value), "cash": _num(p.cash),
         "drift": {"portfolio": _num(p.drift), "status": p.drift_status},
         "current": _series(p.current), "target": _series(p.target), "proposed": _series(p.proposed),
         "changes": [{"asset": k, **{c: _num(v) for c, v in r.items()}} for k, r in p.changes().iterrows()],
@@ -57,18 +74,21 @@ def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
         "costs": {k: _num(v) for k, v in p.costs.items()},
         "trades": [{k: _num(v) for k, v in r.items()} for r in p.trades.trades.to_dict("records")],
         "cash_after": _num(p.trades.cash_after),
-        "recommendation_detail": {"warnings": p.warnings, "alerts": p.alerts},
+        "flags": {"warnings": p.warnings, "alerts": p.alerts},
         "notes": p.notes, "data": p.data,
     }
     if p.simulation is not None:
         s = p.simulation
         doc["simulation"] = {
             "window": {"start": str(s.start), "end": str(s.end), "sessions": s.n_days},
+            "baseline_source": s.baseline_source,
             "baseline": {k: _num(v) for k, v in s.baseline.items()},
             "in_sample": {k: _num(v) for k, v in s.in_sample.items()},
             "out_of_sample": {k: _num(v) for k, v in s.out_of_sample.items()} if s.out_of_sample else None,
             "improvement_in_sample": _num(s.improvement_in_sample),
             "improvement_out_of_sample": _num(s.improvement_out_of_sample),
+            "comparison_in_sample": _cmp(s.comparison_in_sample),
+            "comparison_out_of_sample": _cmp(s.comparison_out_of_sample),
             "refits": [{k: (str(v) if isinstance(v, date) else _num(v)) for k, v in r.items()} for r in s.refits],
             "notes": s.notes,
         }
@@ -94,10 +114,19 @@ def write_proposal(p: Proposal, reports_dir: Path) -> Path:
 def explain(p: Proposal) -> str:
     """Explain the proposal in plain English, a paragraph per topic, from its numbers."""
     a, b = p.allocation, p.allocation.breaker
+    floor = p.profile.proposal.sharpe_floor
     deployed_now = 1.0 - float(p.current.get(CASH, 0.0))
     deployed_new = 1.0 - float(p.proposed.get(CASH, 0.0))
-    out = [f"{p.profile.name} is worth ${p.value:,.0f} as of {p.as_of}, {deployed_now:.1%} deployed. It has drifted "
-           f"{p.drift:.1%} from its {p.data['target_method'].replace('_', ' ')} target (status {p.drift_status})."]
+    out = []
+    if p.target_conflicts:
+        out.append(f"Configuration conflict: the profile's own target breaks its hard limits "
+                   f"({'; '.join(p.target_conflicts)}), so trading towards it cannot comply; this is not a routine "
+                   "trade: the profile must change first.")
+    out.append(f"{p.profile.name} is worth ${p.value:,.0f} as of {p.as_of}, {deployed_now:.1%} deployed. It has "
+               f"drifted {p.drift:.1%} from its {p.data['target_method'].replace('_', ' ')} target "
+               f"(status {p.drift_status}).")
+    if p.hard_breaches:
+        out.append(f"The current holdings break {len(p.hard_breaches)} hard limit(s): {'; '.join(p.hard_breaches)}.")
     how = f"The {a.mode.replace('_', '-')} mode"
     if a.mode != p.mode_requested:
         how += f" (requested {p.mode_requested.replace('_', '-')}, which fell back)"
@@ -109,7 +138,8 @@ def explain(p: Proposal) -> str:
         how += f"; correlated clusters (above {p.profile.proposal.limits.high_corr:.2f}): {cl}"
     out.append(how + ".")
     if b.status == "BLOCKED":
-        out.append(f"The proposal is BLOCKED: {b.reason}. No trades are proposed; manual action is needed.")
+        out.append(f"The proposal is blocked: {b.reason}. No trades are proposed; manual action is needed.")
+        out.append(f"Simulation verdict: {p.verdict} ({p.verdict_reason}).")
         return " ".join(out)
     if b.adjustments:
         out.append(f"The circuit breakers adjusted it in {b.iterations} round(s): " + "; ".join(b.adjustments[:4])
@@ -122,14 +152,16 @@ def explain(p: Proposal) -> str:
                f"portfolio (${p.costs['total_usd']:,.0f}).")
     s = p.simulation
     if s is not None:
-        txt = (f"Over the last {s.n_days} sessions, holding the current allocation gave a Sharpe ratio of "
+        txt = (f"Over the last {s.n_days} sessions the baseline, {s.baseline_source}, had a Sharpe ratio of "
                f"{s.baseline['sharpe']:.2f}; the proposal, net of costs, {s.in_sample['sharpe']:.2f} in-sample "
-               f"({s.improvement_in_sample:+.1%}, flattered by look-ahead)")
+               f"({s.improvement_in_sample:+.1%} relative to max(|baseline|, {floor:g}), flattered by look-ahead "
+               "and not judged)")
         if s.out_of_sample is not None:
-            txt += (f" and {s.out_of_sample['sharpe']:.2f} out-of-sample with walk-forward refits "
-                    f"({s.improvement_out_of_sample:+.1%})")
+            origin = "today's holdings" if s.baseline_hindsight else "the book as held at the window start"
+            txt += (f" and {s.out_of_sample['sharpe']:.2f} out-of-sample with walk-forward refits starting from "
+                    f"{origin} ({s.improvement_out_of_sample:+.1%})")
         out.append(txt + ".")
-    out.append(f"Recommendation: {p.recommendation} (confidence {p.confidence}).")
+    out.append(f"Simulation verdict: {p.verdict} ({p.verdict_reason}).")
     if p.warnings:
         out.append("Warnings: " + "; ".join(p.warnings) + ".")
     if p.alerts:

@@ -1,27 +1,36 @@
-"""Impact simulation of a rebalance: baseline (keep the current allocation) vs projected (the proposal).
+"""Impact simulation of a rebalance: baseline (the book as held) vs projected (the proposal).
 
-Both are replayed over the last ``n`` sessions of daily returns as buy-and-hold portfolios
+Paths are replayed over the last ``n`` sessions of daily returns as buy-and-hold portfolios
 (weights drift with prices; ``CASH`` earns nothing). Per path: annualised Sharpe ratio (excess
 over the risk-free rate), maximum drawdown, win rate (share of up days), total return and
 annualised volatility.
+
+Baseline
+--------
+The book as actually held on each date of the window (:mod:`rebal.proposal.held_book`): the
+holdings snapshot in effect at each previous close, so the baseline knows on each date only
+what was decided by then, as the walk-forward does. Only when no history covers the window
+start are today's holdings replayed, labelled as possibly carrying hindsight.
 
 In-sample vs out-of-sample
 --------------------------
 The in-sample projection holds today's proposal over the same window its inputs were
 estimated on: it sees the future of every day it replays (look-ahead), so it flatters fitted
-targets. The out-of-sample estimate walks forward instead: at the window start and every
-``refit_every`` sessions, the proposal is rebuilt from data up to that day only (target fitted,
+targets; it is shown, labelled, and never judged. The out-of-sample estimate walks forward
+instead: starting from the book as held at the window start, at the window start and every
+``refit_every`` sessions the proposal is rebuilt from data up to that day only (target fitted,
 mode and circuit breakers applied) and held until the next refit, paying the trading cost of
 each refit. Both are net of costs.
 
 Improvement
 -----------
-The improvement is the relative change of the Sharpe ratio, net of costs:
-(S_projected - S_baseline) / max(|S_baseline|, floor). The rebalance-modes spec subtracts a
-cost in percent of portfolio value from a relative Sharpe change (14.3 % - 0.30 % = 14.0 %),
-which mixes units; here the cost is charged to the projected path instead (a one-off loss on
-the first day), so it lowers the projected Sharpe ratio it belongs to. The floor keeps a
-near-zero baseline Sharpe ratio from turning small differences into huge percentages.
+What is computed is the **Sharpe change relative to max(|baseline|, floor)**, net of costs:
+(S_projected - S_baseline) / max(|S_baseline|, floor), named so everywhere (it is not the
+relative change of the Sharpe ratio, which would divide by a noisy, often near-zero baseline);
+its standard error and the Sharpe difference's are in :mod:`rebal.proposal.noise`. The
+rebalance-modes spec subtracts a cost in percent of portfolio value from a relative Sharpe change
+(14.3 % - 0.30 % = 14.0 %), which mixes units; here the cost is charged to the projected path
+instead (a one-off loss on the first day), so it lowers the projected Sharpe ratio it belongs to.
 """
 from __future__ import annotations
 
@@ -34,6 +43,7 @@ import pandas as pd
 
 from rebal.analytics.measures import annualise_vol, max_drawdown, sharpe_ratio
 from rebal.data.lakehouse import CASH
+from rebal.proposal.noise import SharpeComparison
 
 __all__ = ["path_returns", "path_metrics", "improvement", "walk_forward", "Simulation", "METRIC_LABELS"]
 
@@ -97,7 +107,7 @@ def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, flo
 
 
 def improvement(baseline_sharpe: float, projected_sharpe: float, floor: float = 0.5) -> float:
-    """Compute the relative Sharpe change (S_projected - S_baseline) / max(|S_baseline|, floor).
+    """Compute the Sharpe change relative to max(|baseline|, floor): (S_p - S_b) / max(|S_b|, floor).
 
     Parameters
     ----------
@@ -108,7 +118,7 @@ def improvement(baseline_sharpe: float, projected_sharpe: float, floor: float = 
 
     Returns
     -------
-    The improvement as a fraction (0.10 = the Sharpe ratio is 10 % higher).
+    The improvement as a fraction (0.10 = the Sharpe ratio is higher by 10 % of max(|S_baseline|, floor)).
     """
     return (projected_sharpe - baseline_sharpe) / max(abs(baseline_sharpe), floor)
 
@@ -163,6 +173,8 @@ class Simulation:
 
     The metric dicts hold :func:`path_metrics` (annualised Sharpe and volatility, drawdown and returns
     as fractions); improvements are fractions (:func:`improvement`); ``n_days`` counts sessions.
+    ``baseline_source`` says which baseline was used (:mod:`rebal.proposal.held_book`); the
+    comparisons carry the Sharpe difference and its standard error (:mod:`rebal.proposal.noise`).
     """
 
     start: date
@@ -177,18 +189,29 @@ class Simulation:
     paths: pd.DataFrame  # cumulative value of each path (1 at the start)
     refits: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def decision_improvement(self) -> float:
-        """The improvement the recommendation uses: out-of-sample when available."""
-        return (self.improvement_out_of_sample if self.improvement_out_of_sample is not None
-                else self.improvement_in_sample)
+    baseline_source: str = "today's holdings replayed"
+    baseline_hindsight: bool = True
+    comparison_in_sample: SharpeComparison | None = None
+    comparison_out_of_sample: SharpeComparison | None = None
 
     def table(self) -> pd.DataFrame:
         """Tabulate the metrics by path: baseline, projected in-sample, projected out-of-sample."""
-        cols = {"Baseline (current, held)": self.baseline, "Projected, in-sample (look-ahead)": self.in_sample}
+        base = "Baseline (today's holdings replayed)" if self.baseline_hindsight else "Baseline (holdings as held)"
+        cols = {base: self.baseline, "Projected, in-sample (look-ahead)": self.in_sample}
         if self.out_of_sample is not None:
             cols["Projected, out-of-sample (walk-forward)"] = self.out_of_sample
         df = pd.DataFrame(cols)
         df.index = [METRIC_LABELS[k] for k in df.index]
         return df
+
+    def noise_table(self) -> pd.DataFrame:
+        """Tabulate each comparison with the baseline: Sharpe ratios, difference ± SE, z, relative figure ± SE."""
+        rows = {}
+        for name, c in (("in-sample (look-ahead)", self.comparison_in_sample),
+                        ("out-of-sample (walk-forward)", self.comparison_out_of_sample)):
+            if c is not None:
+                rows[name] = {"baseline Sharpe": c.baseline, "projected Sharpe": c.projected,
+                              "difference": c.difference, "SE of the difference": c.difference_se, "z": c.z,
+                              "correlation": c.correlation, "relative to max(|baseline|, floor)": c.relative,
+                              "SE of the relative figure": c.relative_se, "sessions": c.sessions}
+        return pd.DataFrame(rows).T

@@ -1,13 +1,14 @@
 """Colours and the plotting theme shared by every report and the packet cover."""
 from __future__ import annotations
 
-__all__ = ["STATUS_COLORS", "REC_COLORS", "OVER", "UNDER", "NEUTRAL", "setup_theme", "pyplot"]
+__all__ = ["STATUS_COLORS", "VERDICT_COLORS", "CONFLICT_COLOR", "OVER", "UNDER", "NEUTRAL", "setup_theme", "pyplot"]
 
 #: drift status badges and the zones of the drift scale
 STATUS_COLORS = {"MAINTAIN": "#2e7d32", "REBALANCE": "#ef6c00", "URGENT": "#c62828"}
-#: colours of the proposal recommendations (reports and the packet cover)
-REC_COLORS = {"REBALANCE": STATUS_COLORS["REBALANCE"], "OPTIONAL": "#1565c0", "HOLD": STATUS_COLORS["MAINTAIN"],
-              "BLOCKED": STATUS_COLORS["URGENT"]}
+#: colours of the proposal's simulation verdicts (reports and the packet cover)
+VERDICT_COLORS = {"IMPROVES": "#2e7d32", "WITHIN NOISE": "#1565c0", "WORSENS": "#ef6c00", "NOT SIMULATED": "#78909c"}
+#: colour of a configuration conflict or a blocked proposal
+CONFLICT_COLOR = "#c62828"
 #: over- / under-weight and neutral marks in figures
 OVER, UNDER, NEUTRAL = "#c62828", "#1565c0", "#9e9e9e"
 

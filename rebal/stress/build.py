@@ -55,7 +55,7 @@ class RiskStress:
     as_of: date
     spec: StressSpec
     proposal_id: str
-    recommendation: str
+    verdict: str  # the proposal's simulation verdict
     #: assets (CASH last) x current, target, proposed
     weights: pd.DataFrame
     #: first and last date and number of daily returns of the risk window
@@ -207,7 +207,7 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
     var = var_table(var_returns, levels=spec.var_levels, horizons=spec.var_horizons)
     backtests = _backtests(profile, view, spec, notes)
 
-    return RiskStress(profile, as_of, spec, p.id, p.recommendation, weights, window, cov, betas, sectors, exante,
+    return RiskStress(profile, as_of, spec, p.id, p.verdict, weights, window, cov, betas, sectors, exante,
                       replayed, shocks, var, var_returns, backtests, notes)
 
 

@@ -77,6 +77,7 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
         "status": r.status.value,
         "portfolio_drift": float(r.portfolio_drift),
         "max_abs_drift": float(r.max_abs_drift),
+        "max_drift": float(audit.table.loc[r.max_drift_asset, "drift"]) if r.max_drift_asset else 0.0,
         "max_drift_asset": str(r.max_drift_asset),
         "reasons": list(r.reasons),
         "n_assets": int(len(audit.table)),
@@ -251,9 +252,11 @@ def drift_path_plot(audit) -> Figure:
     return fig
 
 
-def scraps(audit: Any, panel: Any) -> dict[str, Any]:
-    """Every scrap of the drift audit report (drift audit and decision panel)."""
-    return {**drift_scraps(audit), **planner_scraps(panel)}
+def scraps(review: Any) -> dict[str, Any]:
+    """Every scrap of the drift audit report: drift audit, decision panel and the week's decision."""
+    d = review.decision
+    return {**drift_scraps(review.audit), **planner_scraps(review.panel), "decision_action": d.action,
+            "decision_reason": d.reason, "decision_rule": d.rule}
 
 
 def _verdict(s: Any) -> str:
@@ -269,7 +272,7 @@ def _status_cell(s: Any) -> str:
     st = str(s.get("status", ""))
     return (f'<span style="color:{STATUS_COLORS.get(st, "#455a64")};font-weight:700">{html.escape(st)}</span>'
             f'<br>{s.get("portfolio_drift", float("nan")):.2%} drift; largest '
-            f'{html.escape(str(s.get("max_drift_asset", "")))} {s.get("max_abs_drift", float("nan")):.2%}')
+            f'{html.escape(str(s.get("max_drift_asset", "")))} {s.get("max_drift", float("nan")):+.2%}')
 
 
 def _planner_cell(s: Any) -> str:
@@ -287,8 +290,8 @@ REPORT = ReportSpec(
             "last_implemented": str, "lis_source": str, "price_drift": float, "target_change": float,
             "thresholds": dict, "drift_table": "DataFrame", **{f"planner_{k}": float for k in _PLANNER},
             "recommendation": str, "planner_verdict": str, "planner_reason": str, "vix": float, "vix_source": str,
-            "regime": str, "planner_flags": list,
-            "triggers_fired": list},
+            "regime": str, "planner_flags": list, "max_drift": float,
+            "triggers_fired": list, "decision_action": str, "decision_reason": str, "decision_rule": int},
     summary=_summary,
     cover=(Cover("Drift status", _status_cell), Cover("Planner", _planner_cell)),
     legend="Status: MAINTAIN (portfolio drift at or below the rebalance threshold, every asset within its limit), "

@@ -9,8 +9,8 @@ import pandas as pd
 
 from rebal.allocation.registry import METHODS, describe
 from rebal.report.registry import Cover, ReportSpec
-from rebal.report.style import REC_COLORS, STATUS_COLORS, pyplot
-from rebal.report.widgets import card, html_block, note
+from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS, pyplot
+from rebal.report.widgets import badge, card, html_block, note
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -18,34 +18,47 @@ if TYPE_CHECKING:
     from rebal.config import Profile
 
 __all__ = ["REPORT", "proposal_card", "proposal_flags", "changes_table", "limits_table", "simulation_table",
-           "costs_table", "proposal_trades", "proposal_scraps", "scraps", "proposal_parameters", "target_method_note",
-           "black_litterman_tables", "allocation_plot", "correlation_heatmap", "simulation_plot", "frontier_plot"]
+           "noise_table", "costs_table", "proposal_trades", "proposal_scraps", "scraps", "proposal_parameters",
+           "target_method_note", "black_litterman_tables", "allocation_plot", "correlation_heatmap", "simulation_plot",
+           "frontier_plot"]
 
 
 def proposal_card(p: Any) -> Any:
-    """Headline of a rebalance proposal."""
-    rec = (f'<span style="background:{REC_COLORS[p.recommendation]};color:#fff;padding:2px 10px;border-radius:4px;'
-           f'font-weight:700">{p.recommendation}</span> confidence {p.confidence}')
+    """Headline of a rebalance proposal: conflicts and breaches first, then the simulation verdict and the numbers."""
     b, c, s = p.allocation.breaker, p.costs, p.simulation
+    floor = p.profile.proposal.sharpe_floor
     mode = p.allocation.mode.replace("_", "-")
     if p.allocation.mode != p.mode_requested:
         mode += f" (requested {p.mode_requested.replace('_', '-')}: fell back)"
-    rows = [("Recommendation", rec),
-            ("Proposal", f"<code>{html.escape(p.id)}</code> as of {p.as_of}; holdings of {p.holdings_date}"),
-            ("Portfolio", f"${p.value:,.0f}; deployed {1 - p.current.get('CASH', 0.0):.1%} now, "
-                          f"{1 - p.proposed.get('CASH', 0.0):.1%} proposed"),
-            ("Drift", f"{p.drift:.2%} from the {html.escape(p.data['target_method'].replace('_', ' '))} target "
-                      f"({p.drift_status})"),
-            ("Mode", html.escape(mode)),
-            ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
-                                 f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
-            ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; "
-                       f"estimated cost {c['total_bps']:.1f} bps (${c['total_usd']:,.0f})")]
+    rows = []
+    if p.target_conflicts:
+        rows.append(("Configuration conflict",
+                     badge("CONFIGURATION CONFLICT", CONFLICT_COLOR) + " the profile's own target breaks its hard "
+                     "limits, so trading towards it cannot comply: not a routine trade, the profile must change "
+                     "first<br>" + "<br>".join(html.escape(t) for t in p.target_conflicts)))
+    rows.append(("Simulation verdict", badge(p.verdict, VERDICT_COLORS[p.verdict]) + " "
+                 + html.escape(p.verdict_reason)))
+    rows.append(("Hard limits breached now", "<br>".join(html.escape(h) for h in p.hard_breaches)
+                 or "none (total deployed, correlated clusters and single assets within their limits)"))
+    rows += [("Proposal", f"<code>{html.escape(p.id)}</code> as of {p.as_of}; holdings of {p.holdings_date}"),
+             ("Portfolio", f"${p.value:,.0f}; deployed {1 - p.current.get('CASH', 0.0):.1%} now, "
+                           f"{1 - p.proposed.get('CASH', 0.0):.1%} proposed"),
+             ("Drift", f"{p.drift:.2%} from the {html.escape(p.data['target_method'].replace('_', ' '))} target "
+                       f"({p.drift_status})"),
+             ("Mode", html.escape(mode)),
+             ("Circuit breakers", f"{b.status}: {len(b.checks)} checks, {len(b.adjustments)} adjustment(s) in "
+                                  f"{b.iterations} round(s)" + (f" — {html.escape(b.reason)}" if b.reason else "")),
+             ("Trades", f"{len(p.trades.trades)} worth ${c['traded_value']:,.0f}; "
+                        f"estimated cost {c['total_bps']:.1f} bps (${c['total_usd']:,.0f})"),
+             ("Baseline", html.escape(p.baseline))]
     if s is not None:
-        oos = (f"{s.improvement_out_of_sample:+.1%} out-of-sample (walk-forward)" if s.improvement_out_of_sample
-               is not None else "no out-of-sample estimate")
-        rows.append(("Net improvement", f"{oos}; {s.improvement_in_sample:+.1%} in-sample (look-ahead) — relative "
-                                        "change of the Sharpe ratio net of costs"))
+        oos = (f"{s.improvement_out_of_sample:+.1%} ± {s.comparison_out_of_sample.relative_se:.1%} out-of-sample "
+               f"(walk-forward; Sharpe difference {s.comparison_out_of_sample.difference:+.2f} ± "
+               f"{s.comparison_out_of_sample.difference_se:.2f})" if s.comparison_out_of_sample is not None
+               else "no out-of-sample estimate")
+        rows.append(("Improvement", f"{oos}; {s.improvement_in_sample:+.1%} in-sample (look-ahead, not judged) — "
+                                    f"Sharpe change relative to max(|baseline Sharpe|, {floor:g}), net of costs, "
+                                    "± one standard error"))
     return card(rows)
 
 
@@ -82,6 +95,11 @@ def simulation_table(p: Any) -> pd.DataFrame:
     return p.simulation.table()
 
 
+def noise_table(p: Any) -> pd.DataFrame:
+    """Sharpe ratios of each comparison with the baseline, their difference ± SE, z and the relative figure ± SE."""
+    return p.simulation.noise_table()
+
+
 def costs_table(p: Any) -> pd.DataFrame:
     """Tabulate the cost estimate in bps of portfolio value and in dollars."""
     c = p.costs
@@ -99,10 +117,20 @@ def proposal_trades(p: Any) -> pd.DataFrame:
     return t.set_index("ticker")[list(cols)].rename(columns=cols)
 
 
-def proposal_scraps(p: Any) -> dict[str, Any]:
-    """Key proposal results as plain types."""
+def proposal_scraps(p: Any, decision: Any = None) -> dict[str, Any]:
+    """Key proposal results as plain types, with the week's decision (``rebal.decision``) when given."""
     s = p.simulation
-    return {"proposal_id": p.id, "recommendation": p.recommendation, "confidence": p.confidence,
+    extra = ({"decision_action": decision.action, "decision_reason": decision.reason, "decision_rule": decision.rule}
+             if decision is not None else {})
+
+    def num(x: Any) -> float | None:
+        return None if x is None else float(x)
+
+    return {"proposal_id": p.id, "simulation_verdict": p.verdict, "verdict_reason": p.verdict_reason,
+            "blocked": bool(p.blocked), "hard_breaches": list(p.hard_breaches),
+            "target_conflicts": list(p.target_conflicts), "baseline": p.baseline,
+            "improvement": num(p.improvement), "improvement_se": num(p.improvement_se),
+            "sharpe_difference": num(p.sharpe_difference), "sharpe_difference_se": num(p.sharpe_difference_se),
             "mode": p.allocation.mode, "breakers": p.allocation.breaker.status,
             "n_adjustments": len(p.allocation.breaker.adjustments), "n_trades": int(len(p.trades.trades)),
             "cost_bps": float(p.costs["total_bps"]), "drift": float(p.drift),
@@ -111,7 +139,7 @@ def proposal_scraps(p: Any) -> dict[str, Any]:
             "improvement_out_of_sample": (float(s.improvement_out_of_sample) if s and
                                           s.improvement_out_of_sample is not None else None),
             "warnings": list(p.warnings), "alerts": list(p.alerts),
-            "proposed": {k: float(v) for k, v in p.proposed.items()}}
+            "proposed": {k: float(v) for k, v in p.proposed.items()}, **extra}
 
 
 def proposal_parameters(profile: Profile) -> pd.DataFrame:
@@ -218,7 +246,7 @@ def simulation_plot(p) -> Figure:
     plt = pyplot()
     s = p.simulation
     fig, ax = plt.subplots(figsize=(10, 3.8))
-    styles = {"baseline": ("#90a4ae", "-", "baseline: current allocation held"),
+    styles = {"baseline": ("#90a4ae", "-", f"baseline: {s.baseline_source}"),
               "in_sample": ("#1565c0", "--", "projected, in-sample (look-ahead)"),
               "out_of_sample": ("#263238", "-", "projected, out-of-sample (walk-forward)")}
     for col in s.paths.columns:
@@ -273,18 +301,23 @@ scraps = proposal_scraps
 
 
 def _summary(s: Any) -> str:
-    imp = s.get("improvement_out_of_sample")
-    imp = f", OOS {imp:+.1%}" if imp is not None else ""
-    return (f"{s['recommendation']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
-            f"{s['cost_bps']:.1f} bps{imp})")
+    imp, se = s.get("improvement"), s.get("improvement_se")
+    imp = f", OOS {imp:+.1%} ± {se:.1%}" if imp is not None and se is not None else ""
+    conflict = "; CONFIGURATION CONFLICT" if s.get("target_conflicts") else ""
+    return (f"{s['simulation_verdict']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
+            f"{s['cost_bps']:.1f} bps{imp}){conflict}")
 
 
 def _cell(s: Any) -> str:
-    rec = str(s.get("recommendation", ""))
-    imp = s.get("improvement_out_of_sample")
-    return (f'<span style="color:{REC_COLORS.get(rec, "#455a64")};font-weight:700">{html.escape(rec)}</span><br>'
+    verdict = str(s.get("simulation_verdict", ""))
+    imp, se = s.get("improvement"), s.get("improvement_se")
+    conflict = (f'<span style="color:{CONFLICT_COLOR};font-weight:700">configuration conflict</span><br>'
+                if s.get("target_conflicts") else "")
+    return (conflict + f'<span style="color:{VERDICT_COLORS.get(verdict, "#455a64")};font-weight:700">'
+            f'{html.escape(verdict)}</span><br>'
             f'{html.escape(str(s.get("mode", "")).replace("_", "-"))}; {s.get("n_trades", 0)} trades, '
-            f'{s.get("cost_bps", float("nan")):.1f} bps' + (f"; OOS {imp:+.1%}" if imp is not None else ""))
+            f'{s.get("cost_bps", float("nan")):.1f} bps'
+            + (f"; OOS {imp:+.1%} ± {se:.1%}" if imp is not None and se is not None else ""))
 
 
 def _applies(profile: Profile, has_holdings: bool) -> str | None:
@@ -295,10 +328,17 @@ def _applies(profile: Profile, has_holdings: bool) -> str | None:
 
 REPORT = ReportSpec(
     name="rebalance_proposal", title="Rebalance proposal", order=20,
-    scraps={"proposal_id": str, "recommendation": str, "confidence": str, "mode": str, "breakers": str,
-            "n_adjustments": int, "n_trades": int, "cost_bps": float, "drift": float, "deployed": float,
-            "improvement_in_sample": (float, type(None)), "improvement_out_of_sample": (float, type(None)),
-            "warnings": list, "alerts": list, "proposed": dict},
+    scraps={"proposal_id": str, "simulation_verdict": str, "verdict_reason": str, "blocked": bool,
+            "hard_breaches": list, "target_conflicts": list, "baseline": str,
+            "improvement": (float, type(None)), "improvement_se": (float, type(None)),
+            "sharpe_difference": (float, type(None)), "sharpe_difference_se": (float, type(None)),
+            "mode": str, "breakers": str, "n_adjustments": int, "n_trades": int, "cost_bps": float, "drift": float,
+            "deployed": float, "improvement_in_sample": (float, type(None)),
+            "improvement_out_of_sample": (float, type(None)), "warnings": list, "alerts": list, "proposed": dict,
+            "decision_action": str, "decision_reason": str, "decision_rule": int},
     summary=_summary, applies=_applies,
     cover=(Cover("Proposal", _cell),),
+    legend="<b>Proposal</b>: the simulation verdict (IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED) of the "
+           "out-of-sample Sharpe change against the book as held; OOS is that change relative to max(|baseline "
+           "Sharpe|, the profile's sharpe_floor), ± one standard error (Jobson-Korkie-Memmel).",
 )

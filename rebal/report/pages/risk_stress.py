@@ -37,7 +37,7 @@ def risk_card(rs: Any) -> Any:
     bt = rs.backtest
     rows = [
         ("Profile", f"{html.escape(rs.profile.name)} as of {rs.as_of}; proposal <code>{html.escape(rs.proposal_id)}"
-                    f"</code> ({html.escape(rs.recommendation)})"),
+                    f"</code> (simulation verdict {html.escape(rs.verdict)})"),
         ("Volatility", f"{_pct(h['vol_current'])} now → {_pct(h['vol_proposed'])} proposed (annualised; target "
                        f"{_pct(h['vol_target'])}); beta {h['beta_current']:.2f} → {h['beta_proposed']:.2f}"),
         ("Largest risk", f"{html.escape(top)}: {_pct(h['largest_contributor_share'], '.0%')} of the volatility now"

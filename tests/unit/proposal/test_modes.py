@@ -21,7 +21,7 @@ from rebal.proposal.modes import (
 S = ["STR-001", "STR-003", "STR-007"]
 ALLOC = pd.Series([0.34, 0.20, 0.103], index=S)
 CORR = pd.DataFrame([[1.0, 0.78, 0.35], [0.78, 1.0, 0.42], [0.35, 0.42, 1.0]], index=S, columns=S)
-L = Limits()
+L = Limits(max_total=0.60)  # the rebalance-modes spec's example limits (60 % deployed)
 
 
 def test_clusters_of_the_spec_example():

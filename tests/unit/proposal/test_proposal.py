@@ -14,6 +14,7 @@ import pytest
 from rebal.cli import main
 from rebal.config import load_profile
 from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.decision.table import SIMULATION_VERDICTS
 from rebal.errors import ExecutionError
 from rebal.monitor.state import StateStore
 from rebal.proposal.allocate import propose_allocation
@@ -39,6 +40,11 @@ def _digest(h: Path) -> dict:
         return {t: lh.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
 
 
+def _pc(x: float) -> str:
+    """A fraction as the percentage breach lines show: one decimal, none when it is whole."""
+    return f"{round(100 * x, 1):g}%"
+
+
 def _profile(h: Path, name: str, **proposal):
     p = load_profile(name, h / "params" / "profiles")
     if proposal:
@@ -51,9 +57,18 @@ def test_dry_run_writes_the_proposal_and_changes_no_position(home, capsys):
     assert main(["--home", str(home), "propose", "--profile", "min_variance"]) == 0
     out = capsys.readouterr().out
     doc = json.loads((home / "reports" / str(AS_OF) / "min_variance" / "proposal.json").read_text())
-    assert doc["id"] in out and doc["status"] == "PROPOSED" and doc["recommendation"] in ("REBALANCE", "OPTIONAL", "HOLD")
-    assert {"current", "proposed", "changes", "limits", "simulation", "costs", "trades", "explanation"} <= set(doc)
+    assert doc["id"] in out and doc["status"] == "PROPOSED" and doc["simulation_verdict"] in SIMULATION_VERDICTS
+    assert {"current", "proposed", "changes", "limits", "simulation", "costs", "trades", "explanation", "verdict_reason",
+            "hard_breaches", "target_conflicts", "improvement", "baseline"} <= set(doc)
+    assert "recommendation" not in doc and "confidence" not in doc
     assert doc["simulation"]["out_of_sample"] is not None and "look-ahead" in doc["explanation"]
+    # the improvement says what it is, with its noise; the baseline is the book as held
+    imp = doc["improvement"]
+    assert imp["definition"].startswith("Sharpe change relative to max(|baseline Sharpe|, 0.5)")
+    assert imp["value"] == pytest.approx(doc["simulation"]["improvement_out_of_sample"]) and imp["se"] > 0
+    assert imp["sharpe_difference_se"] > 0 and imp["noise_z"] == 1.96 and "Memmel" in imp["sharpe_difference_se_definition"]
+    assert doc["baseline"].startswith("holdings as held on each date (") and doc["baseline"] in doc["explanation"]
+    assert f"simulation verdict {doc['simulation_verdict']}" in out and doc["verdict_reason"] in out
     assert _digest(home) == before
     with _lake(home) as lh:
         assert lh.con.execute("SELECT status FROM proposals WHERE id = ?", [doc["id"]]).fetchone() == ("PROPOSED",)
@@ -169,14 +184,22 @@ def test_slippage_above_tolerance_rejects_the_batch(home):
 
 
 def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys):
+    # a 0.5 % cluster limit under the 1 % minimum allocation: the limits contradict each other
     path = home / "params" / "profiles" / "strategy_sleeves.yaml"
-    path.write_text(path.read_text().replace("max_single: 0.40, min_allocation: 0.01",
-                                             "max_single: 0.005, min_allocation: 0.01"))
+    text = path.read_text()
+    start = text.index("limits:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "limits: {max_total: 0.60, max_cluster: 0.005, max_single: 0.40, "
+                    "min_allocation: 0.01}" + text[end:])
     assert main(["--home", str(home), "propose", "--profile", "strategy_sleeves"]) == 2
     err = capsys.readouterr().err
     assert "BLOCKED" in err and "cannot rebalance while respecting all limits" in err
     doc = json.loads((home / "reports" / str(AS_OF) / "strategy_sleeves" / "proposal.json").read_text())
-    assert doc["status"] == "BLOCKED" and doc["trades"] == [] and doc["recommendation"] == "BLOCKED"
+    assert doc["status"] == "BLOCKED" and doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
+    assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["improvement"]["value"] is None
+    with _lake(home) as lh:
+        assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [doc["id"]]).fetchone() == \
+            ("NOT SIMULATED",)
     assert main(["--home", str(home), "approve", doc["id"]]) == 2
     assert "cannot be approved" in capsys.readouterr().err
     assert main(["--home", str(home), "approve", "nope-20221228-0"]) == 2
@@ -192,18 +215,53 @@ def test_modes_from_the_cli_and_bad_mode(home, capsys):
     assert "invalid choice: 'yolo'" in capsys.readouterr().err
 
 
-def test_strategy_sleeves_breakers_bring_the_cluster_under_its_limit(home):
-    # the five factor ETFs form one highly correlated cluster at 62 % > 30 %: the proposal ends at
-    # or under every limit and the current allocation's breaches force REBALANCE
-    prof = _profile(home, "strategy_sleeves")
+def test_breakers_bring_a_correlated_cluster_under_its_limit(home):
+    # the five factor ETFs form one highly correlated cluster; under the spec's limits (30 % a
+    # cluster, 60 % deployed) the proposal ends at or under every limit, and the current
+    # allocation's breaches are listed with their numbers, worked out here from the holdings
+    from rebal.proposal.spec import Limits
+
+    prof = _profile(home, "strategy_sleeves", limits=Limits(max_total=0.60, max_cluster=0.30, max_single=0.40))
     with _lake(home) as lh:
         p = build_proposal(prof, lh, AS_OF)
+        _, shares, cash = lh.at(AS_OF).holdings("strategy_sleeves")
+        px = lh.at(AS_OF).prices(list(shares.index)).iloc[-1]
     assert p.allocation.clusters and max(len(c) for c in p.allocation.clusters) >= 2
     invested = p.proposed.drop(CASH)
     for c in p.allocation.clusters:
         assert invested.reindex(c).fillna(0).sum() <= 0.30 + 1e-9
-    assert invested.sum() <= 0.60 + 1e-9 and p.recommendation == "REBALANCE"
-    assert any("breaches" in w for w in p.warnings)
+    assert invested.sum() <= 0.60 + 1e-9
+    held = shares * px[shares.index]
+    w = held / (held.sum() + cash)
+    expected = []
+    if w.sum() > 0.60:
+        expected.append(f"total deployed: {_pc(w.sum())} > 60% (proposal.limits.max_total)")
+    for c in p.allocation.clusters:
+        if w.reindex(c).fillna(0).sum() > 0.30:
+            expected.append(f"correlated cluster {' + '.join(c)}: {_pc(w.reindex(c).fillna(0).sum())} > 30% "
+                            "(proposal.limits.max_cluster)")
+    assert expected and p.hard_breaches == expected
+
+
+def test_hard_breaches_name_each_asset_over_the_single_limit(home):
+    # max_sharpe kept the holdings it bought on 2021-12-31: under a 20 % single-asset limit (clusters
+    # and total out of the way) every name above 20 % of value is a breach, computed here by hand
+    from rebal.proposal.spec import Limits
+
+    prof = _profile(home, "max_sharpe", limits=Limits(max_total=1.0, max_cluster=1.0, max_single=0.20,
+                                                      min_allocation=0.01))
+    with _lake(home) as lh:
+        p = build_proposal(prof, lh, AS_OF, simulate=False)
+        _, shares, cash = lh.at(AS_OF).holdings("max_sharpe")
+        px = lh.at(AS_OF).prices(list(shares.index)).iloc[-1]
+    held = shares * px[shares.index]
+    w = (held / (held.sum() + cash)).sort_index()
+    over = w[w > 0.20]
+    assert len(over) >= 1
+    got = sorted(b for b in p.hard_breaches if b.startswith("single-asset"))
+    assert got == sorted(f"single-asset {t}: {_pc(x)} > 20% (proposal.limits.max_single)"
+                         for t, x in over.items())
+    assert p.verdict == "NOT SIMULATED" and p.improvement is None
 
 
 def test_correlation_failure_falls_back_to_proportional():

@@ -18,13 +18,13 @@ def test_every_template_notebook_has_exactly_one_page_and_back():
 def test_reports_come_in_their_declared_order_and_defaults_exclude_risk4():
     specs = registry.reports()
     assert [s.order for s in specs] == sorted(s.order for s in specs)
-    assert registry.names()[0] == "drift_audit"
+    assert registry.names()[:2] == ("weekly_review", "drift_audit")
     assert "risk4_picks" not in registry.default_names()
     assert "drift_audit" in registry.default_names()
 
 
 def test_unknown_report_lists_the_valid_ones():
-    with pytest.raises(ConfigError, match=r"unknown report 'nope'; valid: drift_audit, "):
+    with pytest.raises(ConfigError, match=r"unknown report 'nope'; valid: weekly_review, drift_audit, "):
         registry.report("nope")
 
 
@@ -60,12 +60,12 @@ def test_summary_line_is_empty_when_the_scraps_cannot_make_one():
 
 def test_summaries_and_cover_cells_of_the_shipped_reports_from_hand_made_scraps():
     drift = {"status": "URGENT", "portfolio_drift": 0.2512, "recommendation": "TRADE: threshold fires",
-             "max_drift_asset": "LLY", "max_abs_drift": 0.0912}
+             "max_drift_asset": "LLY", "max_abs_drift": 0.0912, "max_drift": -0.0912}
     spec = registry.report("drift_audit")
     assert spec.summary_line(drift) == "URGENT drift 25.12%; planner TRADE"
     assert spec.summary_line({**drift, "planner_verdict": "QUIET"}) == "URGENT drift 25.12%; planner QUIET"
     cells = [c.cell(drift) for c in spec.cover]
-    assert "URGENT" in cells[0] and "25.12% drift; largest LLY 9.12%" in cells[0] and cells[1] == "TRADE"
+    assert "URGENT" in cells[0] and "25.12% drift; largest LLY -9.12%" in cells[0] and cells[1] == "TRADE"
     beta = {"beta": 0.456, "correlation": 0.71, "r_squared": 0.5, "aggressive": True}
     assert registry.report("beta_correlation").summary_line(beta) == "beta 0.46 corr 0.71 R² 0.50 AGGRESSIVE"
     # each book labelled; the cover shows the held and target betas, the target's marked in-sample
@@ -75,10 +75,14 @@ def test_summaries_and_cover_cells_of_the_shipped_reports_from_hand_made_scraps(
     assert spec.summary_line(books) == "beta held 0.96 target 0.48 corr 0.71 R² 0.50 AGGRESSIVE (held)"
     assert spec.cover[0].cell(books) == ('β held 0.96, β target 0.48 (in-sample), ρ 0.71<br>'
                                          '<span class="failed">AGGRESSIVE (held)</span>')
-    prop = {"recommendation": "HOLD", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
-            "improvement_out_of_sample": -0.131}
-    assert registry.report("rebalance_proposal").summary_line(prop) == \
-        "HOLD (correlation-aware; 3 trades, 1.2 bps, OOS -13.1%)"
+    prop = {"simulation_verdict": "WITHIN NOISE", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
+            "improvement": -0.131, "improvement_se": 0.402, "target_conflicts": []}
+    spec = registry.report("rebalance_proposal")
+    assert spec.summary_line(prop) == "WITHIN NOISE (correlation-aware; 3 trades, 1.2 bps, OOS -13.1% ± 40.2%)"
+    assert "WITHIN NOISE" in spec.cover[0].cell(prop) and "conflict" not in spec.cover[0].cell(prop)
+    conflict = {**prop, "target_conflicts": ["correlated cluster A + B: target 60% > 30% (proposal.limits.max_cluster)"]}
+    assert spec.summary_line(conflict).endswith("; CONFIGURATION CONFLICT")
+    assert "configuration conflict" in spec.cover[0].cell(conflict)
 
 
 def test_cover_cells_escape_text_from_data():
@@ -94,7 +98,7 @@ def test_a_profile_naming_an_unknown_report_is_refused(tmp_path):
     d = tmp_path / "profiles"
     d.mkdir()
     (d / "p.yaml").write_text("universe: [A]\ntarget: {method: fixed, weights: {A: 1.0}}\nnotebooks: [drift_audit, nope]\n")
-    with pytest.raises(ConfigError, match=r"p.yaml: `notebooks\[1\]`: expected one of 'drift_audit', .* found 'nope'"):
+    with pytest.raises(ConfigError, match=r"p.yaml: `notebooks\[1\]`: expected one of 'weekly_review', 'drift_audit', .* found 'nope'"):
         load_profile("p", d)
     (d / "p.yaml").write_text("universe: [A, B]\ntarget: {method: fixed, weights: {A: 0.5, B: 0.5}}\n"
                               "factor_map: {n_clusters: 2}\n")
