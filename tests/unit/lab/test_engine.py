@@ -299,3 +299,36 @@ def test_target_path_by_hand():
     px = np.array([[10.0, 10.0], [11.0, 10.0], [9.9, 10.0]])
     assert target_path(px, np.full((3, 2), 0.5), np.zeros(3)).tolist() == pytest.approx([1.0, 1.05, 0.9975])
     assert target_path(px, np.full((3, 2), 0.4), np.full(3, 0.2)).tolist() == pytest.approx([1.0, 1.04, 1.04 * 0.96])
+
+
+def _fields(res):
+    return [res.values, res.costs, res.turnover, res.rebalanced, res.drift, res.final_weights, res.skipped,
+            res.trade_t, res.trade_k, res.trades, res.target_values, res.initial_weights]
+
+
+def test_blocks_of_days_equal_one_day_at_a_time_bit_for_bit(stocks, monkeypatch):
+    # every rule kind, with regimes (stress days) and ADV (impact, illiquid skips), static and refitted targets;
+    # blocks of one day are the plain day-by-day loop
+    import rebal.lab.engine as engine
+
+    specs = ["calendar:monthly", "threshold:0.03", "hybrid:quarterly,0.05", "bands:3/20", "highvol:0.05,0.01",
+             "costbenefit", "dynamic:0.04", "dynamic:0.03,pause", "delay:0.02,5", "partial:half,0.03",
+             "partial:edge,0.02", "partial:cost,0.02"]
+    rules = [parse_rule(s) for s in specs]
+    px = stocks.iloc[-400:]
+    rng = np.random.default_rng(0)
+    vix = np.where(rng.uniform(size=len(px)) < 0.3, 35.0, 15.0)
+    adv = np.tile(np.geomspace(5e5, 5e9, px.shape[1]), (len(px), 1))
+    refits = pd.DataFrame(rng.dirichlet(np.ones(8), 4) * 0.95, columns=px.columns, index=px.index[[0, 90, 200, 300]])
+    grid = [(rules, [10, 20] * 6)]
+    singles = [([r], 20) for r in rules]
+    for target, runs in ((pd.Series(0.11, index=px.columns), grid + singles), (refits, grid)):
+        for kw in ({}, {"vix": vix, "adv": adv}):
+            for rr, bps in runs:
+                blocks = backtest(px, target, rr, cost_bps=bps, **kw)
+                with monkeypatch.context() as m:
+                    m.setattr(engine, "BLOCK_DAYS", 1)
+                    daily = backtest(px, target, rr, cost_bps=bps, **kw)
+                assert blocks.rebalanced.any()
+                for x, y in zip(_fields(blocks), _fields(daily), strict=True):
+                    np.testing.assert_array_equal(x, y)
