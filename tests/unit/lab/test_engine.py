@@ -71,7 +71,7 @@ def test_many_configurations_at_once_equal_one_at_a_time(stocks):
     target = pd.Series(1 / 8, index=stocks.columns)
     rules = [Threshold(0.03), Threshold(0.05), Calendar("monthly"), Hybrid("quarterly", 0.05)]
     grid = backtest(stocks, target, rules, cost_bps=[10, 20, 50, 20])
-    for k, (r, c) in enumerate(zip(rules, [10, 20, 50, 20])):
+    for k, (r, c) in enumerate(zip(rules, [10, 20, 50, 20], strict=True)):
         one = backtest(stocks, target, [r], cost_bps=c)
         np.testing.assert_array_equal(grid.values[:, k], one.values[:, 0])
 
