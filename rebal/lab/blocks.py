@@ -26,11 +26,30 @@ from rebal.lab.rules import Config
 if TYPE_CHECKING:
     from rebal.lab.engine import LabSettings
 
-__all__ = ["Days", "Block", "block", "BLOCK_CELLS", "BLOCK_DAYS"]
+__all__ = ["Days", "Block", "block", "trailing_vol", "needs_vol", "BLOCK_CELLS", "BLOCK_DAYS"]
 
 #: Largest block evaluated at once: days x configurations x assets (doubles; 512 KB keeps the
 #: arrays in cache) and days.
 BLOCK_CELLS, BLOCK_DAYS = 1 << 16, 512
+
+
+def trailing_vol(px_all: np.ndarray, settings: LabSettings) -> np.ndarray:
+    """Trailing daily volatility known at each close, (T, N) like ``px_all`` (prices, oldest first).
+
+    The standard deviation of the last ``settings.vol_window`` daily returns (at least 20),
+    backfilled over the first sessions; 0 where a column has none.
+    """
+    rets = simple_returns(pd.DataFrame(px_all), fill="none")
+    vol = rets.rolling(settings.vol_window, min_periods=20).std().bfill().to_numpy()
+    return np.nan_to_num(vol, nan=0.0)
+
+
+def needs_vol(cfgs: list[Config], adv) -> bool:
+    """Tell whether a run uses the trailing volatility.
+
+    It does with impact costs (``adv`` given), cost-benefit, cost-constrained sizing or high-vol bands.
+    """
+    return adv is not None or any(c.cost_benefit or c.sizing == "cost" or np.isfinite(c.high_vol_band) for c in cfgs)
 
 
 @dataclass
@@ -78,11 +97,13 @@ class Days:
 
     @classmethod
     def build(cls, px_all: np.ndarray, t0: int, W: np.ndarray, C: np.ndarray, cfgs: list[Config], cost_bps,
-              reg: np.ndarray, review: dict[str, np.ndarray], adv, settings: LabSettings) -> Days:
+              reg: np.ndarray, review: dict[str, np.ndarray], adv, settings: LabSettings,
+              vol: np.ndarray | None = None) -> Days:
         """Build the arrays of a run over ``px_all[t0:]`` (rows before ``t0`` warm up the volatility).
 
         ``reg`` and ``review`` are the regime codes and calendar review days of the window;
-        ``cost_bps`` is one level or one per configuration; ``adv`` dollar ADV aligned with ``px_all``.
+        ``cost_bps`` is one level or one per configuration; ``adv`` dollar ADV aligned with ``px_all``;
+        ``vol`` the :func:`trailing_vol` of ``px_all`` if already known.
         """
         s = settings
         T, K = len(reg), len(cfgs)
@@ -97,10 +118,8 @@ class Days:
         sizing = np.array([c.sizing for c in cfgs])
         adv_a = None if adv is None else np.asarray(adv, float)[t0:]
         sig_d = sig_a = high_vol = None
-        if adv_a is not None or arr["cb"].any() or (sizing == "cost").any() or np.isfinite(arr["hv_band"]).any():
-            rets = simple_returns(pd.DataFrame(px_all), fill="none")
-            sig_d = rets.rolling(s.vol_window, min_periods=20).std().bfill().to_numpy()[t0:]
-            sig_d = np.nan_to_num(sig_d, nan=0.0)
+        if needs_vol(cfgs, adv):
+            sig_d = (trailing_vol(px_all, s) if vol is None else vol)[t0:]
             sig_a = annualise_vol(sig_d)
             high_vol = sig_a >= s.high_vol_sigma
         return cls(px[1:] / px[:-1], W, C, cal, regime_widening(reg, s.widen), reg, np.asarray(s.cost_multipliers)[reg],
@@ -116,12 +135,13 @@ class Days:
         days = isinstance(t, slice)
         cm = self.cmult[t, None, None] if days else self.cmult[t]
         rate = self.c_rate[rows, None] * cm
+        traded = np.abs(delta)
         if self.adv is not None:
             s = self.settings
             adv_t, sig_t = (self.adv[t, None, :], self.sig_d[t, None, :]) if days else (self.adv[t], self.sig_d[t])
-            dollars = np.abs(delta) * s.notional
-            rate = rate + square_root_impact(dollars, np.maximum(adv_t, 1.0), sig_t, coefficient=s.impact_coefficient)
-        return np.abs(delta) * rate
+            rate = rate + square_root_impact(traded * s.notional, np.maximum(adv_t, 1.0), sig_t,
+                                             coefficient=s.impact_coefficient)
+        return traded * rate
 
 
 @dataclass

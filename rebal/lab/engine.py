@@ -237,14 +237,17 @@ def _configs(rules: list[Rule | Config]) -> list[Config]:
 
 def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list[Rule | Config],
              cost_bps: float | list[float] = 20.0, *, start=None, vix: pd.Series | np.ndarray | None = None,
-             adv: pd.DataFrame | None = None, settings: LabSettings = LabSettings()) -> BacktestResult:
+             adv: pd.DataFrame | None = None, settings: LabSettings = LabSettings(),
+             vol: np.ndarray | None = None) -> BacktestResult:
     """Run every rule (with its cost level) over ``prices`` (dates x assets, no gaps) from ``target``.
 
     ``target`` holds weights by asset (their sum <= 1; the rest is cash), or is a frame of refits.
     ``cost_bps`` is one flat level for all rules or one per rule. Rows of ``prices`` before
     ``start`` only warm up the volatility estimates. ``vix`` (aligned with ``prices``; VIX or a
     labelled proxy) sets the regime of each day; ``adv`` (dollar ADV, aligned) switches on the
-    square-root impact and the illiquid-asset skip. Tax-aware rules run in :func:`rebal.lab.tax.tax_backtest`.
+    square-root impact and the illiquid-asset skip. ``vol`` is :func:`rebal.lab.blocks.trailing_vol` of
+    ``prices`` when the caller has it (a sweep computes it once for all its chunks). Tax-aware rules run
+    in :func:`rebal.lab.tax.tax_backtest`.
 
     The days between trades are evaluated in blocks (:mod:`rebal.lab.blocks`), bit for bit as one
     day at a time; a block ends on the first day any configuration fires, which is traded here.
@@ -256,7 +259,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     K, T, N = len(cfgs), px.shape[0], px.shape[1]
     s = settings
     reg = day_regimes(None if vix is None else np.asarray(vix, float)[t0:], T, s)
-    D = Days.build(prices.to_numpy(float), t0, W, C, cfgs, cost_bps, reg, review_days(index), adv, s)
+    D = Days.build(prices.to_numpy(float), t0, W, C, cfgs, cost_bps, reg, review_days(index), adv, s, vol)
     h = np.tile(W[0], (K, 1))
     cash = np.full(K, C[0])
     values = np.empty((T, K))
@@ -307,7 +310,7 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
         w, cw = W[t], C[t]
         f = all_k[fire[j]]
         Vf, wf, cf = V[f], wcur[f], cash[f] / V[f]
-        goal = np.tile(w, (len(f), 1))
+        goal = np.repeat(w[None, :], len(f), axis=0)
         gcash = np.full(len(f), cw)
         hf, ef = D.half[f], D.edge[f]
         if hf.any():

@@ -1,5 +1,6 @@
-"""Sweeps: many (rule, cost) configurations over one market, in-process, on local processes or on
-a Dask distributed cluster, with the same results either way.
+"""Sweeps: many (rule, cost) configurations over one market, the same results wherever they run.
+
+They run in-process, on local processes or on a Dask distributed cluster.
 
 The configurations are cut into chunks (the same cut whatever runs them); each chunk is one
 vectorised engine call (a tax-aware rule is its own chunk, run by the lot-level engine). Chunk
@@ -10,11 +11,12 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from rebal.lab.blocks import needs_vol, trailing_vol
 from rebal.lab.engine import BacktestResult, LabSettings, backtest
 from rebal.lab.rules import Config, Rule
 from rebal.lab.tax import TaxRates, TaxReport, replay_taxes, tax_backtest
@@ -24,8 +26,13 @@ __all__ = ["Market", "Sweep", "run_sweep", "chunk_configs", "concat_results"]
 
 @dataclass
 class Market:
-    """What every configuration shares: prices (with warm-up rows before ``start``), the target
-    (static or refits), the regime series (VIX or a proxy, aligned with prices), dollar ADV."""
+    """What every configuration shares.
+
+    Prices (with warm-up rows before ``start``), the target (static or refits), the regime series
+    (VIX or a proxy, aligned with prices), dollar ADV. ``vol`` is the trailing volatility of
+    ``prices`` (:func:`rebal.lab.blocks.trailing_vol`); :func:`run_sweep` fills it once for all its
+    chunks when a configuration needs it.
+    """
 
     prices: pd.DataFrame
     target: pd.Series | pd.DataFrame
@@ -34,6 +41,7 @@ class Market:
     adv: np.ndarray | None = None
     settings: LabSettings = field(default_factory=LabSettings)
     rates: TaxRates = field(default_factory=TaxRates)
+    vol: np.ndarray | None = None
 
 
 @dataclass
@@ -60,7 +68,7 @@ def run_chunk(market: Market, chunk: list[tuple[Config, float]], taxes: bool = T
                                 vix=market.vix, settings=market.settings, rates=market.rates)
         return Sweep(res, {0: rep})
     res = backtest(market.prices, market.target, [c for c, _ in chunk], [b for _, b in chunk], start=market.start,
-                   vix=market.vix, adv=market.adv, settings=market.settings)
+                   vix=market.vix, adv=market.adv, settings=market.settings, vol=market.vol)
     reps = {k: replay_taxes(res, market.prices, k, market.rates) for k in range(len(chunk))} if taxes else {}
     return Sweep(res, reps)
 
@@ -76,7 +84,8 @@ def concat_results(parts: list[Sweep]) -> Sweep:
         np.hstack([r.values for r in rs]), first.target_values, np.hstack([r.costs for r in rs]),
         np.hstack([r.turnover for r in rs]), np.hstack([r.rebalanced for r in rs]), np.hstack([r.drift for r in rs]),
         np.vstack([r.final_weights for r in rs]), first.regime, np.concatenate([r.skipped for r in rs]),
-        np.concatenate([r.trade_t for r in rs]), np.concatenate([r.trade_k + o for r, o in zip(rs, offsets)]),
+        np.concatenate([r.trade_t for r in rs]),
+        np.concatenate([r.trade_k + o for r, o in zip(rs, offsets, strict=False)]),
         np.vstack([r.trades.reshape(-1, len(first.assets)) for r in rs]), first.initial_weights)
     return Sweep(res, taxes)
 
@@ -92,14 +101,21 @@ def _progress(total: int, enabled: bool, desc: str):
 def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, workers: int | None = None,
               scheduler: str | None = None, chunks: int | None = None, taxes: bool = True,
               progress: bool = False) -> Sweep:
-    """Run every (rule, cost) configuration. ``scheduler`` (a Dask scheduler address, or a
-    ``distributed.Client``) sends chunks to a Dask cluster; otherwise ``workers`` local processes
-    (1 = in this process). ``chunks`` defaults to twice the workers."""
+    """Run every (rule, cost) configuration.
+
+    ``scheduler`` (a Dask scheduler address, or a ``distributed.Client``) sends chunks to a Dask
+    cluster; otherwise ``workers`` local processes (1 = in this process). ``chunks`` defaults to
+    twice the workers.
+    """
     cfgs = [(c if isinstance(c, Config) else c.config(), float(b)) for c, b in configs]
     if not cfgs:
         raise ValueError("no configurations to run")
     workers = workers or os.cpu_count() or 1
     parts_in = chunk_configs(cfgs, chunks or 2 * workers)
+    plain = [c for c, _ in cfgs if not c.tax]
+    if market.vol is None and sum(not p[0][0].tax for p in parts_in) > 1 and needs_vol(plain, market.adv):
+        # estimated once here rather than once a chunk
+        market = replace(market, vol=trailing_vol(market.prices.to_numpy(float), market.settings))
     bar = _progress(len(parts_in), progress, "backtest")
     out: list[Sweep | None] = [None] * len(parts_in)
     if scheduler is not None:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from rebal.cli import main
-from rebal.lab.spec import LabSpec
 from rebal.errors import ConfigError
 from rebal.lab.rules import parse_rule
+from rebal.lab.spec import LabSpec
 from rebal.lab.study import Verdict, configs, drifting_weights, frontier_mask, hypotheses, literature
 from rebal.lab.sweep import Market, chunk_configs, run_sweep
 
@@ -29,7 +29,7 @@ def market():
 
 
 def _cfgs():
-    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20])]
+    return [(parse_rule(s), c) for s, c in zip(SPECS, [20, 20, 10, 20, 50, 20], strict=True)]
 
 
 @pytest.mark.dask
@@ -54,6 +54,26 @@ def test_sweep_columns_equal_single_runs_whatever_the_chunks(market):
         alone = run_sweep(market, [(rule, cost)], workers=1)
         np.testing.assert_allclose(whole.result.values[:, k], alone.result.values[:, 0], rtol=1e-12)
         assert whole.taxes[k].total == pytest.approx(alone.taxes[0].total, rel=1e-9)
+
+
+def test_a_chunked_sweep_estimates_the_volatility_once_and_equals_the_engine(market, monkeypatch):
+    import rebal.lab.sweep as sweep
+    from rebal.lab.engine import backtest
+
+    plain = [(rule, cost) for rule, cost in _cfgs() if not rule.spec.startswith("tax:")]
+    calls, estimate = [], sweep.trailing_vol
+    monkeypatch.setattr(sweep, "trailing_vol", lambda *a: calls.append(1) or estimate(*a))
+
+    chunked = run_sweep(market, plain, workers=1, chunks=3, taxes=False)
+    direct = backtest(market.prices, market.target, [r for r, _ in plain], [c for _, c in plain], start=market.start,
+                      vix=market.vix, adv=market.adv, settings=market.settings)
+    assert len(calls) == 1
+    for field in ("values", "costs", "turnover", "rebalanced", "drift", "final_weights", "skipped"):
+        np.testing.assert_array_equal(getattr(chunked.result, field), getattr(direct, field))
+    for k in range(len(plain)):  # trades are listed chunk by chunk in a sweep, day by day in one run
+        a, b = chunked.result, direct
+        np.testing.assert_array_equal(a.trades[a.trade_k == k], b.trades[b.trade_k == k])
+        np.testing.assert_array_equal(a.trade_t[a.trade_k == k], b.trade_t[b.trade_k == k])
 
 
 def test_chunks_keep_tax_rules_alone():
