@@ -109,10 +109,9 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     """
     s = pd.Series(index, index=index)
     ordered = index.is_monotonic_increasing and index.is_unique
+    year, month = np.asarray(index.year), np.asarray(index.month)
     out = {}
-    for name, key in (("monthly", index.year * 12 + index.month),
-                      ("quarterly", index.year * 4 + (index.month - 1) // 3), ("annual", index.year)):
-        key = np.asarray(key)
+    for name, key in (("monthly", year * 12 + month), ("quarterly", year * 4 + (month - 1) // 3), ("annual", year)):
         if ordered:  # sessions in order: the last of a period is followed by another period
             last = np.append(key[:-1] != key[1:], False)
         else:
@@ -142,22 +141,27 @@ def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
     else:
         frame = target
     frame = frame.drop(columns=[c for c in frame.columns if c == "CASH"]).reindex(columns=columns).fillna(0.0)
-    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.is_unique and frame.index.tz == index.tz:
-        # each day takes the row of the latest refit on or before it (what a forward fill does)
-        frame = frame.sort_index()
-        pos = frame.index.searchsorted(index, side="right") - 1
-        if pos[0] < 0:
-            raise ValueError(f"no target weights on or before {index[0].date()}")
-        rows = frame.to_numpy(float)
-        if pos[0] == pos[-1]:  # one target over the whole window
-            row = rows[pos[0]]
-            return np.broadcast_to(row, (len(index), len(row))), np.full(len(index), 1.0 - row.sum())
-        W = rows[pos]
-    else:
+    if not (isinstance(frame.index, pd.DatetimeIndex) and frame.index.is_unique and frame.index.tz == index.tz):
         W = frame.reindex(index.union(frame.index)).ffill().reindex(index).to_numpy(float)
-    if np.isnan(W[0]).any():
+        if np.isnan(W[0]).any():
+            raise ValueError(f"no target weights on or before {index[0].date()}")
+        return W, 1.0 - W.sum(axis=1)
+    # each day takes the row of the latest refit on or before it (what a forward fill over the days does)
+    frame = frame.sort_index()
+    pos = frame.index.searchsorted(index, side="right") - 1
+    if pos[0] < 0:
         raise ValueError(f"no target weights on or before {index[0].date()}")
-    return W, 1.0 - W.sum(axis=1)
+    rows = frame.to_numpy(float)
+    # The cash of a day is 1 - the sum of its weights, added up in the memory order the forward-filled
+    # frame had (by columns when the target lacked some of them): the same bits as before the fast path.
+    probe = frame.reindex(index[:2].union(frame.index)).ffill().reindex(index[:2]).to_numpy(float)
+    by_rows = probe.flags.c_contiguous
+    if pos[0] == pos[-1]:  # one target over the whole window
+        row = rows[pos[0]]
+        total = row.sum() if by_rows else np.asfortranarray(np.broadcast_to(row, (2, len(row)))).sum(axis=1)[0]
+        return np.broadcast_to(row, (len(index), len(row))), np.full(len(index), 1.0 - total)
+    W = rows[pos]
+    return W, 1.0 - (W if by_rows else np.asfortranarray(W)).sum(axis=1)
 
 
 @dataclass

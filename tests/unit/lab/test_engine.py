@@ -332,3 +332,30 @@ def test_blocks_of_days_equal_one_day_at_a_time_bit_for_bit(stocks, monkeypatch)
                 assert blocks.rebalanced.any()
                 for x, y in zip(_fields(blocks), _fields(daily), strict=True):
                     np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("kind", ["series", "series_missing_and_cash", "one_row", "refits_unsorted"])
+def test_target_matrix_is_the_forward_fill_of_the_refits_bit_for_bit(kind):
+    # reference: the refits forward-filled over the days with pandas, cash = 1 - the row sums of that frame
+    from rebal.lab.engine import target_matrix
+
+    rng = np.random.default_rng(1)
+    cols = pd.Index([f"A{i}" for i in range(57)])
+    index = pd.bdate_range("2021-01-04", periods=300)
+    w = pd.Series(rng.uniform(size=57) / 40, index=cols)
+    if kind == "series_missing_and_cash":
+        w = pd.concat([w.drop(["A3", "A40"]), pd.Series({"CASH": 0.05})]).iloc[::-1]
+    target = w
+    if kind == "one_row":
+        target = pd.DataFrame({index[0]: w}).T
+    elif kind == "refits_unsorted":
+        target = pd.DataFrame({d: w * rng.uniform(0.5, 1.5, 57) for d in index[[200, 0, 90]]}).T
+    if isinstance(target, pd.Series):  # a static target is one refit on the first day
+        frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
+    else:
+        frame = target
+    frame = frame.drop(columns=[c for c in frame.columns if c == "CASH"]).reindex(columns=cols).fillna(0.0)
+    W_ref = frame.reindex(index.union(frame.index)).ffill().reindex(index).to_numpy(float)
+    W, C = target_matrix(target, index, cols)
+    np.testing.assert_array_equal(W, W_ref)
+    np.testing.assert_array_equal(C, 1.0 - W_ref.sum(axis=1))
