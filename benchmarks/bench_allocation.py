@@ -19,9 +19,11 @@ market data. For each N, the median of ``--repeat`` fits of:
   and, from the same μ and Σ arrays, the optimisation alone: rebal's QP
   (:func:`rebal.allocation.qp.mv_weights`) vs PyPortfolioOpt's ``EfficientFrontier`` with each solver.
 
-Each row prints the medians, each peer's time / rebal's (> 1: rebal faster) and the largest absolute
+Each row prints the medians, each peer's time / rebal's (> 1: rebal faster), the largest absolute
 weight difference between the peer and rebal (the same optimum to the solvers' tolerance: HRP
-~1e-12; mean-variance 1e-5-ish, the peers' solvers stopping at their default 1e-8 duality gap).
+~1e-12; mean-variance 1e-5-ish, the peers' solvers stopping at their default 1e-8 duality gap) and,
+for mean-variance, how much worse the peer's weights are on rebal's μ and Σ (relative variance, or
+relative Sharpe ratio; > 0: rebal's are better).
 The load average is printed: the 2 cores may be shared. ``--threads`` caps the BLAS threads of
 every library alike (default: as installed).
 
@@ -125,6 +127,15 @@ def mean_variance_rows(X: pd.DataFrame, objective: str, cap: float, peers: list[
     n = X.shape[1]
     t_ours, fitted = timed(lambda: MeanVariance(objective, max_weight=cap).fit(X), repeat)
     ours = fitted.weights_.to_numpy()
+    mu, cov = fitted.mu_, fitted.covariance_
+    m, S = mu.to_numpy(), cov.to_numpy()
+
+    def worse(w: np.ndarray, ref: np.ndarray) -> float:
+        """How much worse ``w`` is than ``ref`` on rebal's μ and Σ (relative; < 0: better)."""
+        if objective == "min_variance":
+            return (w @ S @ w) / (ref @ S @ ref) - 1
+        return 1 - ((m @ w) / np.sqrt(w @ S @ w)) / ((m @ ref) / np.sqrt(ref @ S @ ref))
+
     print(f"{objective + ' rebal':<46} {n:>4} {t_ours:>9.4f}")
     fits = {"skfolio": lambda: skfolio_fit(X, objective, cap),
             "PyPortfolioOpt-OSQP": lambda: pypfopt_fit(X, objective, cap, "OSQP"),
@@ -133,11 +144,10 @@ def mean_variance_rows(X: pd.DataFrame, objective: str, cap: float, peers: list[
     for peer in peers:
         t, w = timed(fits[peer], repeat)
         ratios.append(t / t_ours)
-        print(f"{objective + ' ' + peer:<46} {n:>4} {t:>9.4f} {t / t_ours:>10.1f}x {np.abs(w - ours).max():>9.1e}")
+        print(f"{objective + ' ' + peer:<46} {n:>4} {t:>9.4f} {t / t_ours:>10.1f}x {np.abs(w - ours).max():>9.1e} "
+              f"{worse(w, ours):>+10.1e}")
     # the optimisation alone, from the same μ and Σ
-    mu, cov = fitted.mu_, fitted.covariance_
     Gs, caps, _ = group_rows(list(cov.index), {}, {})
-    m, S = mu.to_numpy(), cov.to_numpy()
     t_qp, w_qp = timed(lambda: mv_weights(objective, m, S, 0.0, cap, Gs, caps), repeat)
     print(f"{'  optimisation alone: rebal':<46} {n:>4} {t_qp:>9.4f}")
     for peer, solver in (("PyPortfolioOpt-OSQP", "OSQP"), ("PyPortfolioOpt-Clarabel", "CLARABEL")):
@@ -145,7 +155,7 @@ def mean_variance_rows(X: pd.DataFrame, objective: str, cap: float, peers: list[
             t, w = timed(lambda s=solver: pypfopt_weights(mu, cov, objective, cap, s), repeat)
             ratios.append(t / t_qp)
             print(f"{'  optimisation alone: ' + peer:<46} {n:>4} {t:>9.4f} {t / t_qp:>10.1f}x "
-                  f"{np.abs(w - w_qp).max():>9.1e}")
+                  f"{np.abs(w - w_qp).max():>9.1e} {worse(w, w_qp):>+10.1e}")
     return min(ratios)
 
 
@@ -178,7 +188,7 @@ def main() -> None:
             X = synthetic_returns(n, args.days)
             cap = 0.20 if n <= 50 else 0.10
             print(f"\nN = {n} (max weight {cap:.0%})")
-            print(f"{'fit':<46} {'N':>4} {'seconds':>9} {'peer/rebal':>11} {'max |Δw|':>9}")
+            print(f"{'fit':<46} {'N':>4} {'seconds':>9} {'peer/rebal':>11} {'max |Δw|':>9} {'objective':>10}")
             t_ours, t_ref, d = hrp_row(X, args.repeat)
             print(f"{'HRP (ward) rebal':<46} {n:>4} {t_ours:>9.4f}")
             print(f"{'HRP (ward) skfolio':<46} {n:>4} {t_ref:>9.4f} {t_ref / t_ours:>10.1f}x {d:>9.1e}")
