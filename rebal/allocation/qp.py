@@ -17,8 +17,10 @@ per unit of it for max Sharpe), and after each solve the optimality (KKT) condit
 asset left out is checked with the solver's multipliers: its reduced cost (Pw + q + Aᵀz)_i, the
 multiplier its lower bound w_i >= 0 would need, must be >= 0. Assets that fail join J and the QP is
 solved again; when none fails, the solution is optimal for all N assets. The working-set QPs are
-small, so they are solved to 1e-10 (Clarabel's default is 1e-8): the weights come out closer to the
-exact optimum than the one-shot solve of all N assets. Below the threshold the one-shot solve is
+small, so they are solved to 1e-10 (Clarabel's default is 1e-8) and then polished: with the binding
+constraints as equalities the optimum is one linear (KKT) system, solved exactly and kept when it is
+feasible with multipliers of the right sign, so the weights are the exact optimum to rounding where
+the one-shot solve of all N assets stops up to ~1e-5 away in weight. Below the threshold the one-shot solve is
 kept as it was (a few milliseconds there; its numbers are those of the recorded sample week).
 """
 from __future__ import annotations
@@ -190,6 +192,39 @@ def mv_weights(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float,
     return w / w.sum()
 
 
+def _polish(qp: _QP, x: np.ndarray, z: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Refine an interior-point solution on its active set (as OSQP's polishing does).
+
+    The inequality rows whose multiplier exceeds their slack are taken as binding; the QP with those
+    rows as equalities is one linear (KKT) system, solved exactly: [P Aᵀ; A 0] [x; z] = [-q; b]. A row
+    the refined point violates joins the set and a binding row with a negative multiplier leaves it
+    (a few rounds, for the near-degenerate rows an interior point cannot tell apart). The refined
+    point is kept when it is feasible with multipliers of the right sign, i.e. it is the optimum to
+    rounding; otherwise the solver's point is returned unchanged.
+    """
+    n_eq, n = len(qp.b_eq), len(x)
+    act = z[n_eq:] > s[n_eq:]
+    for _ in range(5):
+        A = np.vstack([qp.A_eq, qp.G[act]])
+        K = np.block([[qp.P, A.T], [A, np.zeros((len(A), len(A)))]])
+        rhs = np.concatenate([-qp.q, qp.b_eq, qp.h[act]])
+        try:
+            sol = np.linalg.solve(K, rhs)
+        except np.linalg.LinAlgError:
+            return x, z
+        if not (np.isfinite(sol).all() and np.abs(K @ sol - rhs).max() <= 1e-9 * max(1.0, float(np.abs(rhs).max()))):
+            return x, z
+        xp, zp = sol[:n], sol[n:]
+        z_act = np.zeros(len(act))
+        z_act[act] = zp[n_eq:]
+        over = ~act & (qp.G @ xp > qp.h + 1e-12 * max(1.0, float(np.abs(xp).max())))
+        negative = act & (z_act < -1e-9 * max(1.0, float(np.abs(zp).max())))
+        if not (over.any() or negative.any()):
+            return xp, np.concatenate([zp[:n_eq], z_act])
+        act = (act | over) & ~negative
+    return x, z
+
+
 def _working_set(objective: Objective, mu: np.ndarray, cov: np.ndarray, hi: float, Gs: np.ndarray,
                  caps: np.ndarray, risk_free: float) -> np.ndarray:
     """Weights of min variance / max Sharpe with lo = 0 solved on a working set of assets."""
@@ -209,7 +244,7 @@ def _working_set(objective: Objective, mu: np.ndarray, cov: np.ndarray, hi: floa
                 J = np.arange(n)
                 continue
             raise DataError(f"{objective}: the solver did not converge ({status}); check the bounds and sector caps")
-        x, z = np.asarray(sol.x, float), np.asarray(sol.z, float)
+        x, z = _polish(qp, np.asarray(sol.x, float), np.asarray(sol.z, float), np.asarray(sol.s, float))
         out = np.setdiff1d(np.arange(n), J, assume_unique=True)
         if not len(out):
             break
