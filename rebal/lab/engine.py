@@ -242,7 +242,7 @@ def _configs(rules: list[Rule | Config]) -> list[Config]:
 def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list[Rule | Config],
              cost_bps: float | list[float] = 20.0, *, start=None, vix: pd.Series | np.ndarray | None = None,
              adv: pd.DataFrame | None = None, settings: LabSettings = LabSettings(),
-             vol: np.ndarray | None = None) -> BacktestResult:
+             vol: np.ndarray | None = None, trades: bool = True) -> BacktestResult:
     """Run every rule (with its cost level) over ``prices`` (dates x assets, no gaps) from ``target``.
 
     ``target`` holds weights by asset (their sum <= 1; the rest is cash), or is a frame of refits.
@@ -250,8 +250,9 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     ``start`` only warm up the volatility estimates. ``vix`` (aligned with ``prices``; VIX or a
     labelled proxy) sets the regime of each day; ``adv`` (dollar ADV, aligned) switches on the
     square-root impact and the illiquid-asset skip. ``vol`` is :func:`rebal.lab.blocks.trailing_vol` of
-    ``prices`` when the caller has it (a sweep computes it once for all its chunks). Tax-aware rules run
-    in :func:`rebal.lab.tax.tax_backtest`.
+    ``prices`` when the caller has it (a sweep computes it once for all its chunks). ``trades=False``
+    leaves the list of trades (``trade_t``, ``trade_k``, ``trades``; kept for the tax replay) empty.
+    Tax-aware rules run in :func:`rebal.lab.tax.tax_backtest`.
 
     The days between trades are evaluated in blocks (:mod:`rebal.lab.blocks`), bit for bit as one
     day at a time; a block ends on the first day any configuration fires, which is traded here.
@@ -324,42 +325,49 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
             lam = np.minimum(1.0, thr_t[f][ef] / np.maximum(d[f][ef], 1e-300))
             goal[ef] = w + lam[:, None] * (wf[ef] - w)
             gcash[ef] = cw + lam * (cf[ef] - cw)
-        frozen = np.zeros_like(goal, bool)
+        frozen = None
         cf_mask = D.costc[f]
         if cf_mask.any():
             gap = (goal[cf_mask] - wf[cf_mask]) * Vf[cf_mask, None]
             cost_i = D.cost(gap, f[cf_mask], t) / Vf[cf_mask, None]
             benefit_i = D.lam_h * (wf[cf_mask] - w) ** 2 * D.sig_a[t] ** 2
+            frozen = np.zeros_like(goal, bool)
             frozen[cf_mask] = ~(benefit_i > s.benefit_multiple * cost_i)
         if D.adv is not None:
-            gap_usd = np.abs(goal - wf) * Vf[:, None] * s.notional
-            illiquid = (D.adv[t] < s.min_adv) | (gap_usd > s.max_liquidity_days * s.participation * D.adv[t])
-            illiquid &= np.abs(goal - wf) > 1e-12
+            move = np.abs(goal - wf)
+            illiquid = (D.adv[t] < s.min_adv) | (move * Vf[:, None] * s.notional
+                                                 > s.max_liquidity_days * s.participation * D.adv[t])
+            illiquid &= move > 1e-12
             skipped[f] += illiquid.sum(axis=1)
-            frozen |= illiquid
-        if frozen.any():
+            frozen = illiquid if frozen is None else frozen | illiquid
+        if frozen is not None and frozen.any():
             fw = np.where(frozen, wf, 0.0).sum(axis=1)
             fg = np.where(frozen, goal, 0.0).sum(axis=1)
             scale = np.where(1.0 - fg > 1e-12, (1.0 - fw) / np.maximum(1.0 - fg, 1e-12), 0.0)
             ok = 1.0 - fg > 1e-12  # otherwise everything is frozen: no trade
             goal = np.where(frozen | ~ok[:, None], wf, goal * scale[:, None])
             gcash = np.where(ok, gcash * scale, cf)
-        delta = goal * Vf[:, None] - h[f]
+        held = h[f]
+        delta = goal * Vf[:, None] - held
         moved = np.abs(delta).sum(axis=1) > 1e-12 * Vf
         if moved.any():
-            f, delta, goal, gcash, Vf = f[moved], delta[moved], goal[moved], gcash[moved], Vf[moved]
+            if not moved.all():
+                f, delta, goal, gcash = f[moved], delta[moved], goal[moved], gcash[moved]
+                Vf, held = Vf[moved], held[moved]
             cost = D.cost(delta, f, t).sum(axis=1)
             Vn = Vf - cost
-            before = h[f]
-            h[f] = goal * Vn[:, None]
+            new = goal * Vn[:, None]
+            h[f] = new
             cash[f] = gcash * Vn
             costs[t, f] = cost / Vf
             turnover[t, f] = 0.5 * np.abs(delta).sum(axis=1) / Vf
             rebalanced[t, f] = True
-            ev_t.append(np.full(len(f), t))
-            ev_k.append(f)
-            ev_x.append(h[f] - before)
-            V = h.sum(axis=1) + cash
+            if trades:
+                ev_t.append(np.full(len(f), t))
+                ev_k.append(f)
+                ev_x.append(new - held)
+            V = V.copy()
+            V[f] = new.sum(axis=1) + cash[f]  # (the others' holdings and cash did not move)
         values[t] = V
         a = t + 1
         if not D.calendar_only:

@@ -68,7 +68,7 @@ def run_chunk(market: Market, chunk: list[tuple[Config, float]], taxes: bool = T
                                 vix=market.vix, settings=market.settings, rates=market.rates)
         return Sweep(res, {0: rep})
     res = backtest(market.prices, market.target, [c for c, _ in chunk], [b for _, b in chunk], start=market.start,
-                   vix=market.vix, adv=market.adv, settings=market.settings, vol=market.vol)
+                   vix=market.vix, adv=market.adv, settings=market.settings, vol=market.vol, trades=taxes)
     reps = {k: replay_taxes(res, market.prices, k, market.rates) for k in range(len(chunk))} if taxes else {}
     return Sweep(res, reps)
 
@@ -105,7 +105,8 @@ def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, wor
 
     ``scheduler`` (a Dask scheduler address, or a ``distributed.Client``) sends chunks to a Dask
     cluster; otherwise ``workers`` local processes (1 = in this process). ``chunks`` defaults to
-    twice the workers.
+    twice the workers. The trades of each configuration (``result.trades``) are kept for the tax
+    replay: with ``taxes=False`` they are not recorded (the result's trade list is empty).
     """
     cfgs = [(c if isinstance(c, Config) else c.config(), float(b)) for c, b in configs]
     if not cfgs:

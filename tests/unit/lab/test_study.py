@@ -56,7 +56,7 @@ def test_sweep_columns_equal_single_runs_whatever_the_chunks(market):
         assert whole.taxes[k].total == pytest.approx(alone.taxes[0].total, rel=1e-9)
 
 
-def test_a_chunked_sweep_estimates_the_volatility_once_and_equals_the_engine(market, monkeypatch):
+def test_a_chunked_sweep_estimates_the_volatility_once_a_sweep_and_equals_the_engine(market, monkeypatch):
     import rebal.lab.sweep as sweep
     from rebal.lab.engine import backtest
 
@@ -64,12 +64,14 @@ def test_a_chunked_sweep_estimates_the_volatility_once_and_equals_the_engine(mar
     calls, estimate = [], sweep.trailing_vol
     monkeypatch.setattr(sweep, "trailing_vol", lambda *a: calls.append(1) or estimate(*a))
 
-    chunked = run_sweep(market, plain, workers=1, chunks=3, taxes=False)
+    chunked = run_sweep(market, plain, workers=1, chunks=3)
     direct = backtest(market.prices, market.target, [r for r, _ in plain], [c for _, c in plain], start=market.start,
                       vix=market.vix, adv=market.adv, settings=market.settings)
-    assert len(calls) == 1
+    no_taxes = run_sweep(market, plain, workers=1, chunks=3, taxes=False)  # the trade list is not recorded then
+    assert len(calls) == 2 and len(no_taxes.result.trades) == len(no_taxes.result.trade_t) == 0 < len(direct.trades)
     for field in ("values", "costs", "turnover", "rebalanced", "drift", "final_weights", "skipped"):
         np.testing.assert_array_equal(getattr(chunked.result, field), getattr(direct, field))
+        np.testing.assert_array_equal(getattr(no_taxes.result, field), getattr(direct, field))
     for k in range(len(plain)):  # trades are listed chunk by chunk in a sweep, day by day in one run
         a, b = chunked.result, direct
         np.testing.assert_array_equal(a.trades[a.trade_k == k], b.trades[b.trade_k == k])
