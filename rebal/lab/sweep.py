@@ -153,5 +153,6 @@ def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, wor
     joined = concat_results([p for p in out if p is not None])
     order = [i for i, c in enumerate(cfgs) if not c[0].tax] + [i for i, c in enumerate(cfgs) if c[0].tax]
     back = list(np.argsort(order))
-    result = joined.result if back == list(range(len(back))) else joined.result.take(back)  # (no tax rule: in order)
-    return Sweep(result, {int(order[k]): rep for k, rep in joined.taxes.items()})
+    # (take also when the order is unchanged: it lays the arrays out by configuration, which later
+    # reductions over days depend on to the last bit)
+    return Sweep(joined.result.take(back), {int(order[k]): rep for k, rep in joined.taxes.items()})
