@@ -32,6 +32,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# the benchmarks' peers (bt 1.4.1, PyPortfolioOpt + OSQP): an extra, never a runtime dependency
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@
+
 install: $(VENV)/.installed  ## create .venv and install rebal
 
 install-test: $(VENV)/.installed-test  ## install rebal with its test extras
@@ -84,12 +89,12 @@ propose: $(VENV)/.installed $(LAKEHOUSE)  ## dry-run rebalance proposal per prof
 	@for p in $(if $(PROFILES),$(PROFILES),$$($(BIN)/rebal profiles --json | $(BIN)/python -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r["valid"]))')); do \
 		$(BIN)/rebal propose --profile $$p $(if $(ASOF),--as-of $(ASOF)) $(if $(MODE),--mode $(MODE)) || exit $$?; echo; done
 
-bench-allocation: $(VENV)/.installed  ## HRP and mean-variance fits at N = 50/200/500, rebal vs skfolio
+bench-allocation: $(VENV)/.installed-bench  ## HRP and mean-variance fits at N = 50/200/500, rebal vs skfolio and PyPortfolioOpt
 	$(BIN)/python benchmarks/bench_allocation.py
 
 backtest: $(VENV)/.installed $(LAKEHOUSE)  ## rule lab: backtest rules + hypotheses per profile -> reports/backtests/ (RULES="threshold:0.05 ...", GRID=full)
 	@for p in $(if $(PROFILES),$(PROFILES),min_variance hrp_balanced max_sharpe bl_tilts strategy_sleeves); do \
 		$(BIN)/rebal backtest --profile $$p $(foreach r,$(RULES),--rule $(r)) $(if $(filter full,$(GRID)),--full) || exit $$?; echo; done
 
-bench-backtest: $(VENV)/.installed  ## rule-lab engine vs reference loop; grid on 500 assets x 10 years, local vs Dask
+bench-backtest: $(VENV)/.installed-bench  ## rule-lab engine vs bt 1.4.1 and the reference loop; grids of 24 and 60 configurations, local vs Dask
 	$(BIN)/python benchmarks/bench_backtest.py

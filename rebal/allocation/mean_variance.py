@@ -16,10 +16,11 @@ Objectives
 ``max_utility``
     max μᵀw - (δ/2) wᵀΣw (used with Black-Litterman posterior returns).
 
-Clarabel is an interior-point solver that converges on these problems at N = 500, where
-PyPortfolioOpt's default OSQP stalls; the whole fit is covariance-bound (see
-``benchmarks/bench_allocation.py``). :func:`efficient_frontier` traces min-variance portfolios
-for a range of target returns under the same constraints.
+The quadratic programmes and their solution (Clarabel, an interior-point solver; above 100 assets
+min variance and max Sharpe are solved on a working set of assets, checked optimal for all of
+them) are in :mod:`rebal.allocation.qp`; ``benchmarks/bench_allocation.py`` compares the fits with
+PyPortfolioOpt and skfolio. :func:`efficient_frontier` traces min-variance portfolios for a range of
+target returns under the same constraints.
 """
 from __future__ import annotations
 
@@ -28,13 +29,13 @@ from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
+from rebal.allocation.qp import group_rows, mv_weights
 from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import ConfigError, DataError
 
-__all__ = ["MeanVariance", "solve_qp", "ew_mean", "efficient_frontier", "ANNUAL"]
+__all__ = ["MeanVariance", "ew_mean", "efficient_frontier", "ANNUAL"]
 Objective = Literal["min_variance", "max_sharpe", "max_utility"]
 
 
@@ -54,93 +55,6 @@ def ew_mean(returns: pd.DataFrame, half_life: float) -> pd.Series:
         Daily expected return by ticker (fractions a day; x 252 for annual).
     """
     return returns.ewm(halflife=half_life, adjust=True).mean().iloc[-1]
-
-
-def solve_qp(P: np.ndarray, q: np.ndarray, A_eq: np.ndarray, b_eq: np.ndarray, G: np.ndarray, h: np.ndarray,
-             *, what: str = "optimisation") -> np.ndarray:
-    """Solve min ½xᵀPx + qᵀx s.t. A_eq x = b_eq, G x <= h with Clarabel.
-
-    Returns
-    -------
-    numpy.ndarray
-        The solution x.
-
-    Raises
-    ------
-    DataError
-        The solver did not reach Solved or AlmostSolved (``what`` names the problem).
-    """
-    import clarabel
-
-    n = len(q)
-    A = sp.csc_matrix(np.vstack([A_eq.reshape(-1, n), G.reshape(-1, n)]))
-    b = np.concatenate([b_eq, h])
-    cones = []
-    if len(b_eq):
-        cones.append(clarabel.ZeroConeT(len(b_eq)))
-    if len(h):
-        cones.append(clarabel.NonnegativeConeT(len(h)))
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    P_upper = sp.triu(sp.csc_matrix(P), format="csc")
-    solver = clarabel.DefaultSolver(P_upper, np.asarray(q, float), A, b, cones, settings)
-    sol = solver.solve()
-    status = str(sol.status)
-    if "Solved" not in status:  # Solved or AlmostSolved
-        raise DataError(f"{what}: the solver did not converge ({status}); check the bounds and sector caps")
-    return np.asarray(sol.x, dtype=float)
-
-
-def _group_rows(assets: list[str], groups: Mapping[str, str] | None, caps: Mapping[str, float] | None):
-    if not caps:
-        return np.zeros((0, len(assets))), np.zeros(0), []
-    groups = groups or {}
-    rows, limits, names = [], [], []
-    for g, cap in caps.items():
-        member = np.array([groups.get(a) == g for a in assets], dtype=float)
-        if member.any():
-            rows.append(member)
-            limits.append(cap)
-            names.append(g)
-    return (np.array(rows) if rows else np.zeros((0, len(assets)))), np.array(limits, float), names
-
-
-def _weights_qp(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float, hi: float, Gs: np.ndarray,
-                caps: np.ndarray, *, risk_free: float = 0.0, risk_aversion: float = 2.5,
-                target_return: float | None = None) -> np.ndarray:
-    n = len(mu)
-    eye = np.eye(n)
-    if objective == "max_sharpe":
-        ex = mu - risk_free
-        if ex.max() <= 0:
-            raise DataError("max_sharpe: no asset's expected return exceeds the risk-free rate; "
-                            "use min_variance or a lower risk_free_rate")
-        # variables x = [y, κ]
-        P = np.zeros((n + 1, n + 1))
-        P[:n, :n] = 2.0 * cov
-        A_eq = np.vstack([np.r_[ex, 0.0], np.r_[np.ones(n), -1.0]])
-        b_eq = np.array([1.0, 0.0])
-        G = [np.hstack([eye, -hi * np.ones((n, 1))]), np.hstack([-eye, lo * np.ones((n, 1))]),
-             np.r_[np.zeros(n), -1.0][None, :]]
-        if len(Gs):
-            G.append(np.hstack([Gs, -caps[:, None]]))
-        G = np.vstack(G)
-        x = solve_qp(P, np.zeros(n + 1), A_eq, b_eq, G, np.zeros(len(G)), what="max_sharpe")
-        w = x[:n] / x[n]
-    else:
-        P = 2.0 * cov if objective == "min_variance" else risk_aversion * cov
-        q = np.zeros(n) if objective == "min_variance" else -mu
-        G = [eye, -eye]
-        h = [np.full(n, hi), np.full(n, -lo)]
-        if len(Gs):
-            G.append(Gs)
-            h.append(caps)
-        if target_return is not None:
-            G.append(-mu[None, :])
-            h.append(np.array([-target_return]))
-        w = solve_qp(P, q, np.ones((1, n)), np.array([1.0]), np.vstack(G), np.concatenate(h), what=objective)
-    w = np.where(w < 1e-9, 0.0, w)
-    return w / w.sum()
 
 
 class MeanVariance(BaseAllocator):
@@ -261,8 +175,8 @@ class MeanVariance(BaseAllocator):
         if self.max_weight * n < 1.0 - 1e-12 or self.min_weight * n > 1.0 + 1e-12:
             raise DataError(f"{self.objective}: bounds [{self.min_weight}, {self.max_weight}] x {n} assets "
                             "admit no fully invested portfolio")
-        Gs, caps, _ = _group_rows(assets, dict(self.groups or {}), dict(self.group_max or {}))
-        w = _weights_qp(self.objective, mu.reindex(assets).to_numpy(float), cov.to_numpy(float), self.min_weight,
+        Gs, caps, _ = group_rows(assets, dict(self.groups or {}), dict(self.group_max or {}))
+        w = mv_weights(self.objective, mu.reindex(assets).to_numpy(float), cov.to_numpy(float), self.min_weight,
                         self.max_weight, Gs, caps, risk_free=self.risk_free_rate, risk_aversion=self.risk_aversion)
         self.mu_, self.covariance_ = mu.reindex(assets), cov
         self.weights_ = pd.Series(w, index=assets, name="weight")
@@ -298,15 +212,15 @@ def efficient_frontier(mu: pd.Series, cov: pd.DataFrame, *, min_weight: float = 
     """
     assets = list(cov.index)
     m, S = mu.reindex(assets).to_numpy(float), cov.to_numpy(float)
-    Gs, caps, _ = _group_rows(assets, groups, group_max)
-    w0 = _weights_qp("min_variance", m, S, min_weight, max_weight, Gs, caps)
+    Gs, caps, _ = group_rows(assets, groups, group_max)
+    w0 = mv_weights("min_variance", m, S, min_weight, max_weight, Gs, caps)
     # highest feasible return: a linear programme, solved as max_utility with tiny risk aversion
-    w1 = _weights_qp("max_utility", m, S, min_weight, max_weight, Gs, caps, risk_aversion=1e-6)
+    w1 = mv_weights("max_utility", m, S, min_weight, max_weight, Gs, caps, risk_aversion=1e-6)
     r0, r1 = float(m @ w0), float(m @ w1)
     rows = []
     for r in np.linspace(r0, r1, points):
         try:
-            w = w0 if r <= r0 else _weights_qp("min_variance", m, S, min_weight, max_weight, Gs, caps,
+            w = w0 if r <= r0 else mv_weights("min_variance", m, S, min_weight, max_weight, Gs, caps,
                                                target_return=r - 1e-10 * abs(r))
         except DataError:
             continue

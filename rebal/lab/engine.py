@@ -41,6 +41,9 @@ Rule mechanics (see :mod:`rebal.lab.rules` for the specs):
 
 Review days (calendar rules) are the last session of each month, quarter and year in the price
 index (NYSE sessions in the lakehouse).
+
+The days between trades are evaluated in blocks (:mod:`rebal.lab.blocks`): the same numbers, bit
+for bit, as advancing one day at a time, and several times faster when trades are rare.
 """
 from __future__ import annotations
 
@@ -49,9 +52,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rebal.analytics.measures import annualise_vol, regime_widening, square_root_impact, vix_regime
-from rebal.analytics.returns import simple_returns
-from rebal.analytics.risk import tracking_benefit
+from rebal.analytics.measures import vix_regime
+from rebal.lab.blocks import BLOCK_CELLS, BLOCK_DAYS, Days, block
 from rebal.lab.rules import Config, Rule
 from rebal.lab.spec import LabSpec
 from rebal.monitor.spec import PlannerSpec
@@ -108,11 +110,14 @@ def review_days(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     only when its period is complete, i.e. never: there is no later session.
     """
     s = pd.Series(index, index=index)
+    ordered = index.is_monotonic_increasing and index.is_unique
+    year, month = np.asarray(index.year), np.asarray(index.month)
     out = {}
-    for name, key in (("monthly", index.year * 12 + index.month),
-                      ("quarterly", index.year * 4 + (index.month - 1) // 3),
-                      ("annual", index.year)):
-        last = s.groupby(np.asarray(key)).transform("max").to_numpy() == index.to_numpy()
+    for name, key in (("monthly", year * 12 + month), ("quarterly", year * 4 + (month - 1) // 3), ("annual", year)):
+        if ordered:  # sessions in order: the last of a period is followed by another period
+            last = np.append(key[:-1] != key[1:], False)
+        else:
+            last = s.groupby(key).transform("max").to_numpy() == index.to_numpy()
         last[-1] = False
         out[name] = last
     return out
@@ -135,14 +140,31 @@ def target_matrix(target: pd.Series | pd.DataFrame, index: pd.DatetimeIndex,
     its date on); raises when the first day has no target yet.
     """
     if isinstance(target, pd.Series):
-        frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
+        frame = pd.DataFrame(target.to_numpy()[None, :], columns=target.index, index=index[:1])
     else:
         frame = target
     frame = frame.drop(columns=[c for c in frame.columns if c == "CASH"]).reindex(columns=columns).fillna(0.0)
-    W = frame.reindex(index.union(frame.index)).ffill().reindex(index).to_numpy(float)
-    if np.isnan(W[0]).any():
+    if not (isinstance(frame.index, pd.DatetimeIndex) and frame.index.is_unique and frame.index.tz == index.tz):
+        W = frame.reindex(index.union(frame.index)).ffill().reindex(index).to_numpy(float)
+        if np.isnan(W[0]).any():
+            raise ValueError(f"no target weights on or before {index[0].date()}")
+        return W, 1.0 - W.sum(axis=1)
+    # each day takes the row of the latest refit on or before it (what a forward fill over the days does)
+    frame = frame.sort_index()
+    pos = frame.index.searchsorted(index, side="right") - 1
+    if pos[0] < 0:
         raise ValueError(f"no target weights on or before {index[0].date()}")
-    return W, 1.0 - W.sum(axis=1)
+    rows = frame.to_numpy(float)
+    # The cash of a day is 1 - the sum of its weights, added up in the memory order the forward-filled
+    # frame had (by columns when the target lacked some of them): the same bits as before the fast path.
+    probe = frame.reindex(index[:2].union(frame.index)).ffill().reindex(index[:2]).to_numpy(float)
+    by_rows = probe.flags.c_contiguous
+    if pos[0] == pos[-1]:  # one target over the whole window
+        row = rows[pos[0]]
+        total = row.sum() if by_rows else np.asfortranarray(np.broadcast_to(row, (2, len(row)))).sum(axis=1)[0]
+        return np.broadcast_to(row, (len(index), len(row))), np.full(len(index), 1.0 - total)
+    W = rows[pos]
+    return W, 1.0 - (W if by_rows else np.asfortranarray(W)).sum(axis=1)
 
 
 @dataclass
@@ -205,16 +227,19 @@ def window(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, start=None):
     if t0 >= len(prices) - 1:
         raise ValueError("the backtest window needs at least two sessions")
     px = prices.to_numpy(float)[t0:]
-    if np.isnan(px).any() or (px <= 0).any():
+    if not (px > 0).all():  # NaN compares False
         raise ValueError("prices must be positive and complete over the backtest window")
     index = prices.index[t0:]
     W, C = target_matrix(target, index, prices.columns)
     return t0, px, index, W, C
 
 
-def target_path(px: np.ndarray, W: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Value of the target rebalanced daily, cost-free, from 1 (weights of day t-1 earn day t's return)."""
-    step = (W[:-1] * (px[1:] / px[:-1])).sum(axis=1) + C[:-1]
+def target_path(px: np.ndarray, W: np.ndarray, C: np.ndarray, growth: np.ndarray | None = None) -> np.ndarray:
+    """Value of the target rebalanced daily, cost-free, from 1 (weights of day t-1 earn day t's return).
+
+    ``growth`` is ``px[1:] / px[:-1]`` when the caller has it already.
+    """
+    step = (W[:-1] * (px[1:] / px[:-1] if growth is None else growth)).sum(axis=1) + C[:-1]
     return np.concatenate([[1.0], np.cumprod(step)])
 
 
@@ -224,61 +249,30 @@ def _configs(rules: list[Rule | Config]) -> list[Config]:
 
 def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list[Rule | Config],
              cost_bps: float | list[float] = 20.0, *, start=None, vix: pd.Series | np.ndarray | None = None,
-             adv: pd.DataFrame | None = None, settings: LabSettings = LabSettings()) -> BacktestResult:
+             adv: pd.DataFrame | None = None, settings: LabSettings = LabSettings(),
+             vol: np.ndarray | None = None, trades: bool = True) -> BacktestResult:
     """Run every rule (with its cost level) over ``prices`` (dates x assets, no gaps) from ``target``.
 
     ``target`` holds weights by asset (their sum <= 1; the rest is cash), or is a frame of refits.
     ``cost_bps`` is one flat level for all rules or one per rule. Rows of ``prices`` before
     ``start`` only warm up the volatility estimates. ``vix`` (aligned with ``prices``; VIX or a
     labelled proxy) sets the regime of each day; ``adv`` (dollar ADV, aligned) switches on the
-    square-root impact and the illiquid-asset skip. Tax-aware rules run in :func:`rebal.lab.tax.tax_backtest`.
+    square-root impact and the illiquid-asset skip. ``vol`` is :func:`rebal.lab.blocks.trailing_vol` of
+    ``prices`` when the caller has it (a sweep computes it once for all its chunks). ``trades=False``
+    leaves the list of trades (``trade_t``, ``trade_k``, ``trades``; kept for the tax replay) empty.
+    Tax-aware rules run in :func:`rebal.lab.tax.tax_backtest`.
+
+    The days between trades are evaluated in blocks (:mod:`rebal.lab.blocks`), bit for bit as one
+    day at a time; a block ends on the first day any configuration fires, which is traded here.
     """
     cfgs = _configs(rules)
     if any(c.tax for c in cfgs):
         raise ValueError("tax-aware rules run in rebal.lab.tax.tax_backtest")
     t0, px, index, W, C = window(prices, target, start)
-    px_all = prices.to_numpy(float)
     K, T, N = len(cfgs), px.shape[0], px.shape[1]
     s = settings
-    c_rate = np.broadcast_to(np.asarray(cost_bps, float), (K,)).copy() / 1e4
-    # daily estimates (trailing, known at each close)
-    rets = simple_returns(pd.DataFrame(px_all), fill="none")
-    sig_d = rets.rolling(s.vol_window, min_periods=20).std().bfill().to_numpy()[t0:]
-    sig_d = np.nan_to_num(sig_d, nan=0.0)
-    sig_a = annualise_vol(sig_d)
-    high_vol = sig_a >= s.high_vol_sigma
     reg = day_regimes(None if vix is None else np.asarray(vix, float)[t0:], T, s)
-    widen = regime_widening(reg, s.widen)
-    cmult = np.asarray(s.cost_multipliers)[reg]
-    adv_a = None if adv is None else np.asarray(adv, float)[t0:]
-    # per-configuration switches
-    review = review_days(index)
-    cal = np.zeros((T, K), bool)
-    for k, c in enumerate(cfgs):
-        if c.frequency is not None:
-            cal[:, k] = review[c.frequency]
-    thr = np.array([c.drift for c in cfgs])
-    dyn = np.array([c.dynamic for c in cfgs])
-    pause = np.array([c.pause for c in cfgs])
-    delay = np.array([c.delay for c in cfgs])
-    cb = np.array([c.cost_benefit for c in cfgs])
-    band_abs = np.array([c.band_abs for c in cfgs])
-    band_rel = np.array([c.band_rel for c in cfgs])
-    hv_band = np.array([c.high_vol_band for c in cfgs])
-    use_bands = bool(np.isfinite(band_abs).any() or np.isfinite(band_rel).any() or np.isfinite(hv_band).any())
-    sizing = np.array([c.sizing for c in cfgs])
-    half, edge, costc = sizing == "half", sizing == "edge", sizing == "cost"
-
-    def trade_cost(delta: np.ndarray, rows: np.ndarray, t: int) -> np.ndarray:
-        """Per-asset cost (fraction of value units) of trading ``delta`` (value units) at day t."""
-        rate = c_rate[rows, None] * cmult[t]
-        if adv_a is not None:
-            dollars = np.abs(delta) * s.notional
-            rate = rate + square_root_impact(dollars, np.maximum(adv_a[t], 1.0), sig_d[t],
-                                             coefficient=s.impact_coefficient)
-        return np.abs(delta) * rate
-
-    growth = px[1:] / px[:-1]
+    D = Days.build(prices.to_numpy(float), t0, W, C, cfgs, cost_bps, reg, review_days(index), adv, s, vol)
     h = np.tile(W[0], (K, 1))
     cash = np.full(K, C[0])
     values = np.empty((T, K))
@@ -291,94 +285,104 @@ def backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rules: list
     since = np.full(K, -1)
     ev_t, ev_k, ev_x = [], [], []
     values[0] = 1.0
-    target_values = target_path(px, W, C)
+    target_values = target_path(px, W, C, D.growth)
     all_k = np.arange(K)
-    for t in range(1, T):
-        g = growth[t - 1]
-        h *= g
-        w, cw = W[t], C[t]
-        V = h.sum(axis=1) + cash
-        wcur = h / V[:, None]
-        dv = wcur - w
-        dc = cash / V - cw
-        d = 0.5 * (np.abs(dv).sum(axis=1) + np.abs(dc))
+    cal_days = np.flatnonzero(D.cal.any(axis=1))
+    most = max(1, min(BLOCK_DAYS, BLOCK_CELLS // max(1, K * N)))
+    span = most if D.calendar_only else 8  # days in the next block: about the gap between the last two trades
+    a = 1
+    while a < T:
+        b = min(T, a + span)
+        nxt = np.searchsorted(cal_days, a)
+        if nxt < len(cal_days):  # a calendar review ends a block
+            b = min(b, cal_days[nxt] + 1)
+        blk = block(D, a, b, h, cash)
+        fire = blk.fire
+        if D.any_delay:  # a trade in stress may wait: day by day, up to the first that goes ahead
+            for j in range(b - a):
+                t = a + j
+                wait = (D.delay > 0) & (D.reg[t] == 2) & (blk.d[j] <= s.delay_max_drift)
+                want = fire[j] | pending
+                since = np.where(want & wait & (since < 0), t, since)
+                defer = want & wait & (t - since < D.delay)
+                fire[j] = want & ~defer
+                pending = defer
+                since = np.where(defer, since, -1)
+                if fire[j].any():
+                    break
+        hits = np.flatnonzero(fire.any(axis=1))
+        j = int(hits[0]) if len(hits) else b - a
+        drift[a:a + j] = blk.d[:j]
+        values[a:a + j] = blk.V[:j]
+        if not len(hits):
+            h, a, span = blk.H[-1], b, min(2 * span, most)
+            continue
+        t = a + j
+        h, V, wcur, d, thr_t = blk.H[j], blk.V[j], blk.wcur[j], blk.d[j], blk.thr[j]
         drift[t] = d
-        thr_t = np.where(dyn, thr * widen[t], thr)
-        fire = cal[t] | (d >= thr_t - 1e-12)
-        if use_bands:
-            band = np.minimum(band_abs[:, None], band_rel[:, None] * w)
-            band = np.where(high_vol[t], np.minimum(band, hv_band[:, None]), band)
-            fire |= (np.abs(dv) >= band - 1e-12).any(axis=1)
-        if cb.any():
-            k_cb = all_k[cb]
-            benefit = tracking_benefit((dv[cb] ** 2 * sig_a[t] ** 2).sum(axis=1), risk_aversion=s.risk_aversion,
-                                       horizon_years=s.horizon)
-            est = trade_cost(-dv[cb] * V[cb, None], k_cb, t).sum(axis=1) / V[cb]
-            fire[cb] |= est < benefit
-        if reg[t] == 2:
-            fire &= ~pause | (d >= s.stress_override - 1e-12)
-        if delay.any():
-            wait = (delay > 0) & (reg[t] == 2) & (d <= s.delay_max_drift)
-            want = fire | pending
-            since = np.where(want & wait & (since < 0), t, since)
-            defer = want & wait & (t - since < delay)
-            fire = want & ~defer
-            pending = defer
-            since = np.where(defer, since, -1)
-        if fire.any():
-            f = all_k[fire]
-            Vf, wf, cf = V[f], wcur[f], cash[f] / V[f]
-            goal = np.tile(w, (len(f), 1))
-            gcash = np.full(len(f), cw)
-            hf, ef = half[f], edge[f]
-            if hf.any():
-                goal[hf] = 0.5 * (wf[hf] + w)
-                gcash[hf] = 0.5 * (cf[hf] + cw)
-            if ef.any():
-                lam = np.minimum(1.0, thr_t[f][ef] / np.maximum(d[f][ef], 1e-300))
-                goal[ef] = w + lam[:, None] * (wf[ef] - w)
-                gcash[ef] = cw + lam * (cf[ef] - cw)
+        w, cw = W[t], C[t]
+        f = all_k[fire[j]]
+        Vf, wf, cf = V[f], wcur[f], cash[f] / V[f]
+        goal = np.repeat(w[None, :], len(f), axis=0)
+        gcash = np.full(len(f), cw)
+        hf, ef = D.half[f], D.edge[f]
+        if hf.any():
+            goal[hf] = 0.5 * (wf[hf] + w)
+            gcash[hf] = 0.5 * (cf[hf] + cw)
+        if ef.any():
+            lam = np.minimum(1.0, thr_t[f][ef] / np.maximum(d[f][ef], 1e-300))
+            goal[ef] = w + lam[:, None] * (wf[ef] - w)
+            gcash[ef] = cw + lam * (cf[ef] - cw)
+        frozen = None
+        cf_mask = D.costc[f]
+        if cf_mask.any():
+            gap = (goal[cf_mask] - wf[cf_mask]) * Vf[cf_mask, None]
+            cost_i = D.cost(gap, f[cf_mask], t) / Vf[cf_mask, None]
+            benefit_i = D.benefit((wf[cf_mask] - w) ** 2 * D.sig_a[t] ** 2)
             frozen = np.zeros_like(goal, bool)
-            cf_mask = costc[f]
-            if cf_mask.any():
-                gap = (goal[cf_mask] - wf[cf_mask]) * Vf[cf_mask, None]
-                cost_i = trade_cost(gap, f[cf_mask], t) / Vf[cf_mask, None]
-                benefit_i = tracking_benefit((wf[cf_mask] - w) ** 2 * sig_a[t] ** 2, risk_aversion=s.risk_aversion,
-                                             horizon_years=s.horizon)
-                frozen[cf_mask] = ~(benefit_i > s.benefit_multiple * cost_i)
-            if adv_a is not None:
-                gap_usd = np.abs(goal - wf) * Vf[:, None] * s.notional
-                illiquid = (adv_a[t] < s.min_adv) | (gap_usd > s.max_liquidity_days * s.participation * adv_a[t])
-                illiquid &= np.abs(goal - wf) > 1e-12
-                skipped[f] += illiquid.sum(axis=1)
-                frozen |= illiquid
-            if frozen.any():
-                fw = np.where(frozen, wf, 0.0).sum(axis=1)
-                fg = np.where(frozen, goal, 0.0).sum(axis=1)
-                scale = np.where(1.0 - fg > 1e-12, (1.0 - fw) / np.maximum(1.0 - fg, 1e-12), 0.0)
-                ok = 1.0 - fg > 1e-12  # otherwise everything is frozen: no trade
-                goal = np.where(frozen | ~ok[:, None], wf, goal * scale[:, None])
-                gcash = np.where(ok, gcash * scale, cf)
-            delta = goal * Vf[:, None] - h[f]
-            moved = np.abs(delta).sum(axis=1) > 1e-12 * Vf
-            if moved.any():
-                f, delta, goal, gcash, Vf = f[moved], delta[moved], goal[moved], gcash[moved], Vf[moved]
-                cost = trade_cost(delta, f, t).sum(axis=1)
-                Vn = Vf - cost
-                before = h[f]
-                h[f] = goal * Vn[:, None]
-                cash[f] = gcash * Vn
-                costs[t, f] = cost / Vf
-                turnover[t, f] = 0.5 * np.abs(delta).sum(axis=1) / Vf
-                rebalanced[t, f] = True
+            frozen[cf_mask] = ~(benefit_i > s.benefit_multiple * cost_i)
+        if D.adv is not None:
+            move = np.abs(goal - wf)
+            illiquid = (D.adv[t] < s.min_adv) | (move * Vf[:, None] * s.notional
+                                                 > s.max_liquidity_days * s.participation * D.adv[t])
+            illiquid &= move > 1e-12
+            skipped[f] += illiquid.sum(axis=1)
+            frozen = illiquid if frozen is None else frozen | illiquid
+        if frozen is not None and frozen.any():
+            fw = np.where(frozen, wf, 0.0).sum(axis=1)
+            fg = np.where(frozen, goal, 0.0).sum(axis=1)
+            scale = np.where(1.0 - fg > 1e-12, (1.0 - fw) / np.maximum(1.0 - fg, 1e-12), 0.0)
+            ok = 1.0 - fg > 1e-12  # otherwise everything is frozen: no trade
+            goal = np.where(frozen | ~ok[:, None], wf, goal * scale[:, None])
+            gcash = np.where(ok, gcash * scale, cf)
+        held = h[f]
+        delta = goal * Vf[:, None] - held
+        moved = np.abs(delta).sum(axis=1) > 1e-12 * Vf
+        if moved.any():
+            if not moved.all():
+                f, delta, goal, gcash = f[moved], delta[moved], goal[moved], gcash[moved]
+                Vf, held = Vf[moved], held[moved]
+            cost = D.cost(delta, f, t).sum(axis=1)
+            Vn = Vf - cost
+            new = goal * Vn[:, None]
+            h[f] = new
+            cash[f] = gcash * Vn
+            costs[t, f] = cost / Vf
+            turnover[t, f] = 0.5 * np.abs(delta).sum(axis=1) / Vf
+            rebalanced[t, f] = True
+            if trades:
                 ev_t.append(np.full(len(f), t))
                 ev_k.append(f)
-                ev_x.append(h[f] - before)
-                V = h.sum(axis=1) + cash
+                ev_x.append(new - held)
+            V = V.copy()
+            V[f] = new.sum(axis=1) + cash[f]  # (the others' holdings and cash did not move)
         values[t] = V
+        a = t + 1
+        if not D.calendar_only:
+            span = max(1, min(j + 1, most))
     final = h / (h.sum(axis=1) + cash)[:, None]
-    return BacktestResult([c.spec for c in cfgs], c_rate * 1e4, index, list(prices.columns), values, target_values,
-                          costs, turnover, rebalanced, drift, final, reg, skipped,
+    return BacktestResult([c.spec for c in cfgs], D.c_rate * 1e4, index, list(prices.columns), values, target_values,
+                          costs, turnover, rebalanced, drift, final, D.reg, skipped,
                           np.concatenate(ev_t) if ev_t else np.zeros(0, int),
                           np.concatenate(ev_k) if ev_k else np.zeros(0, int),
-                          np.concatenate(ev_x) if ev_x else np.zeros((0, N)), W[0])
+                          np.concatenate(ev_x) if ev_x else np.zeros((0, N)), W[0].copy())

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from rebal.lab.blocks import needs_vol, trailing_vol
 from rebal.lab.engine import BacktestResult, LabSettings, backtest
 from rebal.lab.rules import Config, Rule
 from rebal.lab.tax import TaxRates, TaxReport, replay_taxes, tax_backtest
@@ -27,8 +28,10 @@ __all__ = ["Market", "Sweep", "run_sweep", "chunk_configs", "concat_results"]
 class Market:
     """What every configuration shares.
 
-    Prices (with warm-up rows before ``start``), the target (static or refits, fractions), the
-    regime series (VIX or a proxy in VIX points, aligned with prices), dollar ADV.
+    Prices (with warm-up rows before ``start``), the target (static or refits), the regime series
+    (VIX or a proxy, aligned with prices), dollar ADV. ``vol`` is the trailing volatility of
+    ``prices`` (:func:`rebal.lab.blocks.trailing_vol`); :func:`run_sweep` fills it once for all its
+    chunks when a configuration needs it.
     """
 
     prices: pd.DataFrame
@@ -38,6 +41,7 @@ class Market:
     adv: np.ndarray | None = None
     settings: LabSettings = field(default_factory=LabSettings)
     rates: TaxRates = field(default_factory=TaxRates)
+    vol: np.ndarray | None = None
 
 
 @dataclass
@@ -64,7 +68,7 @@ def run_chunk(market: Market, chunk: list[tuple[Config, float]], taxes: bool = T
                                 vix=market.vix, settings=market.settings, rates=market.rates)
         return Sweep(res, {0: rep})
     res = backtest(market.prices, market.target, [c for c, _ in chunk], [b for _, b in chunk], start=market.start,
-                   vix=market.vix, adv=market.adv, settings=market.settings)
+                   vix=market.vix, adv=market.adv, settings=market.settings, vol=market.vol, trades=taxes)
     reps = {k: replay_taxes(res, market.prices, k, market.rates) for k in range(len(chunk))} if taxes else {}
     return Sweep(res, reps)
 
@@ -97,17 +101,22 @@ def _progress(total: int, enabled: bool, desc: str):
 def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, workers: int | None = None,
               scheduler: str | None = None, chunks: int | None = None, taxes: bool = True,
               progress: bool = False) -> Sweep:
-    """Run every (rule, cost) configuration; costs are in bps.
+    """Run every (rule, cost) configuration.
 
     ``scheduler`` (a Dask scheduler address, or a ``distributed.Client``) sends chunks to a Dask
     cluster; otherwise ``workers`` local processes (1 = in this process). ``chunks`` defaults to
-    twice the workers.
+    twice the workers. The trades of each configuration (``result.trades``) are kept for the tax
+    replay: with ``taxes=False`` they are not recorded (the result's trade list is empty).
     """
     cfgs = [(c if isinstance(c, Config) else c.config(), float(b)) for c, b in configs]
     if not cfgs:
         raise ValueError("no configurations to run")
     workers = workers or os.cpu_count() or 1
     parts_in = chunk_configs(cfgs, chunks or 2 * workers)
+    plain = [c for c, _ in cfgs if not c.tax]
+    if market.vol is None and sum(not p[0][0].tax for p in parts_in) > 1 and needs_vol(plain, market.adv):
+        # estimated once here rather than once a chunk
+        market = replace(market, vol=trailing_vol(market.prices.to_numpy(float), market.settings))
     bar = _progress(len(parts_in), progress, "backtest")
     out: list[Sweep | None] = [None] * len(parts_in)
     if scheduler is not None:
@@ -144,4 +153,6 @@ def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, wor
     joined = concat_results([p for p in out if p is not None])
     order = [i for i, c in enumerate(cfgs) if not c[0].tax] + [i for i, c in enumerate(cfgs) if c[0].tax]
     back = list(np.argsort(order))
+    # (take also when the order is unchanged: it lays the arrays out by configuration, which later
+    # reductions over days depend on to the last bit)
     return Sweep(joined.result.take(back), {int(order[k]): rep for k, rep in joined.taxes.items()})

@@ -308,3 +308,63 @@ def test_lab_max_drawdown_is_negative_like_the_proposal_simulation():
     px = pd.DataFrame({"A": [10.0, 12.0, 9.0, 10.0]}, index=pd.bdate_range("2024-03-04", periods=4))
     res = backtest(px, pd.Series({"A": 1.0}), [Threshold(0.5)], cost_bps=0)
     assert summarize(res)["max_drawdown"].iloc[0] == pytest.approx(-0.25)
+
+
+def _fields(res):
+    return [res.values, res.costs, res.turnover, res.rebalanced, res.drift, res.final_weights, res.skipped,
+            res.trade_t, res.trade_k, res.trades, res.target_values, res.initial_weights]
+
+
+def test_blocks_of_days_equal_one_day_at_a_time_bit_for_bit(stocks, monkeypatch):
+    # every rule kind, with regimes (stress days) and ADV (impact, illiquid skips), static and refitted targets;
+    # blocks of one day are the plain day-by-day loop
+    import rebal.lab.engine as engine
+
+    specs = ["calendar:monthly", "threshold:0.03", "hybrid:quarterly,0.05", "bands:3/20", "highvol:0.05,0.01",
+             "costbenefit", "dynamic:0.04", "dynamic:0.03,pause", "delay:0.02,5", "partial:half,0.03",
+             "partial:edge,0.02", "partial:cost,0.02"]
+    rules = [parse_rule(s) for s in specs]
+    px = stocks.iloc[-400:]
+    rng = np.random.default_rng(0)
+    vix = np.where(rng.uniform(size=len(px)) < 0.3, 35.0, 15.0)
+    adv = np.tile(np.geomspace(5e5, 5e9, px.shape[1]), (len(px), 1))
+    refits = pd.DataFrame(rng.dirichlet(np.ones(8), 4) * 0.95, columns=px.columns, index=px.index[[0, 90, 200, 300]])
+    grid = [(rules, [10, 20] * 6)]
+    singles = [([r], 20) for r in rules]
+    for target, runs in ((pd.Series(0.11, index=px.columns), grid + singles), (refits, grid)):
+        for kw in ({}, {"vix": vix, "adv": adv}):
+            for rr, bps in runs:
+                blocks = backtest(px, target, rr, cost_bps=bps, **kw)
+                with monkeypatch.context() as m:
+                    m.setattr(engine, "BLOCK_DAYS", 1)
+                    daily = backtest(px, target, rr, cost_bps=bps, **kw)
+                assert blocks.rebalanced.any()
+                for x, y in zip(_fields(blocks), _fields(daily), strict=True):
+                    np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("kind", ["series", "series_missing_and_cash", "one_row", "refits_unsorted"])
+def test_target_matrix_is_the_forward_fill_of_the_refits_bit_for_bit(kind):
+    # reference: the refits forward-filled over the days with pandas, cash = 1 - the row sums of that frame
+    from rebal.lab.engine import target_matrix
+
+    rng = np.random.default_rng(1)
+    cols = pd.Index([f"A{i}" for i in range(57)])
+    index = pd.bdate_range("2021-01-04", periods=300)
+    w = pd.Series(rng.uniform(size=57) / 40, index=cols)
+    if kind == "series_missing_and_cash":
+        w = pd.concat([w.drop(["A3", "A40"]), pd.Series({"CASH": 0.05})]).iloc[::-1]
+    target = w
+    if kind == "one_row":
+        target = pd.DataFrame({index[0]: w}).T
+    elif kind == "refits_unsorted":
+        target = pd.DataFrame({d: w * rng.uniform(0.5, 1.5, 57) for d in index[[200, 0, 90]]}).T
+    if isinstance(target, pd.Series):  # a static target is one refit on the first day
+        frame = pd.DataFrame([target.to_numpy()], columns=target.index, index=index[:1])
+    else:
+        frame = target
+    frame = frame.drop(columns=[c for c in frame.columns if c == "CASH"]).reindex(columns=cols).fillna(0.0)
+    W_ref = frame.reindex(index.union(frame.index)).ffill().reindex(index).to_numpy(float)
+    W, C = target_matrix(target, index, cols)
+    np.testing.assert_array_equal(W, W_ref)
+    np.testing.assert_array_equal(C, 1.0 - W_ref.sum(axis=1))

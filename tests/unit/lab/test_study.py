@@ -56,6 +56,28 @@ def test_sweep_columns_equal_single_runs_whatever_the_chunks(market):
         assert whole.taxes[k].total == pytest.approx(alone.taxes[0].total, rel=1e-9)
 
 
+def test_a_chunked_sweep_estimates_the_volatility_once_a_sweep_and_equals_the_engine(market, monkeypatch):
+    import rebal.lab.sweep as sweep
+    from rebal.lab.engine import backtest
+
+    plain = [(rule, cost) for rule, cost in _cfgs() if not rule.spec.startswith("tax:")]
+    calls, estimate = [], sweep.trailing_vol
+    monkeypatch.setattr(sweep, "trailing_vol", lambda *a: calls.append(1) or estimate(*a))
+
+    chunked = run_sweep(market, plain, workers=1, chunks=3)
+    direct = backtest(market.prices, market.target, [r for r, _ in plain], [c for _, c in plain], start=market.start,
+                      vix=market.vix, adv=market.adv, settings=market.settings)
+    no_taxes = run_sweep(market, plain, workers=1, chunks=3, taxes=False)  # the trade list is not recorded then
+    assert len(calls) == 2 and len(no_taxes.result.trades) == len(no_taxes.result.trade_t) == 0 < len(direct.trades)
+    for field in ("values", "costs", "turnover", "rebalanced", "drift", "final_weights", "skipped"):
+        np.testing.assert_array_equal(getattr(chunked.result, field), getattr(direct, field))
+        np.testing.assert_array_equal(getattr(no_taxes.result, field), getattr(direct, field))
+    for k in range(len(plain)):  # trades are listed chunk by chunk in a sweep, day by day in one run
+        a, b = chunked.result, direct
+        np.testing.assert_array_equal(a.trades[a.trade_k == k], b.trades[b.trade_k == k])
+        np.testing.assert_array_equal(a.trade_t[a.trade_k == k], b.trade_t[b.trade_k == k])
+
+
 def test_chunks_keep_tax_rules_alone():
     cf = [(parse_rule(s).config(), 20.0) for s in SPECS]
     parts = chunk_configs(cf, 2)
