@@ -8,6 +8,7 @@ difference is named), or else the session one week (``every`` sessions) before t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from rebal.data.lakehouse import Lakehouse
     from rebal.monitor.state import StateStore
 
-__all__ = ["Changes", "review_alerts", "last_committee", "weekly_changes"]
+__all__ = ["Changes", "alert_key", "review_alerts", "last_committee", "weekly_changes"]
 
 #: weight changes of the target smaller than this (a fraction of value) are not listed
 TARGET_CHANGE_MIN = 0.005
@@ -80,6 +81,11 @@ def review_alerts(review: WeeklyReview) -> list[str]:
     if p is not None:
         out += list(p.alerts)
     return list(dict.fromkeys(out))
+
+
+def alert_key(alert: str) -> str:
+    """Identify an alert apart from its numbers: the same breach at 28.9 % and 29.7 % is one continuing alert."""
+    return re.sub(r"[-+]?\d+(?:[.,]\d+)*\s*%?", "#", alert)
 
 
 def _sessions_back(lh: Lakehouse, as_of: date, n: int, every: int) -> list[date]:
@@ -180,8 +186,9 @@ def weekly_changes(profile: Profile, lh: Lakehouse, review: WeeklyReview, states
     big = diff[diff.abs() >= TARGET_CHANGE_MIN].sort_values(key=abs, ascending=False)
     ch.target_changes = [(t, float(tb.get(t, 0.0)), float(tn.get(t, 0.0))) for t in big.index]
     a_now, a_then = review_alerts(review), review_alerts(before)
-    ch.new_alerts = [a for a in a_now if a not in a_then]
-    ch.resolved_alerts = [a for a in a_then if a not in a_now]
+    k_now, k_then = {alert_key(a) for a in a_now}, {alert_key(a) for a in a_then}
+    ch.new_alerts = [a for a in a_now if alert_key(a) not in k_then]
+    ch.resolved_alerts = [a for a in a_then if alert_key(a) not in k_now]
     props = list_proposals(lh, profile.name)
     if len(props):
         asof = pd.to_datetime(props["as_of"]).dt.date

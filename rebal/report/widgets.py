@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from rebal.report.registry import ReportSpec
 
 __all__ = ["ReportRun", "setup", "start", "show", "html_block", "badge", "note", "signed_pct", "table", "card",
-           "provenance_table", "yes_no", "glue", "inline_styles"]
+           "provenance_table", "yes_no", "glue", "inline_styles", "checks"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,21 @@ def inline_styles(markup: str) -> str:
         return m.group(0) + (f' style="{html.escape(style)}"' if style else "")
 
     return re.sub(r'\bid="([\w-]+)"', _attach, markup)
+
+
+def checks(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, failed: str = "failed",
+           what: str = "checks") -> Any:
+    """Show a table of checks as one line when every check passes, else the line and the failing rows only.
+
+    ``failed`` names the boolean column marking a failing row (shown in red). A committee reads "28 checks
+    passed" rather than 28 rows of PASS.
+    """
+    bad = df[df[failed].astype(bool)]
+    n, k = len(df), len(bad)
+    if k == 0:
+        return note(f"All {n} {html.escape(what)} passed.")
+    head = f"<p><b>{n - k} of {n} {html.escape(what)} passed; {k} failed:</b></p>"
+    return html_block(head + table(bad, formats, highlight=failed).data)
 
 
 def card(rows: list[tuple[str, str]]) -> Any:

@@ -81,13 +81,16 @@ def changes_table(p: Any) -> pd.DataFrame:
 
 
 def limits_table(p: Any) -> pd.DataFrame:
-    """Every limit check on the proposal, with the current allocation's value next to it."""
+    """Every limit check on the proposal, with the current allocation's value next to it.
+
+    ``failed`` marks a row failing on the proposal or on the current allocation.
+    """
     cur = p.current_checks
     t = p.allocation.breaker.checks.copy()
     t["current"] = cur["proposed"].to_numpy()
     t["current status"] = cur["status"].to_numpy()
     t = t[["check", "item", "current", "current status", "proposed", "limit", "status", "buffer"]]
-    return t.assign(failed=t["status"] == "FAIL").set_index(["check", "item"])
+    return t.assign(failed=(t["status"] == "FAIL") | (t["current status"] == "FAIL")).set_index(["check", "item"])
 
 
 def simulation_table(p: Any) -> pd.DataFrame:

@@ -55,8 +55,8 @@ def numbers_table(review: WeeklyReview) -> pd.DataFrame:
                                                          f"{th.rebalance:.0%}, urgent above {th.urgent:.0%}"),
         ("  of which prices moved the holdings", f"{i.price_drift:.2%}", f"since the implementation of {a.lis.as_of}"),
         ("  of which the target moved", f"{i.target_change:.2%}", f"{a.target.method} target as of {a.as_of}"),
-        ("planner", i.planner_verdict, i.planner_reason),
-        ("simulation", i.simulation_verdict, i.simulation_reason),
+        ("planner verdict", i.planner_verdict, "the reasons above say why"),
+        ("simulation verdict", i.simulation_verdict, "the reasons above say why"),
     ]
     if p is not None and i.improvement is not None:
         se = f" ± {i.improvement_se:.1%}" if i.improvement_se is not None else ""
@@ -124,7 +124,7 @@ def drift_trend_plot(ch: Changes, review: WeeklyReview) -> Figure:
 
     th = review.profile.drift
     pts = ch.drift_points
-    fig, ax = plt.subplots(figsize=(8, 2.2))
+    fig, ax = plt.subplots(figsize=(8, 2.4))
     ax.plot(pd.to_datetime(pts["date"]), pts["drift"] * 100, marker="o", color="#263238", lw=1.4, ms=4,
             label="portfolio drift (each week against that week's target)")
     ax.axhline(th.rebalance * 100, color="#ef6c00", ls="--", lw=1, label=f"rebalance {th.rebalance:.0%}")
@@ -133,7 +133,7 @@ def drift_trend_plot(ch: Changes, review: WeeklyReview) -> Figure:
     ax.set_ylim(0, max(th.urgent * 110, float(pts["drift"].max() * 110) if len(pts) else 0))
     ax.set_ylabel("drift")
     ax.set_title(f"Drift over the last {len(pts)} weekly points (point in time)", loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=7, loc="upper left", ncol=3)
+    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
@@ -147,7 +147,9 @@ def decision_table_block() -> Any:
     rows = "".join(f"<tr><td>{r.number}</td><td style='text-align:left'>{html.escape(r.when)}</td>"
                    f"<td style='text-align:left'><b>{html.escape(r.action)}</b></td></tr>" for r in DECISION_TABLE)
     legend = "".join(f"<li><b>{html.escape(a)}</b>: {html.escape(m)}</li>" for a, m in ACTIONS.items())
-    return html_block(f'<div class="rebal-standalone"><table class="rebal-table"><thead><tr><th>#</th><th>when</th>'
+    return html_block('<div class="rebal-standalone"><h2>How the decision is made</h2><p>The first row whose '
+                      "condition holds decides; the reasons list what each input said in its own words.</p>"
+                      f'<table class="rebal-table"><thead><tr><th>#</th><th>when</th>'
                       f"<th>decision</th></tr></thead><tbody>{rows}</tbody></table><ul>{legend}</ul></div>")
 
 

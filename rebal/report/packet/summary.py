@@ -1,0 +1,154 @@
+"""The packet's executive summary: one row per profile, the book line across profiles, and the words used.
+
+Every figure comes from the reports' scraps: the weekly review (decision, trades, alerts, the
+proposal to sign) and the risk and stress report (worst historical episode, current vs proposed).
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from rebal.report.packet.entries import PacketEntry, by_profile, scrap_of, weekly
+from rebal.report.pages.weekly_review import ACTION_COLORS, decision_badge
+
+__all__ = ["SIGNED_ACTIONS", "summary_rows", "executive_summary", "book_line", "netted_trades", "crossed_trades",
+           "vocabulary"]
+
+#: decisions whose proposal the committee signs
+SIGNED_ACTIONS = ("EXECUTE", "ADOPT TARGET")
+
+
+def _money(x: float) -> str:
+    a = abs(x)
+    text = f"${a / 1e9:.2f}B" if a >= 1e9 else f"${a / 1e6:.1f}M" if a >= 1e6 else f"${a / 1e3:.0f}k" if a >= 1e3 \
+        else f"${a:,.0f}"
+    return ("−" if x < 0 else "") + text
+
+
+def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
+    """One plain row per profile: decision, reason, trades, alerts, stress, what to sign (or the failure)."""
+    wk = weekly(entries)
+    rows = []
+    for profile, nbs in by_profile(entries).items():
+        s = wk.get(profile)
+        if s is None:
+            failed = nbs.get("weekly_review")
+            rows.append({"profile": profile, "failed": failed.error if failed is not None else "no weekly review"})
+            continue
+        cur = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_current")
+        prop = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_proposed")
+        rows.append({
+            "profile": profile, "action": s["decision_action"], "reason": s["decision_reason"],
+            "n_trades": int(s["n_trades"]), "gross": float(s["gross_buys"]) + float(s["gross_sells"]),
+            "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
+            "stress": (cur, prop), "proposal_id": s["proposal_id"],
+            "sign": s["decision_action"] in SIGNED_ACTIONS and bool(s["proposal_id"]),
+            "value": float(s["value"]),
+        })
+    return rows
+
+
+def _stress_text(pair: tuple[Any, Any]) -> str:
+    cur, prop = pair
+    if cur is None or prop is None or cur != cur or prop != prop:
+        return "—"
+    return f"{cur:+.1%} now<br>{prop:+.1%} proposed"
+
+
+def executive_summary(entries: list[PacketEntry]) -> str:
+    """Tabulate the summary (HTML): one row per profile; long lists page cleanly (rows never split)."""
+    e = html.escape
+    body = []
+    for r in summary_rows(entries):
+        link = f'<a href="#essentials-{e(r["profile"])}">{e(r["profile"])}</a>'
+        if "failed" in r:
+            body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: the weekly review failed '
+                        f'({e(r["failed"])})</td></tr>')
+            continue
+        trades = (f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
+                  if r["n_trades"] else "none")
+        alerts = r["alerts"]
+        alert_text = (f'<b>{len(alerts)}</b>: ' + "; ".join(e(a) for a in alerts[:2])
+                      + (f"; +{len(alerts) - 2} more" if len(alerts) > 2 else "")) if alerts else "none"
+        sign = f'<code>{e(r["proposal_id"])}</code>' if r["sign"] else "—"
+        body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}</span>"
+                    f"</td><td>{trades}</td><td>{alert_text}</td><td class='num'>{_stress_text(r['stress'])}</td>"
+                    f"<td>{sign}</td></tr>")
+    cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
+    return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'
+            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th><th>Worst episode</th>'
+            '<th>To sign</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
+
+
+def netted_trades(entries: list[PacketEntry]) -> pd.DataFrame:
+    """Trades of every profile by ticker: bought, sold and net dollars, and which profiles (one row per ticker)."""
+    frames = []
+    for profile, s in weekly(entries).items():
+        t = s.get("trades")
+        if t is None or not hasattr(t, "columns") or t.empty:
+            continue
+        t = t.assign(profile=profile, signed=t["value"].astype(float).where(t["action"] == "BUY",
+                                                                            -t["value"].astype(float)))
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame(columns=["bought", "sold", "net", "buyers", "sellers"])
+    allt = pd.concat(frames, ignore_index=True)
+    g = allt.groupby("ticker")
+    out = pd.DataFrame({
+        "bought": g["signed"].apply(lambda x: float(x[x > 0].sum())),
+        "sold": g["signed"].apply(lambda x: float(-x[x < 0].sum())),
+        "net": g["signed"].sum(),
+        "buyers": g.apply(lambda d: ", ".join(sorted(d.loc[d["signed"] > 0, "profile"].unique())),
+                          include_groups=False),
+        "sellers": g.apply(lambda d: ", ".join(sorted(d.loc[d["signed"] < 0, "profile"].unique())),
+                           include_groups=False),
+    })
+    return out
+
+
+def book_line(entries: list[PacketEntry]) -> str:
+    """Sum the book across profiles: value, gross buys and sells, net cash flow, netted orders (HTML)."""
+    rows = [r for r in summary_rows(entries) if "failed" not in r]
+    value = sum(r["value"] for r in rows)
+    n = netted_trades(entries)
+    buys, sells = float(n["bought"].sum()), float(n["sold"].sum())
+    crossed = n[(n["bought"] > 0) & (n["sold"] > 0)]
+    gross_net = float(n["net"].abs().sum())
+    text = (f"<p class='book'><b>Book</b> across {len(rows)} profile(s): value {_money(value)}; gross buys "
+            f"{_money(buys)}, gross sells {_money(sells)}, net cash flow {_money(sells - buys)} "
+            f"(sells less buys). Netted across profiles the same trades need {_money(gross_net)} of orders "
+            f"({len(crossed)} ticker(s) bought by one book and sold by another: see the sign-off).</p>")
+    return text
+
+
+def crossed_trades(entries: list[PacketEntry]) -> str:
+    """Tabulate the tickers one book buys while another sells, netted (HTML; empty when there are none)."""
+    n = netted_trades(entries)
+    crossed = n[(n["bought"] > 0) & (n["sold"] > 0)]
+    text = ""
+    if len(crossed):
+        e = html.escape
+        cells = "".join(f"<tr><td>{e(t)}</td><td class='num'>{_money(r.bought)}</td><td>{e(r.buyers)}</td>"
+                        f"<td class='num'>{_money(r.sold)}</td><td>{e(r.sellers)}</td>"
+                        f"<td class='num'>{_money(r.net)}</td></tr>" for t, r in crossed.iterrows())
+        text += ('<table class="summary netted"><thead><tr><th>Ticker</th><th>Bought</th><th>by</th><th>Sold</th>'
+                 f'<th>by</th><th>Net</th></tr></thead><tbody>{cells}</tbody></table>')
+    return text
+
+
+def vocabulary() -> str:
+    """Define the words of the decision and of its three inputs, each defined once (HTML)."""
+    from rebal.decision.table import ACTIONS
+
+    acts = " ".join(f'<span style="color:{ACTION_COLORS[a]};font-weight:700">{html.escape(a)}</span>: '
+                    f"{html.escape(m)}." for a, m in ACTIONS.items())
+    return (f"<p class='legend'><b>Decision</b> (one per profile). {acts} It comes from three analyses, each in its "
+            "own words: the drift monitor's <b>status</b> (MAINTAIN, REBALANCE, URGENT: drift against the "
+            "profile's thresholds), the planner's <b>verdict</b> (TRADE, REVIEW, DELAY, QUIET: drift rules, cost "
+            "against benefit, market regime) and the proposal's <b>simulation verdict</b> (IMPROVES, WITHIN "
+            "NOISE, WORSENS, NOT SIMULATED: the out-of-sample Sharpe change against its threshold and its standard "
+            "error). The decision table is on the page after the changes. Worst episode: the largest "
+            "peak-to-trough loss over the historical stress episodes, of the current and of the proposed "
+            "weights.</p>")
