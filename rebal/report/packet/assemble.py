@@ -38,7 +38,10 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
     ok = [e for e in entries if e.ok]
     cover = cover_html(as_of=as_of, data_latest=data_latest, facts=lakehouse_meta or {},
                        n_profiles=len(profiles(entries)), n_reports=len(ok), summary=executive_summary(entries),
-                       book=book_line(entries), vocabulary=vocabulary())
+                       book=book_line(entries),
+                       vocabulary="<p class='legend'>What each decision asks, and how the drift status, the planner's "
+                                  "verdict and the simulation verdict lead to it: "
+                                  "<a href='#decision-table'>How the decisions are made</a>.</p>")
 
     essentials = [section(e, anchor=f"essentials-{e.profile}", title=f"{e.profile} — this week", demote=1)
                   for e in ok if e.notebook == "weekly_review"]
@@ -49,8 +52,8 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
         '<section class="part"><h1 id="changes">What changed since the last committee</h1>'
         f"{changes_section(entries)}"
         '<h2 id="decision-table">How the decisions are made</h2>'
-        "<p>The first row whose condition holds gives the profile's decision; its reasons then list what each "
-        f"input said in its own words.</p>{decision_table()}</section>",
+        f"{vocabulary()}<p>The first row whose condition holds gives the profile's decision; its reasons then list "
+        f"what each input said in its own words.</p>{decision_table()}</section>",
     ]
     parts += [f'<section class="essentials"><h1 id="{s.anchor}">{_html.escape(s.title)}</h1>{s.html}</section>'
               for s in essentials]

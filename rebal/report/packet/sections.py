@@ -33,22 +33,25 @@ class Section:
 
 
 def _provenance(body) -> dict[str, str]:
-    """Lift the "Provenance" heading and what follows it (to the next heading) out; return its facts."""
+    """Lift the "Provenance" heading and what follows it (to the next heading) out; return its facts.
+
+    nbconvert wraps every cell in a ``div.cell``: the heading's cell and the cells after it, up to the next
+    cell with a heading, are removed.
+    """
     facts: dict[str, str] = {}
     for h in body.find_all(re.compile(r"^h[1-4]$")):
         if h.get_text(" ", strip=True).rstrip("¶").strip().lower() != "provenance":
             continue
-        level = int(h.name[1])
-        node = h.next_sibling
-        h.decompose()
+        cell = h.find_parent("div", class_="cell") or h
+        node = cell.next_sibling
+        cell.decompose()
         while node is not None:
             nxt = node.next_sibling
-            name = getattr(node, "name", None)
-            if name and re.fullmatch(r"h[1-4]", name) and int(name[1]) <= level:
-                break
-            if name:
+            if getattr(node, "name", None):
+                if node.find(re.compile(r"^h[1-4]$")) is not None or re.fullmatch(r"h[1-4]", node.name or ""):
+                    break
                 for tr in node.find_all("tr"):
-                    th, td = tr.find("th"), tr.find("td")
+                    th, td = tr.find("th", class_="row_heading") or tr.find("th"), tr.find("td")
                     if th is not None and td is not None:
                         facts[th.get_text(" ", strip=True)] = td.get_text(" ", strip=True)
                 node.decompose()

@@ -125,15 +125,16 @@ def drift_trend_plot(ch: Changes, review: WeeklyReview) -> Figure:
     th = review.profile.drift
     pts = ch.drift_points
     fig, ax = plt.subplots(figsize=(8, 2.4))
-    ax.plot(pd.to_datetime(pts["date"]), pts["drift"] * 100, marker="o", color="#263238", lw=1.4, ms=4,
-            label="portfolio drift (each week against that week's target)")
-    ax.axhline(th.rebalance * 100, color="#ef6c00", ls="--", lw=1, label=f"rebalance {th.rebalance:.0%}")
-    ax.axhline(th.urgent * 100, color="#c62828", ls="--", lw=1, label=f"urgent {th.urgent:.0%}")
+    ax.plot(pd.to_datetime(pts["date"]), pts["drift"] * 100, marker="o", color="#263238", lw=1.4, ms=4)
+    for level, color, name in ((th.rebalance, "#ef6c00", "rebalance"), (th.urgent, "#c62828", "urgent")):
+        ax.axhline(level * 100, color=color, ls="--", lw=1)
+        ax.text(1.005, level * 100, f"{name} {level:.0%}", transform=ax.get_yaxis_transform(), color=color,
+                fontsize=7, va="center")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(0, max(th.urgent * 110, float(pts["drift"].max() * 110) if len(pts) else 0))
-    ax.set_ylabel("drift")
-    ax.set_title(f"Drift over the last {len(pts)} weekly points (point in time)", loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3)
+    ax.set_ylabel("portfolio drift")
+    ax.set_title(f"Drift against each week's own target, last {len(pts)} weekly points (point in time)", loc="left",
+                 fontsize=10)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
