@@ -16,9 +16,9 @@ table.summary th, table.summary td { border-bottom: 1px solid #cfd8dc; padding: 
   vertical-align: top; }
 table.summary td.num { text-align: right; white-space: nowrap; }
 table.summary tr { break-inside: avoid; page-break-inside: avoid; }
-table.decisions col.c-profile { width: 13%; } table.decisions col.c-decision { width: 41%; }
+table.decisions col.c-profile { width: 12%; } table.decisions col.c-decision { width: 36%; }
 table.decisions col.c-trades { width: 13%; } table.decisions col.c-alerts { width: 17%; }
-table.decisions col.c-stress { width: 9%; } table.decisions col.c-sign { width: 7%; }
+table.decisions col.c-stress { width: 9%; } table.decisions col.c-sign { width: 13%; }
 table.decisions code { font-size: 6.5pt; word-break: break-all; }
 table.summary { table-layout: fixed; }
 table.summary .why { color: #37474f; }
