@@ -16,6 +16,8 @@ from rebal.errors import RebalError
 
 __all__ = ["main", "build_parser"]
 
+#: an error line longer than this is cut (values echoed in messages are already cut to 120 characters)
+MAX_ERROR_CHARS = 2000
 #: command groups in the order of ``rebal --help``
 GROUPS = (profiles, data, monitor, selection, proposal, risk, lab, run)
 
@@ -42,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RebalError as exc:
-        msg = " ".join(str(exc).split("\n"))
+        msg = " ".join(str(exc).split())
+        if len(msg) > MAX_ERROR_CHARS:  # a safety net: each message already cuts the values it echoes
+            msg = msg[:MAX_ERROR_CHARS - 3] + "..."
         sys.stderr.write(f"rebal: error: {msg}\n")
         return 2
     except KeyboardInterrupt:

@@ -128,7 +128,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
             t = lh.tickers()
             tickers = list(t.index[t["asset_class"] == "equity"])
             spec, what = FactorMapSpec(), f"{len(tickers)} equities in the lakehouse"
-        k = args.clusters or spec.n_clusters
+        k = args.clusters or spec.clusters_for(len(tickers))
         if not 2 <= k <= len(tickers):
             raise ConfigError(f"--clusters: must be between 2 and {len(tickers)}, found {k}")
         fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=spec.linkage, window_days=spec.window_days,

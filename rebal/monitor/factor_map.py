@@ -54,5 +54,6 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
 def profile_factor_audit(profile: Profile, lh: Lakehouse, as_of: date, *, n_clusters: int | None = None) -> FactorAudit:
     """:func:`factor_audit` of the profile's universe with its ``factor_map`` parameters."""
     spec = profile.factor_map
-    return factor_audit(list(profile.tickers), lh, as_of, n_clusters=n_clusters or spec.n_clusters,
+    k = n_clusters or spec.clusters_for(len(profile.tickers))
+    return factor_audit(list(profile.tickers), lh, as_of, n_clusters=k,
                         linkage=spec.linkage, window_days=spec.window_days, seed=spec.seed)

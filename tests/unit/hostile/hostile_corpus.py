@@ -1,0 +1,103 @@
+"""A growing corpus of hostile inputs, run against every entry point by the tests beside it.
+
+Each case is (id, content, needles): what a user (or an attacker) might give, and the words the one-line
+refusal must contain. Generated cases are fine: :func:`range_cases` derives one bad value per numeric
+profile field from the field's declared range, so a new field is covered by the time it has a range.
+"""
+from __future__ import annotations
+
+from conftest import TINY_PROFILE
+
+#: Profiles (YAML text or bytes, written as ``bad.yaml`` beside the tiny profile) and what the refusal names.
+PROFILES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
+    ("duplicate-top-level", TINY_PROFILE + "drift: {rebalance: 0.1}\ndrift: {rebalance: 0.3, urgent: 0.4}\n",
+     ("bad.yaml", "duplicate key `drift` at line 10 (first at line 9)")),
+    ("duplicate-nested", TINY_PROFILE.replace("cash: 0.10", "cash: 0.10\n  cash: 0.20"),
+     ("bad.yaml", "duplicate key `cash` at line 8 (first at line 7)")),
+    ("duplicate-in-flow-mapping", TINY_PROFILE.replace("{AAA: 0.40, BBB: 0.30", "{AAA: 0.40, AAA: 0.30"),
+     ("bad.yaml", "duplicate key `AAA` at line 6 (first at line 6)")),
+    ("impossible-date", TINY_PROFILE + "sample_holdings: {start: 2022-13-45}\n",
+     ("bad.yaml", "`sample_holdings.start`", "'2022-13-45'")),
+    ("impossible-feb-30", TINY_PROFILE + "lab: {start: 2021-02-30}\n", ("bad.yaml", "`lab.start`", "'2021-02-30'")),
+    ("alias-bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\ndescription: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+     ("bad.yaml", "alias bomb")),
+    ("recursive-alias", "description: &r [*r]\n", ("bad.yaml", "recursive YAML alias")),
+    ("long-unknown-key", TINY_PROFILE + "? " + "k" * 5000 + "\n: 1\n", ("bad.yaml", "unknown key `kkk", "...`")),
+    ("long-bad-value", TINY_PROFILE.replace("benchmark: IDX", "benchmark: [" + ", ".join(["IDXIDXIDX"] * 3000) + "]"),
+     ("bad.yaml", "`benchmark`: expected a string")),
+    ("python-tag", TINY_PROFILE.replace("description: Tiny", "description: !!python/object/apply:os.system ['true']\nx: Tiny"),
+     ("bad.yaml", "malformed YAML")),
+    ("binary-garbage", b"\xff\xfe\x00garbage", ("bad.yaml", "not UTF-8")),
+    ("not-a-mapping", "[1, 2, 3]\n", ("bad.yaml", "expected a mapping")),
+    ("unhashable-literal", TINY_PROFILE.replace("method: fixed", "method: [fixed]"), ("bad.yaml", "`target.method`")),
+    ("percent-target-vol", "universe: [AAA, BBB, CCC]\nbenchmark: IDX\ntarget: {method: risk4}\nnotebooks: [risk4_picks]\n"
+     "risk4: {target_vol: 20, top_n: 3, max_position: 0.5, anchor: 2024-01-02}\n",
+     ("bad.yaml", "`risk4.target_vol`", "found 20", "write 0.2 for 20 %")),
+    ("percent-drift-alert", TINY_PROFILE + "proposal: {drift_alert: 15}\n",
+     ("bad.yaml", "`proposal.drift_alert`", "write 0.15 for 15 %")),
+    ("percent-improvement", TINY_PROFILE + "proposal: {improvement_threshold: 5}\n",
+     ("bad.yaml", "`proposal.improvement_threshold`", "write 0.05 for 5 %")),
+    ("percent-stress-override", TINY_PROFILE + "planner: {stress_override: 15}\n",
+     ("bad.yaml", "`planner.stress_override`", "write 0.15 for 15 %")),
+    ("percent-high-vol-sigma", TINY_PROFILE + "planner: {high_vol_sigma: 30}\n",
+     ("bad.yaml", "`planner.high_vol_sigma`", "write 0.3 for 30 %")),
+    ("negative-commission", TINY_PROFILE + "planner: {commission_bps: -5}\n",
+     ("bad.yaml", "`planner.commission_bps`", "(bps)", "found -5")),
+    ("negative-impact", TINY_PROFILE + "planner: {impact_coefficient: -0.6}\n",
+     ("bad.yaml", "`planner.impact_coefficient`", "found -0.6")),
+    ("negative-beta-limit", TINY_PROFILE + "sensitivity: {beta_limit: -0.5}\n",
+     ("bad.yaml", "`sensitivity.beta_limit`", "found -0.5")),
+    ("percent-risk-free", TINY_PROFILE.replace("method: fixed", "method: fixed\n  risk_free_rate: 2"),
+     ("bad.yaml", "`target.risk_free_rate`", "write 0.02 for 2 %")),
+    ("percent-var-level", TINY_PROFILE + "stress: {var_levels: [95, 99]}\n",
+     ("bad.yaml", "`stress.var_levels[0]`", "write 0.95 for 95 %")),
+    ("negative-min-weight-long-only", "universe: [AAA, BBB, CCC]\nbenchmark: IDX\n"
+     "target: {method: min_variance, min_weight: -1}\nnotebooks: [drift_audit]\n",
+     ("bad.yaml", "`target.min_weight`", "long-only")),
+]
+
+
+def _bad_value(rng, kind: type) -> float | int:
+    """A value just outside the declared range ``rng`` (of type ``kind``)."""
+    lo, hi, _lo_in, hi_in = rng.bounds()
+    if hi != float("inf"):
+        bad = hi + 1 if hi_in or kind is int else hi
+    else:
+        bad = lo - 1
+    return kind(bad)
+
+
+def range_cases() -> list[tuple[str, str, tuple[str, ...]]]:
+    """One profile per numeric field of the profile schema, with a value outside the field's declared range."""
+    import yaml
+
+    from rebal.config import Profile
+    from rebal.config.loader import field_ranges
+
+    cases = []
+    for fr in field_ranges(Profile):
+        if fr.range is None:
+            continue
+        doc = yaml.safe_load(TINY_PROFILE)
+        parts = fr.name.split(".")
+        node = doc
+        for key in parts[:-1]:
+            key = key.removesuffix("[]")
+            node = node.setdefault(key, {}) if key != "*" else node
+        leaf = parts[-1]
+        bad = _bad_value(fr.range, fr.type)
+        expect = fr.name
+        if leaf == "*":  # a mapping value: the parent key was created as a mapping above
+            node["AAA"] = bad
+            expect = fr.name.replace("*", "AAA")
+        elif leaf.endswith("[]"):
+            node[leaf[:-2]] = [bad]
+            expect = fr.name.replace("[]", "[0]")
+        else:
+            node[leaf] = bad
+        if fr.name.startswith("sample_holdings."):
+            doc["sample_holdings"]["start"] = "2024-01-02"
+        cases.append((fr.name, yaml.safe_dump(doc), ("bad.yaml", f"`{expect}`", "must be in")))
+    return cases
