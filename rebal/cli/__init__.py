@@ -7,6 +7,7 @@ failed exits 1 after rendering the others.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rebal import __version__
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("rebal: interrupted\n")
         return 130
+    except BrokenPipeError:  # `rebal ... | head`: the reader left; nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - interpreter shutdown flushes it
+        except OSError:
+            pass
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,6 +111,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
     from rebal.errors import ConfigError
     from rebal.monitor.factor_map import factor_audit
@@ -119,8 +120,11 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
 
     paths = paths_of(args)
     out = args.out or (paths.home / "summaries" / "factor_map.png")
+    if args.profile is not None and not args.profile.strip():
+        raise ConfigError("--profile: empty profile name; give a profile name, or leave --profile out for every "
+                          "equity in the lakehouse")
     with Lakehouse(paths.lakehouse) as lh:
-        as_of = args.as_of or lh.latest_date()
+        as_of = check_as_of(lh, args.as_of)
         if args.profile:
             prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
             tickers, spec, what = list(prof.tickers), prof.factor_map, f"profile {prof.name}"
@@ -178,7 +182,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "equity in the lakehouse, or a profile's universe and factor_map parameters.")
     fm.add_argument("--profile", metavar="NAME", help="use this profile's universe and parameters")
     fm.add_argument("--clusters", type=positive_int, metavar="K",
-                    help="number of clusters (default 6 or the profile's)")
+                    help="number of clusters (default: the profile's, else 6 capped at the number of assets - 1)")
     fm.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
     fm.add_argument("--out", type=Path, metavar="PATH", help="output PNG (default summaries/factor_map.png)")
     fm.set_defaults(func=_cmd_factor_map)

@@ -61,6 +61,7 @@ def _proposal_text(p, path) -> str:
 
 def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.decision.review import weekly_review
     from rebal.monitor.state import StateStore
     from rebal.proposal.build import build_proposal
@@ -70,7 +71,8 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     with writable_lake(paths) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
-        p = build_proposal(prof, lh, args.as_of, mode=args.mode)
+        as_of = check_as_of(lh, args.as_of, max_stale_sessions=prof.data.max_stale_sessions)
+        p = build_proposal(prof, lh, as_of, mode=args.mode)
         # the week's decision: the same object as the reports' and `rebal drift-monitor`'s
         decision = weekly_review(prof, lh, p.as_of, StateStore(paths.states_dir), proposal=p).decision
         out = paths.reports_dir / str(p.as_of) / p.profile.name / "proposal.json"

@@ -15,6 +15,7 @@ from datetime import date
 
 from rebal.allocation.target import compute_target
 from rebal.config import Profile
+from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
@@ -39,8 +40,8 @@ class MonitorResult:
 
 
 def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: date | None = None) -> MonitorResult:
-    """Monitor one profile (see the module docstring)."""
-    as_of = as_of or lh.at(None).latest_date()
+    """Monitor one profile (see the module docstring); an ``as_of`` outside the data is refused (``check_as_of``)."""
+    as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     if not states.history(profile.name):
         try:
             lis = last_implemented(profile, lh, as_of, None)
@@ -57,8 +58,8 @@ def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: da
 
 def accept_target(profile: Profile, lh: Lakehouse, states: StateStore, as_of: date | None = None, *,
                   accepted_by: str | None = None, note: str = "") -> StateEntry:
-    """Record the current target of ``profile`` as implemented on ``as_of``."""
-    as_of = as_of or lh.at(None).latest_date()
+    """Record the current target of ``profile`` as implemented on ``as_of`` (inside the data, :func:`check_as_of`)."""
+    as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     target = compute_target(profile, lh.at(as_of), as_of)
     return states.accept(profile.name, target.weights, as_of=as_of, source="target", accepted_by=accepted_by,
                          note=note or f"{target.method} target accepted as implemented")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rebal.config import Profile, load_profiles
+from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError, DataError, ReportError
 from rebal.monitor.state import StateStore
@@ -177,11 +178,9 @@ def run_weekly(
     with Lakehouse(paths.lakehouse) as lh:
         known = lh.known_tickers()
         latest = lh.latest_date()
-        first = lh.sessions()[0].date()
-        run_as_of = as_of or latest
-        if run_as_of < first:
-            raise DataError(f"--as-of {run_as_of}: before the first date in the lakehouse ({first})")
         profs = load_profiles(profiles, paths.params_dir, known_tickers=known)
+        # the rule of every command's --as-of; each profile's own staleness limit is checked in preflight
+        run_as_of = check_as_of(lh, as_of, max_stale_sessions=max(p.data.max_stale_sessions for p in profs))
         states = StateStore(paths.states_dir)
         for p in profs:
             preflight(p, lh, run_as_of, states)

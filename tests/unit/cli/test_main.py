@@ -75,7 +75,8 @@ def test_run_with_unknown_profile_and_bad_date(tiny_home, cli):
 def test_run_on_stale_data_exits_2(tiny_home, cli):
     # the tiny data ends 2024-01-05; as of 2024-01-10 the closes are 3 sessions old (limit 1)
     res = cli(tiny_home, "run", "--as-of", "2024-01-10")
-    assert_one_line_error(res, "tiny.yaml", "stale data", "'AAA'", "3 NYSE sessions before 2024-01-10")
+    assert_one_line_error(res, "--as-of 2024-01-10", "after the latest data in the lakehouse (2024-01-05) by 3 NYSE "
+                          "sessions (at most 1)")
     assert not (tiny_home / "reports").exists()
 
 
