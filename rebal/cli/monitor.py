@@ -54,15 +54,17 @@ def _cmd_drift_monitor(args: argparse.Namespace) -> int:
 
 
 def _cmd_accept_state(args: argparse.Namespace) -> int:
-    from rebal.monitor.baseline import accept_target
+    from rebal.monitor.baseline import accept_holdings, accept_target
 
     paths, lh, profiles, states = profiles_and_lake(args)
     with lh:
         for p in profiles:
-            e = accept_target(p, lh, states, args.as_of, accepted_by=args.by, note=args.note or "")
+            accept = accept_holdings if args.from_holdings else accept_target
+            e = accept(p, lh, states, args.as_of, accepted_by=args.by, note=args.note or "")
+            what = (f"the holdings of {e.as_of}" if args.from_holdings
+                    else f"the {p.target.method} target as of {e.as_of}")
             n = len(states.history(p.name))
-            print(f"✅ {p.name}: accepted the {p.target.method} target as of {e.as_of} "
-                  f"({len(e.weights)} positions) by {e.accepted_by} at {e.accepted_at}; "
+            print(f"✅ {p.name}: accepted {what} ({len(e.weights)} positions) by {e.accepted_by} at {e.accepted_at}; "
                   f"{n} state(s) in {states.path(p.name)}")
     return 0
 
@@ -165,6 +167,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     profile_args(ac, what="implemented as of")
     ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
     ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
+    ac.add_argument("--from-holdings", action="store_true",
+                    help="record the latest holdings snapshot (on or before the date) instead of the target, e.g. "
+                    "after an execution whose state update failed")
     ac.set_defaults(func=_cmd_accept_state)
 
     au = sub.add_parser("audit", help="market sensitivity (beta, volatility) of what is held and of the target",

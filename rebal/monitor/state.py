@@ -12,7 +12,7 @@ The last entry is the current state; nothing is ever removed. Writers of one pro
 while it reads the history and writes it back, so two acceptances at once are both kept (a writer
 that cannot get the lock within :data:`LOCK_TIMEOUT` seconds is refused, naming the file, and
 records nothing). Before the lock, the file and its directory are checked to be writable. Writes are atomic
-(:func:`rebal.fileio.atomic_write_json`: a temporary file in the same directory, flushed and
+(:func:`rebal.fileio.atomic_write_text`: a temporary file in the same directory, flushed and
 fsync'ed, then ``os.replace`` and an fsync of the directory), so a crash leaves either the old
 or the new file, never a broken or empty one. A file that does not parse or validate is an
 error naming the file; it is never overwritten.
@@ -39,7 +39,7 @@ from typing import Iterator
 import pandas as pd
 
 from rebal.errors import StateError
-from rebal.fileio import atomic_write_json
+from rebal.fileio import atomic_write_text
 from rebal.paths import validate_profile_name
 from rebal.provenance import utc_stamp
 
@@ -183,18 +183,37 @@ class StateStore:
         the file is corrupted, the lock cannot be had within :data:`LOCK_TIMEOUT` seconds, or the write
         fails (read-only directory, disk full); the file is then as it was.
         """
+        with self.lock(profile):
+            entry, text = self.prepare(profile, weights, as_of=as_of, source=source, accepted_by=accepted_by,
+                                       note=note)  # read under the lock: a concurrent acceptance is in it
+            self.write_prepared(profile, text)
+        return entry
+
+    def prepare(self, profile: str, weights: pd.Series, *, as_of: date, source: str, accepted_by: str | None = None,
+                note: str = "") -> tuple[StateEntry, str]:
+        """Build the new entry and the file's new text without writing it (the caller holds :meth:`lock`).
+
+        Everything that can fail short of the write itself fails here: weights that are not finite or
+        do not sum to 1, a corrupted history, a value JSON cannot hold. :meth:`write_prepared` writes it.
+        """
         w = weights.astype(float)
         if not w.map(math.isfinite).all() or abs(float(w.sum()) - 1.0) > _TOL:
             raise StateError(f"state for {profile!r}: weights must be finite and sum to 1, found {float(w.sum()):.6f}")
-        with self.lock(profile):
-            history = self.history(profile)  # read under the lock: a concurrent acceptance is in it
-            entry = StateEntry(utc_stamp(),
-                               accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
-            doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
-            try:
-                # owner-only, as the files have always been written (who accepted what is not for everyone)
-                atomic_write_json(self.path(profile), doc, indent=2, mode=0o600)
-            except OSError as exc:
-                raise StateError(f"{self.path(profile)}: cannot write the state file ({exc.strerror or exc}); "
-                                 "nothing was recorded") from None
-        return entry
+        history = self.history(profile)  # raises on a corrupted file: never overwrite it
+        entry = StateEntry(utc_stamp(),
+                           accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
+        doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
+        try:
+            text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"{self.path(profile)}: the new state cannot be written as JSON ({exc})") from None
+        return entry, text
+
+    def write_prepared(self, profile: str, text: str) -> None:
+        """Write the text from :meth:`prepare` atomically (owner-only); a failure is a :class:`StateError`."""
+        try:
+            # owner-only, as the files have always been written (who accepted what is not for everyone)
+            atomic_write_text(self.path(profile), text, mode=0o600)
+        except OSError as exc:
+            raise StateError(f"{self.path(profile)}: cannot write the state file ({exc.strerror or exc}); "
+                             "nothing was recorded") from None
