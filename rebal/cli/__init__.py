@@ -59,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 0
+    except OSError as exc:  # read-only directory, disk full, permissions: name the path, no traceback
+        sys.stderr.write(f"rebal: error: {_os_error_line(exc)}\n")
+        return 2
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for a file-system error: the path it concerns (the destination, not a temporary name) and why."""
+    from rebal.fileio import destination_of
+
+    where = destination_of(exc.filename) if exc.filename else "file system"
+    other = destination_of(exc.filename2) if getattr(exc, "filename2", None) else where
+    also = f" -> {other}" if other != where else ""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}{also}: {why}; check the directory's permissions and free space"
 
 
 if __name__ == "__main__":  # pragma: no cover
