@@ -51,7 +51,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from rebal.data.importers import import_file
 
     paths = paths_of(args)
-    summary = import_file(paths.lakehouse, args.kind, args.file)
+    summary = import_file(paths.lakehouse, args.kind, args.file, allow_case_variants=args.allow_case_variants)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -96,10 +96,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
                           "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
+                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
                           "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
     imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
+    imp.add_argument("--allow-case-variants", action="store_true",
+                     help="accept tickers that differ only in letter case from known ones (refused by default as "
+                     "likely typos)")
     imp.set_defaults(func=_cmd_import)
     inf = dsub.add_parser("info", help="tables, row counts and the latest date",
                           description="Show the lakehouse tables with their row counts and documentation.")

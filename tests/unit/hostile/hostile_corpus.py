@@ -101,3 +101,48 @@ def range_cases() -> list[tuple[str, str, tuple[str, ...]]]:
             doc["sample_holdings"]["start"] = "2024-01-02"
         cases.append((fr.name, yaml.safe_dump(doc), ("bad.yaml", f"`{expect}`", "must be in")))
     return cases
+
+
+#: Data files for ``rebal data import KIND FILE`` on the tiny lakehouse (tickers AAA BBB CCC IDX, 2024-01-02..05):
+#: (id, kind, file name, content: CSV text, or a dict of columns written as Parquet), and what the refusal names.
+DATA_FILES: list[tuple[str, str, str, str | dict, tuple[str, ...]]] = [
+    ("parquet-int-dates", "prices", "p.parquet", {"date": [20240108], "ticker": ["AAA"], "close": [45.0]},
+     ("p.parquet", "`date` is a int64 column, not dates", "write 2024-01-08")),
+    ("parquet-float-dates", "prices", "p.parquet", {"date": [20240108.0], "ticker": ["AAA"], "close": [45.0]},
+     ("p.parquet", "`date` is a float64 column", "write 2024-01-08")),
+    ("parquet-null-date", "prices", "p.parquet", {"date": ["2024-01-08", None], "ticker": ["AAA", "AAA"],
+                                                  "close": [45.0, 46.0]},
+     ("p.parquet", "row 3", "`date` is not a date (YYYY-MM-DD)")),
+    ("csv-compact-date", "prices", "p.csv", "date,ticker,close\n20240108,AAA,45\n",
+     ("p.csv", "`date` is not a date (YYYY-MM-DD): '20240108'")),
+    ("csv-datetime-text", "prices", "p.csv", "date,ticker,close\n2024-01-08T00:00:00,AAA,45\n",
+     ("p.csv", "`date` is not a date")),
+    ("future-price", "prices", "p.csv", "date,ticker,close\n2024-01-08,AAA,45\n2099-01-02,AAA,46\n",
+     ("p.csv", "row 3", "`date` 2099-01-02 is after today")),
+    ("future-holdings", "holdings", "h.csv", "profile,as_of,ticker,shares\ntiny,2099-01-02,AAA,10\n",
+     ("h.csv", "`as_of` 2099-01-02 is after today")),
+    ("future-alpha", "alpha", "a.csv", "date,ticker,alpha\n2099-01-02,AAA,0.5\n", ("a.csv", "after today")),
+    ("case-variant-price", "prices", "p.csv", "date,ticker,close\n2024-01-08,aaa,45\n",
+     ("p.csv", "`ticker` 'aaa' differs only in letter case from 'AAA'", "--allow-case-variants")),
+    ("case-variant-in-file", "tickers", "t.csv", "ticker,name\nNEW,New\nnew,Also new\n",
+     ("t.csv", "row 3", "'new' differs only in letter case from 'NEW'")),
+    ("control-char-name", "tickers", "t.csv", 'ticker,name\nNEW,"line one\nline two"\n',
+     ("t.csv", "`name` holds a control character")),
+    ("overlong-sector", "tickers", "t.csv", "ticker,sector\nNEW," + "S" * 500 + "\n",
+     ("t.csv", "`sector` longer than 200 characters", "...")),
+    ("huge-bad-value", "prices", "p.csv", "date,ticker,close\n2024-01-08,AAA," + "9" * 5000 + "x\n",
+     ("p.csv", "`close` must be a finite number", "...")),
+    ("bad-ticker-symbol", "prices", "p.csv", "date,ticker,close\n2024-01-08,<img src=x>,45\n",
+     ("p.csv", "`ticker` is not a valid symbol")),
+]
+
+#: Ticker names and sectors that would be live HTML if a report did not escape them (item 1 of issue 16).
+HOSTILE_NAMES = [
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(2)>",
+    "<a rel=attachment href=file:///etc/hostname>x</a>",
+    "<script>alert(3)</script>",
+    '"><iframe src=javascript:alert(4)>',
+    "<link rel=attachment href=file:///etc/passwd>",
+    "<style>@import url(http://example.invalid/x.css)</style>",
+]
