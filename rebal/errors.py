@@ -9,6 +9,7 @@ The hierarchy::
     RebalError                  anything a user can cause (bad input, missing or unfit data)
     ├── ConfigError             a profile or parameter file is malformed, has unknown keys or bad values
     ├── DataError               market or holdings data is missing, stale, malformed or inconsistent
+    │   ├── LakehouseError      a query on the lakehouse file failed (a damaged block, a lock, the disk)
     │   ├── StateError          a Last Implemented State file is missing, corrupted or invalid
     │   ├── ApprovalError       a proposal cannot be approved or executed in its current status
     │   ├── ExecutionError      an order of a batch was rejected; nothing of the batch was applied
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RebalError", "ConfigError", "DataError", "StateError", "ApprovalError", "ExecutionError",
+__all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
            "NoPositiveAlpha", "InfeasibleCaps", "ReportError", "NotebookFailure"]
 
 
@@ -35,6 +36,10 @@ class ConfigError(RebalError):
 
 class DataError(RebalError):
     """Market or holdings data is missing, stale, malformed or inconsistent."""
+
+
+class LakehouseError(DataError):
+    """A query on the lakehouse file failed (:mod:`rebal.data.lakehouse`): the message names the file and what to do."""
 
 
 class StateError(DataError):

@@ -73,6 +73,29 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"lakehouse {info['path']} (built {info['built_at']}), latest price date {info['latest_price_date']}")
     for t, n in info["row_counts"].items():
         print(f"  {t:<17} {n:>9,} rows  {SCHEMA_DOC[t]}")
+    print("(counts from the file's metadata; `rebal data check` reads every table whole to find a damaged block)")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.errors import LakehouseError
+
+    paths = paths_of(args)
+    with Lakehouse(paths.lakehouse) as lh:
+        rows = lh.check()
+    bad = [r for r in rows if r["error"]]
+    if args.json:
+        print(json.dumps({"path": str(paths.lakehouse), "ok": not bad, "tables": rows}, indent=2))
+    else:
+        print(f"lakehouse {paths.lakehouse}: every table read whole")
+        for r in rows:
+            print(f"  {r['table']:<17} " + (f"UNREADABLE: {r['error']}" if r["error"] else f"{r['rows']:>9,} rows ok"))
+    if bad:
+        names = ", ".join(r["table"] for r in bad)
+        raise LakehouseError(f"{paths.lakehouse}: {len(bad)} table(s) unreadable ({names}): the file is damaged; "
+                             "restore it from a backup or rebuild it (`rebal data build-sample --force`, then import "
+                             "your data again)")
     return 0
 
 
@@ -109,3 +132,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                           description="Show the lakehouse tables with their row counts and documentation.")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     inf.set_defaults(func=_cmd_info)
+    chk = dsub.add_parser("check", help="read every table whole: find a damaged lakehouse before a report does",
+                          description="Read every row of every table of the lakehouse (info only reads its "
+                          "metadata) and list the row counts; a damaged block is named with its table, exit 2.")
+    chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.set_defaults(func=_cmd_check)
