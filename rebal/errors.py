@@ -79,7 +79,10 @@ class NotebookFailure(ReportError):
     ename, evalue
         The exception's class name and first line of its message.
     source
-        The first code line of the failing cell (may be empty).
+        The code line of the cell that failed (from the traceback), else the cell's first code line
+        (may be empty).
+    line
+        That line's number in the cell (1-based), when the traceback gives it.
     """
 
     notebook: str
@@ -87,9 +90,12 @@ class NotebookFailure(ReportError):
     ename: str
     evalue: str
     source: str = ""
+    line: int | None = None
 
     def __str__(self) -> str:
         where = f"cell {self.cell_index}" if self.cell_index is not None else "execution"
+        if self.line is not None:
+            where += f", line {self.line}"
         if self.source:
             where += f" (`{self.source}`)"
         return f"{self.notebook}: {where} raised {self.ename}: {self.evalue}"
