@@ -52,10 +52,11 @@ def test_profiles_exits_2_when_one_is_invalid(tiny_home, cli):
         ("benchmark: IDX\nuniverse: [AAA, QQQ]\ntarget: {method: fixed, weights: {AAA: 1.0}}\n", ("bad.yaml", "`universe`", "unknown ticker 'QQQ'")),
     ],
 )
-def test_run_with_a_bad_profile_exits_2_and_writes_nothing(tiny_home, cli, yaml_text, needles):
+def test_run_of_only_a_bad_profile_exits_2_and_writes_nothing(tiny_home, cli, yaml_text, needles):
     (tiny_home / "params" / "profiles" / "bad.yaml").write_text(yaml_text)
     before = file_digest(tiny_home / "data" / "lakehouse" / "rebal.duckdb")
-    assert_one_line_error(cli(tiny_home, "run"), *needles)
+    # named alone, nothing can run (with valid profiles beside it, they run: tests/integration/test_run_resilience.py)
+    assert_one_line_error(cli(tiny_home, "run", "--profile", "bad"), *needles)
     assert not (tiny_home / "reports").exists()
     assert file_digest(tiny_home / "data" / "lakehouse" / "rebal.duckdb") == before
 
