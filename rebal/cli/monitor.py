@@ -146,7 +146,9 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {k} clusters of {what}, Kruskal stress-1 {fa.map.stress:.3f}, isolated "
           f"{', '.join(f'C{c}' for c in fa.map.isolated) or 'none'}; leads "
           + ", ".join(f"C{c} {t}" for c, t in fa.leads.items())
-          + (" (liquidity inputs synthetic)" if fa.synthetic_liquidity else ""))
+          + (" (liquidity inputs synthetic)" if fa.synthetic_liquidity else "")
+          + ("; Liquidity left out of execution alpha: not available without volume, high and low"
+             if fa.liquidity_missing else ""))
     return 0
 
 
