@@ -146,3 +146,25 @@ HOSTILE_NAMES = [
     "<link rel=attachment href=file:///etc/passwd>",
     "<style>@import url(http://example.invalid/x.css)</style>",
 ]
+
+#: Command lines (after ``rebal --home HOME``) that must each end in one line on stderr, exit 2, nothing written.
+CLI_ARGS: list[tuple[str, list[str], tuple[str, ...]]] = [
+    ("traversal-profile", ["run", "--profile", "../../etc/passwd"], ("invalid profile name",)),
+    ("absolute-profile", ["drift-monitor", "--profile", "/etc/passwd"], ("invalid profile name",)),
+    ("huge-profile-name", ["accept-state", "--profile", "p" * 10_000], ("invalid profile name",)),
+    ("nul-profile", ["audit", "--profile", "ti\x01ny"], ("invalid profile name",)),
+    ("impossible-as-of", ["accept-state", "--as-of", "2022-13-45"], ("--as-of", "not a date")),
+    ("year-zero-as-of", ["drift-monitor", "--as-of", "0000-01-01"], ("--as-of", "not a date")),
+    ("far-future-as-of", ["audit", "--as-of", "9999-12-31"], ("--as-of 9999-12-31", "NYSE calendar")),
+    ("negative-workers", ["run", "--workers", "-1"], ("--workers", "must be >= 1")),
+    ("abbreviated-option", ["run", "--prof", "tiny"], ("unrecognized arguments: --prof",)),
+    ("unknown-notebook", ["run", "--notebook", "<script>"], ("--notebook", "unknown notebook")),
+    ("unknown-mode", ["propose", "--profile", "tiny", "--mode", "yolo"], ("--mode", "invalid choice")),
+    ("hostile-proposal-id", ["approve", "'; DROP TABLE proposals; --"], ("not found",)),
+    ("packet-no-week", ["packet", "--as-of", "2024-01-05"], ("run.json", "no weekly run")),
+    ("empty-profile-factor-map", ["factor-map", "--profile="], ("--profile: empty profile name",)),
+    ("bad-rule", ["backtest", "--profile", "tiny", "--rule", "threshold:" + "9" * 3000], ("rule",)),
+    ("missing-import-file", ["data", "import", "prices", "/nonexistent/p.csv"], ("file not found",)),
+    ("import-a-directory", ["data", "import", "prices", "/etc"], ("/etc",)),
+    ("schedule-far", ["schedule", "--from", "2030-01-01"], ("NYSE calendar",)),
+]
