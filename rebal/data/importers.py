@@ -161,6 +161,12 @@ def _case_variants(tickers: pd.Series, known: set[str], src: str, df: pd.DataFra
         by_fold.setdefault(t.casefold(), t)
 
 
+def _did_you_mean(ticker: str, known: set[str]) -> str:
+    """``; did you mean 'AAPL'?`` when ``ticker`` differs from a known one only in letter case."""
+    same = sorted(k for k in known if k.casefold() == ticker.casefold())
+    return f"; did you mean {same[0]!r}?" if same else ""
+
+
 def _free_text(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> None:
     """Refuse control characters and overlong values in a free-text column (names, sectors)."""
     for i, v in enumerate(df[col]):
@@ -228,6 +234,7 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
         elif t not in known:
             raise DataError(
                 f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)"
+                + _did_you_mean(t, known)
             )
     _duplicates(df, ["profile", "as_of", "ticker"], src)
     df["profile"] = df["profile"].astype(str)
@@ -273,7 +280,7 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
     for i, t in enumerate(df["ticker"]):
         if t not in known:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown "
-                            "(not in the lakehouse tickers table)")
+                            "(not in the lakehouse tickers table)" + _did_you_mean(t, known))
     _duplicates(df, ["date", "ticker"], src)
     return df
 

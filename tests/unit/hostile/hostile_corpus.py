@@ -126,6 +126,8 @@ DATA_FILES: list[tuple[str, str, str, str | dict, tuple[str, ...]]] = [
      ("p.csv", "`ticker` 'aaa' differs only in letter case from 'AAA'", "--allow-case-variants")),
     ("case-variant-in-file", "tickers", "t.csv", "ticker,name\nNEW,New\nnew,Also new\n",
      ("t.csv", "row 3", "'new' differs only in letter case from 'NEW'")),
+    ("case-variant-holdings", "holdings", "h.csv", "profile,as_of,ticker,shares\ntiny,2024-01-05,aaa,10\n",
+     ("h.csv", "`ticker` 'aaa' is unknown", "did you mean 'AAA'?")),
     ("control-char-name", "tickers", "t.csv", 'ticker,name\nNEW,"line one\nline two"\n',
      ("t.csv", "`name` holds a control character")),
     ("overlong-sector", "tickers", "t.csv", "ticker,sector\nNEW," + "S" * 500 + "\n",
