@@ -10,8 +10,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-__all__ = ["nyse_sessions", "is_session", "sessions_after", "previous_session", "DEFAULT_ANCHOR",
-           "is_rebalance_day", "next_rebalance_dates", "rebalance_days", "schedule_document"]
+from rebal.errors import DataError
+
+__all__ = ["nyse_sessions", "calendar_end", "check_in_calendar", "is_session", "sessions_after", "previous_session",
+           "DEFAULT_ANCHOR", "is_rebalance_day", "next_rebalance_dates", "rebalance_days", "schedule_document"]
 
 #: Default anchor of the every-K-sessions rebalance schedule (first session of 2015).
 DEFAULT_ANCHOR = "2015-01-02"
@@ -37,6 +39,22 @@ def nyse_sessions() -> pd.DatetimeIndex:
     return pd.DatetimeIndex(s.tz_localize(None) if s.tz is not None else s)
 
 
+def calendar_end() -> date:
+    """Return the last date the NYSE calendar knows (``exchange_calendars`` looks about a year ahead of today)."""
+    return nyse_sessions()[-1].date()
+
+
+def check_in_calendar(day: date | pd.Timestamp, what: str = "date") -> None:
+    """Raise :class:`~rebal.errors.DataError` when ``day`` lies after the end of the NYSE calendar.
+
+    Beyond its end the calendar knows no session, so counting sessions there would silently undercount.
+    """
+    end = calendar_end()
+    if pd.Timestamp(day).date() > end:
+        raise DataError(f"{what} {pd.Timestamp(day).date()}: after the end of the NYSE calendar ({end}); "
+                        "sessions beyond it are unknown")
+
+
 def is_session(day: date | pd.Timestamp) -> bool:
     """Whether ``day`` is an NYSE session."""
     return pd.Timestamp(day).normalize() in nyse_sessions()
@@ -46,8 +64,9 @@ def sessions_after(start: date | pd.Timestamp, end: date | pd.Timestamp) -> int:
     """Count the NYSE sessions in ``(start, end]`` (0 when ``end <= start``).
 
     With ``start`` the date of the latest price and ``end`` the as-of date, this is how many
-    sessions the data is stale by.
+    sessions the data is stale by. Raises :class:`~rebal.errors.DataError` past the calendar's end.
     """
+    check_in_calendar(end)
     s = nyse_sessions()
     a, b = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if b <= a:
@@ -92,7 +111,7 @@ def next_rebalance_dates(from_date: date | pd.Timestamp, n: int = 10, *, anchor:
     s = nyse_sessions()
     out = rebalance_days(from_date, s[-1], anchor=anchor, every=every)[:n]
     if len(out) < n:
-        raise ValueError(f"the NYSE calendar ends {s[-1].date()}: only {len(out)} rebalance dates after {from_date}")
+        raise DataError(f"the NYSE calendar ends {s[-1].date()}: only {len(out)} rebalance dates after {from_date}")
     return out
 
 

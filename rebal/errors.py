@@ -9,6 +9,7 @@ The hierarchy::
     RebalError                  anything a user can cause (bad input, missing or unfit data)
     ├── ConfigError             a profile or parameter file is malformed, has unknown keys or bad values
     ├── DataError               market or holdings data is missing, stale, malformed or inconsistent
+    │   ├── LakehouseError      a query on the lakehouse file failed (a damaged block, a lock, the disk)
     │   ├── StateError          a Last Implemented State file is missing, corrupted or invalid
     │   ├── ApprovalError       a proposal cannot be approved or executed in its current status
     │   ├── ExecutionError      an order of a batch was rejected; nothing of the batch was applied
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RebalError", "ConfigError", "DataError", "StateError", "ApprovalError", "ExecutionError",
+__all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
            "NoPositiveAlpha", "InfeasibleCaps", "ReportError", "NotebookFailure"]
 
 
@@ -35,6 +36,10 @@ class ConfigError(RebalError):
 
 class DataError(RebalError):
     """Market or holdings data is missing, stale, malformed or inconsistent."""
+
+
+class LakehouseError(DataError):
+    """A query on the lakehouse file failed (:mod:`rebal.data.lakehouse`): the message names the file and what to do."""
 
 
 class StateError(DataError):
@@ -74,7 +79,10 @@ class NotebookFailure(ReportError):
     ename, evalue
         The exception's class name and first line of its message.
     source
-        The first code line of the failing cell (may be empty).
+        The code line of the cell that failed (from the traceback), else the cell's first code line
+        (may be empty).
+    line
+        That line's number in the cell (1-based), when the traceback gives it.
     """
 
     notebook: str
@@ -82,9 +90,12 @@ class NotebookFailure(ReportError):
     ename: str
     evalue: str
     source: str = ""
+    line: int | None = None
 
     def __str__(self) -> str:
         where = f"cell {self.cell_index}" if self.cell_index is not None else "execution"
+        if self.line is not None:
+            where += f", line {self.line}"
         if self.source:
             where += f" (`{self.source}`)"
         return f"{self.notebook}: {where} raised {self.ename}: {self.evalue}"

@@ -24,17 +24,33 @@ import contextlib
 import glob
 import json
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_write_json", "atomic_write", "staged_file",
-           "staged_directory", "replace_directory", "fsync_directory"]
+           "staged_directory", "replace_directory", "fsync_directory", "destination_of"]
 
 #: Permission bits asked for new files and directories (the process umask applies, as for ``open``).
 _FILE_MODE = 0o666
 _DIR_MODE = 0o777
+
+
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.(?:tmp(?:\.[^/]*)?|staging|old)$")
+
+
+def destination_of(path: str | Path) -> str:
+    """Map a temporary or staging name written here back to the file or directory it stands for.
+
+    ``dir/.a.json.1a2b3c4d.tmp.json`` -> ``dir/a.json``; ``dir/.2024-01-05.1a2b3c4d.staging`` ->
+    ``dir/2024-01-05``; any other path (or a path inside a staging directory) is returned unchanged
+    but for the staging component. Used to name the right file in an error message.
+    """
+    p = Path(path)
+    parts = [m.group("name") if (m := _TEMP_NAME.match(part)) else part for part in p.parts]
+    return str(Path(*parts)) if parts else str(p)
 
 
 def fsync_directory(directory: str | Path) -> None:

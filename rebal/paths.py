@@ -82,7 +82,7 @@ def validate_profile_name(name: str) -> str:
     """Return ``name`` if it is a safe path component, else raise :class:`ConfigError`."""
     if not isinstance(name, str) or not PROFILE_NAME_RE.match(name):
         raise ConfigError(
-            f"invalid profile name {name!r}: use 1-64 letters, digits, '_' or '-', "
+            f"invalid profile name {repr(name)[:70]}: use 1-64 letters, digits, '_' or '-', "
             "starting with a letter or digit (no '/', '..' or spaces)"
         )
     return name

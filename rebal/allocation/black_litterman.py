@@ -101,12 +101,9 @@ def load_views(path: str | Path) -> list[View]:
     if not p.is_file():
         raise ConfigError(f"{p}: views file not found")
     if p.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        from rebal.config.yamlfile import read_yaml
 
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: malformed YAML: {str(exc).splitlines()[0]}") from None
+        raw = read_yaml(p, what="views file")
         if not isinstance(raw, dict) or not isinstance(raw.get("views"), list):
             raise ConfigError(f"{p}: expected a top-level `views:` list")
         return [_parse_view(v, str(p), i) for i, v in enumerate(raw["views"])]

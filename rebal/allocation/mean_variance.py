@@ -3,8 +3,9 @@
 Inputs: expected returns μ as exponentially weighted means of daily returns (half-life
 ``half_life`` sessions, pandas ``ewm(halflife, adjust=True)``, the same estimate as skfolio's
 ``EWMu``), covariance Σ by Ledoit-Wolf shrinkage (:func:`rebal.analytics.risk.ledoit_wolf`), both
-annualised with 252 sessions. Constraints: fully invested, long-only bounds
-``min_weight <= w_i <= max_weight`` and sector caps ``Σ_{i in s} w_i <= cap_s``.
+annualised with 252 sessions. Constraints: fully invested, bounds ``min_weight <= w_i <= max_weight``
+(long-only when ``min_weight >= 0``; a negative ``min_weight`` allows shorts down to it, long-short
+with the weights still summing to 1) and sector caps ``Σ_{i in s} w_i <= cap_s``.
 
 Objectives
 ----------
@@ -35,7 +36,7 @@ from rebal.allocation.qp import group_rows, mv_weights
 from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import ConfigError, DataError
 
-__all__ = ["MeanVariance", "ew_mean", "efficient_frontier", "ANNUAL"]
+__all__ = ["MeanVariance", "ew_mean", "efficient_frontier", "check_bounds", "check_feasible", "ANNUAL"]
 Objective = Literal["min_variance", "max_sharpe", "max_utility"]
 
 
@@ -57,6 +58,27 @@ def ew_mean(returns: pd.DataFrame, half_life: float) -> pd.Series:
     return returns.ewm(halflife=half_life, adjust=True).mean().iloc[-1]
 
 
+def check_bounds(min_weight: float, max_weight: float, owner: str) -> None:
+    """Refuse weight bounds that are not numbers in [-1, 1] with ``min_weight <= max_weight`` (fractions).
+
+    A negative ``min_weight`` is a long-short bound and is supported; ``max_weight`` must be > 0.
+    """
+    for name, v in (("min_weight", min_weight), ("max_weight", max_weight)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not -1.0 <= v <= 1.0:
+            raise ConfigError(f"Invalid `{name}` of {owner}: must be a number in [-1, 1] (a fraction; negative "
+                              f"min_weight allows shorts), found {v!r}")
+    if not max_weight > 0:
+        raise ConfigError(f"Invalid `max_weight` of {owner}: must be > 0, found {max_weight!r}")
+    if min_weight > max_weight:
+        raise ConfigError(f"Invalid `min_weight` of {owner}: {min_weight} > `max_weight` {max_weight}")
+
+
+def check_feasible(min_weight: float, max_weight: float, n: int, what: str) -> None:
+    """Raise :class:`DataError` when the bounds admit no fully invested portfolio of ``n`` assets."""
+    if max_weight * n < 1.0 - 1e-12 or min_weight * n > 1.0 + 1e-12:
+        raise DataError(f"{what}: bounds [{min_weight}, {max_weight}] x {n} assets admit no fully invested portfolio")
+
+
 class MeanVariance(BaseAllocator):
     """Mean-variance allocator (see the module docstring).
 
@@ -69,7 +91,8 @@ class MeanVariance(BaseAllocator):
     half_life : float, default 126
         Half-life of the exponentially weighted means, in sessions.
     min_weight, max_weight : float, default 0.0 and 1.0
-        Bounds on every weight (fractions).
+        Bounds on every weight (fractions, in [-1, 1]); a negative ``min_weight`` allows shorts
+        down to it (long-short, the weights still sum to 1).
     groups : Mapping[str, str] or None
         Ticker -> group (e.g. GICS sector), for ``group_max``.
     group_max : Mapping[str, float] or None
@@ -132,13 +155,7 @@ class MeanVariance(BaseAllocator):
 
     def _validate(self) -> None:
         check_choice(self, "objective", typing.get_args(Objective))
-        for name in ("min_weight", "max_weight"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not 0.0 <= v <= 1.0:
-                raise ConfigError(f"Invalid `{name}` of MeanVariance: must be a number in [0, 1], found {v!r}")
-        if self.min_weight > self.max_weight:
-            raise ConfigError(f"Invalid `min_weight` of MeanVariance: {self.min_weight} > "
-                              f"`max_weight` {self.max_weight}")
+        check_bounds(self.min_weight, self.max_weight, "MeanVariance")
         if not self.half_life > 0:
             raise ConfigError(f"Invalid `half_life` of MeanVariance: must be > 0 sessions, found {self.half_life!r}")
         if not self.risk_aversion > 0:
@@ -172,9 +189,7 @@ class MeanVariance(BaseAllocator):
         mu, cov = self.estimate(X)
         assets = list(cov.index)
         n = len(assets)
-        if self.max_weight * n < 1.0 - 1e-12 or self.min_weight * n > 1.0 + 1e-12:
-            raise DataError(f"{self.objective}: bounds [{self.min_weight}, {self.max_weight}] x {n} assets "
-                            "admit no fully invested portfolio")
+        check_feasible(self.min_weight, self.max_weight, n, self.objective)
         Gs, caps, _ = group_rows(assets, dict(self.groups or {}), dict(self.group_max or {}))
         w = mv_weights(self.objective, mu.reindex(assets).to_numpy(float), cov.to_numpy(float), self.min_weight,
                         self.max_weight, Gs, caps, risk_free=self.risk_free_rate, risk_aversion=self.risk_aversion)
@@ -198,7 +213,8 @@ def efficient_frontier(mu: pd.Series, cov: pd.DataFrame, *, min_weight: float = 
     cov : pandas.DataFrame
         Annual covariance by ticker.
     min_weight, max_weight : float
-        Bounds on every weight (fractions).
+        Bounds on every weight (fractions, in [-1, 1]); a negative ``min_weight`` allows shorts
+        down to it (long-short, the weights still sum to 1).
     groups, group_max : Mapping or None
         Ticker -> group and group -> maximum total weight (fractions).
     points : int, default 25
@@ -211,6 +227,8 @@ def efficient_frontier(mu: pd.Series, cov: pd.DataFrame, *, min_weight: float = 
         rate 0), one row per portfolio, by increasing return.
     """
     assets = list(cov.index)
+    check_bounds(min_weight, max_weight, "efficient_frontier")
+    check_feasible(min_weight, max_weight, len(assets), "efficient_frontier")
     m, S = mu.reindex(assets).to_numpy(float), cov.to_numpy(float)
     Gs, caps, _ = group_rows(assets, groups, group_max)
     w0 = mv_weights("min_variance", m, S, min_weight, max_weight, Gs, caps)

@@ -159,7 +159,7 @@ def mv_weights(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float,
     mu, cov : numpy.ndarray
         Annual expected returns (N,) and covariance (N, N).
     lo, hi : float
-        Bounds on every weight (fractions).
+        Bounds on every weight (fractions); a negative ``lo`` allows shorts (long-short).
     Gs, caps : numpy.ndarray
         Sector rows (G, N) of 0/1 and their caps (G,) (:func:`group_rows`).
     risk_free : float
@@ -172,7 +172,7 @@ def mv_weights(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float,
     Returns
     -------
     numpy.ndarray
-        Weights summing to 1; weights below 1e-9 are set to 0.
+        Weights summing to 1; weights within 1e-9 of 0 are set to 0 (a short position is kept).
 
     Raises
     ------
@@ -180,15 +180,19 @@ def mv_weights(objective: Objective, mu: np.ndarray, cov: np.ndarray, lo: float,
         ``max_sharpe`` with no asset above the risk-free rate, or a solver failure.
     """
     n = len(mu)
-    if objective == "max_sharpe" and (mu - risk_free).max() <= 0:
+    if objective == "max_sharpe" and lo >= 0 and (mu - risk_free).max() <= 0:
         raise DataError("max_sharpe: no asset's expected return exceeds the risk-free rate; "
                         "use min_variance or a lower risk_free_rate")
     if objective != "max_utility" and target_return is None and lo == 0.0 and n > WORKING_SET_MIN_ASSETS:
         w = _working_set(objective, mu, cov, hi, Gs, caps, risk_free)
     else:
         qp = _formulate(objective, mu, cov, lo, hi, Gs, caps, risk_free, risk_aversion, target_return)
-        w = _weights(objective, solve_qp(qp.P, qp.q, qp.A_eq, qp.b_eq, qp.G, qp.h, what=objective), n)
-    w = np.where(w < 1e-9, 0.0, w)
+        x = solve_qp(qp.P, qp.q, qp.A_eq, qp.b_eq, qp.G, qp.h, what=objective)
+        if objective == "max_sharpe" and not x[n] > 1e-12:
+            raise DataError("max_sharpe: no portfolio within the bounds has an expected return above the "
+                            "risk-free rate; use min_variance or a lower risk_free_rate")
+        w = _weights(objective, x, n)
+    w = np.where(np.abs(w) < 1e-9, 0.0, w)  # solver noise only: a short position is kept as it is
     return w / w.sum()
 
 

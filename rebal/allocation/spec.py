@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from rebal.allocation.registry import METHODS, TARGET_METHODS
-from rebal.config.loader import check_ranges
+from rebal.config.loader import FRACTION, SESSIONS, UNITLESS, In, check_ranges
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -21,6 +21,8 @@ __all__ = ["WEIGHT_SUM_TOLERANCE", "TARGET_METHODS", "TargetMethod", "BlackLitte
            "SkfolioParams", "SkfolioSpec", "TargetSpec", "check_target", "check_black_litterman", "check_skfolio",
            "views_path"]
 
+#: unit of skfolio's risk-free rate: per period of the daily returns
+DAILY_RATE = "daily rate, a fraction: 0.02/252 for 2 % a year"
 #: Weights plus cash must sum to 1 within this absolute tolerance.
 WEIGHT_SUM_TOLERANCE = 1e-6
 
@@ -41,10 +43,10 @@ class BlackLittermanSpec:
     reports) or a mapping ticker -> weight summing to 1.
     """
 
-    delta: float = 2.5
-    tau: float = 0.05
+    delta: Annotated[float, In("(0, 100]", UNITLESS)] = 2.5
+    tau: Annotated[float, In("(0, 1]", UNITLESS)] = 0.05
     omega: Literal["idzorek", "he_litterman"] = "idzorek"
-    market_weights: dict[str, float] = field(default_factory=dict)
+    market_weights: dict[str, Annotated[float, In("[0, 1]", FRACTION)]] = field(default_factory=dict)
 
 
 RiskMeasureName = Literal["variance", "semi_variance", "standard_deviation", "semi_deviation",
@@ -78,14 +80,14 @@ class SkfolioParams:
 
     risk_measure: RiskMeasureName | None = None
     objective_function: ObjectiveName | None = None
-    min_weights: float | None = None
-    max_weights: float | None = None
-    risk_free_rate: float | None = None
-    risk_aversion: float | None = None
-    l1_coef: float | None = None
-    l2_coef: float | None = None
-    cvar_beta: float | None = None
-    risk_budget: dict[str, float] = field(default_factory=dict)
+    min_weights: Annotated[float, In("[0, 1]", FRACTION)] | None = None
+    max_weights: Annotated[float, In("[0, 1]", FRACTION)] | None = None
+    risk_free_rate: Annotated[float, In("(-0.01, 0.01)", DAILY_RATE)] | None = None
+    risk_aversion: Annotated[float, In("(0, 1e6]", UNITLESS)] | None = None
+    l1_coef: Annotated[float, In("[0, 100]", UNITLESS)] | None = None
+    l2_coef: Annotated[float, In("[0, 100]", UNITLESS)] | None = None
+    cvar_beta: Annotated[float, In("(0, 1)", "confidence level")] | None = None
+    risk_budget: dict[str, Annotated[float, In("(0, 1e6]", "relative budget")]] = field(default_factory=dict)
 
     def given(self) -> dict[str, object]:
         """Return the parameters set in the profile (name -> value), in declaration order."""
@@ -132,15 +134,16 @@ class TargetSpec:
     """
 
     method: TargetMethod = "fixed"
-    weights: dict[str, float] = field(default_factory=dict)
-    cash: float = 0.0
-    lookback_days: int = 252
-    min_weight: float = 0.0
-    max_weight: float = 1.0
-    risk_free_rate: float = 0.0
-    half_life: float = 126.0
-    max_sector_weight: float = 1.0
-    sector_max: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, Annotated[float, In("[-1, 1]", FRACTION)]] = field(default_factory=dict)
+    cash: Annotated[float, In("[0, 1)", FRACTION)] = 0.0
+    lookback_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 252
+    min_weight: Annotated[float, In("[-1, 1]", FRACTION)] = 0.0
+    max_weight: Annotated[float, In("(0, 1]", FRACTION)] = 1.0
+    #: annual rate, a fraction (0.02 = 2 % a year)
+    risk_free_rate: Annotated[float, In("[-0.1, 0.5]", FRACTION)] = 0.0
+    half_life: Annotated[float, In("(0, 5000]", SESSIONS)] = 126.0
+    max_sector_weight: Annotated[float, In("(0, 1]", FRACTION)] = 1.0
+    sector_max: dict[str, Annotated[float, In("(0, 1]", FRACTION)]] = field(default_factory=dict)
     linkage: Literal["single", "complete", "average", "ward"] = "ward"
     views: str = ""
     black_litterman: BlackLittermanSpec = field(default_factory=BlackLittermanSpec)
@@ -179,9 +182,12 @@ def check_target(profile: Profile, src: str, known_tickers: set[str] | None) -> 
                 raise ConfigError(
                     f"{src}: `target.weights.{k}`: negative weight {w} in a long-only profile"
                 )
-    if not 0.0 <= t.min_weight <= t.max_weight <= 1.0:
+    if t.min_weight < 0 and profile.long_only:
+        raise ConfigError(f"{src}: `target.min_weight`: {t.min_weight:g} allows short positions in a long-only "
+                          "profile; use a bound >= 0, or `long_only: false` for a long-short target")
+    if not t.min_weight <= t.max_weight:
         raise ConfigError(
-            f"{src}: `target.min_weight`/`target.max_weight`: need 0 <= min <= max <= 1, "
+            f"{src}: `target.min_weight`/`target.max_weight`: need min <= max, "
             f"found {t.min_weight} and {t.max_weight}"
         )
     n = len(profile.tickers)

@@ -7,6 +7,7 @@ failed exits 1 after rendering the others.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rebal import __version__
@@ -16,6 +17,8 @@ from rebal.errors import RebalError
 
 __all__ = ["main", "build_parser"]
 
+#: an error line longer than this is cut (values echoed in messages are already cut to 120 characters)
+MAX_ERROR_CHARS = 2000
 #: command groups in the order of ``rebal --help``
 GROUPS = (profiles, data, monitor, selection, proposal, risk, lab, run)
 
@@ -42,12 +45,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RebalError as exc:
-        msg = " ".join(str(exc).split("\n"))
+        msg = " ".join(str(exc).split())
+        if len(msg) > MAX_ERROR_CHARS:  # a safety net: each message already cuts the values it echoes
+            msg = msg[:MAX_ERROR_CHARS - 3] + "..."
         sys.stderr.write(f"rebal: error: {msg}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("rebal: interrupted\n")
         return 130
+    except BrokenPipeError:  # `rebal ... | head`: the reader left; nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - interpreter shutdown flushes it
+        except OSError:
+            pass
+        return 0
+    except OSError as exc:  # read-only directory, disk full, permissions: name the path, no traceback
+        sys.stderr.write(f"rebal: error: {_os_error_line(exc)}\n")
+        return 2
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for a file-system error: the path it concerns (the destination, not a temporary name) and why."""
+    from rebal.fileio import destination_of
+
+    where = destination_of(exc.filename) if exc.filename else "file system"
+    other = destination_of(exc.filename2) if getattr(exc, "filename2", None) else where
+    also = f" -> {other}" if other != where else ""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}{also}: {why}; check the directory's permissions and free space"
 
 
 if __name__ == "__main__":  # pragma: no cover

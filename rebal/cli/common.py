@@ -9,7 +9,11 @@ __all__ = ["Parser", "parse_date", "positive_int", "paths_of", "profiles_and_lak
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2)."""
+    """argparse with one-line errors (exit 2) and no abbreviated options (``--profil`` is not ``--profile``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         """Write ``message`` as one line on stderr and exit with code 2."""
@@ -44,14 +48,24 @@ def paths_of(args: argparse.Namespace):
 
 
 def profiles_and_lake(args: argparse.Namespace):
-    """(paths, open lakehouse, the ``--profile`` profiles validated against its tickers, state store)."""
+    """(paths, open lakehouse, the ``--profile`` profiles validated against its tickers, state store).
+
+    A given ``--as-of`` must lie inside the data (:func:`rebal.data.freshness.check_as_of`, the rule of ``rebal run``).
+    """
     from rebal.config import load_profiles
+    from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
     from rebal.monitor.state import StateStore
 
     paths = paths_of(args)
     lh = Lakehouse(paths.lakehouse)
-    profiles = load_profiles(args.profile or None, paths.params_dir, known_tickers=lh.known_tickers())
+    try:
+        profiles = load_profiles(args.profile or None, paths.params_dir, known_tickers=lh.known_tickers())
+        if getattr(args, "as_of", None) is not None:
+            check_as_of(lh, args.as_of, max_stale_sessions=max(p.data.max_stale_sessions for p in profiles))
+    except BaseException:
+        lh.close()
+        raise
     return paths, lh, profiles, StateStore(paths.states_dir)
 
 

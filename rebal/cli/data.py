@@ -51,7 +51,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from rebal.data.importers import import_file
 
     paths = paths_of(args)
-    summary = import_file(paths.lakehouse, args.kind, args.file)
+    summary = import_file(paths.lakehouse, args.kind, args.file, allow_case_variants=args.allow_case_variants)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -73,6 +73,29 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"lakehouse {info['path']} (built {info['built_at']}), latest price date {info['latest_price_date']}")
     for t, n in info["row_counts"].items():
         print(f"  {t:<17} {n:>9,} rows  {SCHEMA_DOC[t]}")
+    print("(counts from the file's metadata; `rebal data check` reads every table whole to find a damaged block)")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.errors import LakehouseError
+
+    paths = paths_of(args)
+    with Lakehouse(paths.lakehouse) as lh:
+        rows = lh.check()
+    bad = [r for r in rows if r["error"]]
+    if args.json:
+        print(json.dumps({"path": str(paths.lakehouse), "ok": not bad, "tables": rows}, indent=2))
+    else:
+        print(f"lakehouse {paths.lakehouse}: every table read whole")
+        for r in rows:
+            print(f"  {r['table']:<17} " + (f"UNREADABLE: {r['error']}" if r["error"] else f"{r['rows']:>9,} rows ok"))
+    if bad:
+        names = ", ".join(r["table"] for r in bad)
+        raise LakehouseError(f"{paths.lakehouse}: {len(bad)} table(s) unreadable ({names}): the file is damaged; "
+                             "restore it from a backup or rebuild it (`rebal data build-sample --force`, then import "
+                             "your data again)")
     return 0
 
 
@@ -96,12 +119,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
                           "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
+                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
                           "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
     imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
+    imp.add_argument("--allow-case-variants", action="store_true",
+                     help="accept tickers that differ only in letter case from known ones (refused by default as "
+                     "likely typos)")
     imp.set_defaults(func=_cmd_import)
     inf = dsub.add_parser("info", help="tables, row counts and the latest date",
                           description="Show the lakehouse tables with their row counts and documentation.")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     inf.set_defaults(func=_cmd_info)
+    chk = dsub.add_parser("check", help="read every table whole: find a damaged lakehouse before a report does",
+                          description="Read every row of every table of the lakehouse (info only reads its "
+                          "metadata) and list the row counts; a damaged block is named with its table, exit 2.")
+    chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.set_defaults(func=_cmd_check)

@@ -14,12 +14,16 @@ __all__ = ["register"]
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
     from rebal.lab.run import lab_json, run_lab, write_lab
 
     paths = paths_of(args)
     with Lakehouse(paths.lakehouse) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
+        for flag, day in (("--start", args.start), ("--end", args.end)):
+            if day is not None:
+                check_as_of(lh, day, max_stale_sessions=prof.data.max_stale_sessions, what=flag)
         which = "full" if args.full else "grid" if args.grid else "fast"
         run = run_lab(prof, lh, rules=args.rule, which=which, start=args.start, end=args.end, refit=args.refit,
                       workers=args.workers, scheduler=args.scheduler, progress=not args.json and sys.stderr.isatty())

@@ -54,15 +54,17 @@ def _cmd_drift_monitor(args: argparse.Namespace) -> int:
 
 
 def _cmd_accept_state(args: argparse.Namespace) -> int:
-    from rebal.monitor.baseline import accept_target
+    from rebal.monitor.baseline import accept_holdings, accept_target
 
     paths, lh, profiles, states = profiles_and_lake(args)
     with lh:
         for p in profiles:
-            e = accept_target(p, lh, states, args.as_of, accepted_by=args.by, note=args.note or "")
+            accept = accept_holdings if args.from_holdings else accept_target
+            e = accept(p, lh, states, args.as_of, accepted_by=args.by, note=args.note or "")
+            what = (f"the holdings of {e.as_of}" if args.from_holdings
+                    else f"the {p.target.method} target as of {e.as_of}")
             n = len(states.history(p.name))
-            print(f"✅ {p.name}: accepted the {p.target.method} target as of {e.as_of} "
-                  f"({len(e.weights)} positions) by {e.accepted_by} at {e.accepted_at}; "
+            print(f"✅ {p.name}: accepted {what} ({len(e.weights)} positions) by {e.accepted_by} at {e.accepted_at}; "
                   f"{n} state(s) in {states.path(p.name)}")
     return 0
 
@@ -111,6 +113,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
     from rebal.errors import ConfigError
     from rebal.monitor.factor_map import factor_audit
@@ -119,8 +122,11 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
 
     paths = paths_of(args)
     out = args.out or (paths.home / "summaries" / "factor_map.png")
+    if args.profile is not None and not args.profile.strip():
+        raise ConfigError("--profile: empty profile name; give a profile name, or leave --profile out for every "
+                          "equity in the lakehouse")
     with Lakehouse(paths.lakehouse) as lh:
-        as_of = args.as_of or lh.latest_date()
+        as_of = check_as_of(lh, args.as_of)
         if args.profile:
             prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
             tickers, spec, what = list(prof.tickers), prof.factor_map, f"profile {prof.name}"
@@ -128,7 +134,7 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
             t = lh.tickers()
             tickers = list(t.index[t["asset_class"] == "equity"])
             spec, what = FactorMapSpec(), f"{len(tickers)} equities in the lakehouse"
-        k = args.clusters or spec.n_clusters
+        k = args.clusters or spec.clusters_for(len(tickers))
         if not 2 <= k <= len(tickers):
             raise ConfigError(f"--clusters: must be between 2 and {len(tickers)}, found {k}")
         fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=spec.linkage, window_days=spec.window_days,
@@ -140,7 +146,9 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {k} clusters of {what}, Kruskal stress-1 {fa.map.stress:.3f}, isolated "
           f"{', '.join(f'C{c}' for c in fa.map.isolated) or 'none'}; leads "
           + ", ".join(f"C{c} {t}" for c, t in fa.leads.items())
-          + (" (liquidity inputs synthetic)" if fa.synthetic_liquidity else ""))
+          + (" (liquidity inputs synthetic)" if fa.synthetic_liquidity else "")
+          + ("; Liquidity left out of execution alpha: not available without volume, high and low"
+             if fa.liquidity_missing else ""))
     return 0
 
 
@@ -161,6 +169,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     profile_args(ac, what="implemented as of")
     ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
     ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
+    ac.add_argument("--from-holdings", action="store_true",
+                    help="record the latest holdings snapshot (on or before the date) instead of the target, e.g. "
+                    "after an execution whose state update failed")
     ac.set_defaults(func=_cmd_accept_state)
 
     au = sub.add_parser("audit", help="market sensitivity (beta, volatility) of what is held and of the target",
@@ -178,7 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "equity in the lakehouse, or a profile's universe and factor_map parameters.")
     fm.add_argument("--profile", metavar="NAME", help="use this profile's universe and parameters")
     fm.add_argument("--clusters", type=positive_int, metavar="K",
-                    help="number of clusters (default 6 or the profile's)")
+                    help="number of clusters (default: the profile's, else 6 capped at the number of assets - 1)")
     fm.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
     fm.add_argument("--out", type=Path, metavar="PATH", help="output PNG (default summaries/factor_map.png)")
     fm.set_defaults(func=_cmd_factor_map)

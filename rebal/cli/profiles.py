@@ -14,6 +14,8 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     from rebal.config import list_profiles, load_profile
     from rebal.data.lakehouse import Lakehouse
 
+    if args.ranges:
+        return _print_ranges(args.json)
     paths = paths_of(args)
     known = None
     if paths.lakehouse.is_file():
@@ -42,10 +44,28 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0 if all(r["valid"] for r in rows) else 2
 
 
+def _print_ranges(as_json: bool) -> int:
+    from rebal.config import Profile
+    from rebal.config.loader import field_ranges
+
+    rows = [{"field": f.name, "range": f.range.describe() if f.range else "", "default": f.default}
+            for f in field_ranges(Profile)]
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    w = max(len(r["field"]) for r in rows)
+    print("numeric profile fields: range (unit) and default; fractions are written 0.20 for 20 %")
+    for r in rows:
+        print(f"  {r['field']:<{w}}  {r['range']:<48} default {r['default']}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the ``rebal`` parser."""
     sp = sub.add_parser("profiles", help="list the profiles and whether they are valid",
                         description="List the profiles in params/profiles with their method and size; "
                         "exit 2 if any is invalid.")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.add_argument("--ranges", action="store_true", help="list every numeric profile field with its range, "
+                    "unit and default instead")
     sp.set_defaults(func=_cmd_profiles)

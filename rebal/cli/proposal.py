@@ -11,6 +11,9 @@ from rebal.errors import RebalError
 __all__ = ["register"]
 
 
+#: exit code of `propose --execute` when the trades were executed but a follow-up (the state update) failed
+EXECUTED_WITH_FOLLOWUP_FAILURE = 3
+
 _ICONS = {"IMPROVES": "📈", "WITHIN NOISE": "〰️", "WORSENS": "📉", "NOT SIMULATED": "⏸️"}
 
 
@@ -61,6 +64,7 @@ def _proposal_text(p, path) -> str:
 
 def _cmd_propose(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.decision.review import weekly_review
     from rebal.monitor.state import StateStore
     from rebal.proposal.build import build_proposal
@@ -70,12 +74,13 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     with writable_lake(paths) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
-        p = build_proposal(prof, lh, args.as_of, mode=args.mode)
+        as_of = check_as_of(lh, args.as_of, max_stale_sessions=prof.data.max_stale_sessions)
+        p = build_proposal(prof, lh, as_of, mode=args.mode)
         # the week's decision: the same object as the reports' and `rebal drift-monitor`'s
         decision = weekly_review(prof, lh, p.as_of, StateStore(paths.states_dir), proposal=p).decision
-        out = paths.reports_dir / str(p.as_of) / p.profile.name / "proposal.json"
+        # the file first: a proposal whose file cannot be written is not recorded
+        out = write_proposal(p, paths.reports_dir)
         row = record_proposal(lh, p, str(out))
-        write_proposal(p, paths.reports_dir)
         rep, err = None, None
         if args.execute:
             try:
@@ -88,7 +93,8 @@ def _cmd_propose(args: argparse.Namespace) -> int:
         doc["decision"] = decision.to_json()
         if rep is not None:
             doc["execution"] = {**rep.summary(), "fills": rep.fills.to_dict("records"),
-                                "checks": rep.checks.to_dict("records")}
+                                "checks": rep.checks.to_dict("records"),
+                                "followup_error": rep.followup_error, "repair": rep.repair}
         print(json.dumps(doc, indent=2, default=str))
     else:
         print(_proposal_text(p, out))
@@ -105,8 +111,11 @@ def _cmd_propose(args: argparse.Namespace) -> int:
             print(f"   post-trade limits: {len(rep.checks) - len(fails)} PASS, {len(fails)} FAIL"
                   + "".join(f"\n     FAIL {r.check} {r.item}: {r.proposed:.2%} vs {r.limit:.2%}"
                             for r in fails.itertuples()))
-            print(f"   Last Implemented State updated ({rep.state.accepted_at}); "
-                  f"history: `rebal proposals --profile {prof.name} --history`")
+            if rep.followup_error:
+                print(f"   ⚠️  executed, but {rep.followup_error}: repair with `{rep.repair}`")
+            else:
+                print(f"   Last Implemented State updated ({rep.state.accepted_at}); "
+                      f"history: `rebal proposals --profile {prof.name} --history`")
         elif not args.execute and p.target_conflicts:
             print("   next: resolve the configuration conflict in the profile (its target breaks its own hard limits) "
                   "before approving any trade")
@@ -114,6 +123,9 @@ def _cmd_propose(args: argparse.Namespace) -> int:
             print(f"   next: review, then `rebal approve {p.id}` and `rebal propose --profile {prof.name} --execute`")
     if err is not None:
         raise err
+    if rep is not None and rep.followup_error:
+        sys.stderr.write(f"rebal: executed, but {' '.join(rep.followup_error.split())}: repair with `{rep.repair}`\n")
+        return EXECUTED_WITH_FOLLOWUP_FAILURE
     if p.blocked:
         sys.stderr.write(f"rebal: proposal {p.id} is BLOCKED: {p.allocation.breaker.reason}\n")
         return 2
@@ -165,7 +177,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "and a whole-share trade list. "
                         "Writes reports/<as_of>/<profile>/proposal.json and records the proposal id in the "
                         "lakehouse. With --execute, an approved proposal (`rebal approve ID`) is executed on the "
-                        "paper broker as one batch. Exit 2 when the proposal is BLOCKED or on bad input.")
+                        "paper broker as one batch. Exit 2 when the proposal is BLOCKED or on bad input (nothing "
+                        "executed); exit 3 when the trades were executed but a follow-up failed (the message names it "
+                        "and the repair command).")
     pp.add_argument("--profile", required=True, metavar="NAME", help="the profile")
     pp.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
     pp.add_argument("--mode", choices=MODE_NAMES, help="rebalance mode (default: the profile's proposal.mode)")

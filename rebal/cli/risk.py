@@ -76,6 +76,7 @@ def _risk_text(rs) -> str:
 
 def _cmd_risk(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
     from rebal.stress.build import risk_stress
     from rebal.stress.tables import risk_json
@@ -83,7 +84,8 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     with Lakehouse(paths.lakehouse) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
-        rs = risk_stress(prof, lh, args.as_of)
+        as_of = check_as_of(lh, args.as_of, max_stale_sessions=prof.data.max_stale_sessions)
+        rs = risk_stress(prof, lh, as_of)
     if args.json:
         print(json.dumps(risk_json(rs), indent=2, default=str))
     else:

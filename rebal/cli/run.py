@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from rebal.cli.common import parse_date, paths_of, positive_int
 
@@ -38,7 +39,13 @@ def _cmd_packet(args: argparse.Namespace) -> int:
         with Lakehouse(paths.lakehouse) as lh:
             facts = lh.at(args.as_of).describe()
     with week.week_lock(out_dir):
+        state = week.read_manifest(out_dir)
         built = week.build_packet(out_dir, lakehouse_meta=facts)
+    if state.get("stale"):  # a run recorded as in progress has not finished (or was killed)
+        runs = ", ".join(f"{e.get('id')} (pid {e.get('pid')}, started {e.get('started_at')})"
+                         for e in state.get("in_progress", []))
+        print(f"rebal: warning: {out_dir / week.MANIFEST}: status {state['status']}: run {runs} did not finish; "
+              "the packet shows the reports recorded so far", file=sys.stderr)
     if built is None:
         raise DataError(f"{out_dir}: no report of {args.as_of} rendered, so there is no packet to build")
     print(f"rebuilt {built.pdf} ({built.pages} pages, {built.reports} reports) and {built.html.name} from the "

@@ -66,7 +66,10 @@ def _risk4_profiles(args: argparse.Namespace):
         profiles = [p for p in profiles if p.risk4 is not None]
         if not profiles:
             raise ConfigError(f"{paths.params_dir}: no Risk4 profile (target.method: risk4)")
-    return paths, lh, profiles, args.date or lh.latest_date()
+    from rebal.data.freshness import check_as_of
+
+    # staleness is the process's own CRITICAL alert (written with the checks); a date past the calendar is not
+    return paths, lh, profiles, check_as_of(lh, args.date, max_stale_sessions=None, what="--date")
 
 
 def _print_checks(res) -> None:

@@ -28,10 +28,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from rebal.allocation.spec import TargetSpec, check_target
-from rebal.config.loader import build_dataclass, list_profiles, profile_path, validate_profile_name
+from rebal.config.loader import build_dataclass, list_profiles, profile_path, shorten, validate_profile_name
+from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 from rebal.lab.spec import LabSpec, check_lab
 from rebal.monitor.spec import (
@@ -97,13 +96,13 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
             for tk in names:
                 if tk not in known_tickers:
                     raise ConfigError(
-                        f"{src}: `{key}`: unknown ticker {tk!r} (not in the lakehouse tickers table)"
+                        f"{src}: `{key}`: unknown ticker {shorten(tk)} (not in the lakehouse tickers table)"
                     )
         if profile.benchmark not in known_tickers:
-            raise ConfigError(f"{src}: `benchmark`: unknown ticker {profile.benchmark!r}")
+            raise ConfigError(f"{src}: `benchmark`: unknown ticker {shorten(profile.benchmark)}")
     dup = sorted({x for x in profile.universe if profile.universe.count(x) > 1})
     if dup:
-        raise ConfigError(f"{src}: `universe`: duplicate ticker {dup[0]!r}")
+        raise ConfigError(f"{src}: `universe`: duplicate ticker {shorten(dup[0])}")
     from rebal.report.registry import check_notebooks  # the reports are declared by the report package
 
     check_notebooks(profile, src)
@@ -151,23 +150,15 @@ def load_profile(
         path = profile_path(name, params_dir)
     if not path.is_file():
         raise ConfigError(f"{path}: profile {name!r} not found")
-    raw_bytes = path.read_bytes()
     src = str(path)
-    try:
-        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{src}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{src}: malformed YAML{where}: {problem}") from None
+    raw = read_yaml(path, what="profile")
+    raw_bytes = path.read_bytes()
     if not isinstance(raw, dict):
         raise ConfigError(f"{src}: expected a mapping of keys at the top level, found {type(raw).__name__}")
     raw = dict(raw)
     declared = raw.pop("name", name)
     if declared != name:
-        raise ConfigError(f"{src}: `name`: {declared!r} does not match the file name {name!r}")
+        raise ConfigError(f"{src}: `name`: {shorten(declared)} does not match the file name {name!r}")
     if "source" in raw or "sha256" in raw:
         key = "source" if "source" in raw else "sha256"
         raise ConfigError(f"{src}: unknown key `{key}` (set by the loader)")

@@ -1,4 +1,10 @@
-"""Data freshness: the latest close of each ticker against the as-of date, on the NYSE calendar."""
+"""Data freshness: the latest close of each ticker against the as-of date, on the NYSE calendar.
+
+:func:`check_as_of` is the one rule for an as-of date given on the command line (``rebal run``,
+``accept-state``, ``drift-monitor``, ``factor-map``, ``backtest``, ``risk4``): inside the data, i.e.
+not before the lakehouse's first price date and not more NYSE sessions after its latest price date
+than the data may be stale (``data.max_stale_sessions`` of the profile, 1 by default).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,11 +13,11 @@ from typing import Iterable
 
 import pandas as pd
 
-from rebal.calendar import sessions_after
+from rebal.calendar import check_in_calendar, sessions_after
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 
-__all__ = ["Freshness", "check_freshness"]
+__all__ = ["Freshness", "check_freshness", "check_as_of"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +60,28 @@ def check_freshness(lh: Lakehouse, tickers: Iterable[str], as_of: date, *, max_s
             f"{int(bad['sessions_stale'])} NYSE sessions before {as_of} (limit {max_stale_sessions})"
         )
     return fr
+
+
+def check_as_of(lh: Lakehouse, as_of: date | None, *, max_stale_sessions: int | None = 1,
+                what: str = "--as-of") -> date:
+    """Return the as-of date to use (the latest price date when ``as_of`` is None), refusing one outside the data.
+
+    Raises :class:`DataError` naming ``what`` when ``as_of`` is before the first price date, after the
+    end of the NYSE calendar, or more than ``max_stale_sessions`` NYSE sessions after the latest price
+    date (no data speaks for that day; a state or report dated then would claim what nothing shows).
+    ``max_stale_sessions=None`` leaves staleness to the caller (Risk4 records it as a CRITICAL alert).
+    """
+    base = lh.at(None)
+    latest = base.latest_date()
+    if as_of is None:
+        return latest
+    row = base.con.execute("SELECT min(date) FROM prices").fetchone()
+    first = row[0] if row else None
+    if first is not None and as_of < first:
+        raise DataError(f"{what} {as_of}: before the first date in the lakehouse ({first})")
+    check_in_calendar(as_of, what)
+    lag = sessions_after(latest, as_of)
+    if max_stale_sessions is not None and lag > max_stale_sessions:
+        raise DataError(f"{what} {as_of}: after the latest data in the lakehouse ({latest}) by {lag} NYSE sessions "
+                        f"(at most {max_stale_sessions}); import newer prices or choose an earlier date")
+    return as_of

@@ -3,6 +3,14 @@
 A file is accepted whole or rejected whole: every check runs on the parsed frame first, and the
 write is one transaction, so the lakehouse is unchanged after a rejected import.
 
+Dates are ``YYYY-MM-DD`` text (CSV) or date / timestamp columns (Parquet); a number is never taken
+for a date (``20221227`` would otherwise be read as nanoseconds after 1970: it is refused with the
+text to write instead). A date after today (:func:`datetime.date.today`) is refused: it would become
+"the latest date" of every report. A ticker that differs only in letter case from a known ticker or
+from another in the same file (``aapl`` beside ``AAPL``) is refused unless the import is confirmed
+with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
+characters and are at most 200 characters; reports escape them wherever they become HTML.
+
 Schemas (column names are case-sensitive; extra columns are an error):
 
 ``prices``
@@ -24,6 +32,7 @@ Schemas (column names are case-sensitive; extra columns are an error):
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +48,8 @@ __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_ticke
 KINDS = ("prices", "holdings", "tickers", "alpha")
 _TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
+_MAX_TEXT = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -57,8 +68,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raise DataError(f"{p}: unsupported file type {suffix or '(none)'}; use .csv or .parquet")
 
 
+def _echo(value: object) -> str:
+    """``repr`` of a value from the file, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
-    vals = ", ".join(f"{k}={df.iloc[i][k]}" for k in keys if k in df.columns)
+    vals = ", ".join(f"{k}={str(df.iloc[i][k])[:40]}" for k in keys if k in df.columns)
     return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
 
 
@@ -77,13 +94,38 @@ def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tu
 
 def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Series:
     raw = df[col]
-    parsed = (pd.to_datetime(raw.astype(str), format="%Y-%m-%d", errors="coerce")
-              if raw.dtype == object or raw.dtype == "string" else pd.to_datetime(raw, errors="coerce"))
+    if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
+        v = raw.iloc[0]
+        hint = ""
+        text = str(int(v)) if isinstance(v, (int, np.integer, float, np.floating)) and float(v).is_integer() else ""
+        if len(text) == 8:
+            hint = f"; write {text[:4]}-{text[4:6]}-{text[6:]} (or store a date column)"
+        raise DataError(f"{src}: {_row(df, 0, keys)}: `{col}` is a {raw.dtype} column, not dates: {v!r} is not "
+                        f"read as a date{hint}")
+    if raw.dtype == object or raw.dtype == "string":
+        objs = [x for x in raw if not isinstance(x, (str, date, pd.Timestamp)) and not pd.isna(x)]
+        if objs:
+            i = next(j for j, x in enumerate(raw) if x is objs[0])
+            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {objs[0]!r} "
+                            f"({type(objs[0]).__name__})")
+        as_text = raw.map(lambda x: x.isoformat()[:10] if isinstance(x, (date, pd.Timestamp)) else x)
+        parsed = pd.to_datetime(as_text.astype(str), format="%Y-%m-%d", errors="coerce")
+    else:
+        parsed = pd.to_datetime(raw, errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
     bad = parsed.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {raw.iloc[i]!r}")
-    return parsed.dt.normalize()
+        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {_echo(raw.iloc[i])}")
+    parsed = parsed.dt.normalize()
+    today = pd.Timestamp(date.today())
+    future = parsed > today
+    if future.any():
+        i = int(np.flatnonzero(future.to_numpy())[0])
+        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` {parsed.iloc[i].date()} is after today ({today.date()}): "
+                        "data cannot come from the future")
+    return parsed
 
 
 def _numbers(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, allow_missing: bool = False) -> pd.Series:
@@ -93,7 +135,7 @@ def _numbers(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, all
     bad |= ~np.isfinite(num.fillna(0.0))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` must be a finite number, found {raw.iloc[i]!r}")
+        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` must be a finite number, found {_echo(raw.iloc[i])}")
     return num.astype(float)
 
 
@@ -102,8 +144,35 @@ def _tickers(df: pd.DataFrame, src: str, keys: tuple[str, ...]) -> pd.Series:
     bad = t.isna() | ~t.fillna("").str.match(_TICKER_RE)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` is not a valid symbol: {df['ticker'].iloc[i]!r}")
+        raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` is not a valid symbol: {_echo(df['ticker'].iloc[i])}")
     return t.astype(str)
+
+
+def _case_variants(tickers: pd.Series, known: set[str], src: str, df: pd.DataFrame, keys: tuple[str, ...]) -> None:
+    """Refuse a ticker differing only in letter case from a known one or another one of the file."""
+    by_fold: dict[str, str] = {}
+    for t in sorted(known):
+        by_fold.setdefault(t.casefold(), t)
+    for i, t in enumerate(tickers):
+        other = by_fold.get(t.casefold())
+        if other is not None and other != t:
+            raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` {t!r} differs only in letter case from {other!r}: "
+                            "refused as a likely typo; import with --allow-case-variants if both are real symbols")
+        by_fold.setdefault(t.casefold(), t)
+
+
+def _did_you_mean(ticker: str, known: set[str]) -> str:
+    """``; did you mean 'AAPL'?`` when ``ticker`` differs from a known one only in letter case."""
+    same = sorted(k for k in known if k.casefold() == ticker.casefold())
+    return f"; did you mean {same[0]!r}?" if same else ""
+
+
+def _free_text(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> None:
+    """Refuse control characters and overlong values in a free-text column (names, sectors)."""
+    for i, v in enumerate(df[col]):
+        if isinstance(v, str) and (len(v) > _MAX_TEXT or _CONTROL.search(v)):
+            why = f"longer than {_MAX_TEXT} characters" if len(v) > _MAX_TEXT else "holds a control character"
+            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` {why}: {_echo(v)}")
 
 
 def _duplicates(df: pd.DataFrame, cols: list[str], src: str) -> None:
@@ -165,6 +234,7 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
         elif t not in known:
             raise DataError(
                 f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)"
+                + _did_you_mean(t, known)
             )
     _duplicates(df, ["profile", "as_of", "ticker"], src)
     df["profile"] = df["profile"].astype(str)
@@ -176,6 +246,11 @@ def validate_tickers(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     keys = ("ticker",)
     _columns(raw, src, ("ticker",), ("name", "sector", "asset_class", "is_benchmark"))
     df = pd.DataFrame({"ticker": _tickers(raw, src, keys)})
+    for col in ("name", "sector"):
+        if col in raw:
+            if not (raw[col].dtype == object or raw[col].dtype == "string"):
+                raise DataError(f"{src}: `{col}`: expected text, found a {raw[col].dtype} column")
+            _free_text(raw, col, src, keys)
     df["name"] = raw["name"].astype("string") if "name" in raw else df["ticker"]
     df["sector"] = raw["sector"].astype("string") if "sector" in raw else pd.NA
     ac = (raw["asset_class"].astype("string").fillna("equity") if "asset_class" in raw
@@ -205,7 +280,7 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
     for i, t in enumerate(df["ticker"]):
         if t not in known:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown "
-                            "(not in the lakehouse tickers table)")
+                            "(not in the lakehouse tickers table)" + _did_you_mean(t, known))
     _duplicates(df, ["date", "ticker"], src)
     return df
 
@@ -217,11 +292,13 @@ def _replace_rows(con, table: str, key: str, df: pd.DataFrame, columns: str, fil
     con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM incoming", [f"import:{Path(file).name}"])
 
 
-def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str, object]:
+def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
+                allow_case_variants: bool = False) -> dict[str, object]:
     """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
 
     Returns a summary (rows written, tickers, date range). Raises :class:`DataError` and writes
-    nothing when any check fails.
+    nothing when any check fails. ``allow_case_variants`` confirms tickers that differ only in
+    letter case from known ones (see the module docstring).
     """
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
@@ -233,6 +310,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
         known = lh.known_tickers()
         if kind == "prices":
             df = validate_prices(raw, src)
+            if not allow_case_variants:
+                _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
             new = sorted(set(df["ticker"]) - known)
             with lh.transaction() as con:  # prices and their new tickers together
                 _replace_rows(con, "prices", "(date, ticker)", df,
@@ -269,6 +348,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path) -> dict[str,
             return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
+        if not allow_case_variants:
+            _case_variants(df["ticker"], known, src, raw, ("ticker",))
         with lh.transaction() as con:
             _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
         return {"kind": kind, "rows": len(df)}

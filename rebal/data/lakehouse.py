@@ -5,6 +5,11 @@ in its own module of :mod:`rebal.data` (``selection_runs``, ``proposals``, ``tra
 ``holdings``, ``features``, ``importers``). Readers open the file read-only, so several report
 processes can read it at once; every write happens in one transaction, so a rejected or failed
 write leaves the lakehouse as it was.
+
+Every query goes through a guarded connection: a DuckDB error (a damaged block, "Corrupt database
+file: computed checksum ... does not match", a lock, a full disk) becomes one
+:class:`~rebal.errors.LakehouseError` naming the file and what to do, never a ``_duckdb.Error``
+traceback. :meth:`Lakehouse.check` reads every table whole (``rebal data check``).
 """
 from __future__ import annotations
 
@@ -17,12 +22,44 @@ import duckdb
 import pandas as pd
 
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
-from rebal.errors import DataError
+from rebal.errors import DataError, LakehouseError
 
-__all__ = ["CASH", "Lakehouse"]
+__all__ = ["CASH", "Lakehouse", "lakehouse_error"]
 
 #: Pseudo-ticker for cash in weights tables (cash itself lives in ``cash_balances``).
 CASH = "CASH"
+
+
+def lakehouse_error(path: Path, exc: BaseException) -> LakehouseError:
+    """Build the one-line error for a failed query on the lakehouse at ``path``."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    first = first if len(first) <= 160 else first[:157] + "..."
+    return LakehouseError(f"{path}: a lakehouse query failed ({type(exc).__name__}: {first}); if the file is damaged "
+                          "(`rebal data check` reads every table), restore it from a backup or rebuild it "
+                          "(`rebal data build-sample --force`, then import your data again)")
+
+
+class _GuardedConnection:
+    """A DuckDB connection whose every call turns a ``duckdb.Error`` into :func:`lakehouse_error`."""
+
+    __slots__ = ("_con", "_path")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self._con, self._path = con, path
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._con, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                out = attr(*args, **kwargs)
+            except duckdb.Error as exc:
+                raise lakehouse_error(self._path, exc) from None
+            return self if out is self._con else out  # execute() returns the connection: keep it guarded
+
+        return call
 
 
 class Lakehouse:
@@ -46,7 +83,7 @@ class Lakehouse:
                 "or import your data with `rebal data import`"
             )
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = _GuardedConnection(duckdb.connect(str(self.path), read_only=read_only), self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
         self.as_of = as_of
@@ -71,7 +108,10 @@ class Lakehouse:
         try:
             yield self.con
         except BaseException:
-            self.con.execute("ROLLBACK")
+            try:
+                self.con.execute("ROLLBACK")
+            except LakehouseError:  # the connection is gone: DuckDB discards the open transaction with it
+                pass
             raise
         else:
             self.con.execute("COMMIT")
@@ -220,6 +260,24 @@ class Lakehouse:
         """Raise :class:`DataError` naming the file when ``table`` is missing or empty."""
         if table not in self.table_names() or self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
             raise DataError(f"{self.path}: table `{table}` is empty or missing; {hint}")
+
+    def check(self) -> list[dict[str, object]]:
+        """Read every table whole (every column of every row): ``[{"table", "rows", "error"}]``, error "" when fine.
+
+        What ``rebal data check`` prints; a damaged block shows as its table's error rather than in a
+        later report. Row counts are whole tables (no as-of limit).
+        """
+        out: list[dict[str, object]] = []
+        for table in sorted(self.table_names()):
+            rows, error = 0, ""
+            try:
+                self.con.execute(f"SELECT * FROM {table}")
+                while chunk := self.con.fetchmany(50_000):
+                    rows += len(chunk)
+            except LakehouseError as exc:
+                error = str(exc).split("(", 1)[1].split(");", 1)[0] if "(" in str(exc) else str(exc)
+            out.append({"table": table, "rows": rows, "error": error})
+        return out
 
     def meta(self) -> dict[str, str]:
         """Return the meta table as a dict."""

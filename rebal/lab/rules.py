@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rebal.config.loader import shorten as _echo
 from rebal.errors import ConfigError
 
 __all__ = ["Config", "Rule", "Calendar", "Threshold", "Hybrid", "Bands", "HighVol", "CostBenefit", "Dynamic",
@@ -223,32 +224,32 @@ def _fraction(text: str, spec: str, what: str = "drift threshold") -> float:
     try:
         x = float(text)
     except ValueError:
-        raise ConfigError(f"rule {spec!r}: {text!r} is not a number") from None
+        raise ConfigError(f"rule {_echo(spec)}: {_echo(text)} is not a number") from None
     if not 0 < x < 1:
-        raise ConfigError(f"rule {spec!r}: {what} must be a fraction in (0, 1), e.g. 0.05, found {text}")
+        raise ConfigError(f"rule {_echo(spec)}: {what} must be a fraction in (0, 1), e.g. 0.05, found {text}")
     return x
 
 
 def _choice(text: str, spec: str, valid: tuple[str, ...], what: str) -> str:
     if text not in valid:
-        raise ConfigError(f"rule {spec!r}: unknown {what} {text!r}; valid: {', '.join(valid)}")
+        raise ConfigError(f"rule {_echo(spec)}: unknown {what} {_echo(text)}; valid: {', '.join(valid)}")
     return text
 
 
 def _bands(text: str, spec: str) -> Bands:
     parts = text.split("/")
     if len(parts) != 2:
-        raise ConfigError(f"rule {spec!r}: bands are ABS/REL, e.g. bands:5/25; "
+        raise ConfigError(f"rule {_echo(spec)}: bands are ABS/REL, e.g. bands:5/25; "
                           f"valid rules: {'; '.join(RULE_KINDS.values())}")
     vals = []
     for p in parts:
         try:
             x = float(p)
         except ValueError:
-            raise ConfigError(f"rule {spec!r}: {p!r} is not a number") from None
+            raise ConfigError(f"rule {_echo(spec)}: {_echo(p)} is not a number") from None
         x = x / 100 if x >= 1 else x
         if not 0 < x < 1:
-            raise ConfigError(f"rule {spec!r}: band {p} must be in (0, 100) points or percent")
+            raise ConfigError(f"rule {_echo(spec)}: band {p} must be in (0, 100) points or percent")
         vals.append(x)
     return Bands(*vals)
 
@@ -259,7 +260,7 @@ def parse_rule(spec: str) -> Rule:
     kind, _, arg = text.partition(":")
     valid = "; ".join(RULE_KINDS.values())
     if kind not in RULE_KINDS or (not arg and kind != "costbenefit"):
-        raise ConfigError(f"unknown rule {spec!r}; valid rules: {valid}")
+        raise ConfigError(f"unknown rule {_echo(spec)}; valid rules: {valid}")
     parts = [p.strip() for p in arg.split(",")] if arg else []
     n = len(parts)
     if kind == "calendar" and n == 1:
@@ -276,18 +277,18 @@ def parse_rule(spec: str) -> Rule:
         return CostBenefit()
     if kind == "dynamic" and n in (1, 2):
         if n == 2 and parts[1] != "pause":
-            raise ConfigError(f"rule {text!r}: the only option of dynamic is 'pause', found {parts[1]!r}")
+            raise ConfigError(f"rule {_echo(text)}: the only option of dynamic is 'pause', found {_echo(parts[1])}")
         return Dynamic(_fraction(parts[0], text), pause=n == 2)
     if kind == "delay" and n == 2:
         try:
             days = int(parts[1])
         except ValueError:
-            raise ConfigError(f"rule {text!r}: sessions {parts[1]!r} is not a whole number") from None
+            raise ConfigError(f"rule {_echo(text)}: sessions {_echo(parts[1])} is not a whole number") from None
         if not 1 <= days <= 63:
-            raise ConfigError(f"rule {text!r}: the delay must be 1-63 sessions, found {days}")
+            raise ConfigError(f"rule {_echo(text)}: the delay must be 1-63 sessions, found {days}")
         return Delay(_fraction(parts[0], text), days)
     if kind == "partial" and n == 2:
         return Partial(_choice(parts[0], text, SIZINGS, "sizing"), _fraction(parts[1], text))
     if kind == "tax" and n == 2:
         return TaxAware(_choice(parts[0], text, RELIEFS, "lot relief"), _fraction(parts[1], text))
-    raise ConfigError(f"rule {text!r}: wrong number of parameters; valid rules: {valid}")
+    raise ConfigError(f"rule {_echo(text)}: wrong number of parameters; valid rules: {valid}")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from rebal.config.loader import check_ranges
+from rebal.config.loader import BPS, FRACTION, MULTIPLIER, SESSIONS, YEARS, In, check_ranges
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,9 +26,9 @@ DEFAULT_LAB_RULES: tuple[str, ...] = (
 class TaxSpec:
     """Tax rates of the rule lab (parameters, not advice) and the loss that triggers harvesting."""
 
-    short_term: float = 0.37
-    long_term: float = 0.20
-    loss_trigger: float = 0.10
+    short_term: Annotated[float, In("[0, 1)", FRACTION)] = 0.37
+    long_term: Annotated[float, In("[0, 1)", FRACTION)] = 0.20
+    loss_trigger: Annotated[float, In("(0, 1)", FRACTION)] = 0.10
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,18 @@ class LabSpec:
     ``cost_multipliers`` in the normal / elevated / stress regimes.
     """
 
-    years: int = 10
+    years: Annotated[int, In("[1, 100]", YEARS)] = 10
     start: date | None = None
     end: date | None = None
     refit: Literal["none", "monthly", "quarterly", "annual"] = "none"
     rules: tuple[str, ...] = DEFAULT_LAB_RULES
-    cost_bps: float = 20.0
-    thresholds: tuple[float, ...] = (0.03, 0.05, 0.07, 0.10)
-    cost_levels: tuple[float, ...] = (10.0, 20.0, 50.0)
-    cost_multipliers: tuple[float, ...] = (1.0, 1.5, 2.5)
-    delays: tuple[int, ...] = (10, 15, 20)
-    acceptable_te_increase: float = 0.005
+    cost_bps: Annotated[float, In("[0, 1000]", BPS)] = 20.0
+    thresholds: tuple[Annotated[float, In("(0, 1)", FRACTION)], ...] = (0.03, 0.05, 0.07, 0.10)
+    cost_levels: tuple[Annotated[float, In("[0, 1000]", BPS)], ...] = (10.0, 20.0, 50.0)
+    cost_multipliers: tuple[Annotated[float, In("(0, 100]", MULTIPLIER)], ...] = (1.0, 1.5, 2.5)
+    delays: tuple[Annotated[int, In("[1, 63]", SESSIONS)], ...] = (10, 15, 20)
+    #: tracking error (annualised, a fraction) a cheaper rule may add and still be preferred
+    acceptable_te_increase: Annotated[float, In("[0, 1]", FRACTION)] = 0.005
     tax: TaxSpec = field(default_factory=TaxSpec)
 
 
@@ -66,18 +67,11 @@ def check_lab(profile: Profile, src: str) -> None:
             parse_rule(spec)
         except ConfigError as e:
             raise ConfigError(f"{src}: `lab.rules[{i}]`: {e}") from None
-    rules = [
-        ("years", lab.years >= 1, ">= 1"),
-        ("cost_bps", lab.cost_bps >= 0, ">= 0"),
-        ("thresholds", bool(lab.thresholds) and all(0 < x < 1 for x in lab.thresholds), "fractions in (0, 1)"),
-        ("cost_levels", bool(lab.cost_levels) and all(x >= 0 for x in lab.cost_levels), "bps >= 0"),
-        ("cost_multipliers", len(lab.cost_multipliers) == 3 and all(x > 0 for x in lab.cost_multipliers),
-         "three positive numbers (normal, elevated, stress)"),
-        ("delays", bool(lab.delays) and all(1 <= x <= 63 for x in lab.delays), "sessions in [1, 63]"),
-        ("acceptable_te_increase", lab.acceptable_te_increase >= 0, ">= 0"),
-        ("tax.short_term", 0 <= lab.tax.short_term < 1, "in [0, 1)"),
-        ("tax.long_term", 0 <= lab.tax.long_term < 1, "in [0, 1)"),
-        ("tax.loss_trigger", 0 < lab.tax.loss_trigger < 1, "in (0, 1)"),
+    rules = [  # each value's range is in its annotation (checked at load); these are about the lists
+        ("thresholds", bool(lab.thresholds), "a non-empty list of fractions in (0, 1)"),
+        ("cost_levels", bool(lab.cost_levels), "a non-empty list of bps >= 0"),
+        ("cost_multipliers", len(lab.cost_multipliers) == 3, "three positive numbers (normal, elevated, stress)"),
+        ("delays", bool(lab.delays), "a non-empty list of sessions in [1, 63]"),
     ]
     check_ranges(src, "lab", lab, rules)
     if lab.start and lab.end and lab.start >= lab.end:

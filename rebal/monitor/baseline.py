@@ -3,6 +3,8 @@
 - :func:`drift_monitor`: with no accepted state yet, record a baseline and report no drift
   (first run); otherwise audit drift against the LIS.
 - :func:`accept_target`: record today's target as implemented (the new baseline).
+- :func:`accept_holdings`: record the latest holdings snapshot as implemented (e.g. to repair the
+  state after an execution whose state write failed).
 
 The first-run baseline is the profile's latest holdings when the lakehouse has them (they are
 what was really implemented), else the current target, as the planner spec prescribes for a
@@ -15,12 +17,13 @@ from datetime import date
 
 from rebal.allocation.target import compute_target
 from rebal.config import Profile
+from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
 from rebal.monitor.state import StateEntry, StateStore
 
-__all__ = ["MonitorResult", "drift_monitor", "accept_target", "monitor_json"]
+__all__ = ["MonitorResult", "drift_monitor", "accept_target", "accept_holdings", "monitor_json"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,8 @@ class MonitorResult:
 
 
 def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: date | None = None) -> MonitorResult:
-    """Monitor one profile (see the module docstring)."""
-    as_of = as_of or lh.at(None).latest_date()
+    """Monitor one profile (see the module docstring); an ``as_of`` outside the data is refused (``check_as_of``)."""
+    as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     if not states.history(profile.name):
         try:
             lis = last_implemented(profile, lh, as_of, None)
@@ -57,11 +60,20 @@ def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: da
 
 def accept_target(profile: Profile, lh: Lakehouse, states: StateStore, as_of: date | None = None, *,
                   accepted_by: str | None = None, note: str = "") -> StateEntry:
-    """Record the current target of ``profile`` as implemented on ``as_of``."""
-    as_of = as_of or lh.at(None).latest_date()
+    """Record the current target of ``profile`` as implemented on ``as_of`` (inside the data, :func:`check_as_of`)."""
+    as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     target = compute_target(profile, lh.at(as_of), as_of)
     return states.accept(profile.name, target.weights, as_of=as_of, source="target", accepted_by=accepted_by,
                          note=note or f"{target.method} target accepted as implemented")
+
+
+def accept_holdings(profile: Profile, lh: Lakehouse, states: StateStore, as_of: date | None = None, *,
+                    accepted_by: str | None = None, note: str = "") -> StateEntry:
+    """Record the profile's latest holdings snapshot on or before ``as_of`` as implemented (weights at its closes)."""
+    as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
+    lis = last_implemented(profile, lh, as_of, None)  # holdings only: no accepted state is consulted
+    return states.accept(profile.name, lis.weights, as_of=lis.as_of, source="holdings", accepted_by=accepted_by,
+                         note=note or f"holdings of {lis.as_of} accepted as implemented")
 
 
 def monitor_json(res: MonitorResult) -> dict:

@@ -27,6 +27,8 @@ class FactorAudit:
     leads: pd.Series
     synthetic_liquidity: bool
     window: tuple[str, str]
+    #: why the Liquidity component is absent ("" when present): close-only data has no volume or high/low
+    liquidity_missing: str = ""
 
 
 def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: int, linkage: str = "average",
@@ -42,17 +44,23 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
     rets = simple_returns(close, fill="none").iloc[1:].iloc[-window_days:]
     fm = factor_map(rets, n_clusters, sectors=view.tickers()["sector"], method=linkage, seed=seed)
     fields = {f: view.prices(tickers, field=f).reindex(close.index) for f in ("high", "low", "volume")}
-    if any(fields[f].isna().any().any() for f in fields):
-        raise DataError("execution alpha needs high, low and volume for every ticker in the window")
+    gaps = [f for f in fields if fields[f].isna().any().any()]
+    missing = ""
+    if gaps:  # close-only data: the Liquidity component is left out, and said so
+        bad = sorted({t for f in gaps for t in fields[f].columns[fields[f].isna().any()]})
+        missing = (f"no {'/'.join(gaps)} for {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''} in the window: "
+                   "liquidity not available without volume, high and low")
+        fields = {"high": None, "low": None, "volume": None}
     alpha = execution_alpha(close, fields["high"], fields["low"], fields["volume"], fm.labels,
                             fm.centroid_returns.reindex(close.index).fillna(0.0))
-    synthetic = view.has_synthetic_ohlv(tickers)
+    synthetic = view.has_synthetic_ohlv(tickers) and not missing
     return FactorAudit(as_of, tuple(tickers), fm, alpha, cluster_leads(alpha["alpha"], fm.labels), synthetic,
-                       (str(rets.index[0].date()), str(rets.index[-1].date())))
+                       (str(rets.index[0].date()), str(rets.index[-1].date())), missing)
 
 
 def profile_factor_audit(profile: Profile, lh: Lakehouse, as_of: date, *, n_clusters: int | None = None) -> FactorAudit:
     """:func:`factor_audit` of the profile's universe with its ``factor_map`` parameters."""
     spec = profile.factor_map
-    return factor_audit(list(profile.tickers), lh, as_of, n_clusters=n_clusters or spec.n_clusters,
+    k = n_clusters or spec.clusters_for(len(profile.tickers))
+    return factor_audit(list(profile.tickers), lh, as_of, n_clusters=k,
                         linkage=spec.linkage, window_days=spec.window_days, seed=spec.seed)

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
+from rebal.config.loader import BPS, COUNT, DAYS, FRACTION, MULTIPLIER, SESSIONS, UNITLESS, USD, VIX_POINTS, YEARS, In
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
     from rebal.config import Profile
 
-__all__ = ["DriftThresholds", "DataChecks", "SensitivitySpec", "PlannerSpec", "FactorMapSpec", "SampleHoldings",
-           "check_monitor"]
+__all__ = ["DEFAULT_CLUSTERS", "DriftThresholds", "DataChecks", "SensitivitySpec", "PlannerSpec", "FactorMapSpec",
+           "SampleHoldings", "check_monitor"]
+
+
+#: Clusters of the factor map when the profile gives none (capped at the universe's size - 1).
+DEFAULT_CLUSTERS = 6
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,9 @@ class DriftThresholds:
     ``single_asset_urgent``; REBALANCE when portfolio drift > ``rebalance``; MAINTAIN otherwise.
     """
 
-    rebalance: float = 0.10
-    urgent: float = 0.20
-    single_asset_urgent: float = 0.075
+    rebalance: Annotated[float, In("(0, 1]", FRACTION)] = 0.10
+    urgent: Annotated[float, In("(0, 1]", FRACTION)] = 0.20
+    single_asset_urgent: Annotated[float, In("(0, 1]", FRACTION)] = 0.075
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class DataChecks:
     """Data-fitness limits checked before a run."""
 
     #: a ticker whose latest close is more than this many sessions before the as-of date is stale
-    max_stale_sessions: int = 1
+    max_stale_sessions: Annotated[int, In("[0, 252]", SESSIONS)] = 1
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,10 @@ class SensitivitySpec:
     flagged AGGRESSIVE (see :mod:`rebal.monitor.sensitivity`).
     """
 
-    window_days: int = 252
-    rolling_days: int = 63
+    window_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 252
+    rolling_days: Annotated[int, In("[10, 5000]", SESSIONS)] = 63
     defensive: bool = False
-    beta_limit: float = 0.5
+    beta_limit: Annotated[float, In("(0, 5]", "beta, unitless")] = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,39 +72,57 @@ class PlannerSpec:
     ``risk_aversion`` λ is unitless (0 < λ <= 100), ``horizon_years`` H in years (0 < H <= 10).
     """
 
-    threshold: float = 0.05
+    threshold: Annotated[float, In("(0, 1)", FRACTION)] = 0.05
     threshold_method: Literal["fixed", "formula", "no_trade_band"] = "fixed"
     calendar: Literal["monthly", "quarterly"] = "monthly"
-    hybrid_override: float = 0.10
-    commission_bps: float = 1.0
-    impact_coefficient: float = 0.6
-    high_vol_sigma: float = 0.30
-    high_vol_band: float = 0.03
-    elevated_vix: float = 20.0
-    stress_vix: float = 30.0
+    hybrid_override: Annotated[float, In("(0, 1)", FRACTION)] = 0.10
+    commission_bps: Annotated[float, In("[0, 1000]", BPS)] = 1.0
+    #: Y of the square-root impact, unitless
+    impact_coefficient: Annotated[float, In("[0, 10]", UNITLESS)] = 0.6
+    #: annualised volatility (fraction) above which an asset gets the narrower ``high_vol_band``
+    high_vol_sigma: Annotated[float, In("(0, 5]", FRACTION)] = 0.30
+    high_vol_band: Annotated[float, In("(0, 1)", FRACTION)] = 0.03
+    elevated_vix: Annotated[float, In("(0, 200]", VIX_POINTS)] = 20.0
+    stress_vix: Annotated[float, In("(0, 200]", VIX_POINTS)] = 30.0
     #: drift-threshold multipliers in the normal, elevated and stress regimes
-    regime_widening: tuple[float, ...] = (1.0, 1.2, 1.5)
-    stress_override: float = 0.15
+    regime_widening: tuple[Annotated[float, In("(0, 10]", MULTIPLIER)], ...] = (1.0, 1.2, 1.5)
+    stress_override: Annotated[float, In("(0, 1)", FRACTION)] = 0.15
     #: in stress, a drift up to this level waits (the planner's DELAY; the lab's ``delay`` rules)
-    delay_max_drift: float = 0.10
-    min_adv: float = 1_000_000.0
-    max_liquidity_days: float = 10.0
-    participation: float = 0.10
+    delay_max_drift: Annotated[float, In("(0, 1)", FRACTION)] = 0.10
+    #: dollar ADV under which an asset is illiquid
+    min_adv: Annotated[float, In("[0, 1e13]", USD)] = 1_000_000.0
+    max_liquidity_days: Annotated[float, In("(0, 1000]", DAYS)] = 10.0
+    participation: Annotated[float, In("(0, 1]", FRACTION)] = 0.10
     #: λ, relative risk aversion (unitless): cost-benefit rule and no-trade band
-    risk_aversion: float = 2.0
+    risk_aversion: Annotated[float, In("(0, 100]", UNITLESS)] = 2.0
     #: H, the horizon (years) of the cost-benefit rule and of the spec's threshold formula
-    horizon_years: float = 1.0
-    notional_value: float = 10_000_000.0
+    horizon_years: Annotated[float, In("(0, 10]", YEARS)] = 1.0
+    notional_value: Annotated[float, In("(0, 1e13]", USD)] = 10_000_000.0
 
 
 @dataclass(frozen=True)
 class FactorMapSpec:
-    """Factor map: hierarchical clusters on correlation distance, centroids, metric MDS."""
+    """Factor map: hierarchical clusters on correlation distance, centroids, metric MDS.
 
-    n_clusters: int = 6
+    ``n_clusters`` unset: :data:`DEFAULT_CLUSTERS`, at most the universe's size - 1 (see
+    :meth:`clusters_for`); given, it must be between 2 and the number of assets. ``window_days`` is
+    the returns window (sessions), ``seed`` the MDS seed.
+    """
+
+    n_clusters: Annotated[int, In("[2, 100]", COUNT)] | None = None
     linkage: Literal["average", "complete", "single", "ward"] = "average"
-    window_days: int = 504
-    seed: int = 0
+    window_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 504
+    seed: Annotated[int, In("[0, 4294967295]", UNITLESS)] = 0
+
+    def clusters_for(self, n_assets: int) -> int:
+        """Return the number of clusters for a universe of ``n_assets``.
+
+        ``n_clusters`` when given, else :data:`DEFAULT_CLUSTERS` capped at ``n_assets - 1`` (at least
+        2), so that a small universe still gets a map rather than an error about a default it never stated.
+        """
+        if self.n_clusters is not None:
+            return self.n_clusters
+        return max(2, min(DEFAULT_CLUSTERS, n_assets - 1))
 
 
 @dataclass(frozen=True)
@@ -114,43 +137,24 @@ class SampleHoldings:
 
     start: date
     every: Literal["month", "quarter", "half_year", "year", "rebalance_day"] = "quarter"
-    initial_value: float = 10_000_000.0
+    initial_value: Annotated[float, In("(0, 1e13]", USD)] = 10_000_000.0
 
 
 def check_monitor(profile: Profile, src: str) -> None:
     """Check the monitoring sections of ``profile`` (raises :class:`ConfigError`)."""
     d, n = profile.drift, len(profile.tickers)
-    if not 0.0 < d.rebalance < d.urgent <= 1.0:
+    if not d.rebalance < d.urgent:
         raise ConfigError(
             f"{src}: `drift`: need 0 < rebalance < urgent <= 1, found {d.rebalance} and {d.urgent}"
         )
-    if not 0.0 < d.single_asset_urgent <= 1.0:
-        raise ConfigError(
-            f"{src}: `drift.single_asset_urgent`: must be in (0, 1], found {d.single_asset_urgent}"
-        )
     sen, pl, fm = profile.sensitivity, profile.planner, profile.factor_map
-    if sen.window_days < 20 or not 10 <= sen.rolling_days <= sen.window_days:
+    if not sen.rolling_days <= sen.window_days:
         raise ConfigError(f"{src}: `sensitivity`: need window_days >= 20 and 10 <= rolling_days <= window_days")
-    if not 0 < pl.threshold < 1 or not 0 < pl.hybrid_override < 1 or not 0 < pl.participation <= 1:
-        raise ConfigError(f"{src}: `planner`: threshold, hybrid_override and participation must be in (0, 1)")
     if pl.elevated_vix >= pl.stress_vix:
         raise ConfigError(f"{src}: `planner.elevated_vix`: must be below `planner.stress_vix`")
-    if len(pl.regime_widening) != 3 or not all(x > 0 for x in pl.regime_widening):
+    if len(pl.regime_widening) != 3:
         raise ConfigError(f"{src}: `planner.regime_widening`: need three positive multipliers (normal, elevated, "
                           f"stress), found {list(pl.regime_widening)}")
-    if not 0 < pl.risk_aversion <= 100:
-        raise ConfigError(f"{src}: `planner.risk_aversion`: the risk aversion λ (unitless) must be in (0, 100], "
-                          f"found {pl.risk_aversion}")
-    if not 0 < pl.horizon_years <= 10:
-        raise ConfigError(f"{src}: `planner.horizon_years`: the cost-benefit horizon in years must be in (0, 10], "
-                          f"found {pl.horizon_years}")
-    if not 0 < pl.delay_max_drift < 1:
-        raise ConfigError(f"{src}: `planner.delay_max_drift`: must be in (0, 1), found {pl.delay_max_drift}")
-    if "factor_map" in profile.notebooks and n and not 2 <= fm.n_clusters <= max(2, n):
+    if "factor_map" in profile.notebooks and n and fm.n_clusters is not None and fm.n_clusters > n:
         raise ConfigError(f"{src}: `factor_map.n_clusters`: must be between 2 and the {n} assets, "
                           f"found {fm.n_clusters}")
-    if profile.data.max_stale_sessions < 0:
-        raise ConfigError(f"{src}: `data.max_stale_sessions`: must be >= 0")
-    sh = profile.sample_holdings
-    if sh is not None and sh.initial_value <= 0:
-        raise ConfigError(f"{src}: `sample_holdings.initial_value`: must be > 0")

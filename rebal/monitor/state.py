@@ -7,8 +7,12 @@ One JSON file per profile, ``<lakehouse dir>/states/<profile>.json``::
          "source": "target|holdings", "note": "...", "weights": {"AAPL": 0.1, ..., "CASH": 0.0}},
         ...]}
 
-The last entry is the current state; nothing is ever removed. Writes are atomic
-(:func:`rebal.fileio.atomic_write_json`: a temporary file in the same directory, flushed and
+The last entry is the current state; nothing is ever removed. Writers of one profile take turns:
+:meth:`StateStore.accept` holds an exclusive ``fcntl.flock`` on ``.<profile>.lock`` beside the file
+while it reads the history and writes it back, so two acceptances at once are both kept (a writer
+that cannot get the lock within :data:`LOCK_TIMEOUT` seconds is refused, naming the file, and
+records nothing). Before the lock, the file and its directory are checked to be writable. Writes are atomic
+(:func:`rebal.fileio.atomic_write_text`: a temporary file in the same directory, flushed and
 fsync'ed, then ``os.replace`` and an fsync of the directory), so a crash leaves either the old
 or the new file, never a broken or empty one. A file that does not parse or validate is an
 error naming the file; it is never overwritten.
@@ -18,25 +22,33 @@ admits one writer at a time: accepting a state must not fail while reports are r
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import getpass
 import json
 import math
+import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
 from rebal.errors import StateError
-from rebal.fileio import atomic_write_json
+from rebal.fileio import atomic_write_text
 from rebal.paths import validate_profile_name
 from rebal.provenance import utc_stamp
 
-__all__ = ["StateEntry", "StateStore", "default_actor"]
+__all__ = ["StateEntry", "StateStore", "default_actor", "LOCK_TIMEOUT"]
 
 _SCHEMA = 1
 _TOL = 1e-6
+#: seconds a writer waits for another writer of the same profile before it is refused
+LOCK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -116,9 +128,74 @@ class StateStore:
         entries = [e for e in self.history(profile) if as_of is None or e.as_of <= as_of]
         return entries[-1] if entries else None
 
+    @contextlib.contextmanager
+    def lock(self, profile: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the profile's writer lock (``.<profile>.lock`` beside its file); refuse after ``timeout`` seconds."""
+        path = self.path(profile)
+        lock_path = path.with_name(f".{path.stem}.lock")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fh = open(lock_path, "a+")  # noqa: SIM115 - closed below, after the lock is released
+        except OSError as exc:
+            raise StateError(f"{lock_path}: cannot open the state lock ({exc.strerror or exc}); nothing was "
+                             "recorded") from None
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                        raise StateError(f"{path}: another process has been writing this state file for "
+                                         f"{timeout:g} s; nothing was recorded: try again") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+    def check_writable(self, profile: str) -> None:
+        """Raise :class:`StateError` naming the path unless the profile's state file can be written now.
+
+        Checks what can be checked before anything changes: the history parses (a corrupted file is
+        never overwritten), the directory exists or can be created and accepts a new file.
+        """
+        self.history(profile)
+        path = self.path(profile)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = path.with_name(f".{path.stem}.probe.{os.getpid()}")
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StateError(f"{path}: cannot write the state file: its directory {self.directory} refuses a new "
+                             f"file ({exc.strerror or exc})") from None
+
     def accept(self, profile: str, weights: pd.Series, *, as_of: date, source: str, accepted_by: str | None = None,
                note: str = "") -> StateEntry:
-        """Append a new accepted state and write the file atomically; return the new entry."""
+        """Append a new accepted state and write the file atomically, under the profile's lock; return the entry.
+
+        Raises :class:`StateError` naming the file when the weights are not finite or do not sum to 1,
+        the file is corrupted, the lock cannot be had within :data:`LOCK_TIMEOUT` seconds, or the write
+        fails (read-only directory, disk full); the file is then as it was.
+        """
+        with self.lock(profile):
+            entry, text = self.prepare(profile, weights, as_of=as_of, source=source, accepted_by=accepted_by,
+                                       note=note)  # read under the lock: a concurrent acceptance is in it
+            self.write_prepared(profile, text)
+        return entry
+
+    def prepare(self, profile: str, weights: pd.Series, *, as_of: date, source: str, accepted_by: str | None = None,
+                note: str = "") -> tuple[StateEntry, str]:
+        """Build the new entry and the file's new text without writing it (the caller holds :meth:`lock`).
+
+        Everything that can fail short of the write itself fails here: weights that are not finite or
+        do not sum to 1, a corrupted history, a value JSON cannot hold. :meth:`write_prepared` writes it.
+        """
         w = weights.astype(float)
         if not w.map(math.isfinite).all() or abs(float(w.sum()) - 1.0) > _TOL:
             raise StateError(f"state for {profile!r}: weights must be finite and sum to 1, found {float(w.sum()):.6f}")
@@ -126,6 +203,17 @@ class StateStore:
         entry = StateEntry(utc_stamp(),
                            accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))
         doc = {"schema": _SCHEMA, "profile": profile, "history": [e.to_json() for e in [*history, entry]]}
-        # owner-only, as the files have always been written (who accepted what is not for everyone)
-        atomic_write_json(self.path(profile), doc, indent=2, mode=0o600)
-        return entry
+        try:
+            text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"{self.path(profile)}: the new state cannot be written as JSON ({exc})") from None
+        return entry, text
+
+    def write_prepared(self, profile: str, text: str) -> None:
+        """Write the text from :meth:`prepare` atomically (owner-only); a failure is a :class:`StateError`."""
+        try:
+            # owner-only, as the files have always been written (who accepted what is not for everyone)
+            atomic_write_text(self.path(profile), text, mode=0o600)
+        except OSError as exc:
+            raise StateError(f"{self.path(profile)}: cannot write the state file ({exc.strerror or exc}); "
+                             "nothing was recorded") from None

@@ -30,7 +30,7 @@ from rebal.analytics.returns import simple_returns
 from rebal.data.holdings import write_snapshot
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.trading import insert_fill, insert_order
-from rebal.errors import ExecutionError
+from rebal.errors import ExecutionError, LakehouseError
 from rebal.provenance import utc_stamp
 
 __all__ = ["Order", "Fill", "Account", "Broker", "PaperBroker"]
@@ -234,6 +234,6 @@ class PaperBroker:
                 write_snapshot(con, self.profile, self.as_of, positions, max(cash, 0.0), f"paper ({batch_id})")
                 if finalize is not None:
                     finalize(con, fills, Account(self.as_of, positions, max(cash, 0.0), self.as_of))
-        except duckdb.Error as exc:
+        except (duckdb.Error, LakehouseError) as exc:
             raise ExecutionError(f"lakehouse write failed, batch rolled back: {exc}") from None
         return fills

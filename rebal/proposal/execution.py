@@ -12,6 +12,15 @@
   :data:`HISTORY_KEEP` per profile are kept) and marks the proposal EXECUTED. Then the Last
   Implemented State is updated (atomic file write, with history). A rejected order rolls the
   whole batch back; the failure is recorded in the history and the positions are unchanged.
+
+What can fail is checked before the broker commits: the state file's history parses and its
+directory takes a new file (:meth:`~rebal.monitor.state.StateStore.check_writable`), the profile's
+state lock is held from before the commit to after the state write, and the new state is built and
+serialised inside the batch's transaction (a failure there rolls the batch back). The one step
+left after the commit is the file write itself: when it fails (disk full, a directory that turned
+read-only), the execution stands and :attr:`ExecutionReport.followup_error` says what failed and
+:attr:`ExecutionReport.repair` the command that records the executed holdings as the state
+(``rebal accept-state --profile NAME --as-of DATE --from-holdings``); nothing is reported as failed.
 """
 from __future__ import annotations
 
@@ -23,7 +32,7 @@ import pandas as pd
 from rebal.analytics.drift import portfolio_drift, weights_from_holdings
 from rebal.data import proposals, trading
 from rebal.data.lakehouse import CASH, Lakehouse
-from rebal.errors import ApprovalError, ExecutionError
+from rebal.errors import ApprovalError, ExecutionError, StateError
 from rebal.monitor.state import StateEntry, StateStore, default_actor
 from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
 from rebal.proposal.build import Proposal
@@ -90,6 +99,10 @@ class ExecutionReport:
     residual_vs_proposed: float
     cash_after: float
     state: StateEntry | None = None
+    #: what failed after the commit (the execution stands), e.g. the state file write; "" when nothing did
+    followup_error: str = ""
+    #: the command that repairs it
+    repair: str = ""
 
     def summary(self) -> dict:
         """Return the report as plain types: costs in bps, drifts as fractions, cash in dollars."""
@@ -129,6 +142,8 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
     orders = [Order(r.ticker, r.action, float(r.shares), float(r.price), float(r.est_cost)) for r in t.itertuples()]
     executed_at = _now()
     result: dict = {}
+    name = p.profile.name
+    states.check_writable(name)  # before anything changes: a state that cannot be written refuses the execution
 
     def finalize(con, fills: list[Fill], after: Account) -> None:
         tickers = list(after.positions.index)
@@ -151,20 +166,30 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
                      actual=rep.actual_cost_bps, before=rep.drift_before, after=rep.drift_after,
                      ok=bool((checks["status"] == "PASS").all()))
         proposals.mark_executed(con, p.id, executed_at)
+        # the new state, built and serialised inside the transaction: if it cannot be, nothing is committed
+        note = f"proposal {p.id} executed ({len(orders)} trades)"
+        result["state"] = states.prepare(name, w_after, as_of=p.as_of, source="paper execution",
+                                         accepted_by=executed_by, note=note)
         result["report"] = rep
 
-    try:
-        broker.execute(orders, batch_id=p.id, finalize=finalize)
-    except ExecutionError as exc:
-        with lh.transaction() as con:
-            _history_row(con, p, "FAILED", executed_at,
-                         {"error": str(exc), "executed_by": executed_by or default_actor()},
-                         n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
-        raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): {exc}") \
-            from None
-    rep: ExecutionReport = result["report"]
-    rep.state = states.accept(p.profile.name, rep.weights_after, as_of=p.as_of, source="paper execution",
-                              accepted_by=executed_by, note=f"proposal {p.id} executed ({len(orders)} trades)")
+    with states.lock(name):  # no other writer between the commit and the state write
+        try:
+            broker.execute(orders, batch_id=p.id, finalize=finalize)
+        except ExecutionError as exc:
+            with lh.transaction() as con:
+                _history_row(con, p, "FAILED", executed_at,
+                             {"error": str(exc), "executed_by": executed_by or default_actor()},
+                             n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
+            raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): "
+                                 f"{exc}") from None
+        rep: ExecutionReport = result["report"]
+        entry, text = result["state"]
+        try:
+            states.write_prepared(name, text)
+            rep.state = entry
+        except StateError as exc:  # committed: the execution stands; say what to run
+            rep.followup_error = f"updating the Last Implemented State failed: {exc}"
+            rep.repair = f"rebal accept-state --profile {name} --as-of {p.as_of} --from-holdings"
     return rep
 
 

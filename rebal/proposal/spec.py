@@ -4,9 +4,10 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from rebal.config.loader import check_ranges
+from rebal.config.loader import BPS, COUNT, FRACTION, SESSIONS, USD, In, check_ranges
+from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ __all__ = ["ModeName", "MODE_NAMES", "Limits", "ProposalSpec", "check_proposal",
 ModeName = Literal["proportional", "correlation_aware", "performance_weighted", "risk_adjusted"]
 #: Rebalance modes of ``rebal propose`` (see :mod:`rebal.proposal.modes`).
 MODE_NAMES: tuple[str, ...] = typing.get_args(ModeName)
+#: unit of correlation thresholds
+CORRELATION = "correlation"
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,12 @@ class Limits:
     deployed). A profile that keeps cash states its own.
     """
 
-    max_total: float = 1.0
-    max_cluster: float = 0.30
-    max_single: float = 0.40
-    min_allocation: float = 0.01
-    high_corr: float = 0.70
-    medium_corr: float = 0.40
+    max_total: Annotated[float, In("(0, 1]", FRACTION)] = 1.0
+    max_cluster: Annotated[float, In("(0, 1]", FRACTION)] = 0.30
+    max_single: Annotated[float, In("(0, 1]", FRACTION)] = 0.40
+    min_allocation: Annotated[float, In("[0, 1)", FRACTION)] = 0.01
+    high_corr: Annotated[float, In("(0, 1)", CORRELATION)] = 0.70
+    medium_corr: Annotated[float, In("(0, 1)", CORRELATION)] = 0.40
 
 
 @dataclass(frozen=True)
@@ -61,20 +64,20 @@ class ProposalSpec:
 
     mode: ModeName = "correlation_aware"
     limits: Limits = field(default_factory=Limits)
-    correlation_days: int = 30
-    performance_days: int = 30
-    performance_shift: float = 0.05
-    simulation_days: int = 126
-    refit_every: int = 21
-    improvement_threshold: float = 0.05
-    marginal_threshold: float = 0.03
-    sharpe_floor: float = 0.5
-    noise_z: float = 1.96
-    correlation_alert: float = 0.95
-    drift_alert: float = 0.15
-    min_trade_value: float = 1_000.0
-    max_trades: int = 10
-    slippage_tolerance_bps: float = 50.0
+    correlation_days: Annotated[int, In("[5, 5000]", SESSIONS)] = 30
+    performance_days: Annotated[int, In("[5, 5000]", SESSIONS)] = 30
+    performance_shift: Annotated[float, In("[0, 1)", FRACTION)] = 0.05
+    simulation_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 126
+    refit_every: Annotated[int, In("[1, 5000]", SESSIONS)] = 21
+    improvement_threshold: Annotated[float, In("(0, 1]", FRACTION)] = 0.05
+    marginal_threshold: Annotated[float, In("[0, 1]", FRACTION)] = 0.03
+    sharpe_floor: Annotated[float, In("(0, 5]", "annualised Sharpe ratio")] = 0.5
+    noise_z: Annotated[float, In("(0, 5]", "standard errors of the Sharpe difference")] = 1.96
+    correlation_alert: Annotated[float, In("(0, 1]", CORRELATION)] = 0.95
+    drift_alert: Annotated[float, In("(0, 1]", FRACTION)] = 0.15
+    min_trade_value: Annotated[float, In("[0, 1e12]", USD)] = 1_000.0
+    max_trades: Annotated[int, In("[1, 100000]", COUNT)] = 10
+    slippage_tolerance_bps: Annotated[float, In("(0, 10000]", BPS)] = 50.0
 
 
 def check_proposal(profile: Profile, src: str) -> None:
@@ -87,27 +90,9 @@ def check_proposal(profile: Profile, src: str) -> None:
     propose`` on it still flags the conflict (``Proposal.target_conflicts``).
     """
     pr, lim = profile.proposal, profile.proposal.limits
-    rules = [
-        ("limits.max_total", 0 < lim.max_total <= 1, "in (0, 1]"),
-        ("limits.max_cluster", 0 < lim.max_cluster <= 1, "in (0, 1]"),
-        ("limits.max_single", 0 < lim.max_single <= 1, "in (0, 1]"),
-        ("limits.min_allocation", 0 <= lim.min_allocation < 1, "in [0, 1)"),
-        ("limits.high_corr", 0 < lim.high_corr < 1, "in (0, 1)"),
-        ("limits.medium_corr", 0 < lim.medium_corr < lim.high_corr, "in (0, high_corr)"),
-        ("correlation_days", pr.correlation_days >= 5, ">= 5"),
-        ("performance_days", pr.performance_days >= 5, ">= 5"),
-        ("performance_shift", 0 <= pr.performance_shift < 1, "in [0, 1)"),
-        ("simulation_days", pr.simulation_days >= 20, ">= 20"),
-        ("refit_every", 1 <= pr.refit_every <= pr.simulation_days, "in [1, simulation_days]"),
-        ("improvement_threshold", pr.improvement_threshold > 0, "> 0"),
-        ("marginal_threshold", pr.marginal_threshold >= 0, ">= 0"),
-        ("sharpe_floor", pr.sharpe_floor > 0, "> 0"),
-        ("noise_z", 0 < pr.noise_z <= 5, "in (0, 5] standard errors of the Sharpe difference"),
-        ("correlation_alert", 0 < pr.correlation_alert <= 1, "in (0, 1]"),
-        ("drift_alert", pr.drift_alert > 0, "> 0"),
-        ("min_trade_value", pr.min_trade_value >= 0, ">= 0"),
-        ("max_trades", pr.max_trades >= 1, ">= 1"),
-        ("slippage_tolerance_bps", pr.slippage_tolerance_bps > 0, "> 0"),
+    rules = [  # each field's own range is in its annotation (checked at load); these relate two fields
+        ("limits.medium_corr", lim.medium_corr < lim.high_corr, "in (0, high_corr)"),
+        ("refit_every", pr.refit_every <= pr.simulation_days, "in [1, simulation_days]"),
     ]
     check_ranges(src, "proposal", pr, rules)
     if _declares_proposal(src):
@@ -116,11 +101,9 @@ def check_proposal(profile: Profile, src: str) -> None:
 
 def _declares_proposal(src: str) -> bool:
     """Whether the profile file ``src`` has a ``proposal`` section (its limits were chosen, not defaulted)."""
-    import yaml
-
     try:
-        raw = yaml.safe_load(Path(src).read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        raw = read_yaml(Path(src))
+    except ConfigError:
         return False
     return isinstance(raw, dict) and "proposal" in raw
 

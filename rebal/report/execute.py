@@ -8,6 +8,7 @@ import path and silences warnings. The host process does the same, before paperm
 from __future__ import annotations
 
 import os
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,32 @@ from typing import Any, Mapping
 
 from rebal.errors import NotebookFailure
 
-__all__ = ["KERNEL_NAME", "NotebookFailure", "prepare_environment", "execute_notebook"]
+__all__ = ["KERNEL_NAME", "NotebookFailure", "prepare_environment", "execute_notebook", "failing_line"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"^(?:Cell In\s*\[\d*\]|Input In\s*\[\d*\]|<ipython-input-[^>]*>|File <ipython-input)")
+_ARROW = re.compile(r"^-+>\s*(\d+)\s?(.*)$")
+
+
+def failing_line(traceback: list[str] | None, source: str = "") -> tuple[int | None, str]:
+    """Find the line of the cell that raised: (1-based line number, its code), from IPython's traceback.
+
+    IPython prints the cell's own frame as ``Cell In[3], line 2`` followed by the code with an arrow
+    (``----> 2 rn.table(x)``); deeper frames (inside the package) follow. The cell's frame is the
+    first one; when no arrow is found the first code line of ``source`` is returned with no number.
+    """
+    text = "\n".join(_ANSI.sub("", t) for t in (traceback or []))
+    in_cell = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if _CELL_FRAME.match(line):
+            in_cell = True
+            continue
+        m = _ARROW.match(line)
+        if in_cell and m:
+            return int(m.group(1)), m.group(2).strip()[:80]
+    lines = [ln.strip() for ln in (source or "").splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return None, (lines[0][:80] if lines else "")
 
 KERNEL_NAME = "rebal-report"
 
@@ -46,7 +72,6 @@ def execute_notebook(template: Path, output: Path, parameters: Mapping[str, Any]
                             progress_bar=False, log_output=False, cwd=str(cwd) if cwd else None,
                             execution_timeout=timeout)
     except PapermillExecutionError as exc:
-        lines = [ln.strip() for ln in (exc.source or "").splitlines() if ln.strip() and not ln.strip().startswith("#")]
-        first = lines[0][:80] if lines else ""
+        number, code = failing_line(exc.traceback, exc.source or "")
         raise NotebookFailure(Path(template).stem, exc.cell_index, exc.ename,
-                              (exc.evalue or "").split("\n")[0], first) from None
+                              (exc.evalue or "").split("\n")[0][:300], code, number) from None

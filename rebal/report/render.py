@@ -2,7 +2,13 @@
 
 HTML: nbconvert's ``basic`` template without code, prompts, stderr or warnings; images embedded as
 data URIs; every ``<script>`` and external ``<link>`` removed (no network fetch, no JavaScript);
-a table of contents from the headings; the print CSS of ``report.css``.
+a table of contents from the headings; the print CSS of ``report.css``. The clean-up
+(:func:`strip_external`) is a sanitiser, so that text from data can never act even if some page
+forgot to escape it: active elements (``script``, ``iframe``, ``object``, ``embed``, ``base``,
+``form``, ``meta`` refresh, ``link`` other than a ``data:`` stylesheet) are removed, every event
+handler attribute (``on*``) is dropped, and every URL attribute (``href``, ``src``, ``srcset``,
+``xlink:href``, ``action``, ``formaction``, ``poster``, ``background``, ``data``) keeps only a ``data:``
+URL or an in-page ``#anchor``; ``url(...)`` in styles keeps only ``data:``.
 
 PDF: WeasyPrint on that HTML: A4, page numbers "Page n / N", the table of contents with page
 numbers, repeated table headers, headings kept with what follows.
@@ -52,23 +58,50 @@ def clean_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, in
     return nb, removed
 
 
+_ACTIVE_TAGS = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "portal",
+                "noscript", "template")
+_URL_ATTRS = ("href", "src", "srcset", "xlink:href", "action", "formaction", "poster", "background", "data",
+              "longdesc", "cite", "ping", "manifest", "codebase", "archive", "lowsrc", "dynsrc")
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:)[^)]*\)", re.I)
+
+
+def _safe_url(value: str, attr: str) -> bool:
+    """Tell whether a report may keep this URL: a ``data:`` URL, or an in-page ``#anchor`` (``href`` only)."""
+    v = re.sub(r"[\x00-\x20]", "", value).lower()  # browsers ignore whitespace and controls in schemes
+    return v.startswith("data:") or (attr in ("href", "xlink:href") and v.startswith("#"))
+
+
 def strip_external(soup) -> None:
-    """Remove scripts and any element that would fetch from the network."""
-    for tag in soup.find_all("script"):
+    """Sanitise ``soup`` in place: nothing in a report fetches, runs or attaches (see the module docstring)."""
+    for tag in soup.find_all(_ACTIVE_TAGS):
         tag.decompose()
+    for tag in soup.find_all("meta"):
+        if tag.get("http-equiv", "").lower() == "refresh":
+            tag.decompose()
     for tag in soup.find_all("link"):
-        href = tag.get("href", "")
-        if href.startswith(("http:", "https:", "//")) or tag.get("rel") in (["preload"], ["prefetch"]):
+        if not _safe_url(tag.get("href", ""), "src"):
             tag.decompose()
-    for tag in soup.find_all(["img", "iframe", "source", "video", "audio"]):
-        src = tag.get("src", "")
-        if src.startswith(("http:", "https:", "//")):
-            tag.decompose()
+    empty = []
+    for tag in soup.find_all(True):
+        for attr in list(tag.attrs):
+            name = attr.lower()
+            value = tag.attrs[attr]
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if name.startswith("on"):
+                del tag.attrs[attr]
+            elif name in _URL_ATTRS and not _safe_url(text, name):
+                del tag.attrs[attr]
+            elif name == "style" and ("url(" in text.lower() or "expression(" in text.lower()):
+                tag.attrs[attr] = _CSS_URL.sub("none", re.sub(r"expression\s*\(", "(", text, flags=re.I))
+        if tag.name in ("img", "source", "image", "use") and not any(a in tag.attrs for a in _URL_ATTRS):
+            empty.append(tag)  # an image whose only source was refused shows nothing: drop it
+    for tag in empty:
+        tag.decompose()
     for style in soup.find_all("style"):
         text = style.string or ""
-        if "@import" in text or re.search(r"url\(\s*['\"]?(https?:)?//", text):
-            style.string = re.sub(r"@import[^;]+;", "", text)
-            style.string = re.sub(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", "none", style.string)
+        if "@import" in text or "url(" in text.lower():
+            text = re.sub(r"@import[^;]+;?", "", text)
+            style.string = _CSS_URL.sub("none", text)
 
 
 def add_toc(soup, *, levels: tuple[str, ...] = ("h1", "h2")) -> None:

@@ -3,11 +3,16 @@
 Order of work, so that bad input costs nothing and leaves nothing behind:
 
 1. validate every requested profile and the data it needs (holdings, fresh prices, enough
-   history) as of the run date; any problem raises before a file is written;
-2. run (profile, notebook) jobs in parallel processes: papermill into a staging directory, then
-   HTML and PDF; a job moves its finished files into ``reports/<as_of>/<profile>/`` only when all
-   three exist, so a failing notebook leaves no partial report (its executed notebook is kept as
-   ``<notebook>.failed.ipynb`` for diagnosis);
+   history) as of the run date; a profile that fails is left out and reported (in ``run.json`` as
+   a report with an empty ``notebook``, on the packet's cover, on stderr; the exit code is 1) while
+   the others run; when none is valid, or the problem is not one profile's (no lakehouse, an
+   ``--as-of`` outside the data), it raises before a file is written;
+2. record the run as in progress in ``run.json`` (:func:`rebal.report.week.begin_run`, which also
+   removes the staging folders of killed runs), then run (profile, notebook) jobs in parallel
+   processes that die with the run (:mod:`rebal.report.workers`): papermill into a staging
+   directory, then HTML and PDF; a job moves its finished files into ``reports/<as_of>/<profile>/``
+   only when all three exist, so a failing notebook leaves no partial report (its executed
+   notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis);
 3. build ``committee_packet.pdf`` from the reports that succeeded and write ``run.json``.
 """
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import shutil
+import socket
 import sys
 import time
 import uuid
@@ -24,12 +30,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rebal.config import Profile, load_profiles
+from rebal.config import Profile, list_profiles, load_profile
+from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import ConfigError, DataError, ReportError
+from rebal.errors import ConfigError, DataError, RebalError, ReportError
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
+from rebal.report.workers import die_with_parent, stop_workers
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
 
@@ -57,11 +65,13 @@ class RunOutcome:
     reports: list[ReportResult]
     packet: Path | None
     seconds: float
+    #: profiles left out before running, with their one-line error: [{"profile", "error"}]
+    invalid: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether every report rendered."""
-        return all(r.ok for r in self.reports)
+        """Whether every requested profile ran and every report rendered."""
+        return not self.invalid and all(r.ok for r in self.reports)
 
 
 def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore | None = None) -> None:
@@ -177,14 +187,31 @@ def run_weekly(
     with Lakehouse(paths.lakehouse) as lh:
         known = lh.known_tickers()
         latest = lh.latest_date()
-        first = lh.sessions()[0].date()
-        run_as_of = as_of or latest
-        if run_as_of < first:
-            raise DataError(f"--as-of {run_as_of}: before the first date in the lakehouse ({first})")
-        profs = load_profiles(profiles, paths.params_dir, known_tickers=known)
+        names = profiles or list_profiles(paths.params_dir)
+        if not names:
+            raise ConfigError(f"{paths.params_dir}: no profiles (*.yaml) found")
+        profs, invalid, first_error = [], [], None
+        for name in names:  # one broken profile does not stop the others
+            try:
+                profs.append(load_profile(name, paths.params_dir, known_tickers=known))
+            except RebalError as exc:
+                invalid.append({"profile": name, "error": " ".join(str(exc).split())})
+                first_error = first_error or exc
+        # the rule of every command's --as-of; each profile's own staleness limit is checked in preflight
+        limit = max((p.data.max_stale_sessions for p in profs), default=0)
+        run_as_of = check_as_of(lh, as_of, max_stale_sessions=limit)
         states = StateStore(paths.states_dir)
-        for p in profs:
-            preflight(p, lh, run_as_of, states)
+        for p in list(profs):
+            try:
+                preflight(p, lh, run_as_of, states)
+            except RebalError as exc:
+                profs.remove(p)
+                invalid.append({"profile": p.name, "error": " ".join(str(exc).split())})
+                first_error = first_error or exc
+        if not profs:  # nothing can run: the first problem, before anything is written
+            raise first_error
+        for bad in invalid:
+            _log(f"rebal run: profile {bad['profile']} left out: {bad['error']}", progress)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
         facts = lh.at(run_as_of).describe()
     # each report says which profiles it applies to (a proposal trades shares, so it needs holdings)
@@ -205,42 +232,57 @@ def run_weekly(
     prepare_environment()  # before anything imports jsonschema
     out_dir = paths.reports_dir / str(run_as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    run_id = uuid.uuid4().hex[:8]
+    staging = out_dir / f"{week.STAGING_PREFIX}{run_id}"
+    workers = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
+    started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    week.begin_run(out_dir, {"id": run_id, "pid": os.getpid(), "host": socket.gethostname(), "as_of": str(run_as_of),
+                             "data_latest": str(latest), "started_at": started_at, "staging": staging.name,
+                             "profiles": sorted(p.name for p in profs)})
     _log(f"rebal run: {len(jobs)} report(s) for {len(profs)} profile(s) as of {run_as_of} "
          f"on {workers} worker(s)", progress)
     args = [(p, nb, str(run_as_of), str(paths.home), str(staging), str(out_dir)) for p, nb in jobs]
     results: list[ReportResult] = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_job, a): a for a in args}
-            for fut in as_completed(futures):
-                a = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as exc:  # a worker process died
-                    r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
-                results.append(r)
-                mark = "ok " if r.ok else "FAILED"
-                detail = registry.report(r.notebook).summary_line(r.scraps) if r.ok else r.error
-                _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}",
-                     progress)
+        futures = {pool.submit(_job, a): a for a in args}
+        for fut in as_completed(futures):
+            a = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # a worker process died
+                r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
+            results.append(r)
+            mark = "ok " if r.ok else "FAILED"
+            detail = registry.report(r.notebook).summary_line(r.scraps) if r.ok else r.error
+            _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}",
+                 progress)
+    except BaseException:  # Ctrl-C, or a signal turned into an exception: end the workers now, do not wait
+        stop_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     order = {j: i for i, j in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.profile, r.notebook)])
 
     seconds = time.perf_counter() - t0
-    run_info = {"as_of": str(run_as_of), "data_latest": str(latest),
+    run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
                 "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                 "seconds": round(seconds, 2), "workers": workers,
-                "profiles": sorted({p.name for p in profs}), "ok": all(r.ok for r in results)}
+                "profiles": sorted({p.name for p in profs}), "invalid_profiles": [b["profile"] for b in invalid],
+                "ok": not invalid and all(r.ok for r in results)}
+    entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid] + [asdict(r) for r in results]
     with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
-        week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, [asdict(r) for r in results]))
+        week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, entries))
         built = week.build_packet(out_dir, lakehouse_meta=facts)
     packet = built.pdf if built else None
-    outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0)
+    outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
     failed = [r for r in results if not r.ok]
+    for b in invalid:
+        print(f"rebal: profile left out: {b['error']}", file=sys.stderr)
     for r in failed:
         print(f"rebal: report failed: {r.error}", file=sys.stderr)
     _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"

@@ -6,12 +6,23 @@ under a lock on the week's folder, keeping the reports of other profiles (and ot
 whose files are still there, and the committee packet is always built from the executed
 notebooks and rendered reports on disk: ``rebal packet --as-of DATE`` rebuilds it the same way
 without running anything.
+
+A run that has not finished is visible: :func:`begin_run` records it in ``run.json`` under
+``in_progress`` (its id, pid, host, start, profiles, staging folder) before any report is written,
+with ``status: in progress`` and ``ok: false``; :func:`merge_manifest` removes it when the run ends.
+A run that was killed leaves its entry behind: :func:`read_manifest` then reports ``status:
+interrupted`` (its process is gone) and ``stale: true``, so neither ``run.json`` nor the packet
+built from it claim a complete week; the next run moves the entry to ``runs`` (``interrupted:
+true``) and removes the ``.staging-*`` folders no live run owns (:func:`clean_staging`).
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import json
+import os
+import shutil
+import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,12 +32,15 @@ from rebal.errors import DataError
 from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
 from rebal.report import registry
 
-__all__ = ["MANIFEST", "PACKET", "week_lock", "read_manifest", "merge_manifest", "write_manifest", "packet_entries",
-           "build_packet", "PacketBuild", "week_date"]
+__all__ = ["MANIFEST", "PACKET", "STAGING_PREFIX", "week_lock", "read_manifest", "merge_manifest", "write_manifest",
+           "packet_entries", "build_packet", "PacketBuild", "week_date", "begin_run", "run_alive", "clean_staging",
+           "invalid_profile_entry"]
 
 MANIFEST = "run.json"
 PACKET = "committee_packet.pdf"
 _LOCK = ".week.lock"
+#: staging folders of the runs: ``.staging-<run id>``
+STAGING_PREFIX = ".staging-"
 
 
 @contextlib.contextmanager
@@ -41,8 +55,35 @@ def week_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def run_alive(entry: dict[str, Any]) -> bool:
+    """Whether the run of an ``in_progress`` entry is still running (its process exists on this host)."""
+    if entry.get("host") != socket.gethostname():
+        return True  # another machine's run: it cannot be checked from here, so it is not declared dead
+    try:
+        os.kill(int(entry.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, OverflowError):
+        return True
+    return int(entry.get("pid", 0)) > 0
+
+
+def _status(doc: dict[str, Any]) -> dict[str, Any]:
+    """Set ``status``, ``stale`` and ``ok`` of a manifest from its reports and its runs in progress."""
+    running = doc.get("in_progress") or []
+    live = [e for e in running if run_alive(e)]
+    doc["status"] = "in progress" if live else "interrupted" if running else "complete"
+    doc["stale"] = bool(running)
+    doc["ok"] = not running and all(r.get("ok") for r in doc.get("reports", []))
+    return doc
+
+
 def read_manifest(out_dir: Path) -> dict[str, Any]:
-    """Read the week's ``run.json`` ({} when there is none; a corrupt one is an error naming the file)."""
+    """Read the week's ``run.json`` ({} when there is none; a corrupt one is an error naming the file).
+
+    ``status`` is refreshed: ``in progress`` while a run recorded in ``in_progress`` is alive,
+    ``interrupted`` (and ``stale: true``, ``ok: false``) when its process is gone without finishing.
+    """
     path = out_dir / MANIFEST
     if not path.is_file():
         return {}
@@ -50,7 +91,54 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path}: unreadable run manifest ({type(exc).__name__}); move it aside and rerun") from None
-    return doc if isinstance(doc, dict) else {}
+    return _status(doc) if isinstance(doc, dict) else {}
+
+
+def clean_staging(out_dir: Path, keep: set[str] = frozenset()) -> list[str]:
+    """Remove the ``.staging-*`` folders of ``out_dir`` that no live run owns (left by killed runs); return them.
+
+    A folder named in ``keep`` or owned by a live ``in_progress`` run of the manifest stays.
+    Call it holding :func:`week_lock`.
+    """
+    owned = set(keep) | {e.get("staging", "") for e in read_manifest(out_dir).get("in_progress", []) if run_alive(e)}
+    removed = []
+    for d in sorted(out_dir.glob(f"{STAGING_PREFIX}*")):
+        if d.is_dir() and d.name not in owned:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+    return removed
+
+
+def begin_run(out_dir: Path, run: dict[str, Any]) -> list[str]:
+    """Record ``run`` (id, pid, host, started_at, profiles, staging) as in progress in ``run.json``.
+
+    Under the week's lock: runs whose process is gone are moved to ``runs`` as interrupted, their
+    staging folders removed (returned), and the manifest written with this run in ``in_progress``
+    (``status: in progress``, ``ok: false``) before any report of this run is published.
+    """
+    with week_lock(out_dir):
+        doc = read_manifest(out_dir)
+        removed = clean_staging(out_dir, keep={run.get("staging", "")})
+        running = doc.get("in_progress") or []
+        dead = [{**e, "interrupted": True} for e in running if not run_alive(e)]
+        doc = {"as_of": run["as_of"], "data_latest": run.get("data_latest", doc.get("data_latest", run["as_of"])),
+               **{k: v for k, v in doc.items() if k not in ("in_progress", "runs")},
+               "runs": [*doc.get("runs", []), *dead][-20:],
+               "in_progress": [*(e for e in running if run_alive(e)), run]}
+        doc.setdefault("reports", [])
+        doc.setdefault("profiles", [])
+        doc.setdefault("packet", str(out_dir / PACKET))
+        write_manifest(out_dir, _status(doc))
+    return removed
+
+
+def invalid_profile_entry(profile: str, error: str) -> dict[str, Any]:
+    """Build the manifest report entry of a profile that could not run at all (invalid, or its data unfit).
+
+    ``notebook`` is empty: the packet's cover lists it as a failure of the profile with ``error``.
+    """
+    return {"profile": profile, "notebook": "", "ok": False, "seconds": 0.0, "outputs": [], "scraps": {},
+            "error": error, "stderr_removed": 0}
 
 
 def _still_there(report: dict[str, Any]) -> bool:
@@ -62,20 +150,26 @@ def merge_manifest(out_dir: Path, run: dict[str, Any], reports: list[dict[str, A
     """Merge one run's ``reports`` into the week's manifest and return it (not written).
 
     A (profile, notebook) of this run replaces the recorded one; the others are kept while their
-    files exist. ``run`` describes this run (as_of, data_latest, times, workers) and is appended
-    to the manifest's ``runs``.
+    files exist. ``run`` describes this run (as_of, data_latest, times, workers, and its ``id`` when
+    :func:`begin_run` recorded it) and is appended to the manifest's ``runs``; its ``in_progress``
+    entry is removed, and those of runs whose process is gone are moved to ``runs`` as interrupted.
+    A profile that ran (``run["profiles"]``) drops its earlier "could not run" entry.
     """
     old = read_manifest(out_dir)
-    kept = {(r["profile"], r["notebook"]): r for r in old.get("reports", []) if _still_there(r)}
+    ran = set(run.get("profiles", []))
+    kept = {(r["profile"], r["notebook"]): r for r in old.get("reports", [])
+            if _still_there(r) and not (r["notebook"] == "" and r["profile"] in ran)}
     for r in reports:
         kept[(r["profile"], r["notebook"])] = r
     order = {name: i for i, name in enumerate(registry.names())}
-    merged = sorted(kept.values(), key=lambda r: (r["profile"], order.get(r["notebook"], 99)))
-    runs = [*old.get("runs", []), run]
-    return {"as_of": run["as_of"], "data_latest": run["data_latest"],
-            "updated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "ok": all(r["ok"] for r in merged), "profiles": sorted({r["profile"] for r in merged}),
-            "packet": str(out_dir / PACKET), "runs": runs[-20:], "reports": merged}
+    merged = sorted(kept.values(), key=lambda r: (r["profile"], order.get(r["notebook"], -1)))
+    others = [e for e in old.get("in_progress") or [] if e.get("id") != run.get("id")]
+    dead = [{**e, "interrupted": True} for e in others if not run_alive(e)]
+    runs = [*old.get("runs", []), *dead, run]
+    return _status({"as_of": run["as_of"], "data_latest": run["data_latest"],
+                    "updated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "profiles": sorted({r["profile"] for r in merged}), "packet": str(out_dir / PACKET),
+                    "runs": runs[-20:], "in_progress": [e for e in others if run_alive(e)], "reports": merged})
 
 
 def packet_entries(out_dir: Path, manifest: dict[str, Any]) -> list:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from rebal.config import Profile
     from rebal.report.registry import ReportSpec
 
-__all__ = ["ReportRun", "setup", "start", "show", "html_block", "badge", "note", "signed_pct", "table", "card",
-           "provenance_table", "yes_no", "glue", "inline_styles", "checks"]
+__all__ = ["ReportRun", "setup", "check_parameters", "start", "show", "html_block", "badge", "note", "signed_pct",
+           "table", "card", "provenance_table", "yes_no", "glue", "inline_styles", "checks"]
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,59 @@ def setup() -> None:
     setup_theme()
 
 
+def check_parameters(profile: Any, as_of: Any, home: Any) -> date | None:
+    """Check the values of a template's parameters cell (what papermill ``-p`` injected); return the as-of date.
+
+    ``profile`` a non-empty string, ``as_of`` ``""`` or a ``YYYY-MM-DD`` string (``-p as_of 20220630``
+    arrives as an integer: refused, not read as a date), ``home`` a string. Raises
+    :class:`~rebal.errors.ConfigError` with one line naming the parameter, the value and its type.
+    """
+    from rebal.config.loader import shorten
+    from rebal.errors import ConfigError
+
+    def bad(name: str, value: Any, need: str) -> ConfigError:
+        return ConfigError(f"notebook parameter `{name}`: expected {need}, found {shorten(value)} "
+                           f"({type(value).__name__})")
+
+    if not isinstance(profile, str) or not profile:
+        raise bad("profile", profile, "a profile name (a non-empty string)")
+    if not isinstance(home, str):
+        raise bad("home", home, "a directory (a string; \"\" for the default)")
+    if isinstance(as_of, date) and not isinstance(as_of, datetime):
+        return as_of
+    if not isinstance(as_of, str):
+        text = str(as_of)
+        hint = f"; write -p as_of {text[:4]}-{text[4:6]}-{text[6:]}" if isinstance(as_of, int) and len(text) == 8 \
+            else ""
+        raise ConfigError(f"notebook parameter `as_of`: expected a YYYY-MM-DD string (\"\" for the latest data), "
+                          f"found {shorten(as_of)} ({type(as_of).__name__}){hint}")
+    if not as_of:
+        return None
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        raise bad("as_of", as_of, "a YYYY-MM-DD date that exists") from None
+
+
 def start(profile: str, as_of: str = "", home: str = "") -> ReportRun:
     """Load the profile and open the lakehouse as of ``as_of`` (``""``: latest data).
 
-    Every read through ``run.lakehouse`` is limited to rows dated on or before the as-of date.
+    The parameters are checked first (:func:`check_parameters`), and the date against the data
+    (:func:`rebal.data.freshness.check_as_of`, the rule of ``rebal run``). Every read through
+    ``run.lakehouse`` is limited to rows dated on or before the as-of date.
     """
     from rebal.config import load_profile
+    from rebal.data.freshness import check_as_of
 
+    when = check_parameters(profile, as_of, home)
     setup()
     started = datetime.now(timezone.utc)
     paths = get_paths(home or None)
     base = Lakehouse(paths.lakehouse)
     prof = load_profile(profile, paths.params_dir, known_tickers=base.known_tickers())
     latest = base.latest_date()
-    when = date.fromisoformat(as_of) if as_of else latest
-    return ReportRun(paths, prof, base.at(when), when, latest, started, as_of)
+    when = check_as_of(base, when, max_stale_sessions=prof.data.max_stale_sessions)
+    return ReportRun(paths, prof, base.at(when), when, latest, started, str(as_of or ""))
 
 
 def show(fig: Any) -> None:

@@ -78,7 +78,18 @@ def feature_checks(res: Risk4Result, lh: Lakehouse, feats: pd.DataFrame, missing
         alerts.append(Alert("CRITICAL", "null_alpha", f"{null_share:.1%} of alpha values on {fdate} are NULL "
                             f"(limit {c.max_null_alpha:.0%})"))
     u = feats.dropna(subset=["sector", "vol_blend", "alpha"])
-    u = u[(u["vol_blend"] > 0) & (u["adv_20"] >= spec.min_adv)].copy()
+    adv_ok = u["adv_20"] >= spec.min_adv
+    no_volume = bool(len(feats)) and bool(feats["adv_20"].isna().all())
+    if no_volume:  # close-only data: dollar ADV needs volume
+        if spec.min_adv > 0:
+            alerts.append(Alert("CRITICAL", "no_volume", f"no volume in the data on {fdate}: the ADV filter "
+                                f"(risk4.min_adv ${spec.min_adv:,.0f}) is not available without volume; import "
+                                "volume, or set `risk4.min_adv: 0` to select on closes alone"))
+        else:
+            adv_ok = adv_ok | u["adv_20"].isna()
+            alerts.append(Alert("WARNING", "no_volume", "no volume in the data: ADV is not available without volume, "
+                                "so the ADV filter is off (risk4.min_adv 0) and liquidity is not checked"))
+    u = u[(u["vol_blend"] > 0) & adv_ok].copy()
     n = len(u)
     if not add_check(rows, "names passing filters", n, f">= {c.min_names}", n >= c.min_names, "CRITICAL",
                      f"ADV >= ${spec.min_adv:,.0f}, sector and vol present"):

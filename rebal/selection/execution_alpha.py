@@ -14,7 +14,10 @@ names the four inputs without defining them; we use:
   traded and a smaller spread proxy score higher. ATR is Wilder's 14-day average true range.
 
 On the sample lakehouse volume and high/low are synthetic (``ohlv_synthetic``): the Liquidity
-score then rests on synthetic inputs, and reports must say so.
+score then rests on synthetic inputs, and reports must say so. Without them (close-only data:
+``high``, ``low`` or ``volume`` missing) there is no Liquidity score: the alpha is the other three
+components with their weights rescaled to sum to 1, (0.3 Mom + 0.2 Stab + 0.2 Conv) / 0.7, and the
+liquidity columns are empty; reports say so.
 """
 from __future__ import annotations
 
@@ -43,12 +46,14 @@ def atr(high: pd.DataFrame, low: pd.DataFrame, close: pd.DataFrame, window: int 
     return tr.ewm(alpha=1.0 / window, adjust=False).mean()
 
 
-def execution_alpha(close: pd.DataFrame, high: pd.DataFrame, low: pd.DataFrame, volume: pd.DataFrame,
-                    labels: pd.Series, centroid_returns: pd.DataFrame) -> pd.DataFrame:
+def execution_alpha(close: pd.DataFrame, high: pd.DataFrame | None, low: pd.DataFrame | None,
+                    volume: pd.DataFrame | None, labels: pd.Series, centroid_returns: pd.DataFrame) -> pd.DataFrame:
     """Component z-scores and the execution alpha per asset, as of the last row of the inputs.
 
     Needs at least 253 rows of closes. Returns columns mom, stab, conv, liquidity (z-scores),
     alpha, and the raw inputs momentum_12_1, vol_60d, centroid_corr, dollar_adv_20, atr_over_price.
+    With ``high``, ``low`` or ``volume`` None (close-only data) the liquidity columns are NaN and the
+    alpha rescales the other weights to sum to 1 (see the module docstring).
     """
     if len(close) < 253:
         raise ValueError(f"execution alpha needs 253 sessions of closes, found {len(close)}")
@@ -57,12 +62,18 @@ def execution_alpha(close: pd.DataFrame, high: pd.DataFrame, low: pd.DataFrame, 
     vol60 = annualise_vol(rets.iloc[-60:].std(ddof=1))
     window = rets.iloc[-252:]
     conv_raw = pd.Series({a: window[a].corr(centroid_returns[labels[a]].iloc[-252:]) for a in close.columns})
-    adv = (close * volume).iloc[-20:].mean()
-    atr_px = (atr(high, low, close).iloc[-1] / close.iloc[-1])
-    liq = (zscore(np.log(adv)) + zscore(-atr_px)) / 2.0
+    if high is None or low is None or volume is None:
+        adv = atr_px = liq = pd.Series(np.nan, index=close.columns)
+    else:
+        adv = (close * volume).iloc[-20:].mean()
+        atr_px = (atr(high, low, close).iloc[-1] / close.iloc[-1])
+        liq = zscore((zscore(np.log(adv)) + zscore(-atr_px)) / 2.0)
     out = pd.DataFrame({"mom": zscore(mom_raw), "stab": zscore(-vol60), "conv": zscore(conv_raw),
-                        "liquidity": zscore(liq)})
-    out["alpha"] = sum(w * out[k] for k, w in ALPHA_WEIGHTS.items())
+                        "liquidity": liq})
+    used = {k: w for k, w in ALPHA_WEIGHTS.items() if out[k].notna().all()}
+    out["alpha"] = sum(w * out[k] for k, w in used.items())
+    if len(used) < len(ALPHA_WEIGHTS):  # close-only data: the remaining weights rescaled to sum to 1
+        out["alpha"] = out["alpha"] / sum(used.values())
     out["momentum_12_1"] = mom_raw
     out["vol_60d"] = vol60
     out["centroid_corr"] = conv_raw

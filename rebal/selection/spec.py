@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from rebal.config.loader import check_ranges
+from rebal.config.loader import COUNT, FRACTION, MULTIPLIER, SESSIONS, STDS, USD, In
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,16 +28,17 @@ class Risk4Checks:
     a small universe states its scaled thresholds in its profile.
     """
 
-    max_stale_sessions: int = 1
-    min_names: int = 50
-    min_universe: int = 500
-    min_sectors: int = 11
-    max_sector_share: float = 0.40
-    max_null_alpha: float = 0.05
-    min_alpha_std: float = 0.1
-    min_spread_std: float = 1.0
-    turnover_warning: float = 0.50
-    position_warning: float = 0.05
+    max_stale_sessions: Annotated[int, In("[0, 252]", SESSIONS)] = 1
+    min_names: Annotated[int, In("[1, 100000]", COUNT)] = 50
+    min_universe: Annotated[int, In("[1, 100000]", COUNT)] = 500
+    min_sectors: Annotated[int, In("[1, 1000]", COUNT)] = 11
+    max_sector_share: Annotated[float, In("(0, 1]", FRACTION)] = 0.40
+    max_null_alpha: Annotated[float, In("[0, 1]", FRACTION)] = 0.05
+    #: cross-sectional standard deviation of the raw alpha (the alpha's own unit)
+    min_alpha_std: Annotated[float, In("[0, 1e6]", "alpha units")] = 0.1
+    min_spread_std: Annotated[float, In("[0, 100]", STDS)] = 1.0
+    turnover_warning: Annotated[float, In("(0, 2]", FRACTION)] = 0.50
+    position_warning: Annotated[float, In("(0, 1]", FRACTION)] = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,22 @@ class Risk4Spec:
     how many). ``initial_value`` is the cash a portfolio starts from when it has no prior holdings.
     """
 
-    every: int = 5
+    every: Annotated[int, In("[1, 252]", SESSIONS)] = 5
     anchor: date = date(2015, 1, 2)
-    top_n: int = 75
-    min_adv: float = 2_000_000.0
-    zclip: float = 3.0
-    max_position: float = 0.03
-    sector_multiple: float = 2.0
-    turnover_lambda: float = 0.5
-    max_turnover: float = 0.30
-    target_vol: float = 0.20
-    max_gross: float = 1.0
-    cov_lookback: int = 252
+    top_n: Annotated[int, In("[1, 100000]", COUNT)] = 75
+    min_adv: Annotated[float, In("[0, 1e13]", USD)] = 2_000_000.0
+    zclip: Annotated[float, In("(0, 10]", STDS)] = 3.0
+    max_position: Annotated[float, In("(0, 1]", FRACTION)] = 0.03
+    sector_multiple: Annotated[float, In("(0, 100]", MULTIPLIER)] = 2.0
+    turnover_lambda: Annotated[float, In("[0, 1]", FRACTION)] = 0.5
+    max_turnover: Annotated[float, In("(0, 1]", FRACTION)] = 0.30
+    #: annualised volatility, a fraction (0.20 = 20 % a year)
+    target_vol: Annotated[float, In("(0, 2]", FRACTION)] = 0.20
+    max_gross: Annotated[float, In("(0, 1]", "fraction, no leverage")] = 1.0
+    cov_lookback: Annotated[int, In("[20, 5000]", SESSIONS)] = 252
     alpha_source: Literal["pipeline", "imported"] = "pipeline"
     on_infeasible_caps: Literal["block", "extend"] = "block"
-    initial_value: float = 10_000_000.0
+    initial_value: Annotated[float, In("(0, 1e13]", USD)] = 10_000_000.0
     checks: Risk4Checks = field(default_factory=Risk4Checks)
 
 
@@ -104,24 +106,6 @@ def check_risk4(profile: Profile, src: str) -> None:
 
     if not is_session(r.anchor):
         raise ConfigError(f"{src}: `risk4.anchor`: {r.anchor} is not an NYSE session")
-    rules = [
-        ("every", r.every >= 1, ">= 1"), ("top_n", r.top_n >= 1, ">= 1"), ("min_adv", r.min_adv >= 0, ">= 0"),
-        ("zclip", r.zclip > 0, "> 0"), ("max_position", 0 < r.max_position <= 1, "in (0, 1]"),
-        ("sector_multiple", r.sector_multiple > 0, "> 0"),
-        ("turnover_lambda", 0 <= r.turnover_lambda <= 1, "in [0, 1]"),
-        ("max_turnover", 0 < r.max_turnover <= 1, "in (0, 1]"), ("target_vol", r.target_vol > 0, "> 0"),
-        ("max_gross", 0 < r.max_gross <= 1, "in (0, 1] (no leverage)"), ("cov_lookback", r.cov_lookback >= 20, ">= 20"),
-        ("initial_value", r.initial_value > 0, "> 0"),
-    ]
-    c = r.checks
-    rules += [
-        ("checks.max_stale_sessions", c.max_stale_sessions >= 0, ">= 0"),
-        ("checks.min_names", c.min_names >= 1, ">= 1"),
-        ("checks.min_sectors", c.min_sectors >= 1, ">= 1"),
-        ("checks.max_sector_share", 0 < c.max_sector_share <= 1, "in (0, 1]"),
-        ("checks.max_null_alpha", 0 <= c.max_null_alpha <= 1, "in [0, 1]"),
-    ]
-    check_ranges(src, "risk4", r, rules)
     if r.top_n * r.max_position < 1.0 - 1e-12:
         raise ConfigError(f"{src}: `risk4.max_position`: {r.top_n} names x {r.max_position} < 1, "
                           "no fully invested portfolio can respect the cap; raise top_n or max_position")

@@ -16,22 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from rebal.analytics.stress import Episode
-from rebal.config.loader import build_dataclass
+from rebal.config.loader import build_dataclass, shorten
+from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 
 __all__ = ["load_episodes", "profile_episodes"]
-
-
-class _StringDates(yaml.SafeLoader):
-    """YAML's safe loader with dates kept as text, so that a bad one is reported with its field, not by YAML."""
-
-
-_StringDates.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def load_episodes(path: str | Path) -> tuple[Episode, ...]:
@@ -40,14 +30,7 @@ def load_episodes(path: str | Path) -> tuple[Episode, ...]:
     src = str(path)
     if not path.is_file():
         raise ConfigError(f"{src}: episodes file not found")
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringDates)  # a SafeLoader subclass
-    except UnicodeDecodeError:
-        raise ConfigError(f"{src}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{src}: malformed YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    raw = read_yaml(path, what="episodes file")  # dates kept as text: a bad one is reported with its field
     if not isinstance(raw, dict):
         raise ConfigError(f"{src}: expected a mapping with the key `episodes`, found {type(raw).__name__}")
     unknown = sorted(set(raw) - {"episodes"})
@@ -55,12 +38,12 @@ def load_episodes(path: str | Path) -> tuple[Episode, ...]:
         raise ConfigError(f"{src}: unknown key `{unknown[0]}`; valid keys here: episodes")
     items = raw.get("episodes")
     if not isinstance(items, list) or not items:
-        raise ConfigError(f"{src}: `episodes`: expected a non-empty list of episodes, found {items!r}")
+        raise ConfigError(f"{src}: `episodes`: expected a non-empty list of episodes, found {shorten(items)}")
     out: list[Episode] = []
     for i, item in enumerate(items):
         where = f"episodes[{i}]"
         if not isinstance(item, dict):
-            raise ConfigError(f"{src}: `{where}`: expected a mapping (name, start, end, note), found {item!r}")
+            raise ConfigError(f"{src}: `{where}`: expected a mapping (name, start, end, note), found {shorten(item)}")
         ep = build_dataclass(Episode, item, where, src)
         if not ep.name.strip():
             raise ConfigError(f"{src}: `{where}.name`: must not be empty")

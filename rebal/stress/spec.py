@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from rebal.analytics.covariance import CovarianceMethod
 from rebal.analytics.var import VarMethod
-from rebal.config.loader import check_ranges
+from rebal.config.loader import DAYS, FRACTION, SESSIONS, STDS, UNITLESS, In, check_ranges, shorten
 from rebal.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_EPISODES_FILE", "ShockSpec", "StressSpec", "check_stress", "episodes_path"]
 
+#: unit of a shock: a fractional move (-0.10 = down 10 %)
+MOVE = "fractional move"
 #: The shared episodes file, relative to the params/ directory.
 DEFAULT_EPISODES_FILE = "stress/episodes.yaml"
 
@@ -45,13 +47,13 @@ DEFAULT_EPISODES_FILE = "stress/episodes.yaml"
 class ShockSpec:
     """Hypothetical shocks (see :mod:`rebal.analytics.shocks`); moves are fractions (-0.10 = down 10 %)."""
 
-    benchmark_moves: tuple[float, ...] = (-0.10, -0.20, -0.30)
-    sector_move: float = -0.25
+    benchmark_moves: tuple[Annotated[float, In("[-1, 1]", MOVE, nonzero=True)], ...] = (-0.10, -0.20, -0.30)
+    sector_move: Annotated[float, In("[-1, 1]", MOVE, nonzero=True)] = -0.25
     #: sectors to shock one at a time; empty = every sector held by the current or proposed portfolio
     sectors: tuple[str, ...] = ()
     #: standard deviations of the correlation-to-one and factor shocks (a fall of ``sds`` sd)
-    sds: float = 2.0
-    horizon_days: int = 21
+    sds: Annotated[float, In("(0, 10]", STDS)] = 2.0
+    horizon_days: Annotated[int, In("[1, 252]", SESSIONS)] = 21
     #: factor ETFs shocked one at a time (those without prices in the risk window are skipped, with a note)
     factors: tuple[str, ...] = ("MTUM", "QUAL", "SIZE", "USMV", "VLUE")
 
@@ -61,15 +63,15 @@ class StressSpec:
     """The risk and stress report (``risk_stress``) and ``rebal risk`` (see the module docstring)."""
 
     covariance: CovarianceMethod = "ledoit_wolf"
-    ewma_lambda: float = 0.94
-    window_days: int = 252
+    ewma_lambda: Annotated[float, In("(0, 1)", UNITLESS)] = 0.94
+    window_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 252
     #: episodes file relative to params/ (or absolute); empty = :data:`DEFAULT_EPISODES_FILE`
     episodes: str = ""
-    var_window_days: int = 504
-    var_levels: tuple[float, ...] = (0.95, 0.99)
-    var_horizons: tuple[int, ...] = (1, 10)
-    backtest_days: int = 756
-    backtest_level: float = 0.99
+    var_window_days: Annotated[int, In("[50, 5000]", SESSIONS)] = 504
+    var_levels: tuple[Annotated[float, In("[0.5, 1)", FRACTION)], ...] = (0.95, 0.99)
+    var_horizons: tuple[Annotated[int, In("[1, 252]", DAYS)], ...] = (1, 10)
+    backtest_days: Annotated[int, In("[20, 10000]", DAYS)] = 756
+    backtest_level: Annotated[float, In("[0.5, 1)", FRACTION)] = 0.99
     backtest_method: VarMethod = "historical"
     shocks: ShockSpec = field(default_factory=ShockSpec)
 
@@ -89,24 +91,14 @@ def check_stress(profile: Profile, src: str) -> None:
     (a project without it gets the error when the report runs).
     """
     st, sh = profile.stress, profile.stress.shocks
-    check_ranges(src, "stress", st, [
-        ("ewma_lambda", 0.0 < st.ewma_lambda < 1.0, "in (0, 1)"),
-        ("window_days", 20 <= st.window_days <= 5000, "in [20, 5000] sessions"),
-        ("var_window_days", 50 <= st.var_window_days <= 5000, "in [50, 5000] sessions"),
-        ("var_levels", bool(st.var_levels) and all(0.5 <= x < 1.0 for x in st.var_levels), "levels in [0.5, 1)"),
-        ("var_horizons", bool(st.var_horizons) and all(1 <= x <= 252 for x in st.var_horizons), "days in [1, 252]"),
-        ("backtest_days", 20 <= st.backtest_days <= 10000, "in [20, 10000] days"),
-        ("backtest_level", 0.5 <= st.backtest_level < 1.0, "in [0.5, 1)"),
-        ("shocks.benchmark_moves", all(-1.0 <= x <= 1.0 and x != 0 for x in sh.benchmark_moves),
-         "non-zero moves in [-1, 1]"),
-        ("shocks.sector_move", -1.0 <= sh.sector_move <= 1.0 and sh.sector_move != 0, "a non-zero move in [-1, 1]"),
-        ("shocks.sds", 0.0 < sh.sds <= 10.0, "in (0, 10]"),
-        ("shocks.horizon_days", 1 <= sh.horizon_days <= 252, "in [1, 252] sessions"),
+    check_ranges(src, "stress", st, [  # each value's range is in its annotation (checked at load)
+        ("var_levels", bool(st.var_levels), "a non-empty list of levels in [0.5, 1)"),
+        ("var_horizons", bool(st.var_horizons), "a non-empty list of days in [1, 252]"),
     ])
     for key, values in (("shocks.sectors", sh.sectors), ("shocks.factors", sh.factors)):
         if len(set(values)) != len(values):
             dup = sorted({v for v in values if values.count(v) > 1})[0]
-            raise ConfigError(f"{src}: `stress.{key}`: {dup!r} listed twice")
+            raise ConfigError(f"{src}: `stress.{key}`: {shorten(dup)} listed twice")
     path = episodes_path(profile)
     if not path.is_file():
         if profile.stress.episodes:

@@ -61,7 +61,12 @@ def alpha_table(fa: Any) -> pd.DataFrame:
 
 
 def liquidity_note(fa: Any) -> Any:
-    """Say whether the liquidity inputs are synthetic."""
+    """Say whether the liquidity inputs are synthetic, or absent (close-only data)."""
+    if getattr(fa, "liquidity_missing", ""):
+        return note("<b>Liquidity not available without volume.</b> The data hold closes only for this universe ("
+                    f"{html.escape(fa.liquidity_missing)}), so execution alpha leaves out its Liquidity component: "
+                    "alpha = (0.3 Mom + 0.2 Stab + 0.2 Conv) / 0.7, and the dollar ADV, ATR and Liquidity columns are "
+                    "empty. Clusters, the map, momentum, stability and conviction use the closes as usual.", "warning")
     if fa.synthetic_liquidity:
         return note("<b>Synthetic inputs.</b> Dollar volume and high/low (hence the Liquidity score and ATR) come "
                     "from the calibrated synthetic layer of the sample lakehouse (<code>ohlv_synthetic</code>), not "

@@ -147,7 +147,7 @@ def test_whitelisted_parameters_are_skfolio_parameters():
     ("{estimator: MeanRisk, params: {min_weights: 0.3, max_weights: 0.2}}", "",
      "sk.yaml: `target.skfolio.params.max_weights`: must be in [min_weights, 1], found 0.2"),
     ("{estimator: MeanRisk, params: {cvar_beta: 1.5}}", "",
-     "sk.yaml: `target.skfolio.params.cvar_beta`: must be in (0, 1), found 1.5"),
+     "sk.yaml: `target.skfolio.params.cvar_beta`: must be in (0, 1) (confidence level), found 1.5"),
     ("{estimator: RiskBudgeting, params: {risk_budget: {ZZZ: 1.0}}}", "",
      "sk.yaml: `target.skfolio.params.risk_budget.ZZZ`: not in `universe`"),
     ("{estimator: RiskBudgeting, params: {risk_budget: {AAPL: 1.0}}}", "",

@@ -52,10 +52,11 @@ def test_profiles_exits_2_when_one_is_invalid(tiny_home, cli):
         ("benchmark: IDX\nuniverse: [AAA, QQQ]\ntarget: {method: fixed, weights: {AAA: 1.0}}\n", ("bad.yaml", "`universe`", "unknown ticker 'QQQ'")),
     ],
 )
-def test_run_with_a_bad_profile_exits_2_and_writes_nothing(tiny_home, cli, yaml_text, needles):
+def test_run_of_only_a_bad_profile_exits_2_and_writes_nothing(tiny_home, cli, yaml_text, needles):
     (tiny_home / "params" / "profiles" / "bad.yaml").write_text(yaml_text)
     before = file_digest(tiny_home / "data" / "lakehouse" / "rebal.duckdb")
-    assert_one_line_error(cli(tiny_home, "run"), *needles)
+    # named alone, nothing can run (with valid profiles beside it, they run: tests/integration/test_run_resilience.py)
+    assert_one_line_error(cli(tiny_home, "run", "--profile", "bad"), *needles)
     assert not (tiny_home / "reports").exists()
     assert file_digest(tiny_home / "data" / "lakehouse" / "rebal.duckdb") == before
 
@@ -75,7 +76,8 @@ def test_run_with_unknown_profile_and_bad_date(tiny_home, cli):
 def test_run_on_stale_data_exits_2(tiny_home, cli):
     # the tiny data ends 2024-01-05; as of 2024-01-10 the closes are 3 sessions old (limit 1)
     res = cli(tiny_home, "run", "--as-of", "2024-01-10")
-    assert_one_line_error(res, "tiny.yaml", "stale data", "'AAA'", "3 NYSE sessions before 2024-01-10")
+    assert_one_line_error(res, "--as-of 2024-01-10", "after the latest data in the lakehouse (2024-01-05) by 3 NYSE "
+                          "sessions (at most 1)")
     assert not (tiny_home / "reports").exists()
 
 

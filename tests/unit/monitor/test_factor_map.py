@@ -119,16 +119,33 @@ def test_too_little_history_names_what_is_needed(lake):
         factor_audit(list(NOISE), lh, date(2023, 9, 1), n_clusters=2, window_days=60)
 
 
-def test_gaps_and_missing_liquidity_fields_are_data_errors(tmp_path):
+def test_gaps_in_the_closes_are_data_errors(tmp_path):
     close, high, low, volume = _frames()
     close.loc[DAYS[-5], "A3"] = np.nan
     path = write_market(tmp_path / "gap.duckdb", close, high=high, low=low, volume=volume)
     with Lakehouse(path) as lh, pytest.raises(DataError, match="'A3' has gaps"):
         factor_audit(list(NOISE), lh, date(2024, 6, 28), n_clusters=2, window_days=60)
-    close, high, low, volume = _frames()
-    path = write_market(tmp_path / "novol.duckdb", close, high=high, low=low)  # no volume at all
-    with Lakehouse(path) as lh, pytest.raises(DataError, match="execution alpha needs high, low and volume"):
-        factor_audit(list(NOISE), lh, date(2024, 6, 28), n_clusters=2, window_days=60)
+
+
+@pytest.mark.parametrize("kept", [{}, {"high": 1, "low": 1}])  # close only; or no volume
+def test_close_only_data_leaves_liquidity_out_of_execution_alpha_and_says_so(tmp_path, kept):
+    close, high, low, _ = _frames()
+    extra = {"high": high, "low": low} if kept else {}
+    path = write_market(tmp_path / "closes.duckdb", close, **extra)
+    with Lakehouse(path) as lh:
+        fa = factor_audit(list(NOISE), lh, date(2024, 6, 28), n_clusters=2, window_days=60)
+    assert "liquidity not available without volume" in fa.liquidity_missing and "volume" in fa.liquidity_missing
+    assert fa.alpha[["liquidity", "dollar_adv_20", "atr_over_price"]].isna().all().all()
+    assert not fa.synthetic_liquidity
+    # the other three components, worked out here with numpy, weighted 0.3 / 0.2 / 0.2 and rescaled by 0.7
+    c = close.loc[:"2024-06-28"]
+    z = lambda x: (x - x.mean()) / x.std(ddof=0)  # noqa: E731
+    mom = z(c.iloc[-22] / c.iloc[-253] - 1.0)
+    stab = z(-(c.pct_change().iloc[-60:].std(ddof=1) * np.sqrt(252)))
+    conv = fa.alpha["conv"]  # its centroid correlations are checked by the test above
+    expected = (0.3 * mom + 0.2 * stab + 0.2 * conv) / 0.7
+    np.testing.assert_allclose(fa.alpha["alpha"].reindex(expected.index), expected, rtol=1e-10)
+    assert set(fa.leads) and fa.leads.to_dict() == {1: "A1", 2: "B1"}  # still better on every remaining input
 
 
 def test_profile_factor_audit_uses_the_profile_parameters(lake, tmp_path):

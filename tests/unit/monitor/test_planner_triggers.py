@@ -143,11 +143,9 @@ def test_the_hybrid_override_widens_with_the_regime(tiny_home, vix, regime, over
 
 
 @pytest.mark.parametrize(("planner", "message"), [
-    ("horizon_years: 0", r"tiny\.yaml: `planner\.horizon_years`: the cost-benefit horizon in years must be in "
-                         r"\(0, 10\], found 0"),
+    ("horizon_years: 0", r"tiny\.yaml: `planner\.horizon_years`: must be in \(0, 10\] \(years\), found 0"),
     ("horizon_years: 25", r"`planner\.horizon_years`: .* found 25"),
-    ("risk_aversion: -1", r"tiny\.yaml: `planner\.risk_aversion`: the risk aversion λ \(unitless\) must be in "
-                          r"\(0, 100\], found -1"),
+    ("risk_aversion: -1", r"tiny\.yaml: `planner\.risk_aversion`: must be in \(0, 100\] \(unitless\), found -1"),
 ])
 def test_the_cost_benefit_parameters_are_checked_with_their_units(tiny_home, planner, message):
     from rebal.errors import ConfigError

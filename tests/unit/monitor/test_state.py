@@ -53,10 +53,12 @@ def test_a_crash_mid_write_leaves_the_old_state(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    from rebal.errors import StateError
+
+    with pytest.raises(StateError, match=r"p\.json: cannot write the state file \(disk full\); nothing was recorded"):
         st.accept("p", pd.Series({"B": 1.0}), as_of=date(2024, 1, 3), source="target")
     assert st.path("p").read_text() == before
-    assert [f.name for f in tmp_path.iterdir()] == ["p.json"]
+    assert [f.name for f in tmp_path.iterdir() if f.name != ".p.lock"] == ["p.json"]  # no temporary file left
 
 
 def test_unsafe_profile_name_for_state(tmp_path):

@@ -85,7 +85,7 @@ def test_noise_z_is_validated_with_its_unit(tmp_path, value):
     with pytest.raises(ConfigError) as e:
         load_profile(path)
     msg = str(e.value)
-    assert "`proposal.noise_z`: must be in (0, 5] standard errors of the Sharpe difference" in msg
+    assert "`proposal.noise_z`: must be in (0, 5] (standard errors of the Sharpe difference)" in msg
     assert f"found {value}" in msg
 
 

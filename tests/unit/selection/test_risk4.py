@@ -44,7 +44,7 @@ risk4:
   min_adv: 2000000
   max_position: 1.0
   sector_multiple: 10.0
-  target_vol: 5.0          # never binds: exposure = max_gross
+  target_vol: 2.0          # never binds (200 % a year, the largest allowed): exposure = max_gross
   turnover_lambda: 0.0
   max_turnover: 1.0
   initial_value: 100000
