@@ -115,15 +115,15 @@ def date_axis(ax: Axes) -> None:
 
 
 def place_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
-                 radii: Sequence[float] | None = None, fontsize: float = LABEL_SIZE, color: str = "#37474f",
-                 gap: float = 4.0, **kw: Any) -> list:
+                 radii: Sequence[float] | None = None, avoid: tuple[Sequence[float], Sequence[float]] | None = None,
+                 fontsize: float = LABEL_SIZE, color: str = "#37474f", gap: float = 4.0, **kw: Any) -> list:
     """Write ``texts`` next to the points ``(xs, ys)`` (data units) so that no two labels overlap.
 
     Each label goes to the right of its point (to the left near the right edge), just outside the
     marker (``radii``: marker radius in points, default 3); when that place is taken by another label
-    or marker it moves up or down in steps of a line, joined to its point by a thin leader line. Call
-    it after the axis limits are final. Label sizes are estimated from the font size (no renderer
-    needed); the estimate errs wide.
+    or marker (``avoid``: more points, ``(xs, ys)``, that labels must not cover) it moves up or down in
+    steps of a line, joined to its point by a thin leader line. Call it last, after the legend and the
+    axis limits. Label sizes are estimated from the font size (no renderer needed); the estimate errs wide.
     """
     fig = ax.figure
     fig.canvas.draw()  # final layout and limits, so that data -> display is the one printed
@@ -135,6 +135,9 @@ def place_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequ
     right = box.x1 * to_pt
     h = fontsize * 1.25
     taken = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(pts, radii, strict=True)]
+    if avoid is not None:
+        for a, b in (ax.transData.transform((x, y)) for x, y in zip(*avoid, strict=True)):
+            taken.append((a * to_pt - 3, b * to_pt - 3, a * to_pt + 3, b * to_pt + 3))
 
     def free(b: tuple[float, float, float, float], own: int) -> bool:
         for k, t in enumerate(taken):
@@ -165,7 +168,7 @@ def place_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequ
         dy = chosen if chosen is not None else 0.0
         taken.append((x0, y + dy - hh / 2, x0 + w, y + dy + hh / 2))
         dx = -(r + gap) if left else r + gap
-        arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#90a4ae", "shrinkA": 0, "shrinkB": r} if abs(dy) > 1 else None
+        arrow = {"arrowstyle": "-", "lw": 0.7, "color": "#78909c", "shrinkA": 0, "shrinkB": r} if abs(dy) > 1 else None
         ann = ax.annotate(text, (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
                           color=color, ha="right" if left else "left", va="center", arrowprops=arrow, **kw)
         ann.set_in_layout(False)

@@ -57,8 +57,8 @@ def sensitivity_card(sens: Any) -> Any:
     return card(rows)
 
 
-BOOKS_FORMATS = {"beta": "{:.3f}", "± 95 %": "{:.3f}", "correlation": "{:.2f}", "R²": "{:.2f}", "vol": "{:.1%}",
-                 "rolling beta (last)": "{:.2f}"}
+BOOKS_FORMATS = {"beta": "{:.3f}", "± 95 %": "{:.3f}", "correlation": "{:.2f}", "R²": "{:.2f}",
+                 "volatility (annual)": "{:.1%}", "rolling beta (last)": "{:.2f}"}
 
 
 def books_table(sens: Any) -> pd.DataFrame:
@@ -67,11 +67,11 @@ def books_table(sens: Any) -> pd.DataFrame:
     for b in sens.books:
         rows[b.label] = {
             "beta": b.beta.beta, "± 95 %": 1.96 * b.beta.beta_se, "correlation": b.beta.correlation,
-            "R²": b.beta.r_squared, "vol": b.vol,
+            "R²": b.beta.r_squared, "volatility (annual)": b.vol,
             "rolling beta (last)": float(b.rolling.iloc[-1]) if len(b.rolling) else float("nan"),
             "AGGRESSIVE": "yes" if b.aggressive else "no",
             "rolling above limit since": str(b.above_limit_since or "—"),
-            "in-sample sessions": f"{b.in_sample_sessions} of {b.beta.n_obs}" if b.in_sample else "none",
+            "in-sample sessions": f"{b.in_sample_sessions}\u00a0of\u00a0{b.beta.n_obs}" if b.in_sample else "none",
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("book")
 
@@ -103,8 +103,8 @@ def beta_scatter(sens) -> Figure:
     ax.plot(xs, xs, color="#90a4ae", ls="--", lw=1, label="β = 1")
     percent_axis(ax.xaxis, signed=True)
     percent_axis(ax.yaxis, signed=True)
-    ax.set_xlabel(f"{sens.profile.benchmark} daily return")
-    ax.set_ylabel(f"{sens.profile.name} ({m.label}) daily return")
+    ax.set_xlabel(f"{sens.profile.benchmark} daily return (%)")
+    ax.set_ylabel(f"{sens.profile.name} ({m.label}) daily return (%)")
     ax.set_title(f"Profile vs benchmark, {m.beta.start} .. {m.beta.end}", loc="left")
     ax.grid(alpha=0.3)
     legend_below(fig, ncol=1, fontsize=9)

@@ -11,14 +11,14 @@ import pandas as pd
 from rebal.report.figures import LABEL_SIZE, date_axis, legend_below, number_axis, percent_axis
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import OVER, STATUS_COLORS, UNDER, pyplot
-from rebal.report.widgets import badge, card, note, signed_pct
+from rebal.report.widgets import badge, card, note, signed_pct, yes_no
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_scraps", "planner_card",
-           "planner_flags", "economics_table", "planner_scraps", "VERDICT_COLORS", "ECONOMICS_FORMATS", "scraps",
-           "drift_overview", "weights_comparison", "drift_path_plot"]
+           "planner_flags", "economics_table", "freshness_table", "planner_scraps", "VERDICT_COLORS",
+           "ECONOMICS_FORMATS", "scraps", "drift_overview", "weights_comparison", "drift_path_plot"]
 
 
 def summary_card(audit: Any) -> Any:
@@ -94,9 +94,19 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
     }
 
 
-ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}", "speed pct": "{:.0%}",
-                     "trade (USD)": "{:+,.0f}", "dollar ADV": "{:,.0f}", "liquidity days": "{:.2f}",
-                     "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
+def _trade_usd(x: float) -> str:
+    """Write a signed dollar amount; less than half a dollar is no trade (0, not +0)."""
+    return "0" if abs(x) < 0.5 else f"{x:+,.0f}".replace("-", "−")
+
+
+def _days(x: float) -> str:
+    """Write a number of days to three decimals, a positive amount below that as <0.001 (not 0.000)."""
+    return "0" if x == 0 else "<0.001" if 0 < x < 0.0005 else f"{x:.3f}"
+
+
+ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}",
+                     "speed percentile": "{:.0%}", "trade (USD)": _trade_usd, "dollar ADV ($M)": "{:,.1f}",
+                     "liquidity days": _days, "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
 
 
 #: colours of the planner's verdicts (on the drift status palette)
@@ -139,12 +149,20 @@ def planner_flags(panel: Any) -> Any:
 
 
 def economics_table(panel: Any) -> pd.DataFrame:
-    """Per-asset economics with readable column names, largest |drift| first."""
-    t = panel.assets.rename(columns={"vol_60d": "vol 60d", "drift_speed": "drift speed", "speed_pct": "speed pct",
-                                     "trade_usd": "trade (USD)", "dollar_adv": "dollar ADV",
-                                     "liquidity_days": "liquidity days", "spread_bps": "spread bps",
-                                     "impact_bps": "impact bps", "cost_bps": "cost bps"})
+    """Per-asset economics with readable column names (dollar ADV in millions), largest |drift| first."""
+    t = panel.assets.assign(dollar_adv=panel.assets["dollar_adv"] / 1e6)
+    t = t.rename(columns={"vol_60d": "vol 60d", "drift_speed": "drift speed", "speed_pct": "speed percentile",
+                          "trade_usd": "trade (USD)", "dollar_adv": "dollar ADV ($M)",
+                          "liquidity_days": "liquidity days", "spread_bps": "spread bps",
+                          "impact_bps": "impact bps", "cost_bps": "cost bps"})
     return t.iloc[t["drift"].abs().to_numpy().argsort()[::-1]]
+
+
+def freshness_table(audit: Any) -> pd.DataFrame:
+    """Latest close per ticker and how many NYSE sessions it lags the as-of date; ``ok`` as yes / no."""
+    t = audit.freshness.table.rename(columns={"last_price_date": "latest close", "sessions_stale": "sessions stale",
+                                              "ok": "fresh"})
+    return t.assign(fresh=[yes_no(v) for v in t["fresh"]]) if "fresh" in t.columns else t
 
 
 def planner_scraps(panel: Any) -> dict[str, Any]:
@@ -200,7 +218,7 @@ def drift_overview(audit) -> Figure:
     gx.set_ylim(0, top)
     gx.set_xticks([])
     percent_axis(gx.yaxis)
-    gx.set_ylabel("portfolio drift (½ Σ|drift|)")
+    gx.set_ylabel("portfolio drift ½ Σ|drift| (% of value)")
     gx.set_title(f"Status: {audit.result.status.value}", fontsize=11, loc="left",
                  color=STATUS_COLORS[audit.result.status.value])
     return fig
@@ -236,7 +254,7 @@ def drift_path_plot(audit) -> Figure:
     ax.scatter([p.index[-1]], [audit.result.portfolio_drift * 100], color=STATUS_COLORS[audit.result.status.value],
                zorder=5, label="drift against today's target")
     percent_axis(ax.yaxis)
-    ax.set_ylabel("portfolio drift (½ Σ|drift|)")
+    ax.set_ylabel("portfolio drift (% of value)")
     ax.set_ylim(0, max(th.urgent * 100 * 1.2, float(p.max()) * 1.1, audit.result.portfolio_drift * 110))
     date_axis(ax)
     ax.set_title(f"Drift since implementation on {audit.lis.as_of}", fontsize=11, loc="left")

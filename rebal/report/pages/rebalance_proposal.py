@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from rebal.config import Profile
 
 __all__ = ["REPORT", "proposal_card", "proposal_flags", "changes_table", "limits_table", "simulation_table",
-           "noise_table", "costs_table", "proposal_trades", "proposal_scraps", "scraps", "proposal_parameters",
-           "target_method_note", "black_litterman_tables", "allocation_plot", "correlation_heatmap", "simulation_plot",
-           "frontier_plot"]
+           "SIMULATION_FORMATS", "noise_table", "NOISE_FORMATS", "costs_table", "proposal_trades", "proposal_scraps",
+           "scraps", "proposal_parameters", "target_method_note", "black_litterman_tables", "allocation_plot",
+           "correlation_heatmap", "simulation_plot", "frontier_plot"]
 
 
 def proposal_card(p: Any) -> Any:
@@ -94,14 +94,41 @@ def limits_table(p: Any) -> pd.DataFrame:
     return t.assign(failed=(t["status"] == "FAIL") | (t["current status"] == "FAIL")).set_index(["check", "item"])
 
 
+#: short headings of the simulation metrics (:data:`rebal.proposal.simulation.METRIC_LABELS` keys)
+_METRICS = {"sharpe": "Sharpe (annualised)", "max_drawdown": "max drawdown", "win_rate": "up days",
+            "total_return": "return over the window", "volatility": "volatility (annualised)"}
+#: formats of :func:`simulation_table`: the Sharpe ratio as a number, everything else in percent
+SIMULATION_FORMATS = {"Sharpe (annualised)": "{:.2f}", "max drawdown": "{:.1%}", "up days": "{:.1%}",
+                      "return over the window": "{:+.1%}", "volatility (annualised)": "{:.1%}"}
+
+
 def simulation_table(p: Any) -> pd.DataFrame:
-    """Metrics by path (rows: metrics; columns: baseline, in-sample, out-of-sample)."""
-    return p.simulation.table()
+    """Metrics by path (rows: baseline, in-sample, out-of-sample; columns: metrics, see :data:`SIMULATION_FORMATS`)."""
+    from rebal.proposal.simulation import METRIC_LABELS
+
+    t = p.simulation.table().T.rename(columns={label: _METRICS[k] for k, label in METRIC_LABELS.items()})
+    t.index.name = "path"
+    return t
+
+
+_NOISE = {"baseline Sharpe": "Sharpe baseline", "projected Sharpe": "Sharpe projected",
+          "difference": "difference", "SE of the difference": "± SE", "z": "z", "correlation": "ρ of the paths",
+          "relative to max(|baseline|, floor)": "relative", "SE of the relative figure": "± SE relative",
+          "sessions": "sessions"}
+#: formats of :func:`noise_table`
+NOISE_FORMATS = {"Sharpe baseline": "{:.2f}", "Sharpe projected": "{:.2f}", "difference": "{:+.2f}",
+                 "± SE": "{:.2f}", "z": "{:+.2f}", "ρ of the paths": "{:.2f}", "relative": "{:+.1%}",
+                 "± SE relative": "{:.1%}", "sessions": "{:.0f}"}
 
 
 def noise_table(p: Any) -> pd.DataFrame:
-    """Sharpe ratios of each comparison with the baseline, their difference ± SE, z and the relative figure ± SE."""
-    return p.simulation.noise_table()
+    """Sharpe ratios of each comparison with the baseline, their difference ± SE, z and the relative figure ± SE.
+
+    relative = difference / max(|baseline Sharpe|, the profile's ``sharpe_floor``).
+    """
+    t = p.simulation.noise_table().rename(columns=_NOISE)
+    t.index.name = "projection"
+    return t
 
 
 def costs_table(p: Any) -> pd.DataFrame:
@@ -118,6 +145,7 @@ def proposal_trades(p: Any) -> pd.DataFrame:
     cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
             "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
             "weight_after": "weight after"}
+    t = t.assign(reason=t["reason"].astype(str).str.replace("_", " "))
     return t.set_index("ticker")[list(cols)].rename(columns=cols)
 
 

@@ -207,7 +207,7 @@ def worst_episode_plot(rs: Any) -> Figure | None:
                 label=f"{key}: trough {res[key].peak_to_trough:.1%}".replace("-", "−"))
     ax.axhline(0, color="#616161", lw=0.8)
     percent_axis(ax.yaxis, signed=True)
-    ax.set_ylabel("value change since the start")
+    ax.set_ylabel("value change since the start (% of value)")
     date_axis(ax)
     ax.set_title(f"Worst episode for the current holdings: {worst.episode.name}, {worst.first} .. {worst.last}",
                  loc="left")
