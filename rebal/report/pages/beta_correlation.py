@@ -92,7 +92,7 @@ def beta_scatter(sens) -> Figure:
     plt = pyplot()
     m = sens.main
     b, p = sens.benchmark_returns * 100, m.returns * 100
-    fig, ax = plt.subplots(figsize=(6.5, 5.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.5, 5.0), layout="constrained")
     ax.scatter(b, p, s=8, alpha=0.45, color=_COLORS[m.label], label=f"daily returns ({m.label})")
     xs = np.linspace(float(b.min()), float(b.max()), 50)
     for bk in sens.books:

@@ -96,17 +96,12 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
 
 def _trade_usd(x: float) -> str:
     """Write a signed dollar amount; less than half a dollar is no trade (0, not +0)."""
-    return "0" if abs(x) < 0.5 else f"{x:+,.0f}".replace("-", "−")
-
-
-def _days(x: float) -> str:
-    """Write a number of days to three decimals, a positive amount below that as <0.001 (not 0.000)."""
-    return "0" if x == 0 else "<0.001" if 0 < x < 0.0005 else f"{x:.3f}"
+    return "0" if abs(x) < 0.5 else f"{x:+,.0f}"
 
 
 ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}",
                      "speed percentile": "{:.0%}", "trade (USD)": _trade_usd, "dollar ADV ($M)": "{:,.1f}",
-                     "liquidity days": _days, "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
+                     "liquidity days": "{:.3f}", "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
 
 
 #: colours of the planner's verdicts (on the drift status palette)

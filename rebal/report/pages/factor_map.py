@@ -89,7 +89,7 @@ def alpha_table(fa: Any) -> pd.DataFrame:
 
 def _z(x: float) -> str:
     """Write a z-score with its sign; rounding noise reads 0.00, not -0.00."""
-    return "0.00" if abs(x) < 0.005 else f"{x:+.2f}".replace("-", "−")
+    return "0.00" if abs(x) < 0.005 else f"{x:+.2f}"
 
 
 #: formats of :func:`alpha_table` (z-scores signed, momentum signed, ADV in millions of dollars)

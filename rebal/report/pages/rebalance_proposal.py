@@ -111,14 +111,15 @@ def simulation_table(p: Any) -> pd.DataFrame:
     return t
 
 
+_NBSP = "\u00a0"
 _NOISE = {"baseline Sharpe": "Sharpe baseline", "projected Sharpe": "Sharpe projected",
-          "difference": "difference", "SE of the difference": "± SE", "z": "z", "correlation": "ρ of the paths",
-          "relative to max(|baseline|, floor)": "relative", "SE of the relative figure": "± SE relative",
+          "difference": "difference", "SE of the difference": f"±{_NBSP}SE", "z": "z", "correlation": "ρ",
+          "relative to max(|baseline|, floor)": "relative", "SE of the relative figure": f"±{_NBSP}SE relative",
           "sessions": "sessions"}
-#: formats of :func:`noise_table`
+#: formats of :func:`noise_table` (ρ: correlation of the two daily paths)
 NOISE_FORMATS = {"Sharpe baseline": "{:.2f}", "Sharpe projected": "{:.2f}", "difference": "{:+.2f}",
-                 "± SE": "{:.2f}", "z": "{:+.2f}", "ρ of the paths": "{:.2f}", "relative": "{:+.1%}",
-                 "± SE relative": "{:.1%}", "sessions": "{:.0f}"}
+                 f"±{_NBSP}SE": "{:.2f}", "z": "{:+.2f}", "ρ": "{:.2f}", "relative": "{:+.1%}",
+                 f"±{_NBSP}SE relative": "{:.1%}", "sessions": "{:.0f}"}
 
 
 def noise_table(p: Any) -> pd.DataFrame:
@@ -145,7 +146,7 @@ def proposal_trades(p: Any) -> pd.DataFrame:
     cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
             "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
             "weight_after": "weight after"}
-    t = t.assign(reason=t["reason"].astype(str).str.replace("_", " "))
+    t = t.assign(reason=t["reason"].astype(str).str.replace("_", _NBSP))  # "exit position" kept on one line
     return t.set_index("ticker")[list(cols)].rename(columns=cols)
 
 
@@ -183,7 +184,9 @@ def proposal_parameters(profile: Profile) -> pd.DataFrame:
     spec, dflt = profile.proposal, ProposalSpec()
     rows = [(f.name, getattr(spec, f.name), getattr(dflt, f.name)) for f in fields(ProposalSpec) if f.name != "limits"]
     rows += [(f"limits.{f.name}", getattr(spec.limits, f.name), getattr(Limits(), f.name)) for f in fields(Limits)]
-    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter")
+    # whole amounts read 5,000, not 5000.0 (the same rule as the Risk4 parameters)
+    t = t.map(lambda v: f"{v:,.0f}" if isinstance(v, float) and v.is_integer() and abs(v) >= 1000 else str(v))
     return t.assign(changed=t["this profile"] != t["default"])
 
 

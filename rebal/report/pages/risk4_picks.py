@@ -99,8 +99,9 @@ def picks_table(res: Any) -> pd.DataFrame:
 
 
 #: formats of :func:`sectors_table` (all fractions)
-SECTOR_FORMATS = {"weight (of value)": "{:.2%}", "weight (of invested)": "{:.2%}", "universe share": "{:.1%}",
-                  "cap (of invested)": "{:.1%}"}
+_OF_VALUE, _OF_INVESTED = "weight (of\u00a0value)", "weight (of\u00a0invested)"
+SECTOR_FORMATS = {_OF_VALUE: "{:.2%}", _OF_INVESTED: "{:.2%}", "universe share": "{:.1%}",
+                  "cap (of\u00a0invested)": "{:.1%}"}
 
 
 def sectors_table(res: Any) -> pd.DataFrame:
@@ -108,8 +109,8 @@ def sectors_table(res: Any) -> pd.DataFrame:
 
     The cap applies to the weight of the invested part: the profile's ``sector_multiple`` × universe share.
     """
-    return res.sectors.rename(columns={"weight": "weight (of value)", "weight_of_invested": "weight (of invested)",
-                                       "universe_share": "universe share", "cap": "cap (of invested)"})
+    return res.sectors.rename(columns={"weight": _OF_VALUE, "weight_of_invested": _OF_INVESTED,
+                                       "universe_share": "universe share", "cap": "cap (of\u00a0invested)"})
 
 
 #: formats of :func:`trades_table`
@@ -122,7 +123,7 @@ def trades_table(res: Any) -> pd.DataFrame:
     t["order"] = t["action"].map({"SELL": 0, "BUY": 1})
     t = t.sort_values(["order", "estimated_value"], ascending=[True, False]).drop(columns="order")
     if "reason" in t.columns:
-        t["reason"] = t["reason"].astype(str).str.replace("_", " ")
+        t["reason"] = t["reason"].astype(str).str.replace("_", "\u00a0")  # words, kept on one line
     return t.set_index("ticker").rename(columns={"estimated_value": "value ($)"})
 
 

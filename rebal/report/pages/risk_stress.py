@@ -106,6 +106,13 @@ def backtest_view(rs: Any) -> Any:
     return t[["days", "exceedances", "expected", "Kupiec p", "Christoffersen p", "conditional p", "verdict (5 %)"]]
 
 
+def _param(v: Any) -> str:
+    """Write a parameter value as a reader reads it: lists as ``a, b``, an empty one as ``none``."""
+    if isinstance(v, (tuple, list)):
+        return ", ".join(_param(x) for x in v) or "none"
+    return str(v)
+
+
 def stress_parameters(profile: Profile) -> Any:
     """Return the profile's ``stress`` parameters next to the defaults."""
     from dataclasses import fields
@@ -121,7 +128,7 @@ def stress_parameters(profile: Profile) -> Any:
                  "stress/episodes.yaml"))
     rows += [(f"shocks.{f.name}", getattr(spec.shocks, f.name), getattr(ShockSpec(), f.name))
              for f in fields(ShockSpec)]
-    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").map(_param)
     t.loc["episodes", "this profile"] = spec.episodes or "stress/episodes.yaml"
     return t.assign(changed=t["this profile"] != t["default"])
 

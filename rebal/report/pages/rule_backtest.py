@@ -72,13 +72,19 @@ def lab_notes(run: Any) -> Any:
 
 
 def lab_table(summary: pd.DataFrame, cost_bps: float | None = None) -> pd.DataFrame:
-    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps)."""
+    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps).
+
+    ``skipped`` (trades of illiquid assets not done) is left out when no configuration skipped any, so
+    that the table fits the page width.
+    """
     s = summary if cost_bps is None else summary[np.isclose(summary["cost_bps"], cost_bps)]
     out = pd.DataFrame({
         "rule": s["rule"], "cost bps": s["cost_bps"], "TE": s["tracking_error"], "cost/yr": s["cost_per_year"],
         "turnover/yr": s["turnover_per_year"], "trading days": s["rebalances"], "Sharpe": s["sharpe"],
         "vs target": s["sharpe_vs_target"], "max DD": s["max_drawdown"], "taxes": s["taxes"],
         "skipped": s["skipped_illiquid"]})
+    if not out["skipped"].astype(bool).any():
+        out = out.drop(columns="skipped")
     return out.reset_index(drop=True)
 
 
