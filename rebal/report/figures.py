@@ -64,11 +64,16 @@ def _tick_formatter(*, signed: bool, suffix: str, decimals: int | None, prefix: 
     from matplotlib.ticker import Formatter
 
     class _Ticks(Formatter):
+        _ticks: list[float] = []
+
+        def set_locs(self, locs: Sequence[float]) -> None:
+            self._ticks = sorted(float(x) for x in locs)
+
         def __call__(self, x: float, pos: int | None = None) -> str:
             d = decimals
             if d is None:
-                locs = sorted(self.locs) if len(self.locs) > 1 else [0.0, 1.0]
-                step = min(b - a for a, b in zip(locs, locs[1:], strict=False) if b > a) if len(locs) > 1 else 1.0
+                steps = [b - a for a, b in zip(self._ticks, self._ticks[1:], strict=False) if b > a]
+                step = min(steps) if steps else 1.0
                 d = max(0, -math.floor(math.log10(step) + 1e-9))
             if abs(x) < 0.5 * 10 ** -d:
                 return f"{prefix}0{suffix}"
