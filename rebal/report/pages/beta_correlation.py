@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rebal.report.figures import date_axis, legend_below, percent_axis
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
 from rebal.report.widgets import card
@@ -56,8 +57,8 @@ def sensitivity_card(sens: Any) -> Any:
     return card(rows)
 
 
-BOOKS_FORMATS = {"beta": "{:.3f}", "± 95 %": "{:.3f}", "correlation": "{:.2f}", "R²": "{:.2f}", "vol": "{:.1%}",
-                 "rolling beta (last)": "{:.2f}"}
+BOOKS_FORMATS = {"beta": "{:.3f}", "± 95 %": "{:.3f}", "correlation": "{:.2f}", "R²": "{:.2f}",
+                 "volatility (annual)": "{:.1%}", "rolling beta (last)": "{:.2f}"}
 
 
 def books_table(sens: Any) -> pd.DataFrame:
@@ -66,11 +67,11 @@ def books_table(sens: Any) -> pd.DataFrame:
     for b in sens.books:
         rows[b.label] = {
             "beta": b.beta.beta, "± 95 %": 1.96 * b.beta.beta_se, "correlation": b.beta.correlation,
-            "R²": b.beta.r_squared, "vol": b.vol,
+            "R²": b.beta.r_squared, "volatility (annual)": b.vol,
             "rolling beta (last)": float(b.rolling.iloc[-1]) if len(b.rolling) else float("nan"),
             "AGGRESSIVE": "yes" if b.aggressive else "no",
             "rolling above limit since": str(b.above_limit_since or "—"),
-            "in-sample sessions": f"{b.in_sample_sessions} of {b.beta.n_obs}" if b.in_sample else "none",
+            "in-sample sessions": f"{b.in_sample_sessions}\u00a0of\u00a0{b.beta.n_obs}" if b.in_sample else "none",
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("book")
 
@@ -91,7 +92,7 @@ def beta_scatter(sens) -> Figure:
     plt = pyplot()
     m = sens.main
     b, p = sens.benchmark_returns * 100, m.returns * 100
-    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    fig, ax = plt.subplots(figsize=(6.5, 5.0), layout="constrained")
     ax.scatter(b, p, s=8, alpha=0.45, color=_COLORS[m.label], label=f"daily returns ({m.label})")
     xs = np.linspace(float(b.min()), float(b.max()), 50)
     for bk in sens.books:
@@ -100,12 +101,13 @@ def beta_scatter(sens) -> Figure:
                 ls="-" if bk is m else "-.",
                 label=f"OLS {bk.label}: β = {r.beta:.2f} ± {1.96 * r.beta_se:.2f}, R² = {r.r_squared:.2f}")
     ax.plot(xs, xs, color="#90a4ae", ls="--", lw=1, label="β = 1")
+    percent_axis(ax.xaxis, signed=True)
+    percent_axis(ax.yaxis, signed=True)
     ax.set_xlabel(f"{sens.profile.benchmark} daily return (%)")
     ax.set_ylabel(f"{sens.profile.name} ({m.label}) daily return (%)")
     ax.set_title(f"Profile vs benchmark, {m.beta.start} .. {m.beta.end}", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig, ncol=1, fontsize=9)
     return fig
 
 
@@ -113,7 +115,7 @@ def rolling_beta_plot(sens) -> Figure:
     """Plot each book's rolling beta and, for defensive profiles, the limit."""
     plt = pyplot()
     spec = sens.profile.sensitivity
-    fig, ax = plt.subplots(figsize=(10, 3.3))
+    fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
     for b in sens.books:
         ax.plot(b.rolling.index, b.rolling.to_numpy(), color=_COLORS[b.label], lw=1.5 if b is sens.main else 1.1,
                 label=f"{b.label} (window β {b.beta.beta:.2f})")
@@ -122,12 +124,11 @@ def rolling_beta_plot(sens) -> Figure:
     if spec.defensive:
         ax.axhline(spec.beta_limit, color="#c62828", ls="--", lw=1.2, label=f"defensive limit {spec.beta_limit:.2f}")
     ax.set_ylabel(f"rolling {spec.rolling_days}-session beta")
+    date_axis(ax)
     ax.set_title("Rolling beta (shaded: the current run above the limit)" if spec.defensive else "Rolling beta",
                  loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", ncol=4)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, ncol=4)
     return fig
 
 

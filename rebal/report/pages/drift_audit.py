@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rebal.report.figures import LABEL_SIZE, date_axis, legend_below, number_axis, percent_axis
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import OVER, STATUS_COLORS, UNDER, pyplot
-from rebal.report.widgets import badge, card, note, signed_pct
+from rebal.report.widgets import badge, card, note, signed_pct, yes_no
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_scraps", "planner_card",
-           "planner_flags", "economics_table", "planner_scraps", "VERDICT_COLORS", "ECONOMICS_FORMATS", "scraps",
-           "drift_overview", "weights_comparison", "drift_path_plot"]
+           "planner_flags", "economics_table", "freshness_table", "planner_scraps", "VERDICT_COLORS",
+           "ECONOMICS_FORMATS", "scraps", "drift_overview", "weights_comparison", "drift_path_plot"]
 
 
 def summary_card(audit: Any) -> Any:
@@ -93,9 +94,14 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
     }
 
 
-ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}", "speed pct": "{:.0%}",
-                     "trade (USD)": "{:+,.0f}", "dollar ADV": "{:,.0f}", "liquidity days": "{:.2f}",
-                     "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
+def _trade_usd(x: float) -> str:
+    """Write a signed dollar amount; less than half a dollar is no trade (0, not +0)."""
+    return "0" if abs(x) < 0.5 else f"{x:+,.0f}"
+
+
+ECONOMICS_FORMATS = {"drift": signed_pct, "vol 60d": "{:.1%}", "drift speed": "{:.1%}",
+                     "speed percentile": "{:.0%}", "trade (USD)": _trade_usd, "dollar ADV ($M)": "{:,.1f}",
+                     "liquidity days": "{:.3f}", "spread bps": "{:.1f}", "impact bps": "{:.2f}", "cost bps": "{:.2f}"}
 
 
 #: colours of the planner's verdicts (on the drift status palette)
@@ -138,12 +144,20 @@ def planner_flags(panel: Any) -> Any:
 
 
 def economics_table(panel: Any) -> pd.DataFrame:
-    """Per-asset economics with readable column names, largest |drift| first."""
-    t = panel.assets.rename(columns={"vol_60d": "vol 60d", "drift_speed": "drift speed", "speed_pct": "speed pct",
-                                     "trade_usd": "trade (USD)", "dollar_adv": "dollar ADV",
-                                     "liquidity_days": "liquidity days", "spread_bps": "spread bps",
-                                     "impact_bps": "impact bps", "cost_bps": "cost bps"})
+    """Per-asset economics with readable column names (dollar ADV in millions), largest |drift| first."""
+    t = panel.assets.assign(dollar_adv=panel.assets["dollar_adv"] / 1e6)
+    t = t.rename(columns={"vol_60d": "vol 60d", "drift_speed": "drift speed", "speed_pct": "speed percentile",
+                          "trade_usd": "trade (USD)", "dollar_adv": "dollar ADV ($M)",
+                          "liquidity_days": "liquidity days", "spread_bps": "spread bps",
+                          "impact_bps": "impact bps", "cost_bps": "cost bps"})
     return t.iloc[t["drift"].abs().to_numpy().argsort()[::-1]]
+
+
+def freshness_table(audit: Any) -> pd.DataFrame:
+    """Latest close per ticker and how many NYSE sessions it lags the as-of date; ``ok`` as yes / no."""
+    t = audit.freshness.table.rename(columns={"last_price_date": "latest close", "sessions_stale": "sessions stale",
+                                              "ok": "fresh"})
+    return t.assign(fresh=[yes_no(v) for v in t["fresh"]]) if "fresh" in t.columns else t
 
 
 def planner_scraps(panel: Any) -> dict[str, Any]:
@@ -162,13 +176,11 @@ def planner_scraps(panel: Any) -> dict[str, Any]:
 
 def drift_overview(audit) -> Figure:
     """Two panels: per-asset drift (points) with the single-asset limit, and portfolio drift on the status scale."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     th = audit.profile.drift
     t = audit.table.sort_values("drift")
     d = t["drift"].to_numpy() * 100
-    fig, (ax, gx) = plt.subplots(1, 2, figsize=(10, max(3.2, 0.24 * len(t) + 1.2)),
+    fig, (ax, gx) = plt.subplots(1, 2, figsize=(10, max(3.2, 0.24 * len(t) + 1.2)), layout="constrained",
                                  gridspec_kw={"width_ratios": [3, 1.25]})
     colors = [OVER if v > 0 else UNDER for v in d]
     ax.barh(np.arange(len(t)), d, color=colors, height=0.7)
@@ -181,7 +193,8 @@ def drift_overview(audit) -> Figure:
         ax.axvline(x, color="#555", ls="--", lw=1)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-span, span)
-    ax.set_xlabel("drift = actual − target (percentage points of portfolio)")
+    number_axis(ax.xaxis, signed=True)
+    ax.set_xlabel("drift = actual − target (percentage points of portfolio value)")
     ax.set_title(f"Per-asset drift (dashed: ±{lim:.1f} pt urgent limit)", fontsize=11, loc="left")
     ax.grid(axis="x", alpha=0.3)
 
@@ -192,63 +205,56 @@ def drift_overview(audit) -> Figure:
              (th.urgent * 100, top, STATUS_COLORS["URGENT"], "URGENT")]
     for lo, hi, c, label in zones:
         gx.axhspan(lo, hi, color=c, alpha=0.18)
-        gx.text(0.97, (lo + hi) / 2, label, ha="right", va="center", fontsize=8, color=c,
+        gx.text(0.97, (lo + hi) / 2, label, ha="right", va="center", fontsize=LABEL_SIZE, fontweight="bold", color=c,
                 transform=gx.get_yaxis_transform())
     gx.bar([0], [pdv], width=0.45, color=STATUS_COLORS[audit.result.status.value])
-    gx.text(0, pdv, f"{pdv:.1f}%", ha="center", va="bottom", fontsize=10, fontweight="bold")
+    gx.text(0, pdv, f"{pdv:.1f}%", ha="center", va="bottom", fontsize=11, fontweight="bold")
     gx.set_xlim(-0.5, 0.9)
     gx.set_ylim(0, top)
     gx.set_xticks([])
-    gx.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    gx.set_ylabel("portfolio drift (½ Σ|drift|)")
+    percent_axis(gx.yaxis)
+    gx.set_ylabel("portfolio drift ½ Σ|drift| (% of value)")
     gx.set_title(f"Status: {audit.result.status.value}", fontsize=11, loc="left",
                  color=STATUS_COLORS[audit.result.status.value])
-    fig.tight_layout()
     return fig
 
 
 def weights_comparison(audit) -> Figure:
     """Actual vs target weight per asset (grouped horizontal bars)."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     t = audit.table.sort_values("target")
     y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.26 * len(t) + 1.0)))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.26 * len(t) + 1.0)), layout="constrained")
     ax.barh(y - 0.19, t["target"] * 100, height=0.38, color="#90a4ae", label="target")
     ax.barh(y + 0.19, t["actual"] * 100, height=0.38, color="#263238", label="actual")
     ax.set_yticks(y, t.index)
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    percent_axis(ax.xaxis)
     ax.set_xlabel("weight (% of portfolio value)")
     ax.set_title("Actual vs target weights", fontsize=11, loc="left")
-    ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig)
     return fig
 
 
 def drift_path_plot(audit) -> Figure:
     """Portfolio drift of the implemented holdings since implementation, with the status thresholds."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     th = audit.profile.drift
     p = audit.path * 100
-    fig, ax = plt.subplots(figsize=(10, 3.4))
+    fig, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
     ax.plot(p.index, p.to_numpy(), color="#263238", lw=1.6, label="price drift since implementation")
     ax.axhline(th.rebalance * 100, color=STATUS_COLORS["REBALANCE"], ls="--", lw=1,
-               label=f"rebalance {th.rebalance:.0%}")
-    ax.axhline(th.urgent * 100, color=STATUS_COLORS["URGENT"], ls="--", lw=1, label=f"urgent {th.urgent:.0%}")
+               label=f"rebalance threshold {th.rebalance:.0%}")
+    ax.axhline(th.urgent * 100, color=STATUS_COLORS["URGENT"], ls="--", lw=1, label=f"urgent threshold {th.urgent:.0%}")
     ax.scatter([p.index[-1]], [audit.result.portfolio_drift * 100], color=STATUS_COLORS[audit.result.status.value],
-               zorder=5, label="drift vs today's target")
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylabel("portfolio drift")
+               zorder=5, label="drift against today's target")
+    percent_axis(ax.yaxis)
+    ax.set_ylabel("portfolio drift (% of value)")
     ax.set_ylim(0, max(th.urgent * 100 * 1.2, float(p.max()) * 1.1, audit.result.portfolio_drift * 110))
+    date_axis(ax)
     ax.set_title(f"Drift since implementation on {audit.lis.as_of}", fontsize=11, loc="left")
-    ax.legend(loc="upper left", frameon=False, fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, ncol=2)
     return fig
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.allocation.registry import METHODS, describe
+from rebal.report.figures import CELL_SIZE, date_axis, legend_below, number_axis, percent_axis, place_labels
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS, pyplot
 from rebal.report.widgets import badge, card, html_block, note
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
     from rebal.config import Profile
 
 __all__ = ["REPORT", "proposal_card", "proposal_flags", "changes_table", "limits_table", "simulation_table",
-           "noise_table", "costs_table", "proposal_trades", "proposal_scraps", "scraps", "proposal_parameters",
-           "target_method_note", "black_litterman_tables", "allocation_plot", "correlation_heatmap", "simulation_plot",
-           "frontier_plot"]
+           "SIMULATION_FORMATS", "noise_table", "NOISE_FORMATS", "costs_table", "proposal_trades", "proposal_scraps",
+           "scraps", "proposal_parameters", "target_method_note", "black_litterman_tables", "allocation_plot",
+           "correlation_heatmap", "simulation_plot", "frontier_plot"]
 
 
 def proposal_card(p: Any) -> Any:
@@ -93,14 +94,42 @@ def limits_table(p: Any) -> pd.DataFrame:
     return t.assign(failed=(t["status"] == "FAIL") | (t["current status"] == "FAIL")).set_index(["check", "item"])
 
 
+#: short headings of the simulation metrics (:data:`rebal.proposal.simulation.METRIC_LABELS` keys)
+_METRICS = {"sharpe": "Sharpe (annualised)", "max_drawdown": "max drawdown", "win_rate": "up days",
+            "total_return": "return over the window", "volatility": "volatility (annualised)"}
+#: formats of :func:`simulation_table`: the Sharpe ratio as a number, everything else in percent
+SIMULATION_FORMATS = {"Sharpe (annualised)": "{:.2f}", "max drawdown": "{:.1%}", "up days": "{:.1%}",
+                      "return over the window": "{:+.1%}", "volatility (annualised)": "{:.1%}"}
+
+
 def simulation_table(p: Any) -> pd.DataFrame:
-    """Metrics by path (rows: metrics; columns: baseline, in-sample, out-of-sample)."""
-    return p.simulation.table()
+    """Metrics by path (rows: baseline, in-sample, out-of-sample; columns: metrics, see :data:`SIMULATION_FORMATS`)."""
+    from rebal.proposal.simulation import METRIC_LABELS
+
+    t = p.simulation.table().T.rename(columns={label: _METRICS[k] for k, label in METRIC_LABELS.items()})
+    t.index.name = "path"
+    return t
+
+
+_NBSP = "\u00a0"
+_NOISE = {"baseline Sharpe": "Sharpe baseline", "projected Sharpe": "Sharpe projected",
+          "difference": "difference", "SE of the difference": f"±{_NBSP}SE", "z": "z", "correlation": "ρ",
+          "relative to max(|baseline|, floor)": "relative", "SE of the relative figure": f"±{_NBSP}SE relative",
+          "sessions": "sessions"}
+#: formats of :func:`noise_table` (ρ: correlation of the two daily paths)
+NOISE_FORMATS = {"Sharpe baseline": "{:.2f}", "Sharpe projected": "{:.2f}", "difference": "{:+.2f}",
+                 f"±{_NBSP}SE": "{:.2f}", "z": "{:+.2f}", "ρ": "{:.2f}", "relative": "{:+.1%}",
+                 f"±{_NBSP}SE relative": "{:.1%}", "sessions": "{:.0f}"}
 
 
 def noise_table(p: Any) -> pd.DataFrame:
-    """Sharpe ratios of each comparison with the baseline, their difference ± SE, z and the relative figure ± SE."""
-    return p.simulation.noise_table()
+    """Sharpe ratios of each comparison with the baseline, their difference ± SE, z and the relative figure ± SE.
+
+    relative = difference / max(|baseline Sharpe|, the profile's ``sharpe_floor``).
+    """
+    t = p.simulation.noise_table().rename(columns=_NOISE)
+    t.index.name = "projection"
+    return t
 
 
 def costs_table(p: Any) -> pd.DataFrame:
@@ -117,6 +146,7 @@ def proposal_trades(p: Any) -> pd.DataFrame:
     cols = {"action": "action", "shares": "shares", "price": "price", "value": "value ($)", "reason": "reason",
             "est_cost": "est. cost ($)", "weight_before": "weight before", "weight_target": "weight target",
             "weight_after": "weight after"}
+    t = t.assign(reason=t["reason"].astype(str).str.replace("_", _NBSP))  # "exit position" kept on one line
     return t.set_index("ticker")[list(cols)].rename(columns=cols)
 
 
@@ -154,7 +184,9 @@ def proposal_parameters(profile: Profile) -> pd.DataFrame:
     spec, dflt = profile.proposal, ProposalSpec()
     rows = [(f.name, getattr(spec, f.name), getattr(dflt, f.name)) for f in fields(ProposalSpec) if f.name != "limits"]
     rows += [(f"limits.{f.name}", getattr(spec.limits, f.name), getattr(Limits(), f.name)) for f in fields(Limits)]
-    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter")
+    # whole amounts read 5,000, not 5000.0 (the same rule as the Risk4 parameters)
+    t = t.map(lambda v: f"{v:,.0f}" if isinstance(v, float) and v.is_integer() and abs(v) >= 1000 else str(v))
     return t.assign(changed=t["this profile"] != t["default"])
 
 
@@ -198,49 +230,51 @@ def black_litterman_tables(p: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 
 def allocation_plot(p) -> Figure:
     """Plot current, target and proposed weight per asset (and cash), percent of portfolio value."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     ch = p.changes(held_only=True)
     y = np.arange(len(ch))
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * len(ch) + 1.2)))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * len(ch) + 1.2)), layout="constrained")
     for k, (col, color) in enumerate((("current", "#90a4ae"), ("target", "#1565c0"), ("proposed", "#263238"))):
         ax.barh(y + (k - 1) * 0.26, ch[col] * 100, height=0.26, color=color, label=col)
     lim = p.profile.proposal.limits.max_single * 100
     ax.axvline(lim, color="#c62828", ls="--", lw=1, label=f"single-asset limit {lim:.0f}%")
     ax.set_yticks(y, ch.index)
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    percent_axis(ax.xaxis)
     ax.set_xlabel("weight (% of portfolio value)")
     ax.set_title("Current vs target vs proposed allocation", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig, ncol=4)
     return fig
 
 
 def correlation_heatmap(p) -> Figure:
-    """Correlation of the sleeves over the mode's window, clusters outlined in red."""
+    """Correlation of the sleeves over the mode's window, clusters outlined in black."""
     plt = pyplot()
     import seaborn as sns
 
     corr = p.allocation.correlation
-    fig, ax = plt.subplots(figsize=(min(10, 1.6 + 0.5 * len(corr)), min(8.5, 1.2 + 0.45 * len(corr))))
+    n = len(corr)
+    annot = n <= 12
+    # annotated cells get room for their numbers; a large matrix fills the text width (printed at 0.72)
+    side = min(8.5, 1.2 + (0.75 if annot else 0.45) * n)
+    fig, ax = plt.subplots(figsize=(min(10, side + 1.6), side), layout="constrained")
     order = [a for c in p.allocation.clusters for a in c]
     order += [a for a in corr.index if a not in order]
     c = corr.loc[order, order]
-    sns.heatmap(c, vmin=-1, vmax=1, cmap="RdBu_r", annot=len(c) <= 12, fmt=".2f", annot_kws={"fontsize": 7},
+    sns.heatmap(c, vmin=-1, vmax=1, cmap="RdBu_r", annot=annot, fmt=".2f", annot_kws={"fontsize": CELL_SIZE},
                 square=True, cbar_kws={"label": "correlation of daily returns", "shrink": 0.7}, ax=ax)
     start = 0
     for cl in p.allocation.clusters:
-        ax.add_patch(plt.Rectangle((start, start), len(cl), len(cl), fill=False, ec="#c62828", lw=2.2))
+        ax.add_patch(plt.Rectangle((start, start), len(cl), len(cl), fill=False, ec="black", lw=2.5))
         start += len(cl)
     lim = p.profile.proposal.limits
-    ax.set_title(f"Correlations over {p.profile.proposal.correlation_days} sessions "
-                 f"(red boxes: clusters, every pair > {lim.high_corr:.2f})", loc="left")
+    ax.set_title(f"Correlations over {p.profile.proposal.correlation_days} sessions\n"
+                 f"(black boxes: clusters, every pair > {lim.high_corr:.2f})", loc="left")
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.tick_params(axis="x", labelrotation=90 if n > 8 else 0)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    fig.tight_layout()
     return fig
 
 
@@ -248,7 +282,7 @@ def simulation_plot(p) -> Figure:
     """Growth of $1: baseline, projected in-sample and out-of-sample, net of costs."""
     plt = pyplot()
     s = p.simulation
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = plt.subplots(figsize=(10, 4.0), layout="constrained")
     styles = {"baseline": ("#90a4ae", "-", f"baseline: {s.baseline_source}"),
               "in_sample": ("#1565c0", "--", "projected, in-sample (look-ahead)"),
               "out_of_sample": ("#263238", "-", "projected, out-of-sample (walk-forward)")}
@@ -257,21 +291,19 @@ def simulation_plot(p) -> Figure:
         ax.plot(s.paths.index, s.paths[col], color=color, ls=ls, lw=1.6, label=label)
     for r in s.refits[1:]:
         ax.axvline(np.datetime64(r["date"]), color="#bdbdbd", lw=0.6, ls=":")
+    number_axis(ax.yaxis, prefix="$")
     ax.set_ylabel("value of $1 (net of costs)")
+    date_axis(ax)
     ax.set_title(f"Impact simulation, {s.start} to {s.end} (dotted: walk-forward refits)", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, ncol=2)
     return fig
 
 
 def frontier_plot(fr, pts, *, title: str = "Efficient frontier (long-only, annual estimates)") -> Figure:
     """Frontier line, assets as grey points, current / target / proposed portfolios marked."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(10, 4.4))
+    fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
     fr = fr.round(10).drop_duplicates()
     if len(fr) > 1:
         ax.plot(fr["vol"] * 100, fr["ret"] * 100, color="#263238", lw=2, marker=".", label="efficient frontier")
@@ -279,24 +311,24 @@ def frontier_plot(fr, pts, *, title: str = "Efficient frontier (long-only, annua
         ax.scatter(fr["vol"] * 100, fr["ret"] * 100, s=90, color="#263238", marker="s",
                    label="efficient frontier (a single portfolio)")
     a = pts[pts["kind"] == "asset"]
-    ax.scatter(a["vol"] * 100, a["ret"] * 100, s=18, color="#b0bec5", label="assets")
-    if len(a) <= 30:
-        for r in a.itertuples():
-            ax.annotate(r.name, (r.vol * 100, r.ret * 100), fontsize=6.5, color="#78909c", xytext=(3, 2),
-                        textcoords="offset points")
-    marks = {"current": ("o", "#90a4ae"), "target": ("*", "#1565c0"), "proposed": ("D", "#c62828")}
-    for r in pts[pts["kind"] == "portfolio"].itertuples():
-        m, c = marks[r.name]
-        ax.scatter([r.vol * 100], [r.ret * 100], marker=m, s=150 if m == "*" else 70, color=c, zorder=5,
-                   edgecolor="white", label=r.name)
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.scatter(a["vol"] * 100, a["ret"] * 100, s=22, color="#90a4ae", label="assets")
+    # drawn largest first so that portfolios in the same place all stay visible
+    marks = {"current": ("o", 190, "none", "#546e7a"), "target": ("*", 230, "#1565c0", "white"),
+             "proposed": ("D", 45, "#c62828", "white")}
+    port = pts[pts["kind"] == "portfolio"].set_index("name")
+    for name, (m, size, face, edge) in marks.items():
+        if name in port.index:
+            ax.scatter([port.loc[name, "vol"] * 100], [port.loc[name, "ret"] * 100], marker=m, s=size,
+                       facecolor=face, edgecolor=edge, lw=1.8 if face == "none" else 0.8, zorder=5, label=name)
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis, signed=True)
     ax.set_xlabel("volatility (% a year)")
     ax.set_ylabel("expected return (% a year, EW mean)")
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig, ncol=5)
+    if len(a) <= 30:
+        place_labels(ax, list(a["vol"] * 100), list(a["ret"] * 100), list(a["name"]), color="#546e7a")
     return fig
 
 

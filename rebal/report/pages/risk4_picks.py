@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rebal.report.figures import legend_below, number_axis, percent_axis, place_labels
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import STATUS_COLORS, pyplot
 from rebal.report.widgets import card, html_block, note
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
     from rebal.config import Profile
 
-__all__ = ["REPORT", "risk4_card", "risk4_alerts", "checks_table", "picks_table", "trades_table", "schedule_table",
+__all__ = ["REPORT", "risk4_card", "risk4_alerts", "checks_table", "picks_table", "PICKS_FORMATS", "sectors_table",
+           "SECTOR_FORMATS", "trades_table", "TRADES_FORMATS", "schedule_table",
            "risk4_parameters", "risk4_synthetic_note", "risk4_scraps", "scraps", "sector_caps_plot",
            "weights_vs_prior_plot", "alpha_vol_plot"]
 
@@ -64,9 +66,11 @@ def risk4_alerts(res: Any) -> Any:
         return note("No alerts.")
     colors = {"CRITICAL": STATUS_COLORS["URGENT"], "WARNING": STATUS_COLORS["REBALANCE"], "INFO": "#1565c0"}
     rows = "".join(f'<tr><td style="color:{colors[a.severity]};font-weight:700">{a.severity}</td>'
-                   f"<td>{html.escape(a.code)}</td><td style='text-align:left'>{html.escape(a.message)}</td></tr>"
+                   f"<td style='text-align:left'>{html.escape(a.code.replace('_', ' '))}</td>"
+                   f"<td style='text-align:left'>{html.escape(a.message)}</td></tr>"
                    for a in res.alerts)
-    return html_block('<table class="rebal-table"><thead><tr><th>severity</th><th>alert</th><th>message</th></tr>'
+    return html_block('<table class="rebal-table"><thead><tr><th>severity</th><th style="text-align:left">alert</th>'
+                      '<th style="text-align:left">message</th></tr>'
                       f"</thead><tbody>{rows}</tbody></table>")
 
 
@@ -77,22 +81,49 @@ def checks_table(res: Any) -> pd.DataFrame:
     return t.assign(failed=t["status"] == "FAIL").set_index("check")
 
 
+#: formats of :func:`picks_table`
+PICKS_FORMATS = {"alpha z": "{:+.2f}", "vol blend": "{:.1%}", "ADV 20d ($M)": "{:,.1f}", "weight": "{:.2%}",
+                 "target shares": "{:,.0f}", "price": "{:,.2f}", "value ($)": "{:,.0f}"}
+
+
 def picks_table(res: Any) -> pd.DataFrame:
-    """Tabulate the picks as the committee reads them."""
+    """Tabulate the picks as the committee reads them (ADV in millions of dollars)."""
     p = res.picks.copy()
     p["value"] = p["target_shares"] * p["price"]
-    p = p.rename(columns={"alpha_z": "alpha z", "vol_blend": "vol blend", "adv_20": "ADV 20d ($)",
-                          "target_shares": "target shares"})
+    p["adv_20"] = p["adv_20"] / 1e6
+    p = p.rename(columns={"alpha_z": "alpha z", "vol_blend": "vol blend", "adv_20": "ADV 20d ($M)",
+                          "target_shares": "target shares", "value": "value ($)"})
     p["rank"] = p["rank"].astype("Int64")
-    return p.set_index("ticker")[["rank", "sector", "alpha z", "vol blend", "ADV 20d ($)", "weight", "target shares",
-                                  "price", "value"]]
+    return p.set_index("ticker")[["rank", "sector", "alpha z", "vol blend", "ADV 20d ($M)", "weight",
+                                  "target shares", "price", "value ($)"]]
+
+
+#: formats of :func:`sectors_table` (all fractions)
+_OF_VALUE, _OF_INVESTED = "weight (of\u00a0value)", "weight (of\u00a0invested)"
+SECTOR_FORMATS = {_OF_VALUE: "{:.2%}", _OF_INVESTED: "{:.2%}", "universe share": "{:.1%}",
+                  "cap (of\u00a0invested)": "{:.1%}"}
+
+
+def sectors_table(res: Any) -> pd.DataFrame:
+    """Sector weights of the picks (of the portfolio's value and of its invested part), universe share and cap.
+
+    The cap applies to the weight of the invested part: the profile's ``sector_multiple`` × universe share.
+    """
+    return res.sectors.rename(columns={"weight": _OF_VALUE, "weight_of_invested": _OF_INVESTED,
+                                       "universe_share": "universe share", "cap": "cap (of\u00a0invested)"})
+
+
+#: formats of :func:`trades_table`
+TRADES_FORMATS = {"shares": "{:,.0f}", "value ($)": "{:,.0f}", "price": "{:,.2f}"}
 
 
 def trades_table(res: Any) -> pd.DataFrame:
-    """Tabulate the trades, sells first then buys, largest first."""
+    """Tabulate the trades, sells first then buys, largest first; reasons in words."""
     t = res.trades.copy()
     t["order"] = t["action"].map({"SELL": 0, "BUY": 1})
     t = t.sort_values(["order", "estimated_value"], ascending=[True, False]).drop(columns="order")
+    if "reason" in t.columns:
+        t["reason"] = t["reason"].astype(str).str.replace("_", "\u00a0")  # words, kept on one line
     return t.set_index("ticker").rename(columns={"estimated_value": "value ($)"})
 
 
@@ -104,6 +135,13 @@ def schedule_table(res: Any) -> pd.DataFrame:
     d = next_rebalance_dates(res.date + pd.Timedelta(days=1), 10, anchor=spec.anchor, every=spec.every)
     return pd.DataFrame({"date": [str(x) for x in d], "weekday": [pd.Timestamp(x).day_name() for x in d]},
                         index=pd.RangeIndex(1, 11, name="#"))
+
+
+def _param(v: Any) -> str:
+    """Write a parameter value: whole numbers with thousands separators (``2,000,000``, not ``2000000.0``)."""
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return str(v)
 
 
 def risk4_parameters(profile: Profile) -> pd.DataFrame:
@@ -120,7 +158,7 @@ def risk4_parameters(profile: Profile) -> pd.DataFrame:
     for f in fields(Risk4Checks):
         rows.append((f"checks.{f.name}", getattr(spec.checks, f.name), getattr(dflt.checks, f.name)))
     t = pd.DataFrame(rows, columns=["parameter", "this profile", "production default"]).set_index("parameter")
-    t = t.astype(str)
+    t = t.map(_param)
     return t.assign(scaled=t["this profile"] != t["production default"])
 
 
@@ -158,45 +196,40 @@ def risk4_scraps(res: Any, implemented: date | None = None) -> dict[str, Any]:
 
 def sector_caps_plot(res) -> Figure:
     """Risk4 sector weights (of the invested part) against their caps and the universe's sector shares."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     t = res.sectors.sort_values("weight_of_invested")
     y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.4 * len(t) + 1.0)))
+    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.45 * len(t) + 1.4)), layout="constrained")
     ax.barh(y, t["weight_of_invested"] * 100, height=0.6, color="#263238", label="portfolio (of invested)")
-    ax.scatter(t["universe_share"] * 100, y, marker="|", s=260, color="#1565c0", zorder=4, label="universe share")
-    ax.scatter(t["cap"] * 100, y, marker="|", s=260, color="#c62828", zorder=4,
+    ax.scatter(t["universe_share"] * 100, y, marker="|", s=300, lw=2.5, color="#1565c0", zorder=4,
+               label="universe share")
+    ax.scatter(t["cap"] * 100, y, marker="|", s=300, lw=2.5, color="#c62828", zorder=4,
                label=f"cap = {res.profile.risk4.sector_multiple:g} × universe share")
     ax.set_yticks(y, t.index)
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    percent_axis(ax.xaxis)
     ax.set_xlabel("weight (% of the invested portfolio)")
     ax.set_title("Sector weights vs caps", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig)
     return fig
 
 
 def weights_vs_prior_plot(res) -> Figure:
     """Risk4 target weight vs prior weight per name (after whole-share rounding), largest first."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     p = res.positions.sort_values(["weight_after", "prior_weight"])
     y = np.arange(len(p))
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.26 * len(p) + 1.0)))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.28 * len(p) + 1.4)), layout="constrained")
     ax.barh(y - 0.19, p["prior_weight"] * 100, height=0.38, color="#90a4ae", label=f"prior ({res.prior.source})")
     ax.barh(y + 0.19, p["weight_after"] * 100, height=0.38, color="#263238", label="new target (whole shares)")
     ax.axvline(res.profile.risk4.max_position * 100, color="#c62828", ls="--", lw=1,
                label=f"position cap {res.profile.risk4.max_position:.0%}")
     ax.set_yticks(y, p.index)
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    percent_axis(ax.xaxis)
     ax.set_xlabel("weight (% of portfolio value)")
     ax.set_title(f"Weights: prior vs new (turnover {res.turnover:.1%})", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig)
     return fig
 
 
@@ -205,22 +238,24 @@ def alpha_vol_plot(res) -> Figure:
     plt = pyplot()
     u = res.universe
     picked = res.picks.set_index("ticker")["weight"]
-    fig, ax = plt.subplots(figsize=(10, 4.2))
+    fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
     out = u[~u.index.isin(picked.index)]
     ax.scatter(out["vol_blend"] * 100, out["alpha_z"], s=22, color="#b0bec5", label="not held")
     inn = u[u.index.isin(picked.index)]
-    ax.scatter(inn["vol_blend"] * 100, inn["alpha_z"], s=40 + 1500 * picked.reindex(inn.index).to_numpy(),
-               color="#1565c0", alpha=0.75, label="held (size = weight)")
-    if len(u) <= 60:
-        for t, r in u.iterrows():
-            ax.annotate(t, (r["vol_blend"] * 100, r["alpha_z"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    areas = pd.Series(40 + 1500 * picked.reindex(inn.index).to_numpy(), index=inn.index)
+    ax.scatter(inn["vol_blend"] * 100, inn["alpha_z"], s=areas, color="#1565c0", alpha=0.75,
+               label="held (size = weight)")
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xlabel("vol_blend: mean of 20- and 60-session realized vol (% a year)")
+    percent_axis(ax.xaxis)
+    number_axis(ax.yaxis, signed=True)
+    ax.set_xlabel("volatility blend: mean of 20- and 60-session realised volatility (% a year)")
     ax.set_ylabel("alpha z-score (clipped)")
     ax.set_title(f"Universe on {res.feature_date}: alpha vs volatility", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig, ncol=2)
+    if len(u) <= 60:
+        radii = [float(np.sqrt(areas[t] / np.pi)) if t in areas.index else 3.0 for t in u.index]
+        place_labels(ax, list(u["vol_blend"] * 100), list(u["alpha_z"]), list(u.index), radii=radii)
     return fig
 
 

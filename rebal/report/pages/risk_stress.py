@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rebal.report.figures import LABEL_SIZE, date_axis, legend_below, number_axis, percent_axis
 from rebal.report.registry import DATAFRAME, Cover, ReportSpec
 from rebal.report.style import pyplot
 from rebal.report.widgets import card, note
@@ -105,6 +106,13 @@ def backtest_view(rs: Any) -> Any:
     return t[["days", "exceedances", "expected", "Kupiec p", "Christoffersen p", "conditional p", "verdict (5 %)"]]
 
 
+def _param(v: Any) -> str:
+    """Write a parameter value as a reader reads it: lists as ``a, b``, an empty one as ``none``."""
+    if isinstance(v, (tuple, list)):
+        return ", ".join(_param(x) for x in v) or "none"
+    return str(v)
+
+
 def stress_parameters(profile: Profile) -> Any:
     """Return the profile's ``stress`` parameters next to the defaults."""
     from dataclasses import fields
@@ -120,7 +128,7 @@ def stress_parameters(profile: Profile) -> Any:
                  "stress/episodes.yaml"))
     rows += [(f"shocks.{f.name}", getattr(spec.shocks, f.name), getattr(ShockSpec(), f.name))
              for f in fields(ShockSpec)]
-    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").astype(str)
+    t = pd.DataFrame(rows, columns=["parameter", "this profile", "default"]).set_index("parameter").map(_param)
     t.loc["episodes", "this profile"] = spec.episodes or "stress/episodes.yaml"
     return t.assign(changed=t["this profile"] != t["default"])
 
@@ -136,7 +144,7 @@ def _paired_bars(ax, labels, now, proposed, *, scale: float = 100.0) -> None:
     ax.invert_yaxis()
     ax.axvline(0, color="#616161", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    legend_below(ax.figure, ax, ncol=2)
 
 
 def contributions_plot(rs: Any, top: int = 15) -> Figure:
@@ -147,12 +155,12 @@ def contributions_plot(rs: Any, top: int = 15) -> Figure:
     full = contributions_table(rs)
     t = full.iloc[:top]  # largest current contribution first, then the proposal's new names
     shown = f" (largest {top} of {len(full)})" if len(full) > top else ""
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.34 * len(t) + 1.3)))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.34 * len(t) + 1.5)), layout="constrained")
     _paired_bars(ax, list(t.index), t["contribution now"].fillna(0), t["contribution proposed"].fillna(0))
+    number_axis(ax.xaxis)
     ax.set_xlabel("contribution to annualised volatility (percentage points)")
     ax.set_title(f"Risk contributions by asset{shown}: volatility {rs.exante['current'].volatility:.1%} now, "
                  f"{rs.exante['proposed'].volatility:.1%} proposed", loc="left")
-    fig.tight_layout()
     return fig
 
 
@@ -162,11 +170,11 @@ def sector_plot(rs: Any) -> Figure:
 
     plt = pyplot()
     t = sector_table(rs)
-    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.42 * len(t) + 1.2)))
+    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.42 * len(t) + 1.4)), layout="constrained")
     _paired_bars(ax, list(t.index), t["contribution now"].fillna(0), t["contribution proposed"].fillna(0))
+    number_axis(ax.xaxis)
     ax.set_xlabel("contribution to annualised volatility (percentage points)")
     ax.set_title("Risk contributions by sector", loc="left")
-    fig.tight_layout()
     return fig
 
 
@@ -178,18 +186,17 @@ def episodes_plot(rs: Any) -> Figure:
     t = episodes_table(rs)
     t = t[t["covered"]]
     labels = [f"{name}{' (proxy)' if r['proxied now'] or r['proxied proposed'] else ''}" for name, r in t.iterrows()]
-    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.5 * len(t) + 1.3)))
+    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.6 * len(t) + 1.5)), layout="constrained")
     _paired_bars(ax, labels, t["loss now"], t["loss proposed"])
     for i, (now, prop) in enumerate(zip(t["loss now"], t["loss proposed"], strict=True)):
-        ax.annotate(f"{now:.1%}", (now * 100, i - 0.2), xytext=(-3, 0), textcoords="offset points", ha="right",
-                    va="center", fontsize=7, color="#455a64")
-        ax.annotate(f"{prop:.1%}", (prop * 100, i + 0.2), xytext=(-3, 0), textcoords="offset points", ha="right",
-                    va="center", fontsize=7, color="#263238")
+        for v, dy, color in ((now, -0.2, "#455a64"), (prop, 0.2, "#263238")):
+            ax.annotate(f"{v:.1%}".replace("-", "−"), (v * 100, i + dy), xytext=(-3, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=LABEL_SIZE, color=color)
     lo = float(min(t["loss now"].min(), t["loss proposed"].min())) * 100 if len(t) else -1.0
-    ax.set_xlim(lo * 1.18, 0)
+    ax.set_xlim(lo * 1.22, 0)
+    percent_axis(ax.xaxis, signed=True)
     ax.set_xlabel("peak-to-trough loss over the episode (% of value)")
     ax.set_title("Historical episodes replayed on today's weights (held through the episode)", loc="left")
-    fig.tight_layout()
     return fig
 
 
@@ -200,19 +207,19 @@ def worst_episode_plot(rs: Any) -> Figure | None:
     if worst is None:
         return None
     res = next(r for ep, r in rs.episodes if ep.name == worst.episode.name)
-    fig, ax = plt.subplots(figsize=(10, 3.4))
+    fig, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
     for key, color in (("current", NOW), ("proposed", PROPOSED)):
         path = res[key].path
         ax.plot(path.index, (path - 1) * 100, color=color, lw=1.8,
-                label=f"{key}: trough {res[key].peak_to_trough:.1%}")
+                label=f"{key}: trough {res[key].peak_to_trough:.1%}".replace("-", "−"))
     ax.axhline(0, color="#616161", lw=0.8)
-    ax.set_ylabel("value change since the start (%)")
+    percent_axis(ax.yaxis, signed=True)
+    ax.set_ylabel("value change since the start (% of value)")
+    date_axis(ax)
     ax.set_title(f"Worst episode for the current holdings: {worst.episode.name}, {worst.first} .. {worst.last}",
                  loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, ncol=2)
     return fig
 
 
@@ -222,11 +229,11 @@ def shocks_plot(rs: Any) -> Figure:
 
     plt = pyplot()
     t = shocks_table(rs)
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.36 * len(t) + 1.3)))
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.36 * len(t) + 1.5)), layout="constrained")
     _paired_bars(ax, list(t.index), t["now"], t["proposed"])
+    percent_axis(ax.xaxis, signed=True)
     ax.set_xlabel("portfolio return under the shock (% of value)")
     ax.set_title("Hypothetical shocks, current vs proposed", loc="left")
-    fig.tight_layout()
     return fig
 
 
@@ -237,20 +244,20 @@ def backtest_plot(rs: Any) -> Figure | None:
     if bt is None:
         return None
     f = bt.forecasts
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = plt.subplots(figsize=(10, 4.0), layout="constrained")
     ax.plot(f.index, f["return"] * 100, color="#78909c", lw=0.7, label="daily return of the holdings")
     ax.plot(f.index, -f["var"] * 100, color="#1565c0", lw=1.4, label=f"−VaR {bt.level:.0%}, forecast the day before")
     hits = f[f["exceedance"]]
     ax.scatter(hits.index, hits["return"] * 100, color="#c62828", s=18, zorder=5,
                label=f"exceedances: {bt.exceedances} ({bt.expected:.1f} expected)")
     ax.axhline(0, color="#616161", lw=0.6)
+    percent_axis(ax.yaxis, signed=True)
     ax.set_ylabel("daily return (% of value)")
+    date_axis(ax)
     ax.set_title(f"1-day VaR backtest ({rs.spec.backtest_method.replace('_', '-')}), {f.index[0].date()} .. "
                  f"{f.index[-1].date()}", loc="left")
-    ax.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=3)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig)
     return fig
 
 

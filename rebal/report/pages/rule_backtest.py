@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rebal.report.figures import CELL_SIZE, LABEL_SIZE, date_axis, legend_below, percent_axis, place_labels
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
 from rebal.report.widgets import card, note
@@ -71,13 +72,19 @@ def lab_notes(run: Any) -> Any:
 
 
 def lab_table(summary: pd.DataFrame, cost_bps: float | None = None) -> pd.DataFrame:
-    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps)."""
+    """Tabulate the per-configuration metrics readably (optionally one cost level, in bps).
+
+    ``skipped`` (trades of illiquid assets not done) is left out when no configuration skipped any, so
+    that the table fits the page width.
+    """
     s = summary if cost_bps is None else summary[np.isclose(summary["cost_bps"], cost_bps)]
     out = pd.DataFrame({
         "rule": s["rule"], "cost bps": s["cost_bps"], "TE": s["tracking_error"], "cost/yr": s["cost_per_year"],
         "turnover/yr": s["turnover_per_year"], "trading days": s["rebalances"], "Sharpe": s["sharpe"],
         "vs target": s["sharpe_vs_target"], "max DD": s["max_drawdown"], "taxes": s["taxes"],
         "skipped": s["skipped_illiquid"]})
+    if not out["skipped"].astype(bool).any():
+        out = out.drop(columns="skipped")
     return out.reset_index(drop=True)
 
 
@@ -120,52 +127,49 @@ def lab_frontier_plot(summary, cost_bps: float, *, title: str = "Tracking error 
 
     The rules no other beats on both are joined (the frontier) and named.
     """
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     from rebal.lab.study import frontier_mask
 
     s = summary[np.isclose(summary["cost_bps"], cost_bps)]
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig, ax = plt.subplots(figsize=(10, 5.4), layout="constrained")
     for fam, grp in s.groupby(s["rule"].map(_family), sort=False):
-        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=32,
+        ax.scatter(grp["tracking_error"] * 100, grp["cost_per_year"] * 100, s=36,
                    color=FAMILY_COLORS.get(fam, "#9e9e9e"), label=fam, alpha=0.9, edgecolor="white", lw=0.5, zorder=3)
     m = frontier_mask(s["tracking_error"], s["cost_per_year"])
     fr = s[m].sort_values("tracking_error")
     ax.plot(fr["tracking_error"] * 100, fr["cost_per_year"] * 100, color="#263238", lw=1, ls="--", label="frontier")
-    for i, r in enumerate(fr.itertuples()):
-        ax.annotate(r.rule, (r.tracking_error * 100, r.cost_per_year * 100), fontsize=7, color="#37474f",
-                    xytext=(5, 6 if i % 2 == 0 else -10), textcoords="offset points")
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=2))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=3))
-    ax.set_xlabel("tracking error vs target (annualised)")
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
+    ax.set_xlabel("tracking error vs target (% a year)")
     ax.set_ylabel("transaction costs (% of value per year)")
     ax.set_title(f"{title} at {cost_bps:g} bps (named: the frontier)", loc="left")
-    ax.legend(frameon=False, fontsize=7.5, ncol=2, loc="upper right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legend_below(fig, ncol=6)
+    place_labels(ax, list(fr["tracking_error"] * 100), list(fr["cost_per_year"] * 100), list(fr["rule"]),
+                 avoid=(list(s["tracking_error"] * 100), list(s["cost_per_year"] * 100)))
     return fig
 
 
 def lab_turnover_plot(summary, cost_bps: float) -> Figure:
     """One-way turnover per year of each rule at one cost level, coloured by family."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     s = summary[np.isclose(summary["cost_bps"], cost_bps)].sort_values("turnover_per_year")
-    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.24 * len(s) + 0.9)))
+    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.3 * len(s) + 1.0)), layout="constrained")
     ax.barh(s["rule"], s["turnover_per_year"] * 100,
             color=[FAMILY_COLORS.get(_family(r), "#9e9e9e") for r in s["rule"]])
     for y, (v, n) in enumerate(zip(s["turnover_per_year"], s["rebalances"], strict=True)):
-        ax.text(v * 100, y, f"  {v:.1%} ({int(n)} trades)", va="center", fontsize=7, color="#37474f")
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.text(v * 100, y, f"  {v:.1%} ({int(n)} days)", va="center", fontsize=LABEL_SIZE, color="#37474f")
+    ax.set_xlim(0, s["turnover_per_year"].max() * 140 if len(s) else 1)
+    percent_axis(ax.xaxis)
     ax.set_xlabel("one-way turnover (% of value per year)")
-    ax.set_title(f"Turnover by rule at {cost_bps:g} bps (number of trading days in brackets)", loc="left")
-    ax.set_xlim(0, s["turnover_per_year"].max() * 135 if len(s) else 1)
-    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"Turnover by rule at {cost_bps:g} bps (trading days over the window in brackets)", loc="left")
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
     return fig
+
+
+def _threshold_label(spec: str) -> str:
+    """``threshold:0.05`` -> ``5%`` (the heatmaps' axis already says it is the drift threshold)."""
+    return f"{float(spec.split(':', 1)[1]):.0%}"
 
 
 def lab_heatmaps(summary, thresholds) -> Figure:
@@ -177,15 +181,17 @@ def lab_heatmaps(summary, thresholds) -> Figure:
 
     specs = [parse_rule(f"threshold:{t:g}").spec for t in thresholds]
     s = summary[summary["rule"].isin(specs)]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.0))
+    fig, axes = plt.subplots(1, 2, figsize=(10, max(2.8, 0.5 * len(specs) + 1.4)), layout="constrained")
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error (annualised)", ".2%"),
                                            ("cost_per_year", "Costs (% of value per year)", ".3%")), strict=True):
         piv = s.pivot_table(index="rule", columns="cost_bps", values=col).reindex(specs)
-        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+        piv.index = [_threshold_label(r) for r in piv.index]
+        piv.columns = [f"{c:g}" for c in piv.columns]
+        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": CELL_SIZE})
         ax.set_title(title, loc="left")
         ax.set_xlabel("cost level (bps)")
-        ax.set_ylabel("drift threshold")
-    fig.tight_layout()
+        ax.set_ylabel("drift threshold (% of value)")
+        ax.tick_params(axis="y", labelrotation=0)
     return fig
 
 
@@ -201,28 +207,26 @@ def lab_regime_heatmap(regimes, thresholds, cost_bps: float) -> Figure:
     r = regimes[regimes["rule"].isin(specs) & np.isclose(regimes["cost_bps"], cost_bps)]
     order = [x for x in ("normal", "elevated", "stress") if x in set(r["regime"])]
     days = r.drop_duplicates("regime").set_index("regime")["days"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    rows = [s for s in specs if s in set(r["rule"])]
+    fig, axes = plt.subplots(1, 2, figsize=(10, max(3.0, 0.42 * len(rows) + 1.6)), layout="constrained")
     for ax, (col, title, fmt) in zip(axes, (("tracking_error", "Tracking error by regime", ".2%"),
                                            ("cost_per_year", "Costs per year by regime", ".3%")), strict=True):
-        piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(
-            index=[s for s in specs if s in set(r["rule"])], columns=order)
+        piv = r.pivot_table(index="rule", columns="regime", values=col).reindex(index=rows, columns=order)
         piv.columns = [f"{c}\n({int(days[c])} days)" for c in piv.columns]
-        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Oranges", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+        sns.heatmap(piv, annot=True, fmt=fmt, cmap="Oranges", cbar=False, ax=ax, annot_kws={"fontsize": CELL_SIZE})
         ax.set_title(f"{title} at {cost_bps:g} bps", loc="left")
-        ax.set_xlabel("regime (VIX < 20, 20-30, >= 30)")
-        ax.set_ylabel("")
-    fig.tight_layout()
+        ax.set_xlabel("VIX regime (< 20, 20-30, ≥ 30)")
+        ax.set_ylabel("rule" if ax is axes[0] else "")
+        ax.tick_params(axis="y", labelrotation=0)
     return fig
 
 
 def lab_paths_plot(result, cost_bps: float, rules=("calendar:quarterly", "threshold:0.05", "partial:edge,0.05",
                                                      "tax:hifo,0.05")) -> Figure:
     """Value relative to the target path (top) and portfolio drift (bottom) of a few rules at one cost level."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = pyplot()
     labels = [f"{r} @ {cost_bps:g} bps" for r in rules]
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True)
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 6.0), sharex=True, layout="constrained")
     cols = [result.labels.index(x) for x in labels if x in result.labels]
     for k in cols:
         color = FAMILY_COLORS.get(_family(result.specs[k]), "#9e9e9e")
@@ -231,16 +235,15 @@ def lab_paths_plot(result, cost_bps: float, rules=("calendar:quarterly", "thresh
                 label=result.labels[k])
         a2.plot(result.index, result.drift[:, k] * 100, lw=0.8, color=color, ls=ls)
     a1.axhline(0, color="#263238", lw=0.6)
-    a1.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-    a1.set_ylabel("value vs target path")
+    percent_axis(a1.yaxis, signed=True)
+    a1.set_ylabel("value vs target path (%)")
     a1.set_title("Cumulative difference to the target (daily rebalanced, cost-free) and portfolio drift", loc="left")
-    a1.legend(frameon=False, fontsize=7.5, ncol=2, loc="upper left")
-    a2.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    a2.set_ylabel("portfolio drift ½Σ|w − w*|")
+    percent_axis(a2.yaxis)
+    a2.set_ylabel("drift ½Σ|w − w*| (% of value)")
+    date_axis(a2)
     for ax in (a1, a2):
         ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, a1, ncol=4)
     return fig
 
 
@@ -249,7 +252,7 @@ def lab_regime_plot(inputs) -> Figure:
     plt = pyplot()
     index, vix, source = inputs.vix.index, inputs.vix.to_numpy(), inputs.vix_source.to_numpy()
     stress, elevated = inputs.market.settings.stress_vix, inputs.market.settings.elevated_vix
-    fig, ax = plt.subplots(figsize=(10, 2.6))
+    fig, ax = plt.subplots(figsize=(10, 3.0), layout="constrained")
     real = np.where(source == "VIX", vix, np.nan)
     proxy = np.where(source != "VIX", vix, np.nan)
     ax.plot(index, real, color="#263238", lw=0.8, label="VIX close")
@@ -257,11 +260,10 @@ def lab_regime_plot(inputs) -> Figure:
     for lvl, c in ((elevated, "#ef6c00"), (stress, "#c62828")):
         ax.axhline(lvl, color=c, lw=0.7, ls="--")
     ax.set_ylabel("VIX points")
+    date_axis(ax)
     ax.set_title(f"Volatility regime (dashed: {elevated:g} elevated, {stress:g} stress)", loc="left")
-    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(fig, ncol=2)
     return fig
 
 
