@@ -101,7 +101,7 @@ def test_html_report_is_self_contained_without_code_or_noise(run_two):
     imgs = soup.find_all("img")
     assert imgs and all(i["src"].startswith("data:image/png;base64,") for i in imgs)
     toc = soup.select("nav.rebal-toc a")
-    assert [a.get_text() for a in toc][:2] == ["Summary", "Status at a glance"]
+    assert [a.get_text() for a in toc][:2] == ["This week's decision", "Summary"]
     assert all(soup.find(id=a["href"][1:]) for a in toc)
     text = soup.get_text(" ")
     for needle in ("MAINTAIN", "Provenance", "Profile SHA-256", "Git commit", "2024-01-05", "no look-ahead"):
@@ -121,7 +121,10 @@ def test_pdf_report_and_packet_are_a4_with_pages(run_two):
     assert "Weekly rebalancing review" in text and "Contents" in text
     doc = (out / "committee_packet.html").read_text()
     soup = BeautifulSoup(doc, "html.parser")
-    assert "FAILED" in soup.select_one(".cover").get_text() and "tiny_fail" in soup.select_one(".cover").get_text()
+    cover = soup.select_one(".cover").get_text()
+    assert "FAILED: 1 report(s)" in cover and "tiny_fail — drift_audit" in cover
+    assert "RuntimeError: injected failure" in cover or "cell" in cover
+    assert "tiny" in cover and "the weekly review is not among this profile's reports" in cover
     ids = [e["id"] for e in soup.find_all(id=True)]
     assert len(ids) == len(set(ids)), "heading ids must not clash across reports"
     assert all(soup.find(id=a["href"][1:]) for a in soup.select('a[href^="#"]'))

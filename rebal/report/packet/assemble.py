@@ -36,17 +36,18 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
     order = {n: i for i, n in enumerate(names())}
     entries = sorted(entries, key=lambda e: (profiles(entries).index(e.profile), order.get(e.notebook, 99)))
     ok = [e for e in entries if e.ok]
+    failed = [e for e in entries if not e.ok]
     cover = cover_html(as_of=as_of, data_latest=data_latest, facts=lakehouse_meta or {},
                        n_profiles=len(profiles(entries)), n_reports=len(ok), summary=executive_summary(entries),
                        book=book_line(entries),
                        vocabulary="<p class='legend'>What each decision asks, and how the drift status, the planner's "
                                   "verdict and the simulation verdict lead to it: "
-                                  "<a href='#decision-table'>How the decisions are made</a>.</p>")
+                                  "<a href='#decision-table'>How the decisions are made</a>.</p>",
+                       failures=[(e.profile, e.notebook, e.error) for e in failed])
 
     essentials = [section(e, anchor=f"essentials-{e.profile}", title=f"{e.profile} — this week", demote=1)
                   for e in ok if e.notebook == "weekly_review"]
     appendix = dedupe_shared([section(e, demote=1) for e in ok if e.notebook != "weekly_review"])
-    failed = [e for e in entries if not e.ok]
 
     parts = [
         '<section class="part"><h1 id="changes">What changed since the last committee</h1>'

@@ -65,9 +65,23 @@ def data_note(facts: dict) -> str:
     return text
 
 
+def _failures(failures) -> str:
+    if not failures:
+        return ""
+    e = _html.escape
+    items = "".join(f"<li>{e(p)} — {e(nb or 'the whole profile')}: {e((err or 'did not render').splitlines()[0][:200])}"
+                    "</li>" for p, nb, err in failures)
+    return (f"<div class='failed'><b>FAILED: {len(failures)} report(s) of this week did not render</b> and are "
+            f"missing from this packet (details in Appendix A):<ul>{items}</ul></div>")
+
+
 def cover_html(*, as_of: str, data_latest: str, facts: dict, n_profiles: int, n_reports: int, summary: str,
-               book: str, vocabulary: str) -> str:
-    """Write the cover page: title, the data it rests on, the week's decisions and the book line (HTML)."""
+               book: str, vocabulary: str, failures: list[tuple[str, str, str]] = ()) -> str:
+    """Write the cover page: title, the data it rests on, the week's decisions and the book line (HTML).
+
+    ``failures`` lists the reports that did not render as (profile, report, error): they are named on
+    the cover, before the decisions, so that nobody reads a packet without knowing what is missing.
+    """
     generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     rerun = (f"<p class='data'>A rerun as of {_html.escape(as_of)}: every computation used only data dated on or "
              f"before it (the lakehouse holds data to {_html.escape(data_latest)}).</p>"
@@ -79,6 +93,7 @@ def cover_html(*, as_of: str, data_latest: str, facts: dict, n_profiles: int, n_
   <div class="sub">{n_profiles} profile(s), {n_reports} report(s) · generated {generated}</div>
   <p class="data">{data_note(facts)}</p>
   {rerun}
+  {_failures(failures)}
   <h2 id="decisions">This week's decisions</h2>
   {summary}
   {book}

@@ -16,6 +16,8 @@ def signoff_section(entries: list[PacketEntry]) -> str:
     for r in summary_rows(entries):
         if "failed" in r:
             nothing.append(f"{e(r['profile'])} (no decision: its weekly review failed)")
+        elif r.get("absent"):
+            nothing.append(f"{e(r['profile'])} (no weekly review among its reports)")
         elif r["sign"]:
             rows.append(f"<tr><td>{e(r['profile'])}</td><td><code>{e(r['proposal_id'])}</code></td>"
                         f"<td><b>{e(r['action'])}</b><br><span class='why'>{e(r['reason'])}</span></td>"

@@ -35,7 +35,10 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
         s = wk.get(profile)
         if s is None:
             failed = nbs.get("weekly_review")
-            rows.append({"profile": profile, "failed": failed.error if failed is not None else "no weekly review"})
+            if failed is not None:
+                rows.append({"profile": profile, "failed": failed.error or "did not render"})
+            else:
+                rows.append({"profile": profile, "absent": True})
             continue
         cur = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_current")
         prop = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_proposed")
@@ -57,15 +60,30 @@ def _stress_text(pair: tuple[Any, Any]) -> str:
     return f"{cur:+.1%} now<br>{prop:+.1%} proposed"
 
 
+def _profile_link(entries: list[PacketEntry], r: dict[str, Any]) -> str:
+    """The profile's name, linked to its page of essentials, else to its reports in Appendix A, else plain."""
+    e = html.escape
+    p = r["profile"]
+    if "failed" not in r and not r.get("absent"):
+        return f'<a href="#essentials-{e(p)}">{e(p)}</a>'
+    if any(x.profile == p and x.ok and x.notebook != "weekly_review" for x in entries):
+        return f'<a href="#app-{e(p)}">{e(p)}</a>'
+    return e(p)
+
+
 def executive_summary(entries: list[PacketEntry]) -> str:
     """Tabulate the summary (HTML): one row per profile; long lists page cleanly (rows never split)."""
     e = html.escape
     body = []
     for r in summary_rows(entries):
-        link = f'<a href="#essentials-{e(r["profile"])}">{e(r["profile"])}</a>'
+        link = _profile_link(entries, r)
         if "failed" in r:
             body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: the weekly review failed '
                         f'({e(r["failed"])})</td></tr>')
+            continue
+        if r.get("absent"):
+            body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: the weekly review is not '
+                        "among this profile's reports (see its reports in Appendix A)</td></tr>")
             continue
         trades = (f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
                   if r["n_trades"] else "none")
@@ -110,7 +128,7 @@ def netted_trades(entries: list[PacketEntry]) -> pd.DataFrame:
 
 def book_line(entries: list[PacketEntry]) -> str:
     """Sum the book across profiles: value, gross buys and sells, net cash flow, netted orders (HTML)."""
-    rows = [r for r in summary_rows(entries) if "failed" not in r]
+    rows = [r for r in summary_rows(entries) if "failed" not in r and not r.get("absent")]
     value = sum(r["value"] for r in rows)
     n = netted_trades(entries)
     buys, sells = float(n["bought"].sum()), float(n["sold"].sum())
