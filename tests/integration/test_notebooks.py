@@ -42,7 +42,7 @@ def test_drift_audit_as_of_an_earlier_date_sees_no_later_data(tiny_home, tmp_pat
 
 
 def test_a_failing_cell_is_named(tiny_home, tmp_path):
-    with pytest.raises(NotebookFailure, match=r"drift_audit: cell \d+ .* raised ConfigError"):
+    with pytest.raises(NotebookFailure, match=r"drift_audit: cell \d+, line \d+ \(`run = rn.start\(.*\)`\) raised ConfigError"):
         run_audit(tiny_home, tmp_path, profile="ghost")
 
 

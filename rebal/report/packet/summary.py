@@ -61,7 +61,7 @@ def _stress_text(pair: tuple[Any, Any]) -> str:
 
 
 def _profile_link(entries: list[PacketEntry], r: dict[str, Any]) -> str:
-    """The profile's name, linked to its page of essentials, else to its reports in Appendix A, else plain."""
+    """Name the profile, linked to its page of essentials, else to its reports in Appendix A, else plain."""
     e = html.escape
     p = r["profile"]
     if "failed" not in r and not r.get("absent"):
