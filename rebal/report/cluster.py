@@ -165,7 +165,7 @@ def run_on_cluster(client: Any, job: Callable[[tuple[str, ...]], Any], args: Seq
                for a in args]
     which = {f.key: a for f, a in zip(futures, args, strict=True)}
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):  # this client is not the default one
             a = which[fut.key]
             try:
                 result, files = fut.result()
