@@ -60,7 +60,9 @@ def synthetic_profiles(home: Path, n: int, lakehouse: Path) -> list[str]:
         noisy = w * np.exp(0.3 * rng.standard_normal(len(w)))
         noisy = (noisy / noisy.sum() * invested).round(4)
         noisy = noisy[noisy > 0]
-        cash = round(1.0 - float(noisy.sum()), 4)
+        cash = max(round(1.0 - invested, 4), 0.0)
+        top = noisy.idxmax()  # rounding to 4 decimals may leave +-0.0001: the largest weight takes it
+        noisy[top] = round(noisy[top] + 1.0 - cash - float(noisy.sum()), 4)
         name = f"synthetic_{k:03d}"
         # the base's drift thresholds; its proposal limits are left out (written for its own target)
         spec = {"description": f"SYNTHETIC benchmark book {k} (not a real book): {base} with a perturbed "
