@@ -15,6 +15,7 @@ The hierarchy::
     │   ├── ExecutionError      an order of a batch was rejected; nothing of the batch was applied
     │   └── NoPositiveAlpha     none of the top Risk4 names has a positive alpha z-score
     ├── InfeasibleCaps          position and sector caps cannot hold together (they allow < 100 %)
+    ├── ClusterError            the scheduler of ``--scheduler`` is unreachable or its workers cannot see the project
     └── ReportError             a report could not be produced
         └── NotebookFailure     a cell raised while executing a template notebook (which cell, what)
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
-           "NoPositiveAlpha", "InfeasibleCaps", "ReportError", "NotebookFailure"]
+           "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "ReportError", "NotebookFailure"]
 
 
 class RebalError(Exception):
@@ -60,6 +61,10 @@ class NoPositiveAlpha(DataError):
 
 class InfeasibleCaps(RebalError):
     """The position and sector caps cannot be met together (:mod:`rebal.selection.weights`)."""
+
+
+class ClusterError(RebalError):
+    """The Dask scheduler of ``--scheduler`` cannot be reached, has no worker, or a worker cannot see the project."""
 
 
 class ReportError(RebalError):

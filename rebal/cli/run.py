@@ -20,6 +20,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         notebooks=args.notebook or None,
         paths=paths_of(args),
         progress=not args.quiet,
+        scheduler=args.scheduler,
     )
     return 0 if outcome.ok else 1
 
@@ -66,9 +67,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="rerun the week as of DATE (YYYY-MM-DD), using only data on or before it "
                     "(default: the latest date in the lakehouse)")
     rp.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, metavar="N",
-                    help="parallel processes (default: number of cores, %(default)s here)")
+                    help="parallel processes (default: number of cores, %(default)s here; ignored with --scheduler)")
     rp.add_argument("--notebook", action="extend", nargs="+", metavar="NAME",
                     help="run only this template notebook (repeatable; default: each profile's list)")
+    rp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="send the report jobs to the Dask distributed scheduler at ADDRESS (e.g. "
+                    "tcp://host:8786) instead of local processes; same reports, layout, run.json and packet. "
+                    "Workers need the rebal package and read access to the project home and the lakehouse at "
+                    "the same paths (a shared file system); they write nothing there, the run publishes their "
+                    "files. An unreachable scheduler stops the run before anything is written (exit code 2)")
     rp.add_argument("--quiet", action="store_true", help="no progress output")
     rp.set_defaults(func=_cmd_run)
 

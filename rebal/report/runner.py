@@ -9,7 +9,8 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
    ``--as-of`` outside the data), it raises before a file is written;
 2. record the run as in progress in ``run.json`` (:func:`rebal.report.week.begin_run`, which also
    removes the staging folders of killed runs), then run (profile, notebook) jobs in parallel
-   processes that die with the run (:mod:`rebal.report.workers`): papermill into a staging
+   processes that die with the run (:mod:`rebal.report.workers`), or on a Dask distributed cluster
+   (``scheduler``, :mod:`rebal.report.cluster`, reached before step 2): papermill into a staging
    directory, then HTML and PDF; a job moves its finished files into ``reports/<as_of>/<profile>/``
    only when all three exist, so a failing notebook leaves no partial report (its executed
    notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis);
@@ -24,7 +25,9 @@ import socket
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -173,11 +176,17 @@ def run_weekly(
     notebooks: list[str] | None = None,
     paths: Paths | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> RunOutcome:
     """Run the weekly job (see the module docstring) and return what happened.
 
+    ``scheduler`` (a Dask scheduler address) sends the report jobs to a Dask distributed cluster
+    instead of ``workers`` local processes (:mod:`rebal.report.cluster`); the outputs, file layout,
+    ``run.json`` and packet are the same, and ``run.json`` records where the reports ran.
+
     Raises :class:`ConfigError` / :class:`DataError` before writing anything when a profile or
-    the data is unfit. A failing notebook does not raise: it is reported in the outcome.
+    the data is unfit, :class:`~rebal.errors.ClusterError` when the scheduler cannot be reached or
+    its workers cannot see the project. A failing notebook does not raise: it is reported in the outcome.
     """
     t0 = time.perf_counter()
     paths = paths or get_paths()
@@ -227,64 +236,102 @@ def run_weekly(
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
 
-    from rebal.report.execute import prepare_environment
+    with _scheduler_client(scheduler, paths) as (client, threads):  # reached before anything is written
+        from rebal.report.execute import prepare_environment
 
-    prepare_environment()  # before anything imports jsonschema
-    out_dir = paths.reports_dir / str(run_as_of)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run_id = uuid.uuid4().hex[:8]
-    staging = out_dir / f"{week.STAGING_PREFIX}{run_id}"
-    workers = max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
-    started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    week.begin_run(out_dir, {"id": run_id, "pid": os.getpid(), "host": socket.gethostname(), "as_of": str(run_as_of),
-                             "data_latest": str(latest), "started_at": started_at, "staging": staging.name,
-                             "profiles": sorted(p.name for p in profs)})
-    _log(f"rebal run: {len(jobs)} report(s) for {len(profs)} profile(s) as of {run_as_of} "
-         f"on {workers} worker(s)", progress)
-    args = [(p, nb, str(run_as_of), str(paths.home), str(staging), str(out_dir)) for p, nb in jobs]
-    results: list[ReportResult] = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
-    try:
-        futures = {pool.submit(_job, a): a for a in args}
-        for fut in as_completed(futures):
-            a = futures[fut]
-            try:
-                r = fut.result()
-            except Exception as exc:  # a worker process died
-                r = ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
+        prepare_environment()  # before anything imports jsonschema
+        out_dir = paths.reports_dir / str(run_as_of)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        run_id = uuid.uuid4().hex[:8]
+        staging = out_dir / f"{week.STAGING_PREFIX}{run_id}"
+        workers = threads if client is not None else max(1, min(workers or os.cpu_count() or 1, max(len(jobs), 1)))
+        where = scheduler if scheduler is not None else "local"
+        started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        week.begin_run(out_dir, {"id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                                 "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
+                                 "staging": staging.name, "scheduler": where,
+                                 "profiles": sorted(p.name for p in profs)})
+        _log(f"rebal run: {len(jobs)} report(s) for {len(profs)} profile(s) as of {run_as_of} on {workers} worker(s)"
+             + (f" of the Dask scheduler {scheduler}" if client is not None else ""), progress)
+        args = [(p, nb, str(run_as_of), str(paths.home), str(staging), str(out_dir)) for p, nb in jobs]
+        results: list[ReportResult] = []
+
+        def record(r: ReportResult) -> None:
             results.append(r)
             mark = "ok " if r.ok else "FAILED"
             detail = registry.report(r.notebook).summary_line(r.scraps) if r.ok else r.error
             _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}",
                  progress)
+
+        try:
+            if client is None:
+                _run_local(args, workers, record)
+            else:
+                from rebal.report.cluster import run_on_cluster
+
+                run_on_cluster(client, _job, args, record, _worker_failed)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        order = {j: i for i, j in enumerate(jobs)}
+        results.sort(key=lambda r: order[(r.profile, r.notebook)])
+
+        seconds = time.perf_counter() - t0
+        run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
+                    "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "seconds": round(seconds, 2), "workers": workers, "scheduler": where,
+                    "profiles": sorted({p.name for p in profs}),
+                    "invalid_profiles": [b["profile"] for b in invalid],
+                    "ok": not invalid and all(r.ok for r in results)}
+        entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid]
+        entries += [asdict(r) for r in results]
+        with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
+            week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, entries))
+            built = week.build_packet(out_dir, lakehouse_meta=facts)
+        packet = built.pdf if built else None
+        outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
+        failed = [r for r in results if not r.ok]
+        for b in invalid:
+            print(f"rebal: profile left out: {b['error']}", file=sys.stderr)
+        for r in failed:
+            print(f"rebal: report failed: {r.error}", file=sys.stderr)
+        _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"
+             + (f", packet {packet}" if packet else "") + f" ({outcome.seconds:.1f} s)", progress)
+        return outcome
+
+
+def _worker_failed(a: tuple[str, ...], exc: BaseException) -> ReportResult:
+    return ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
+
+
+def _run_local(args: list[tuple[str, ...]], workers: int, record: Callable[[ReportResult], None]) -> None:
+    """Run the jobs on ``workers`` local processes that die with the run; ``record`` each result."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        futures = {pool.submit(_job, a): a for a in args}
+        for fut in as_completed(futures):
+            try:
+                r = fut.result()
+            except Exception as exc:  # a worker process died
+                r = _worker_failed(futures[fut], exc)
+            record(r)
     except BaseException:  # Ctrl-C, or a signal turned into an exception: end the workers now, do not wait
         stop_workers(pool)
         raise
     else:
         pool.shutdown(wait=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    order = {j: i for i, j in enumerate(jobs)}
-    results.sort(key=lambda r: order[(r.profile, r.notebook)])
 
-    seconds = time.perf_counter() - t0
-    run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
-                "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                "seconds": round(seconds, 2), "workers": workers,
-                "profiles": sorted({p.name for p in profs}), "invalid_profiles": [b["profile"] for b in invalid],
-                "ok": not invalid and all(r.ok for r in results)}
-    entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid] + [asdict(r) for r in results]
-    with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
-        week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, entries))
-        built = week.build_packet(out_dir, lakehouse_meta=facts)
-    packet = built.pdf if built else None
-    outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
-    failed = [r for r in results if not r.ok]
-    for b in invalid:
-        print(f"rebal: profile left out: {b['error']}", file=sys.stderr)
-    for r in failed:
-        print(f"rebal: report failed: {r.error}", file=sys.stderr)
-    _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"
-         + (f", packet {packet}" if packet else "") + f" ({outcome.seconds:.1f} s)", progress)
-    return outcome
+
+@contextmanager
+def _scheduler_client(scheduler: str | None, paths: Paths) -> Iterator[tuple[Any, int]]:
+    """Yield the Dask client of ``scheduler`` and its worker threads (``(None, 0)`` locally); close it after."""
+    if scheduler is None:
+        yield None, 0
+        return
+    from rebal.report.cluster import connect
+
+    client, threads = connect(scheduler, paths)
+    try:
+        yield client, threads
+    finally:
+        client.close()
