@@ -52,7 +52,7 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
     parts = [
         '<section class="part"><h1 id="changes">What changed since the last committee</h1>'
         f"{changes_section(entries)}"
-        '<h2 id="decision-table">How the decisions are made</h2>'
+        '<h2 id="decision-table" class="new-page">How the decisions are made</h2>'
         f"{vocabulary()}<p>The first row whose condition holds gives the profile's decision; its reasons then list "
         f"what each input said in its own words.</p>{decision_table()}</section>",
     ]

@@ -86,5 +86,6 @@ def decision_table() -> str:
 
     rows = "".join(f"<tr><td class='num'>{r.number}</td><td>{html.escape(r.when)}</td><td><b>{html.escape(r.action)}"
                    "</b></td></tr>" for r in DECISION_TABLE)
-    return ('<table class="summary decision-table keep"><thead><tr><th>#</th><th>When (the first row that holds '
+    return ('<table class="summary decision-table keep"><colgroup><col style="width:6%"><col style="width:66%">'
+            '<col style="width:28%"></colgroup><thead><tr><th>#</th><th>When (the first row that holds '
             f"decides)</th><th>Decision</th></tr></thead><tbody>{rows}</tbody></table>")

@@ -8,6 +8,7 @@ __all__ = ["PACKET_CSS", "data_note", "cover_html"]
 
 PACKET_CSS = """
 section.packet-section, section.essentials, .part { break-before: page; page-break-before: always; }
+h2.new-page { break-before: page; page-break-before: always; }
 .cover h1 { font-size: 22pt; margin: 6mm 0 2mm; border: none; }
 .cover .sub { font-size: 10.5pt; color: #455a64; margin-bottom: 3mm; }
 .cover .data { font-size: 8.5pt; color: #546e7a; margin: 0 0 3mm; }
@@ -16,9 +17,10 @@ table.summary th, table.summary td { border-bottom: 1px solid #cfd8dc; padding: 
   vertical-align: top; }
 table.summary td.num { text-align: right; white-space: nowrap; }
 table.summary tr { break-inside: avoid; page-break-inside: avoid; }
-table.decisions col.c-profile { width: 12%; } table.decisions col.c-decision { width: 36%; }
-table.decisions col.c-trades { width: 13%; } table.decisions col.c-alerts { width: 17%; }
-table.decisions col.c-stress { width: 9%; } table.decisions col.c-sign { width: 13%; }
+table.decisions col.c-profile { width: 12%; } table.decisions col.c-decision { width: 33%; }
+table.decisions col.c-trades { width: 14%; } table.decisions col.c-alerts { width: 18%; }
+table.decisions col.c-stress { width: 10%; } table.decisions col.c-sign { width: 13%; }
+table.summary td { overflow-wrap: anywhere; }
 table.decisions code { font-size: 6.5pt; word-break: break-all; }
 table.summary { table-layout: fixed; }
 table.summary .why { color: #37474f; }

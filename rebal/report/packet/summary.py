@@ -57,7 +57,7 @@ def _stress_text(pair: tuple[Any, Any]) -> str:
     cur, prop = pair
     if cur is None or prop is None or cur != cur or prop != prop:
         return "—"
-    return f"{cur:+.1%} now<br>{prop:+.1%} proposed"
+    return f"{cur:+.1%}<br>→ {prop:+.1%}"
 
 
 def _profile_link(entries: list[PacketEntry], r: dict[str, Any]) -> str:
@@ -85,8 +85,13 @@ def executive_summary(entries: list[PacketEntry]) -> str:
             body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: the weekly review is not '
                         "among this profile's reports (see its reports in Appendix A)</td></tr>")
             continue
-        trades = (f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
-                  if r["n_trades"] else "none")
+        if not r["n_trades"]:
+            trades = "none"
+        elif r["action"] in SIGNED_ACTIONS:
+            trades = f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
+        else:  # the decision trades nothing: the proposal's list is context, not an order
+            trades = (f'none this week<br><span class="why">(the proposal listed {r["n_trades"]} · '
+                      f'{_money(r["gross"])})</span>')
         alerts = r["alerts"]
         alert_text = (f'<b>{len(alerts)}</b>: ' + "; ".join(e(a) for a in alerts[:2])
                       + (f"; +{len(alerts) - 2} more" if len(alerts) > 2 else "")) if alerts else "none"
@@ -96,14 +101,20 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                     f"<td>{sign}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'
-            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th><th>Worst episode</th>'
+            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th><th>Worst episode: now → proposed</th>'
             '<th>To sign</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
 
 
 def netted_trades(entries: list[PacketEntry]) -> pd.DataFrame:
-    """Trades of every profile by ticker: bought, sold and net dollars, and which profiles (one row per ticker)."""
+    """Trades to sign by ticker: bought, sold and net dollars, and which profiles (one row per ticker).
+
+    Only the proposals a decision asks to sign (:data:`SIGNED_ACTIONS`) count: a profile decided NO ACTION
+    or DEFER trades nothing this week, whatever its proposal listed.
+    """
     frames = []
     for profile, s in weekly(entries).items():
+        if s.get("decision_action") not in SIGNED_ACTIONS:
+            continue
         t = s.get("trades")
         if t is None or not hasattr(t, "columns") or t.empty:
             continue
@@ -134,9 +145,11 @@ def book_line(entries: list[PacketEntry]) -> str:
     buys, sells = float(n["bought"].sum()), float(n["sold"].sum())
     crossed = n[(n["bought"] > 0) & (n["sold"] > 0)]
     gross_net = float(n["net"].abs().sum())
-    text = (f"<p class='book'><b>Book</b> across {len(rows)} profile(s): value {_money(value)}; gross buys "
-            f"{_money(buys)}, gross sells {_money(sells)}, net cash flow {_money(sells - buys)} "
-            f"(sells less buys). Netted across profiles the same trades need {_money(gross_net)} of orders "
+    signed = sum(1 for r in rows if r["sign"])
+    text = (f"<p class='book'><b>Book</b> across {len(rows)} profile(s): value {_money(value)}. The {signed} "
+            f"proposal(s) to sign buy {_money(buys)} and sell {_money(sells)} gross, net cash flow "
+            f"{_money(sells - buys)} (sells less buys). Netted across profiles the same trades need "
+            f"{_money(gross_net)} of orders "
             f"({len(crossed)} ticker(s) bought by one book and sold by another: see the sign-off).</p>")
     return text
 

@@ -66,3 +66,14 @@ def test_trades_are_netted_across_books_by_ticker():
 def test_only_executed_or_adopted_proposals_are_to_sign():
     rows = summary_rows([_weekly("a", [], "EXECUTE"), _weekly("b", [], "DEFER"), _weekly("c", [], "ADOPT TARGET")])
     assert [r["sign"] for r in rows] == [True, False, True]
+
+
+def test_a_profile_that_trades_nothing_this_week_adds_no_orders():
+    # b is decided DEFER: its proposal's sale of X is context, not an order, so X is only bought by a
+    entries = [_weekly("a", [("X", "BUY", 3, 300.0)]), _weekly("b", [("X", "SELL", 2, 200.0)], action="DEFER")]
+    n = netted_trades(entries)
+    assert n.loc["X", "bought"] == 300.0 and n.loc["X", "sold"] == 0.0 and n.loc["X", "sellers"] == ""
+    from rebal.report.packet.summary import executive_summary
+
+    cover = executive_summary(entries)
+    assert "none this week" in cover and "the proposal listed 1" in cover
