@@ -101,7 +101,8 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                     f"<td>{sign}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'
-            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th><th>Worst episode: now → proposed</th>'
+            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th>'
+            '<th>Worst episode: now → proposed</th>'
             '<th>To sign</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
 
 
