@@ -26,7 +26,8 @@ def signoff_section(entries: list[PacketEntry]) -> str:
         else:
             nothing.append(f"{e(r['profile'])} ({e(r['action'])})")
     table = ('<table class="summary signoff"><colgroup><col style="width:14%"><col style="width:20%">'
-             '<col style="width:42%"><col style="width:8%"><col style="width:16%"></colgroup><thead><tr><th>Profile</th><th>Proposal id</th><th>Decision</th>'
+             '<col style="width:42%"><col style="width:8%"><col style="width:16%"></colgroup>'
+             '<thead><tr><th>Profile</th><th>Proposal id</th><th>Decision</th>'
              f"<th>Trades</th><th>Approver</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
              if rows else "<p>No proposal to sign this week.</p>")
     recorded = [f"{e(p)}: {e(a)}" for p, s in weekly(entries).items()
