@@ -17,8 +17,8 @@ table.summary th, table.summary td { border-bottom: 1px solid #cfd8dc; padding: 
   vertical-align: top; }
 table.summary td.num { text-align: right; white-space: nowrap; }
 table.summary tr { break-inside: avoid; page-break-inside: avoid; }
-table.decisions col.c-profile { width: 12%; } table.decisions col.c-decision { width: 33%; }
-table.decisions col.c-trades { width: 14%; } table.decisions col.c-alerts { width: 18%; }
+table.decisions col.c-profile { width: 16%; } table.decisions col.c-decision { width: 31%; }
+table.decisions col.c-trades { width: 13%; } table.decisions col.c-alerts { width: 17%; }
 table.decisions col.c-stress { width: 10%; } table.decisions col.c-sign { width: 13%; }
 table.summary td { overflow-wrap: anywhere; }
 table.decisions code { font-size: 6.5pt; word-break: break-all; }
