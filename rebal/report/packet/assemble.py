@@ -66,7 +66,12 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
                                 for s in ss]) for p, ss in by_prof.items()]
     fails = "".join(f"<li class='failed'>{_html.escape(e.profile)} — {_html.escape(e.notebook)}: "
                     f"{_html.escape(e.error or 'did not render')}</li>" for e in failed)
-    parts.append('<section class="part"><h1 id="appendix">Appendix A — the reports</h1>'
+    # the cover links a profile without a page of essentials to its reports here: an anchor for every such
+    # profile, also when its only report was shared with another profile and appears under that one
+    shared_only = [p for p in profiles(entries) if p not in by_prof
+                   and any(e.profile == p and e.notebook != "weekly_review" for e in ok)]
+    anchors = "".join(f'<span id="app-{_html.escape(p)}"></span>' for p in shared_only)
+    parts.append(f'<section class="part">{anchors}<h1 id="appendix">Appendix A — the reports</h1>'
                  "<p>Every report of the week, by profile. A report shared by several profiles (the factor map of the "
                  "same universe) appears once, under the first of them.</p>"
                  f'<nav class="packet-toc">{_toc(app_toc)}</nav>'

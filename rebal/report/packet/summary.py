@@ -13,11 +13,16 @@ import pandas as pd
 from rebal.report.packet.entries import PacketEntry, by_profile, scrap_of, weekly
 from rebal.report.pages.weekly_review import ACTION_COLORS, decision_badge
 
-__all__ = ["SIGNED_ACTIONS", "summary_rows", "executive_summary", "book_line", "netted_trades", "crossed_trades",
-           "vocabulary"]
+__all__ = ["SIGNED_ACTIONS", "to_sign", "summary_rows", "executive_summary", "book_line", "netted_trades",
+           "crossed_trades", "vocabulary"]
 
 #: decisions whose proposal the committee signs
 SIGNED_ACTIONS = ("EXECUTE", "ADOPT TARGET")
+
+
+def to_sign(s: dict[str, Any]) -> bool:
+    """Whether a weekly review's proposal is to sign: a decision that trades and a proposal id to sign."""
+    return s.get("decision_action") in SIGNED_ACTIONS and bool(s.get("proposal_id"))
 
 
 def _money(x: float) -> str:
@@ -47,7 +52,7 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
             "n_trades": int(s["n_trades"]), "gross": float(s["gross_buys"]) + float(s["gross_sells"]),
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
             "stress": (cur, prop), "proposal_id": s["proposal_id"],
-            "sign": s["decision_action"] in SIGNED_ACTIONS and bool(s["proposal_id"]),
+            "sign": to_sign(s),
             "value": float(s["value"]),
         })
     return rows
@@ -87,7 +92,7 @@ def executive_summary(entries: list[PacketEntry]) -> str:
             continue
         if not r["n_trades"]:
             trades = "none"
-        elif r["action"] in SIGNED_ACTIONS:
+        elif r["sign"]:
             trades = f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
         else:  # the decision trades nothing: the proposal's list is context, not an order
             trades = (f'none this week<br><span class="why">(the proposal listed {r["n_trades"]} · '
@@ -109,12 +114,12 @@ def executive_summary(entries: list[PacketEntry]) -> str:
 def netted_trades(entries: list[PacketEntry]) -> pd.DataFrame:
     """Trades to sign by ticker: bought, sold and net dollars, and which profiles (one row per ticker).
 
-    Only the proposals a decision asks to sign (:data:`SIGNED_ACTIONS`) count: a profile decided NO ACTION
+    Only the proposals to sign (:func:`to_sign`) count: a profile decided NO ACTION
     or DEFER trades nothing this week, whatever its proposal listed.
     """
     frames = []
     for profile, s in weekly(entries).items():
-        if s.get("decision_action") not in SIGNED_ACTIONS:
+        if not to_sign(s):
             continue
         t = s.get("trades")
         if t is None or not hasattr(t, "columns") or t.empty:

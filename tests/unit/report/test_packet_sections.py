@@ -77,3 +77,27 @@ def test_a_profile_that_trades_nothing_this_week_adds_no_orders():
 
     cover = executive_summary(entries)
     assert "none this week" in cover and "the proposal listed 1" in cover
+
+
+def test_a_proposal_without_an_id_is_neither_to_sign_nor_an_order():
+    # an ADOPT TARGET whose proposal id is empty cannot be signed, so its trades are no order either
+    entries = [_weekly("a", [("X", "BUY", 3, 300.0)], pid=""), _weekly("b", [("Y", "SELL", 1, 100.0)])]
+    assert [r["sign"] for r in summary_rows(entries)] == [False, True]
+    assert list(netted_trades(entries).index) == ["Y"]
+
+
+def test_every_profile_link_of_the_packet_has_its_target():
+    # p2's only report is the factor map it shares with p1: it appears once, under p1, and the cover's link to
+    # p2's reports still lands in Appendix A; p3's weekly review failed and its name is plain text
+    import re
+
+    from rebal.report.packet.assemble import packet_html
+
+    same = {"cluster_of": {"A": 1, "B": 2}}
+    entries = [_entry("p1", "factor_map", same), _entry("p2", "factor_map", same),
+               PacketEntry("p3", "weekly_review", "", {}, error="boom")]
+    doc = packet_html(entries, as_of="2024-01-05", data_latest="2024-01-05")
+    targets = set(re.findall(r'href="#([^"]+)"', doc))
+    ids = set(re.findall(r'id="([^"]+)"', doc))
+    assert "app-p2" in targets and targets <= ids, targets - ids
+    assert "FAILED: 1 report(s)" in doc and "p3 — weekly_review: boom" in doc
