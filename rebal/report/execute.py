@@ -57,20 +57,22 @@ def prepare_environment() -> None:
 
 
 def execute_notebook(template: Path, output: Path, parameters: Mapping[str, Any], *, cwd: Path | None = None,
-                     timeout: int = 900) -> None:
+                     timeout: int = 900, timings: dict[str, float] | None = None) -> None:
     """Run ``template`` with ``parameters`` into ``output``.
 
     Raises :class:`~rebal.errors.NotebookFailure` (a ``ReportError``) naming the cell when a cell raises; the
-    partially executed notebook is still written to ``output`` for diagnosis.
+    partially executed notebook is still written to ``output`` for diagnosis. The kernel is this worker's
+    report kernel, reused with a fresh namespace (:mod:`rebal.report.warm_kernel`); ``timings`` receives
+    the seconds of each phase (kernel start or reset, cells, saving, shutdown).
     """
     prepare_environment()
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from rebal.report.warm_kernel import run_papermill
+
     try:
-        pm.execute_notebook(str(template), str(output), parameters=dict(parameters), kernel_name=KERNEL_NAME,
-                            progress_bar=False, log_output=False, cwd=str(cwd) if cwd else None,
-                            execution_timeout=timeout)
+        run_papermill(template, output, parameters, kernel_name=KERNEL_NAME, cwd=cwd, timeout=timeout,
+                      timings=timings if timings is not None else {})
     except PapermillExecutionError as exc:
         number, code = failing_line(exc.traceback, exc.source or "")
         raise NotebookFailure(Path(template).stem, exc.cell_index, exc.ename,

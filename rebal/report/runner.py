@@ -42,7 +42,7 @@ from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
 from rebal.report.workers import die_with_parent, stop_workers
 
-__all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly"]
+__all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly", "phase_totals"]
 
 
 @dataclass
@@ -57,6 +57,9 @@ class ReportResult:
     scraps: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     stderr_removed: int = 0
+    #: seconds per phase of this job (:data:`rebal.report.warm_kernel.PHASES`: kernel start or reset, cells,
+    #: saving, kernel shutdown, HTML, PDF)
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,12 +105,18 @@ def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore |
 
 def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
     """Run one notebook and render it (executed in a worker process)."""
+    result = _run_job(args)
+    result.phases = {k: round(v, 3) for k, v in result.phases.items()}
+    return result
+
+
+def _run_job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
     profile, notebook, as_of, home, staging, final = args
     from rebal.report.execute import NotebookFailure, execute_notebook, prepare_environment
 
     prepare_environment()
     import nbformat
-    import scrapbook as sb
+    from scrapbook.models import Notebook
 
     from rebal.report.render import html_to_pdf, notebook_to_html
 
@@ -117,9 +126,11 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
     stage.mkdir(parents=True, exist_ok=True)
     out_nb = stage / f"{notebook}.ipynb"
     final_dir = Path(final) / profile
+    phases: dict[str, float] = {}
     try:
         execute_notebook(paths.notebooks_dir / f"{notebook}.ipynb", out_nb,
-                         {"profile": profile, "as_of": as_of, "home": str(paths.home)}, cwd=paths.notebooks_dir)
+                         {"profile": profile, "as_of": as_of, "home": str(paths.home)}, cwd=paths.notebooks_dir,
+                         timings=phases)
     except NotebookFailure as exc:
         final_dir.mkdir(parents=True, exist_ok=True)
         for ext in ("ipynb", "html", "pdf"):
@@ -127,14 +138,16 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
         if out_nb.exists():
             os.replace(out_nb, final_dir / f"{notebook}.failed.ipynb")
         return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {exc}")
+                            error=f"profile {profile}: {exc}", phases=phases)
     except Exception as exc:  # kernel died, timeout: still this report's failure only
         return ReportResult(profile, notebook, False, time.perf_counter() - t0,
                             error=f"profile {profile}: {notebook}: {type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0] if str(exc) else ''}")
     try:
+        t1 = time.perf_counter()
         nb = nbformat.read(out_nb, as_version=4)
-        scraps = {k: v.data for k, v in sb.read_notebook(str(out_nb)).scraps.items()}
+        scraps = {k: v.data for k, v in Notebook(nb).scraps.items()}  # the notebook just read, not a second read
+        phases["save"] = phases.get("save", 0.0) + time.perf_counter() - t1
     except Exception as exc:
         return ReportResult(profile, notebook, False, time.perf_counter() - t0,
                             error=f"profile {profile}: {notebook}: unreadable notebook: {type(exc).__name__}: {exc}")
@@ -146,9 +159,12 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
         name = registry.report(notebook).title
         title = f"{name} — {profile}"
         header = f"rebal · {profile} · {name.lower()} · as of {as_of}"
+        t1 = time.perf_counter()
         html, removed = notebook_to_html(nb, title=title, header=header)
         (stage / f"{notebook}.html").write_text(html, encoding="utf-8")
+        t2 = time.perf_counter()
         html_to_pdf(html, stage / f"{notebook}.pdf")
+        phases.update(html=t2 - t1, pdf=time.perf_counter() - t2)
     except Exception as exc:
         return ReportResult(profile, notebook, False, time.perf_counter() - t0,
                             error=f"profile {profile}: {notebook}: rendering failed: {type(exc).__name__}: {exc}")
@@ -160,7 +176,17 @@ def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
         outputs.append(str(dst))
     (final_dir / f"{notebook}.failed.ipynb").unlink(missing_ok=True)
     plain = {k: v for k, v in scraps.items() if not hasattr(v, "to_dict")}
-    return ReportResult(profile, notebook, True, time.perf_counter() - t0, outputs, plain, stderr_removed=removed)
+    return ReportResult(profile, notebook, True, time.perf_counter() - t0, outputs, plain, stderr_removed=removed,
+                        phases=phases)
+
+
+def phase_totals(results: list[ReportResult]) -> dict[str, float]:
+    """Seconds spent in each phase, summed over the jobs (time across workers, not wall time)."""
+    totals: dict[str, float] = {}
+    for r in results:
+        for k, v in r.phases.items():
+            totals[k] = round(totals.get(k, 0.0) + v, 3)
+    return totals
 
 
 def _log(msg: str, enabled: bool) -> None:
@@ -251,6 +277,7 @@ def run_weekly(
                                  "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
                                  "staging": staging.name, "scheduler": where,
                                  "profiles": sorted(p.name for p in profs)})
+        started = time.perf_counter()
         _log(f"rebal run: {len(jobs)} report(s) for {len(profs)} profile(s) as of {run_as_of} on {workers} worker(s)"
              + (f" of the Dask scheduler {scheduler}" if client is not None else ""), progress)
         args = [(p, nb, str(run_as_of), str(paths.home), str(staging), str(out_dir)) for p, nb in jobs]
@@ -275,7 +302,8 @@ def run_weekly(
         order = {j: i for i, j in enumerate(jobs)}
         results.sort(key=lambda r: order[(r.profile, r.notebook)])
 
-        seconds = time.perf_counter() - t0
+        reports_done = time.perf_counter()
+        seconds = reports_done - t0
         run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
                     "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                     "seconds": round(seconds, 2), "workers": workers, "scheduler": where,
@@ -287,6 +315,15 @@ def run_weekly(
         with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
             week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, entries))
             built = week.build_packet(out_dir, lakehouse_meta=facts)
+            # the split of this run's time (validation, reports, packet; each phase summed over the reports),
+            # for users and `benchmarks/bench_weekly.py`
+            doc = week.read_manifest(out_dir)
+            for r in doc.get("runs", []):
+                if r.get("id") == run_id:
+                    r["timing"] = {"validation": round(started - t0, 2), "reports": round(reports_done - started, 2),
+                                   "packet": round(time.perf_counter() - reports_done, 2),
+                                   "phases": phase_totals(results)}
+            week.write_manifest(out_dir, doc)
         packet = built.pdf if built else None
         outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
         failed = [r for r in results if not r.ok]
