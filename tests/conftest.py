@@ -118,6 +118,14 @@ def make_tiny_home(home: Path) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _empty_memo() -> None:
+    """Every test starts with an empty in-process memo (:mod:`rebal.cache`): no result carried between tests."""
+    from rebal import cache
+
+    cache.clear()
+
+
 _ENV = ("REBAL_HOME", "REBAL_PARAMS_DIR", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR", "REBAL_NOTEBOOKS_DIR")
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from rebal.allocation.registry import make_allocator
 from rebal.analytics.returns import simple_returns
+from rebal.cache import memoize
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 
@@ -49,6 +50,7 @@ class TargetWeights:
     model: object = None
 
 
+@memoize(64)
 def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
     """Target weights of ``profile`` fitted on data up to ``as_of``.
 
@@ -69,6 +71,9 @@ def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeight
     Returns
     -------
     The :class:`TargetWeights` (fractions of portfolio value summing to 1, cash included).
+
+    Memoized in the process (:mod:`rebal.cache`): the same profile, data and date give a copy of
+    the weights fitted the first time.
     """
     spec = profile.target
     view = lh.at(as_of)

@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +88,37 @@ class Profile:
     def tickers(self) -> tuple[str, ...]:
         """The universe (for ``fixed`` targets without a universe: the weighted tickers)."""
         return self.universe or tuple(self.target.weights)
+
+    def __cache_key__(self) -> tuple | None:
+        """Key for :mod:`rebal.cache`: the whole content, and the stamps of the parameter files it may refer to.
+
+        A profile refers to files beside it (views, stress episodes): every file under its ``params``
+        directory is stamped. None (not cached) for a profile that was not loaded from a file.
+        """
+        src = Path(self.source).resolve() if self.source else None
+        if src is None or src.parent.name != "profiles":
+            return None
+        text = repr(self)
+        if "..." in text or " object at 0x" in text:  # a value whose repr does not show all of it
+            return None
+        stamp = _tree_stamp(src.parent.parent)
+        return None if stamp is None else (text, stamp)
+
+
+def _tree_stamp(root: Path, limit: int = 2000) -> tuple | None:
+    """(relative path, size, modification ns) of every file under ``root``, sorted; None above ``limit`` files."""
+    out: list[tuple[str, int, int]] = []
+    for dirpath, _, files in os.walk(root):
+        if len(out) + len(files) > limit:
+            return None
+        for f in files:
+            p = Path(dirpath) / f
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            out.append((str(p.relative_to(root)), st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
 
 
 def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:

@@ -10,6 +10,11 @@ Every query goes through a guarded connection: a DuckDB error (a damaged block, 
 file: computed checksum ... does not match", a lock, a full disk) becomes one
 :class:`~rebal.errors.LakehouseError` naming the file and what to do, never a ``_duckdb.Error``
 traceback. :meth:`Lakehouse.check` reads every table whole (``rebal data check``).
+
+The reads a report repeats (prices, sessions, holdings, tickers) are memoized in the process
+(:mod:`rebal.cache`) under the file's identity and modification stamps, taken when a read-only
+connection opens (DuckDB's file lock keeps writers out while it is open), and the as-of limit; a
+writable lakehouse is never memoized.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from typing import Iterator, Sequence
 import duckdb
 import pandas as pd
 
+from rebal.cache import memoize
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
 from rebal.errors import DataError, LakehouseError
 
@@ -37,6 +43,18 @@ def lakehouse_error(path: Path, exc: BaseException) -> LakehouseError:
     return LakehouseError(f"{path}: a lakehouse query failed ({type(exc).__name__}: {first}); if the file is damaged "
                           "(`rebal data check` reads every table), restore it from a backup or rebuild it "
                           "(`rebal data build-sample --force`, then import your data again)")
+
+
+def _file_stamp(path: Path) -> tuple:
+    """Identity and modification stamps of the lakehouse file and its write-ahead log (absent: None)."""
+    out: list = [str(path.resolve())]
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = p.stat()
+            out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 class _GuardedConnection:
@@ -87,8 +105,14 @@ class Lakehouse:
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
         self.as_of = as_of
+        self._stamp = _file_stamp(self.path) if read_only else None
         if not read_only:
             create_schema(self.con)
+
+    def __cache_key__(self) -> tuple | None:
+        """Key of this (view of the) lakehouse for :mod:`rebal.cache`: file stamps and as-of; None if writable."""
+        stamp = getattr(self, "_stamp", None)
+        return None if stamp is None else (stamp, self.as_of)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -120,6 +144,7 @@ class Lakehouse:
         """Return a view of this lakehouse as of ``as_of`` (it shares the connection)."""
         view = object.__new__(Lakehouse)
         view.path, view.con, view.as_of = self.path, self.con, as_of
+        view._stamp = getattr(self, "_stamp", None)
         return view
 
     def _date_filter(self, column: str = "date") -> tuple[str, list]:
@@ -128,14 +153,17 @@ class Lakehouse:
         return f" AND {column} <= ?", [self.as_of]
 
     # -- reads ----------------------------------------------------------------------------------
+    @memoize(256)
     def tickers(self) -> pd.DataFrame:
         """Return the tickers table, indexed by ticker."""
         return self.con.execute("SELECT * FROM tickers ORDER BY ticker").df().set_index("ticker")
 
+    @memoize(256)
     def known_tickers(self) -> set[str]:
         """Set of tickers in the tickers table."""
         return {r[0] for r in self.con.execute("SELECT ticker FROM tickers").fetchall()}
 
+    @memoize(256)
     def latest_date(self, tickers: Sequence[str] | None = None) -> date:
         """Latest price date (over ``tickers`` if given), within the as-of limit."""
         where, args = self._date_filter()
@@ -147,6 +175,7 @@ class Lakehouse:
             raise DataError(f"{self.path}: no prices" + (f" on or before {self.as_of}" if self.as_of else ""))
         return row[0]
 
+    @memoize(256)
     def last_price_dates(self, tickers: Sequence[str]) -> pd.Series:
         """Latest price date per ticker (NaT where a ticker has none), within the as-of limit."""
         where, args = self._date_filter()
@@ -160,6 +189,7 @@ class Lakehouse:
             s.loc[df["ticker"]] = pd.to_datetime(df["last"]).to_numpy()
         return s
 
+    @memoize(256)
     def prices(
         self,
         tickers: Sequence[str] | None = None,
@@ -187,6 +217,7 @@ class Lakehouse:
         wide.columns.name = "ticker"
         return wide
 
+    @memoize(256)
     def sessions(self, start: date | None = None) -> pd.DatetimeIndex:
         """Dates on which any price exists (the lakehouse's trading sessions), within the as-of limit."""
         where, args = self._date_filter()
@@ -196,6 +227,7 @@ class Lakehouse:
         d = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date", args).df()
         return pd.DatetimeIndex(pd.to_datetime(d["date"]), name="date")
 
+    @memoize(256)
     def holdings_dates(self, profile: str) -> list[date]:
         """Dates of a profile's holdings snapshots (within the as-of limit)."""
         where, args = self._date_filter("as_of")
@@ -206,6 +238,7 @@ class Lakehouse:
         ).fetchall()
         return [r[0] for r in rows]
 
+    @memoize(256)
     def holdings(self, profile: str, as_of: date | None = None) -> tuple[date, pd.Series, float]:
         """Latest holdings snapshot of ``profile`` on or before ``as_of`` (default: the as-of limit).
 
@@ -231,6 +264,7 @@ class Lakehouse:
         shares = pd.Series(df["shares"].to_numpy(float), index=pd.Index(df["ticker"], name="ticker"), name="shares")
         return snap, shares, float(cash[0]) if cash else 0.0
 
+    @memoize(256)
     def has_synthetic_ohlv(self, tickers: Sequence[str]) -> bool:
         """Whether any open/high/low/volume of ``tickers`` (within the as-of limit) is synthetic."""
         where, args = self._date_filter()

@@ -102,6 +102,15 @@ class StateStore:
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
 
+    def __cache_key__(self) -> tuple:
+        """Key for :mod:`rebal.cache`: the directory and the size and modification time of each of its files."""
+        try:
+            entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(self.directory)
+                             if e.is_file())
+        except OSError:
+            entries = []
+        return str(self.directory.resolve()), tuple(entries)
+
     def path(self, profile: str) -> Path:
         """Return the state file of ``profile`` (the name is validated)."""
         return self.directory / f"{validate_profile_name(profile)}.json"

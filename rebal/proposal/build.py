@@ -42,6 +42,7 @@ from rebal.allocation.target import compute_target
 from rebal.analytics.costs import CostModel, estimate_costs
 from rebal.analytics.drift import drift_status, weights_from_holdings
 from rebal.analytics.returns import simple_returns
+from rebal.cache import memoize
 from rebal.config import Profile
 from rebal.data.freshness import check_freshness
 from rebal.data.lakehouse import CASH, Lakehouse
@@ -206,7 +207,20 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
 
     ``states``: the accepted states the baseline may fall back on before the first holdings
     snapshot (default: the state files beside the lakehouse, ``<lakehouse dir>/states``).
+
+    Memoized in the process (:mod:`rebal.cache`, keyed by the profile, the data, the date, the mode and
+    the state files): the reports of one week share one proposal instead of building it three times.
     """
+    if states is None:
+        from rebal.monitor.state import StateStore
+
+        states = StateStore(lh.path.parent / "states")
+    return _build_proposal(profile, lh, as_of, mode=mode, simulate=simulate, states=states)
+
+
+@memoize(32)
+def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode: str | None, simulate: bool,
+                    states: StateStore) -> Proposal:
     as_of = as_of or lh.at(None).latest_date()
     view = lh.at(as_of)
     spec = profile.proposal
@@ -263,10 +277,6 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
 
     sim = None
     if simulate and not blocked and not tl.trades.empty:
-        if states is None:
-            from rebal.monitor.state import StateStore
-
-            states = StateStore(lh.path.parent / "states")
         sim = _simulate(profile, lh, as_of, alloc, current, returns, costs, mode_requested, states)
     sleeves = alloc.after_mode.index
     current_checks = modes.check_limits(current.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0),

@@ -18,15 +18,13 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import shutil
 import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -40,7 +38,7 @@ from rebal.errors import ConfigError, DataError, RebalError, ReportError
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
-from rebal.report.workers import die_with_parent, stop_workers
+from rebal.report.workers import run_local
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly", "phase_totals"]
 
@@ -292,7 +290,7 @@ def run_weekly(
 
         try:
             if client is None:
-                _run_local(args, workers, record)
+                run_local(_job, args, workers, record, _worker_failed)
             else:
                 from rebal.report.cluster import run_on_cluster
 
@@ -338,25 +336,6 @@ def run_weekly(
 
 def _worker_failed(a: tuple[str, ...], exc: BaseException) -> ReportResult:
     return ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
-
-
-def _run_local(args: list[tuple[str, ...]], workers: int, record: Callable[[ReportResult], None]) -> None:
-    """Run the jobs on ``workers`` local processes that die with the run; ``record`` each result."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
-    try:
-        futures = {pool.submit(_job, a): a for a in args}
-        for fut in as_completed(futures):
-            try:
-                r = fut.result()
-            except Exception as exc:  # a worker process died
-                r = _worker_failed(futures[fut], exc)
-            record(r)
-    except BaseException:  # Ctrl-C, or a signal turned into an exception: end the workers now, do not wait
-        stop_workers(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
 
 
 @contextmanager

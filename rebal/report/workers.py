@@ -7,19 +7,25 @@ publishing reports for minutes after it. Each worker of the process pool calls
 parent is still its parent and ends the worker otherwise. A worker's Jupyter kernel follows its
 worker by itself (``jupyter_client`` sets ``JPY_PARENT_PID`` and ``ipykernel`` polls it).
 :func:`stop_workers` ends a pool's workers at once when the run itself is interrupted.
+
+:func:`run_local` runs the report jobs on such a pool, in :func:`chains`: the reports of a profile
+that share its proposal run one after another in one worker, whose kernel (reused between reports,
+:mod:`rebal.report.warm_kernel`) then builds it once.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing as mp
 import os
 import signal
 import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable
 
-__all__ = ["die_with_parent", "stop_workers", "POLL_SECONDS"]
+__all__ = ["die_with_parent", "stop_workers", "POLL_SECONDS", "SHARED_CHAIN", "chains", "run_local"]
 
 #: how often a worker checks that its parent is alive (seconds)
 POLL_SECONDS = 1.0
@@ -64,3 +70,84 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
             proc.kill()
         except (OSError, ValueError):
             pass
+
+
+#: reports that build the same proposal and review of a profile: run one after another in one worker, so the
+#: worker's kernel computes them once (:mod:`rebal.cache`); every other report is a chain of its own
+SHARED_CHAIN = ("drift_audit", "rebalance_proposal", "weekly_review", "risk_stress")
+
+
+def chains(args: list[tuple[str, ...]]) -> list[list[tuple[str, ...]]]:
+    """Group jobs into chains, each run in order by one worker; the longest chains first.
+
+    A profile's :data:`SHARED_CHAIN` reports form one chain (they share the proposal, built once in the
+    worker's kernel); every other report is its own chain, so two workers stay busy to the end.
+    """
+    groups: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for a in args:
+        key = (a[0], "shared") if a[1] in SHARED_CHAIN else (a[0], a[1])
+        groups.setdefault(key, []).append(a)
+    return sorted(groups.values(), key=len, reverse=True)  # stable: the profiles' order among equals
+
+
+_PROGRESS: Any = None
+
+
+def _worker_init(parent_pid: int, progress: Any) -> None:
+    global _PROGRESS
+    die_with_parent(parent_pid)
+    _PROGRESS = progress
+
+
+def _chain(job: Callable[[Any], Any], args: list[tuple[str, ...]]) -> list[Any]:
+    """Run a chain of jobs in this worker (see :func:`chains`), reporting each result as it is done."""
+    out = []
+    for a in args:
+        r = job(a)
+        out.append(r)
+        if _PROGRESS is not None:
+            _PROGRESS.put(r)
+    return out
+
+
+def run_local(job: Callable[[Any], Any], args: list[tuple[str, ...]], workers: int, record: Callable[[Any], None],
+              failed: Callable[[tuple[str, ...], BaseException], Any]) -> None:
+    """Run ``job`` on each of ``args`` in ``workers`` local processes that die with the run, in :func:`chains`.
+
+    ``record`` gets each result as soon as its job is done (``.profile``/``.notebook`` identify it);
+    a worker that dies fails the jobs of its chain not yet done, with ``failed(args, exc)``.
+    """
+    import queue as queue_mod
+
+    ctx = mp.get_context("spawn")
+    progress = ctx.Queue()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(), progress))
+    seen: set[tuple[str, str]] = set()
+
+    def take(r: Any) -> None:
+        if (r.profile, r.notebook) not in seen:
+            seen.add((r.profile, r.notebook))
+            record(r)
+
+    try:
+        futures = {pool.submit(_chain, job, c): c for c in chains(args)}
+        pending = set(futures)
+        while pending:
+            try:
+                take(progress.get(timeout=0.2))
+            except queue_mod.Empty:
+                pass
+            for fut in [f for f in pending if f.done()]:
+                pending.discard(fut)
+                try:
+                    done = fut.result()
+                except Exception as exc:  # a worker process died: the chain's reports not yet done failed
+                    done = [failed(a, exc) for a in futures[fut]]
+                for r in done:
+                    take(r)
+    except BaseException:  # Ctrl-C, or a signal turned into an exception: end the workers now, do not wait
+        stop_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)

@@ -1,0 +1,101 @@
+"""The in-process memo (rebal.cache): keyed by everything a result depends on, copies in and out."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import make_tiny_home
+
+from rebal import cache
+from rebal.config import load_profile
+from rebal.data.lakehouse import Lakehouse
+from rebal.monitor.state import StateStore
+
+
+def test_memo_hits_copies_and_passes_uncacheable_calls_through(monkeypatch):
+    calls = []
+
+    @cache.memoize(4)
+    def frame(n: int, label: str = "x") -> pd.DataFrame:
+        calls.append((n, label))
+        return pd.DataFrame({"v": range(n)})
+
+    a = frame(3)
+    a.loc[0, "v"] = 99  # the caller changes what it got
+    b = frame(3)
+    assert calls == [(3, "x")] and b["v"].tolist() == [0, 1, 2]  # a hit, and an untouched copy
+    frame(3, label="y")
+    assert calls[-1] == (3, "y")  # another keyword value is another key
+    assert frame.memo.hits == 1 and frame.memo.misses == 2
+
+    @cache.memoize()
+    def length(x: object) -> int:
+        calls.append("len")
+        return len(x)
+
+    length({1: 2})
+    length({1: 2})  # a dict has no key: both calls run
+    assert calls.count("len") == 2
+
+    monkeypatch.setenv("REBAL_CACHE", "off")
+    frame(3)
+    assert calls[-1] == (3, "x")  # off: the function runs again
+
+
+def test_lru_bound():
+    @cache.memoize(2)
+    def f(n: int) -> int:
+        return n
+
+    for n in (1, 2, 3):
+        f(n)
+    assert f.memo.store.__len__() == 2
+    f(1)
+    assert f.memo.misses == 4  # 1 was evicted first
+
+
+def test_a_lakehouse_written_since_is_read_again(tmp_path):
+    home = make_tiny_home(tmp_path / "proj")
+    path = home / "data" / "lakehouse" / "rebal.duckdb"
+    with Lakehouse(path) as lh:
+        before = lh.prices(["AAA"])
+        assert lh.prices(["AAA"]).equals(before)
+    assert Lakehouse.prices.memo.hits == 1
+    with Lakehouse(path, read_only=False) as lh, lh.transaction() as con:
+        con.execute("INSERT INTO prices (date, ticker, close, source) VALUES (DATE '2024-01-08', 'AAA', 123.0, 'test')")
+        assert lh.__cache_key__() is None  # a writable lakehouse is never memoized
+    with Lakehouse(path) as lh:
+        after = lh.prices(["AAA"])
+    assert len(after) == len(before) + 1 and after["AAA"].iloc[-1] == 123.0
+
+
+def test_as_of_views_are_different_keys(tmp_path):
+    home = make_tiny_home(tmp_path / "proj")
+    with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb") as lh:
+        full = lh.prices(["AAA"])
+        cut = lh.at(full.index[1].date()).prices(["AAA"])
+    assert len(cut) == 2 and len(full) > 2
+
+
+def test_profile_key_is_its_content_and_its_side_files(tmp_path):
+    home = make_tiny_home(tmp_path / "proj")
+    prof = load_profile("tiny", home / "params" / "profiles")
+    key = cache.cache_key(prof)
+    assert cache.cache_key(load_profile("tiny", home / "params" / "profiles")) == key  # loaded again: same key
+    other = dataclasses.replace(prof, drift=dataclasses.replace(prof.drift, rebalance=prof.drift.rebalance / 2))
+    assert cache.cache_key(other) != key  # same file and sha256, other content
+    (home / "params" / "views").mkdir()
+    (home / "params" / "views" / "v.yaml").write_text("[]\n")  # a file beside the profile (views, episodes)
+    assert cache.cache_key(prof) != key
+    with pytest.raises(cache.Uncacheable):
+        cache.cache_key(dataclasses.replace(prof, source=""))  # not loaded from a file: not memoized
+
+
+def test_state_store_key_changes_with_an_accepted_state(tmp_path):
+    store = StateStore(tmp_path / "states")
+    (tmp_path / "states").mkdir()
+    key = cache.cache_key(store)
+    store.accept("tiny", pd.Series({"AAA": 0.5, "BBB": 0.5}), as_of=date(2024, 1, 2), source="test")
+    assert cache.cache_key(store) != key
