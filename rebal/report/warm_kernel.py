@@ -63,13 +63,13 @@ class ReportKernel:
     def __init__(self, kernel_name: str, cwd: Path, *, startup_timeout: float = 120.0):
         self.kernel_name, self.cwd, self.startup_timeout = kernel_name, Path(cwd), startup_timeout
         self.km: Any = None
+        self.kc: Any = None  # one client for the kernel's life: channels started and ready once
         self.used = False  # whether a report ran in the current kernel
         self.reports = 0  # reports run in the current kernel
 
     def _silent(self, code: str) -> bool:
         """Run ``code`` silently in the kernel; True if it finished without error."""
-        kc = self.km.client()
-        kc.start_channels()
+        kc = self.kc
         try:
             msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
 
@@ -82,8 +82,6 @@ class ReportKernel:
             reply = _run(wait())
         except Exception:
             return False
-        finally:
-            kc.stop_channels()
         return reply.get("content", {}).get("status") == "ok"
 
     def _start(self) -> None:
@@ -92,12 +90,19 @@ class ReportKernel:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         _run(km.start_kernel(extra_arguments=[_HIST], cwd=str(self.cwd)))
         self.km, self.used, self.reports = km, False, 0
+        self.kc = km.client()
+        self.kc.start_channels()
+        try:
+            _run(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        except Exception:
+            self.discard()
+            raise
         if not self._silent(SNAPSHOT_CODE):
             self.discard()
             raise RuntimeError(f"the report kernel {self.kernel_name!r} did not start")
 
-    def acquire(self) -> Any:
-        """Return a kernel manager whose kernel is alive, with a fresh namespace, for one report."""
+    def acquire(self) -> tuple[Any, Any]:
+        """Return (kernel manager, its ready client) of a live kernel with a fresh namespace, for one report."""
         alive = False
         if self.km is not None:
             try:
@@ -112,12 +117,17 @@ class ReportKernel:
             self._start()
         self.used = True
         self.reports += 1
-        return self.km
+        return self.km, self.kc
 
     def discard(self) -> float:
         """End the kernel now (after a failure, or when the worker ends); return the seconds it took."""
         t0 = time.perf_counter()
-        km, self.km, self.used = self.km, None, False
+        km, kc, self.km, self.kc, self.used = self.km, self.kc, None, None, False
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:
+                pass
         if km is not None:
             try:
                 _run(km.shutdown_kernel(now=True))
@@ -218,12 +228,10 @@ def _engine() -> str:
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                  kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
                                  stderr_file=stderr_file)
+            kc = final.pop("kc", None)
             client = TimedClient(nb_man, **final)
-            try:
-                return client.execute()
-            finally:
-                if kwargs.get("km") is not None and getattr(client, "kc", None) is not None:
-                    client.kc.stop_channels()  # nbclient leaves a borrowed kernel's client open
+            client.kc = kc  # a reused kernel's ready client: nbclient then neither starts nor waits for one
+            return client.execute()
 
     papermill_engines.register("rebal", RebalEngine)
     return "rebal"
@@ -246,7 +254,8 @@ def run_papermill(template: Path, output: Path, parameters: Mapping[str, Any], *
     kernel = worker_kernel(kernel_name, cwd or Path.cwd()) if reuse_enabled() else None
     if kernel is not None:
         t0 = time.perf_counter()
-        kw.update(km=kernel.acquire(), request_save_on_cell_execute=False)
+        km, kc = kernel.acquire()
+        kw.update(km=km, kc=kc, request_save_on_cell_execute=False)
         timings["kernel_start"] = timings.get("kernel_start", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
     inner = dict(timings)
