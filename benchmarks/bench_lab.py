@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,7 +55,7 @@ def run_once(name: str) -> dict[str, float]:
     kernel, cells = _cells(name)
     km = KernelManager(kernel_name=kernel)
     t0 = time.perf_counter()
-    km.start_kernel(cwd=str(ROOT / "notebooks"))
+    km.start_kernel(cwd=str(ROOT / "notebooks"), stderr=subprocess.DEVNULL)  # ipykernel's own start-up notices
     kc = km.client()
     kc.start_channels()
     try:

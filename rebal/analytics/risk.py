@@ -272,12 +272,13 @@ def beta_ols(portfolio: pd.Series, benchmark: pd.Series) -> BetaResult:
     -------
     The :class:`BetaResult` (alpha is daily).
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.35 s more to import
+    from statsmodels.tools.tools import add_constant
 
     df = pd.concat({"p": portfolio, "b": benchmark}, axis=1).dropna()
     if len(df) < 20:
         raise ValueError(f"need at least 20 overlapping returns for a beta, found {len(df)}")
-    fit = sm.OLS(df["p"].to_numpy(), sm.add_constant(df["b"].to_numpy())).fit()
+    fit = OLS(df["p"].to_numpy(), add_constant(df["b"].to_numpy())).fit()
     return BetaResult(
         beta=float(fit.params[1]), alpha_daily=float(fit.params[0]), beta_se=float(fit.bse[1]),
         r_squared=float(fit.rsquared), correlation=float(df["p"].corr(df["b"])), n_obs=int(len(df)),

@@ -7,6 +7,7 @@ the report's page module.
 """
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
@@ -253,15 +254,45 @@ def provenance_table(facts: Mapping[str, str]) -> Any:
     return table(df)
 
 
+#: the media type scrapbook reads a glued scrap from (``scrapbook.schemas.GLUE_PAYLOAD_FMT``)
+SCRAP_MEDIA_TYPE = "application/scrapbook.scrap.{encoder}+json"
+
+
+def scrap_payload(name: str, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the display data and metadata ``scrapbook.glue(name, value)`` records, without importing scrapbook.
+
+    Importing scrapbook imports papermill, nbformat and jsonschema (1-6 s in a notebook kernel) just to
+    record a few values. The record is a display output of one media type per encoder, chosen as
+    scrapbook chooses (its registry order): a string is ``text``; a list, dict, int, float or bool is
+    ``json``; a DataFrame is ``pandas`` (Parquet written by pyarrow, base64). scrapbook reads them back
+    (the runner and the packet use ``scrapbook`` to read). Anything else raises ``TypeError``.
+    """
+    if isinstance(value, str):
+        encoder, data = "text", value
+    elif isinstance(value, (list, dict, int, float, bool)):
+        encoder, data = "json", value
+    elif isinstance(value, pd.DataFrame):
+        buf = io.BytesIO()
+        value.to_parquet(buf, engine="pyarrow")
+        encoder, data = "pandas", base64.b64encode(buf.getvalue()).decode()
+    else:
+        raise TypeError(f"scrap {name!r}: no scrapbook encoder for a {type(value).__name__}")
+    payload = {"name": name, "data": data, "encoder": encoder, "version": 1}
+    return {SCRAP_MEDIA_TYPE.format(encoder=encoder): payload}, {"scrapbook": {"name": name, "data": True,
+                                                                               "display": False}}
+
+
 def glue(spec: ReportSpec, scraps: Mapping[str, Any]) -> None:
-    """Check ``scraps`` against the report's declared schema, then record each with scrapbook.
+    """Check ``scraps`` against the report's declared schema, then record each as scrapbook records it.
 
     A missing or mistyped scrap fails the notebook with an error naming the report and the key.
+    The records are those of ``scrapbook.glue`` (:func:`scrap_payload`), made without its import.
     """
-    import scrapbook as sb
+    from IPython.display import display
 
     from rebal.report.registry import check_scraps
 
     check_scraps(spec, scraps)
     for name, value in scraps.items():
-        sb.glue(name, value)
+        data, metadata = scrap_payload(name, value)
+        display(data, metadata=metadata, raw=True)
