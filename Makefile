@@ -14,7 +14,7 @@ PROFILES ?=
 FAST_TESTS := not integration and not notebook and not pdf and not dask and not slow
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale
+.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,8 +61,11 @@ profiles: $(VENV)/.installed  ## list the profiles
 lab: $(VENV)/.installed $(LAKEHOUSE)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(VENV)/.installed $(LAKEHOUSE)  ## print the weekly-job benchmark
+bench: $(VENV)/.installed $(LAKEHOUSE)  ## weekly job: after / before / naive chain, with the time split
 	$(BIN)/python benchmarks/bench_weekly.py
+
+bench-lab: $(VENV)/.installed $(LAKEHOUSE)  ## each template in Lab's kernel: first cell, top to bottom, and again
+	$(BIN)/python benchmarks/bench_lab.py
 
 bench-scale: $(VENV)/.installed $(LAKEHOUSE)  ## weekly job for 6/24/96 SYNTHETIC profiles: local vs a 2-worker Dask LocalCluster
 	$(BIN)/python benchmarks/bench_scale.py $(if $(QUICK),--quick)

@@ -46,14 +46,27 @@ def lakehouse_error(path: Path, exc: BaseException) -> LakehouseError:
 
 
 def _file_stamp(path: Path) -> tuple:
-    """Identity and modification stamps of the lakehouse file and its write-ahead log (absent: None)."""
+    """Identity and modification stamps of the lakehouse file and its write-ahead log (absent: None).
+
+    File times are coarse (a few milliseconds), so the stamp also holds DuckDB's two database headers
+    (bytes 4096-4159 and 8192-8255 of the file), whose iteration counter moves at every checkpoint:
+    a write finished within the same tick, at the same size, still changes the stamp.
+    """
     out: list = [str(path.resolve())]
     for p in (path, path.with_name(path.name + ".wal")):
         try:
             st = p.stat()
-            out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+            out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
         except OSError:
             out.append(None)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(4096)
+            first = fh.read(64)
+            fh.seek(8192)
+            out.append((first, fh.read(64)))
+    except OSError:
+        out.append(None)
     return tuple(out)
 
 

@@ -3,7 +3,7 @@
 The run itself (validation, ``run.json``, the packet) stays in the process that started it; only the
 (profile, notebook) jobs go to the cluster. A worker needs the ``rebal`` package and *read* access to
 the project home and the lakehouse file at the same paths as the run (a shared file system): it runs
-the job of :func:`rebal.report.runner._job` in a private temporary directory and sends back the
+the job of :func:`rebal.report.jobs.report_job` in a private temporary directory and sends back the
 result and the bytes of the files it produced (executed notebook, HTML, PDF, or the failed notebook).
 The run publishes them into ``reports/<as_of>/<profile>/`` exactly as a local job does, through its
 own staging folder, so the file layout and the failure isolation are the local run's, and an

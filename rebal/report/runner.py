@@ -11,10 +11,13 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
    removes the staging folders of killed runs), then run (profile, notebook) jobs in parallel
    processes that die with the run (:mod:`rebal.report.workers`), or on a Dask distributed cluster
    (``scheduler``, :mod:`rebal.report.cluster`, reached before step 2): papermill into a staging
-   directory, then HTML and PDF; a job moves its finished files into ``reports/<as_of>/<profile>/``
-   only when all three exist, so a failing notebook leaves no partial report (its executed
-   notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis);
-3. build ``committee_packet.pdf`` from the reports that succeeded and write ``run.json``.
+   directory, then HTML (:mod:`rebal.report.jobs`); locally a profile's proposal-sharing reports run as
+   one chain in one worker, whose reused kernel builds the proposal once (:mod:`rebal.report.warm_kernel`);
+3. render the reports' PDFs in the workers while this process lays the committee packet out from the
+   staged HTML (on a cluster the workers render the PDFs in step 2 and the packet follows); a report's
+   files move into ``reports/<as_of>/<profile>/`` only when all three exist, so a failing notebook leaves
+   no partial report (its executed notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis), and the
+   packet moves beside them last; ``run.json`` records the run and the split of its time.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -34,30 +37,14 @@ from typing import Any
 from rebal.config import Profile, list_profiles, load_profile
 from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import ConfigError, DataError, RebalError, ReportError
+from rebal.errors import ConfigError, DataError, RebalError
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
-from rebal.report.workers import run_local
+from rebal.report.jobs import ReportResult, notebook_stage, pdf_job, phase_totals, report_job, worker_failed
+from rebal.report.workers import run_local, run_pool
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly", "phase_totals"]
-
-
-@dataclass
-class ReportResult:
-    """Outcome of one (profile, notebook) job."""
-
-    profile: str
-    notebook: str
-    ok: bool
-    seconds: float
-    outputs: list[str] = field(default_factory=list)
-    scraps: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-    stderr_removed: int = 0
-    #: seconds per phase of this job (:data:`rebal.report.warm_kernel.PHASES`: kernel start or reset, cells,
-    #: saving, kernel shutdown, HTML, PDF)
-    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,92 +86,6 @@ def preflight(profile: Profile, lh: Lakehouse, as_of: date, states: StateStore |
         if missing:
             raise DataError(f"{profile.source}: `universe`: {missing[0]!r} lacks prices in the "
                             f"{profile.target.lookback_days}-session lookback ending {as_of}")
-
-
-def _job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
-    """Run one notebook and render it (executed in a worker process)."""
-    result = _run_job(args)
-    result.phases = {k: round(v, 3) for k, v in result.phases.items()}
-    return result
-
-
-def _run_job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
-    profile, notebook, as_of, home, staging, final = args
-    from rebal.report.execute import NotebookFailure, execute_notebook, prepare_environment
-
-    prepare_environment()
-    import nbformat
-    from scrapbook.models import Notebook
-
-    from rebal.report.render import html_to_pdf, notebook_to_html
-
-    t0 = time.perf_counter()
-    paths = get_paths(home)
-    stage = Path(staging) / profile
-    stage.mkdir(parents=True, exist_ok=True)
-    out_nb = stage / f"{notebook}.ipynb"
-    final_dir = Path(final) / profile
-    phases: dict[str, float] = {}
-    try:
-        execute_notebook(paths.notebooks_dir / f"{notebook}.ipynb", out_nb,
-                         {"profile": profile, "as_of": as_of, "home": str(paths.home)}, cwd=paths.notebooks_dir,
-                         timings=phases)
-    except NotebookFailure as exc:
-        final_dir.mkdir(parents=True, exist_ok=True)
-        for ext in ("ipynb", "html", "pdf"):
-            (final_dir / f"{notebook}.{ext}").unlink(missing_ok=True)
-        if out_nb.exists():
-            os.replace(out_nb, final_dir / f"{notebook}.failed.ipynb")
-        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {exc}", phases=phases)
-    except Exception as exc:  # kernel died, timeout: still this report's failure only
-        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {notebook}: {type(exc).__name__}: "
-                                  f"{str(exc).splitlines()[0] if str(exc) else ''}")
-    try:
-        t1 = time.perf_counter()
-        nb = nbformat.read(out_nb, as_version=4)
-        scraps = {k: v.data for k, v in Notebook(nb).scraps.items()}  # the notebook just read, not a second read
-        phases["save"] = phases.get("save", 0.0) + time.perf_counter() - t1
-    except Exception as exc:
-        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {notebook}: unreadable notebook: {type(exc).__name__}: {exc}")
-    try:
-        registry.check_scraps(registry.report(notebook), scraps)
-    except ReportError as exc:
-        return ReportResult(profile, notebook, False, time.perf_counter() - t0, error=f"profile {profile}: {exc}")
-    try:
-        name = registry.report(notebook).title
-        title = f"{name} — {profile}"
-        header = f"rebal · {profile} · {name.lower()} · as of {as_of}"
-        t1 = time.perf_counter()
-        html, removed = notebook_to_html(nb, title=title, header=header)
-        (stage / f"{notebook}.html").write_text(html, encoding="utf-8")
-        t2 = time.perf_counter()
-        html_to_pdf(html, stage / f"{notebook}.pdf")
-        phases.update(html=t2 - t1, pdf=time.perf_counter() - t2)
-    except Exception as exc:
-        return ReportResult(profile, notebook, False, time.perf_counter() - t0,
-                            error=f"profile {profile}: {notebook}: rendering failed: {type(exc).__name__}: {exc}")
-    final_dir.mkdir(parents=True, exist_ok=True)
-    outputs = []
-    for ext in ("ipynb", "html", "pdf"):
-        dst = final_dir / f"{notebook}.{ext}"
-        os.replace(stage / f"{notebook}.{ext}", dst)
-        outputs.append(str(dst))
-    (final_dir / f"{notebook}.failed.ipynb").unlink(missing_ok=True)
-    plain = {k: v for k, v in scraps.items() if not hasattr(v, "to_dict")}
-    return ReportResult(profile, notebook, True, time.perf_counter() - t0, outputs, plain, stderr_removed=removed,
-                        phases=phases)
-
-
-def phase_totals(results: list[ReportResult]) -> dict[str, float]:
-    """Seconds spent in each phase, summed over the jobs (time across workers, not wall time)."""
-    totals: dict[str, float] = {}
-    for r in results:
-        for k, v in r.phases.items():
-            totals[k] = round(totals.get(k, 0.0) + v, 3)
-    return totals
 
 
 def _log(msg: str, enabled: bool) -> None:
@@ -288,40 +189,45 @@ def run_weekly(
             _log(f"  [{len(results)}/{len(args)}] {mark} {r.profile}/{r.notebook} ({r.seconds:.1f} s) {detail}",
                  progress)
 
+        order = {j: i for i, j in enumerate(jobs)}
+
+        def info(results: list[ReportResult]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            results.sort(key=lambda r: order[(r.profile, r.notebook)])
+            run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
+                        "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                        "seconds": round(time.perf_counter() - t0, 2), "workers": workers, "scheduler": where,
+                        "profiles": sorted({p.name for p in profs}),
+                        "invalid_profiles": [b["profile"] for b in invalid],
+                        "ok": not invalid and all(r.ok for r in results)}
+            entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid]
+            return run_info, entries + [asdict(r) for r in results]
+
         try:
-            if client is None:
-                run_local(_job, args, workers, record, _worker_failed)
+            if client is None:  # notebooks and HTML first; then the reports' PDFs while the packet is laid out
+                run_local(notebook_stage, args, workers, record, worker_failed)
             else:
                 from rebal.report.cluster import run_on_cluster
 
-                run_on_cluster(client, _job, args, record, _worker_failed)
+                run_on_cluster(client, report_job, args, record, worker_failed)
+            reports_done = time.perf_counter()
+            with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
+                if client is None:
+                    built = _pdfs_and_packet(results, staging, out_dir, workers, facts, info, progress)
+                else:
+                    week.write_manifest(out_dir, week.merge_manifest(out_dir, *info(results)))
+                    built = week.build_packet(out_dir, lakehouse_meta=facts)
+                # the split of this run's time (validation, notebooks + HTML, then PDFs and the packet; each phase
+                # summed over the reports), for users and `benchmarks/bench_weekly.py`
+                doc = week.read_manifest(out_dir)
+                for r in doc.get("runs", []):
+                    if r.get("id") == run_id:
+                        r["timing"] = {"validation": round(started - t0, 2),
+                                       "reports": round(reports_done - started, 2),
+                                       "packet": round(time.perf_counter() - reports_done, 2),
+                                       "phases": phase_totals(results)}
+                week.write_manifest(out_dir, doc)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        order = {j: i for i, j in enumerate(jobs)}
-        results.sort(key=lambda r: order[(r.profile, r.notebook)])
-
-        reports_done = time.perf_counter()
-        seconds = reports_done - t0
-        run_info = {"id": run_id, "as_of": str(run_as_of), "data_latest": str(latest), "started_at": started_at,
-                    "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                    "seconds": round(seconds, 2), "workers": workers, "scheduler": where,
-                    "profiles": sorted({p.name for p in profs}),
-                    "invalid_profiles": [b["profile"] for b in invalid],
-                    "ok": not invalid and all(r.ok for r in results)}
-        entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid]
-        entries += [asdict(r) for r in results]
-        with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
-            week.write_manifest(out_dir, week.merge_manifest(out_dir, run_info, entries))
-            built = week.build_packet(out_dir, lakehouse_meta=facts)
-            # the split of this run's time (validation, reports, packet; each phase summed over the reports),
-            # for users and `benchmarks/bench_weekly.py`
-            doc = week.read_manifest(out_dir)
-            for r in doc.get("runs", []):
-                if r.get("id") == run_id:
-                    r["timing"] = {"validation": round(started - t0, 2), "reports": round(reports_done - started, 2),
-                                   "packet": round(time.perf_counter() - reports_done, 2),
-                                   "phases": phase_totals(results)}
-            week.write_manifest(out_dir, doc)
         packet = built.pdf if built else None
         outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
         failed = [r for r in results if not r.ok]
@@ -334,8 +240,47 @@ def run_weekly(
         return outcome
 
 
-def _worker_failed(a: tuple[str, ...], exc: BaseException) -> ReportResult:
-    return ReportResult(a[0], a[1], False, 0.0, error=f"profile {a[0]}: {a[1]}: worker failed: {exc}")
+def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, workers: int, facts: dict,
+                     info: Callable[[list[ReportResult]], tuple[dict[str, Any], list[dict[str, Any]]]],
+                     progress: bool) -> week.PacketBuild | None:
+    """Render the staged reports' PDFs in ``workers`` processes while this process lays the packet out.
+
+    Each report is published (its three files together) once its PDF exists; the packet, laid out from the
+    staged HTML, is moved beside them after. A PDF that fails fails its report, and the packet is laid out
+    again without it (the packet never shows a report that is not published). Writes ``run.json``.
+    """
+    ok = [r for r in results if r.ok]
+    done: dict[tuple[str, str], ReportResult] = {}
+
+    def take(r: ReportResult) -> None:
+        done[(r.profile, r.notebook)] = r
+
+    def failed(a: tuple, exc: BaseException) -> ReportResult:
+        r = a[0]
+        r.ok, r.error = False, f"profile {r.profile}: {r.notebook}: rendering failed: {type(exc).__name__}: {exc}"
+        return r
+
+    manifest = week.merge_manifest(out_dir, *info(results))
+    with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed):
+        packet_dir = staging / ".packet"
+        packet_dir.mkdir(parents=True, exist_ok=True)
+        built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest, staged=staging,
+                                  write_to=packet_dir)
+    for i, r in enumerate(results):
+        results[i] = done.get((r.profile, r.notebook), r)
+    lost = [r for r in done.values() if not r.ok]
+    for r in lost:
+        _log(f"  FAILED {r.profile}/{r.notebook}: {r.error}", progress)
+    manifest = week.merge_manifest(out_dir, *info(results))
+    week.write_manifest(out_dir, manifest)
+    if lost:  # rare: lay the packet out again from what was published
+        return week.build_packet(out_dir, lakehouse_meta=facts)
+    if built is None:
+        return None
+    pdf, html = out_dir / built.pdf.name, out_dir / built.html.name
+    os.replace(built.pdf, pdf)
+    os.replace(built.html, html)
+    return week.PacketBuild(pdf, html, built.pages, built.reports)
 
 
 @contextmanager

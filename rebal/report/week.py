@@ -172,8 +172,11 @@ def merge_manifest(out_dir: Path, run: dict[str, Any], reports: list[dict[str, A
                     "runs": runs[-20:], "in_progress": [e for e in others if run_alive(e)], "reports": merged})
 
 
-def packet_entries(out_dir: Path, manifest: dict[str, Any]) -> list:
-    """One packet entry per report of the manifest: the rendered HTML and every scrap, read from disk."""
+def packet_entries(out_dir: Path, manifest: dict[str, Any], staged: Path | None = None) -> list:
+    """One packet entry per report of the manifest: the rendered HTML and every scrap, read from disk.
+
+    ``staged``: a run's staging folder; a report found there (rendered, not yet published) is read from it.
+    """
     import scrapbook as sb
 
     from rebal.report.packet import PacketEntry
@@ -183,8 +186,11 @@ def packet_entries(out_dir: Path, manifest: dict[str, Any]) -> list:
         if not r.get("ok"):
             entries.append(PacketEntry(r["profile"], r["notebook"], error=r.get("error", "failed")))
             continue
-        html = out_dir / r["profile"] / f"{r['notebook']}.html"
-        nb = out_dir / r["profile"] / f"{r['notebook']}.ipynb"
+        base = out_dir
+        if staged is not None and (staged / r["profile"] / f"{r['notebook']}.html").is_file():
+            base = staged
+        html = base / r["profile"] / f"{r['notebook']}.html"
+        nb = base / r["profile"] / f"{r['notebook']}.ipynb"
         if not html.is_file() or not nb.is_file():
             continue
         scraps = {k: v.data for k, v in sb.read_notebook(str(nb)).scraps.items()}
@@ -202,10 +208,15 @@ class PacketBuild:
     reports: int
 
 
-def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None) -> PacketBuild | None:
+def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
+                 manifest: dict[str, Any] | None = None, staged: Path | None = None,
+                 write_to: Path | None = None) -> PacketBuild | None:
     """Build ``committee_packet.pdf`` and ``.html`` of the week in ``out_dir`` from its files.
 
-    Returns None when no report of the week rendered. Call it holding :func:`week_lock`.
+    Returns None when no report of the week rendered. Call it holding :func:`week_lock`. A run that
+    lays the packet out while its reports' PDFs render passes its merged ``manifest`` (not yet
+    written), its ``staged`` folder (reports rendered, not yet published) and ``write_to`` (a folder
+    of its own; it moves the packet into ``out_dir`` once the reports are published).
     """
     from rebal.report.execute import prepare_environment
 
@@ -213,17 +224,18 @@ def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None)
     from rebal.report.packet import packet_html
     from rebal.report.render import html_to_pdf
 
-    manifest = read_manifest(out_dir)
+    manifest = manifest if manifest is not None else read_manifest(out_dir)
     if not manifest:
         raise DataError(f"{out_dir}: no {MANIFEST}: run the weekly job for this date first (`rebal run --as-of`)")
-    entries = packet_entries(out_dir, manifest)
+    entries = packet_entries(out_dir, manifest, staged)
     if not any(e.html for e in entries):
         return None
     doc = packet_html(entries, as_of=manifest["as_of"], data_latest=manifest["data_latest"],
                       lakehouse_meta=lakehouse_meta or {})
     pages: list[int] = []
-    pdf = atomic_write(out_dir / PACKET, lambda p: pages.append(html_to_pdf(doc, p)))
-    html = atomic_write_text(out_dir / "committee_packet.html", doc)
+    where = write_to if write_to is not None else out_dir
+    pdf = atomic_write(where / PACKET, lambda p: pages.append(html_to_pdf(doc, p)))
+    html = atomic_write_text(where / "committee_packet.html", doc)
     return PacketBuild(pdf, html, pages[0] if pages else 0, sum(1 for e in entries if e.html))
 
 

@@ -22,10 +22,12 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import Any, Callable
 
-__all__ = ["die_with_parent", "stop_workers", "POLL_SECONDS", "SHARED_CHAIN", "chains", "run_local"]
+__all__ = ["die_with_parent", "stop_workers", "POLL_SECONDS", "SHARED_CHAIN", "chains", "run_local", "run_pool"]
 
 #: how often a worker checks that its parent is alive (seconds)
 POLL_SECONDS = 1.0
@@ -147,6 +149,32 @@ def run_local(job: Callable[[Any], Any], args: list[tuple[str, ...]], workers: i
                 for r in done:
                     take(r)
     except BaseException:  # Ctrl-C, or a signal turned into an exception: end the workers now, do not wait
+        stop_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+@contextmanager
+def run_pool(job: Callable[[Any], Any], args: list[Any], workers: int, record: Callable[[Any], None],
+             failed: Callable[[Any, BaseException], Any]) -> Iterator[None]:
+    """Run ``job`` on each of ``args`` in local processes that die with the run, while the ``with`` block runs.
+
+    On leaving the block, wait for every job and ``record`` its result (``failed(args, exc)`` for a job whose
+    worker died). An exception in the block, or Ctrl-C, ends the workers at once.
+    """
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(args) or 1)), mp_context=mp.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        futures = {pool.submit(job, a): a for a in args}
+        yield
+        for fut in as_completed(futures):
+            try:
+                r = fut.result()
+            except Exception as exc:
+                r = failed(futures[fut], exc)
+            record(r)
+    except BaseException:
         stop_workers(pool)
         raise
     else:

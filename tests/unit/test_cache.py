@@ -99,3 +99,21 @@ def test_state_store_key_changes_with_an_accepted_state(tmp_path):
     key = cache.cache_key(store)
     store.accept("tiny", pd.Series({"AAA": 0.5, "BBB": 0.5}), as_of=date(2024, 1, 2), source="test")
     assert cache.cache_key(store) != key
+
+
+def test_a_write_within_the_same_file_time_still_changes_the_stamp(tmp_path, monkeypatch):
+    """File times are coarse: the stamp also reads DuckDB's headers, which move at every checkpoint."""
+    import os
+
+    from rebal.data import lakehouse as lakehouse_mod
+
+    home = make_tiny_home(tmp_path / "proj")
+    path = home / "data" / "lakehouse" / "rebal.duckdb"
+    before = lakehouse_mod._file_stamp(path)
+    st = path.stat()
+    with Lakehouse(path, read_only=False) as lh, lh.transaction() as con:
+        con.execute("UPDATE prices SET close = close + 1 WHERE ticker = 'AAA'")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # as if the write fell in the same clock tick
+    after = lakehouse_mod._file_stamp(path)
+    assert path.stat().st_mtime_ns == st.st_mtime_ns and after != before
+    assert after[3] != before[3]  # the headers differ
