@@ -40,9 +40,7 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
     cover = cover_html(as_of=as_of, data_latest=data_latest, facts=lakehouse_meta or {},
                        n_profiles=len(profiles(entries)), n_reports=len(ok), summary=executive_summary(entries),
                        book=book_line(entries),
-                       vocabulary="<p class='legend'>What each decision asks, and how the drift status, the planner's "
-                                  "verdict and the simulation verdict lead to it: "
-                                  "<a href='#decision-table'>How the decisions are made</a>.</p>",
+                       vocabulary="",
                        failures=[(e.profile, e.notebook, e.error) for e in failed])
 
     essentials = [section(e, anchor=f"essentials-{e.profile}", title=f"{e.profile} — this week", demote=1)
@@ -92,7 +90,10 @@ def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lak
                  ("provenance", "Appendix B — provenance", [])]
     first = essentials[0].anchor if essentials else "signoff"
     toc_items[3] = (first, toc_items[3][1], toc_items[3][2])
-    toc = f'<nav class="packet-toc part"><h1 id="contents">Contents</h1>{_toc(toc_items)}</nav>'
+    # the pointer to the decision rules opens the contents (on the cover it pushed two lines onto a page of their own)
+    legend = ("<p class='legend'>What each decision on the cover asks, and how the drift status, the planner's verdict "
+              "and the simulation verdict lead to it: <a href='#decision-table'>How the decisions are made</a>.</p>")
+    toc = f'<nav class="packet-toc part"><h1 id="contents">Contents</h1>{legend}{_toc(toc_items)}</nav>'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>rebal committee packet — {_html.escape(as_of)}</title>
 <style>{REPORT_CSS}</style><style>{PACKET_CSS}</style></head>
