@@ -261,11 +261,15 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
         return r
 
     manifest = week.merge_manifest(out_dir, *info(results))
+    packet_error: Exception | None = None
     with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed):
         packet_dir = staging / ".packet"
         packet_dir.mkdir(parents=True, exist_ok=True)
-        built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest, staged=staging,
-                                  write_to=packet_dir)
+        try:
+            built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest, staged=staging,
+                                      write_to=packet_dir)
+        except Exception as exc:  # the reports still publish and run.json is written; the error is raised after
+            built, packet_error = None, exc
     for i, r in enumerate(results):
         results[i] = done.get((r.profile, r.notebook), r)
     lost = [r for r in done.values() if not r.ok]
@@ -273,6 +277,8 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
         _log(f"  FAILED {r.profile}/{r.notebook}: {r.error}", progress)
     manifest = week.merge_manifest(out_dir, *info(results))
     week.write_manifest(out_dir, manifest)
+    if packet_error is not None:
+        raise packet_error
     if lost:  # rare: lay the packet out again from what was published
         return week.build_packet(out_dir, lakehouse_meta=facts)
     if built is None:
