@@ -66,3 +66,24 @@ def test_packet_without_a_run_is_a_one_line_error(tmp_path, capsys):
     assert main(["--home", str(home), "packet", "--as-of", "2024-01-05"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no weekly run for 2024-01-05" in err[0]
+
+
+def test_a_packet_that_fails_to_render_keeps_the_weeks_reports(tmp_path, monkeypatch):
+    """The PDFs render while the packet is laid out: a packet failure must not take the reports with it."""
+    home = make_tiny_home(tmp_path / "proj")
+    real = week.build_packet
+
+    def broken(out_dir, **kw):
+        if kw.get("staged") is not None:
+            raise RuntimeError("layout failed")
+        return real(out_dir, **kw)
+
+    monkeypatch.setattr(week, "build_packet", broken)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        run_weekly(paths=get_paths(home), workers=1, progress=False)
+    out = next((home / "reports").iterdir())
+    for ext in ("ipynb", "html", "pdf"):
+        assert (out / "tiny" / f"drift_audit.{ext}").is_file()  # published in full
+    doc = json.loads((out / "run.json").read_text())
+    assert [(r["notebook"], r["ok"]) for r in doc["reports"]] == [("drift_audit", True)]
+    assert not (out / week.PACKET).exists() and not list(out.glob(".staging-*"))  # no packet, no staging left
