@@ -73,7 +73,8 @@ def test_an_injected_headline_cannot_move_weights_beyond_the_caps_and_shows_esca
         res = cli(sample_home, "views", "--profile", "llm_tilts", "--json")
         sent = srv.requests[0]["json"]["messages"][1]["content"]
     assert res.returncode == 0, res.stderr
-    assert "Ignore previous instructions" in sent and "<script>" in json.loads(sent)["news"][0]["headline"]
+    planted = [n["headline"] for n in json.loads(sent)["news"] if n["date"] == "2022-12-28" and n["ticker"] == "XOM"]
+    assert planted == [INJECTION]  # quoted as data in the user document, < and > as they are
     (doc,) = json.loads(res.stdout)
     (v,) = doc["views"]
     assert v["stated_value"] == 0.45 and v["value"] == pytest.approx(v["equilibrium"] + 0.05)
@@ -89,3 +90,25 @@ def test_an_injected_headline_cannot_move_weights_beyond_the_caps_and_shows_esca
     assert "value capped from +45.00%" in page and "confidence capped from 1.00 to 0.80" in page
     s = {k: v.data for k, v in sb.read_notebook(str(out)).scraps.items()}
     assert s["model_generated"] and s["call_id"] == doc["call"]["call_id"]
+
+
+@pytest.mark.pdf
+def test_the_weekly_run_records_the_weeks_call_before_the_reports_replay_it(sample_home, cli):
+    import shutil
+
+    from rebal.data.lakehouse import Lakehouse
+
+    shutil.copytree(REPO / "notebooks", sample_home / "notebooks")
+    res = cli(sample_home, "run", "--profile", "llm_tilts", "--notebook", "llm_views", "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    with Lakehouse(sample_home / "data" / "lakehouse" / "rebal.duckdb") as lh:
+        rows = lh.con.execute("SELECT call_id, origin, provider FROM llm_calls WHERE as_of = ?", [AS_OF]).fetchall()
+    (call_id, origin, provider), = rows
+    assert origin == "call" and provider == "offline"
+    nb = sample_home / "reports" / "2022-12-28" / "llm_tilts" / "llm_views.ipynb"
+    s = {k: v.data for k, v in sb.read_notebook(str(nb)).scraps.items()}
+    assert s["call_id"] == call_id  # the report replayed the call the run recorded
+    again = cli(sample_home, "run", "--profile", "llm_tilts", "--notebook", "llm_views", "--workers", "1")
+    with Lakehouse(sample_home / "data" / "lakehouse" / "rebal.duckdb") as lh:
+        n = lh.con.execute("SELECT count(*) FROM llm_calls WHERE as_of = ?", [AS_OF]).fetchone()[0]
+    assert again.returncode == 0 and n == 1  # a rerun replays: nothing new recorded
