@@ -78,8 +78,7 @@ class Batch:
                 limit = min(e.concurrency, *(q.prep.profile.llm.endpoint.concurrency for q in todo
                                              if q.prep.profile.llm.endpoint.base_url == e.base_url))
                 gates.setdefault(e.base_url, threading.Semaphore(limit))
-        providers = [make_provider(p.prep.profile, gate=gates.get(p.prep.profile.llm.endpoint.base_url))
-                     for p in todo]
+        providers = [_provider(p.prep.profile, gates) for p in todo]
         if todo:
             with ThreadPoolExecutor(max_workers=max(1, min(max_threads, len(todo)))) as pool:
                 calls = list(pool.map(lambda pv: execute(pv[0].prep, pv[1], origin=pv[0].origin),
@@ -104,6 +103,14 @@ class Batch:
             rows.append(_row(p.prep, c, p.outcome))
         insert_calls(lh, rows)
         return [r["call_id"] for r in rows]
+
+
+def _provider(profile: Profile, gates: dict[str, threading.Semaphore]):
+    """Build the profile's provider; a :class:`ConfigError` names the profile's file."""
+    try:
+        return make_provider(profile, gate=gates.get(profile.llm.endpoint.base_url))
+    except ConfigError as exc:
+        raise ConfigError(f"{profile.source}: {exc}") from None
 
 
 def _row(prep: Prepared, c: CallResult, outcome: ViewsOutcome) -> dict[str, Any]:
@@ -189,10 +196,10 @@ def weekly_calls(profiles: list[Profile], lh: Lakehouse, as_of: date, invalid: l
         prof = item.prep.profile
         if item.call is None:
             try:
-                make_provider(prof)
+                _provider(prof, {})
             except ConfigError as exc:
                 profiles.remove(prof)
-                invalid.append({"profile": prof.name, "error": f"{prof.source}: {' '.join(str(exc).split())}"})
+                invalid.append({"profile": prof.name, "error": " ".join(str(exc).split())})
                 continue
         keep.append(item)
     batch.items = keep

@@ -112,3 +112,11 @@ def test_the_weekly_run_records_the_weeks_call_before_the_reports_replay_it(samp
     with Lakehouse(sample_home / "data" / "lakehouse" / "rebal.duckdb") as lh:
         n = lh.con.execute("SELECT count(*) FROM llm_calls WHERE as_of = ?", [AS_OF]).fetchone()[0]
     assert again.returncode == 0 and n == 1  # a rerun replays: nothing new recorded
+
+
+def test_a_remote_profile_without_its_key_is_one_line_error_naming_the_file(sample_home, cli):
+    prof = sample_home / "params" / "profiles" / "llm_tilts.yaml"
+    prof.write_text(prof.read_text().replace("  provider: offline", "  provider: openai\n  endpoint: {base_url: "
+                                             "'http://127.0.0.1:9/v1', model: m, api_key_env: REBAL_TEST_NO_KEY}"))
+    assert_one_line_error(cli(sample_home, "views", "--profile", "llm_tilts"), "llm_tilts.yaml",
+                          "environment variable REBAL_TEST_NO_KEY is not set")
