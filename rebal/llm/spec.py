@@ -72,7 +72,7 @@ class EndpointSpec:
     temperature: Annotated[float, In("[0, 2]", UNITLESS)] = 0.0
     max_tokens: Annotated[int, In("[64, 32768]", COUNT)] = 1500
     #: sent as ``seed`` when the server supports it (None: not sent)
-    seed: int | None = None
+    seed: Annotated[int, In("[0, 4294967295]", UNITLESS)] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class LocalModelSpec:
     n_threads: Annotated[int, In("[0, 256]", COUNT)] = 0
     temperature: Annotated[float, In("[0, 2]", UNITLESS)] = 0.0
     max_tokens: Annotated[int, In("[64, 32768]", COUNT)] = 1500
-    seed: int = 0
+    seed: Annotated[int, In("[0, 4294967295]", UNITLESS)] = 0
 
 
 @dataclass(frozen=True)
