@@ -16,6 +16,8 @@ The hierarchy::
     │   └── NoPositiveAlpha     none of the top Risk4 names has a positive alpha z-score
     ├── InfeasibleCaps          position and sector caps cannot hold together (they allow < 100 %)
     ├── ClusterError            the scheduler of ``--scheduler`` is unreachable or its workers cannot see the project
+    ├── LLMError                a language-model call failed (connection, timeout, HTTP status, refusal)
+    │   └── ViewsRefused        the model's answer broke the views schema (malformed JSON, unknown ticker, ...)
     └── ReportError             a report could not be produced
         └── NotebookFailure     a cell raised while executing a template notebook (which cell, what)
 """
@@ -24,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
-           "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "ReportError", "NotebookFailure"]
+           "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "LLMError", "ViewsRefused", "ReportError",
+           "NotebookFailure"]
 
 
 class RebalError(Exception):
@@ -65,6 +68,14 @@ class InfeasibleCaps(RebalError):
 
 class ClusterError(RebalError):
     """The Dask scheduler of ``--scheduler`` cannot be reached, has no worker, or a worker cannot see the project."""
+
+
+class LLMError(RebalError):
+    """A language-model call failed: connection, timeout, HTTP status or a refusal (:mod:`rebal.llm`)."""
+
+
+class ViewsRefused(LLMError):
+    """The model's answer broke the views schema and was refused whole (:mod:`rebal.llm.parse`)."""
 
 
 class ReportError(RebalError):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rebal.allocation.spec import TargetSpec
     from rebal.config import Profile
 
-__all__ = ["Method", "METHODS", "TARGET_METHODS", "make_allocator", "describe"]
+__all__ = ["Method", "METHODS", "TARGET_METHODS", "make_allocator", "describe", "sector_cap_map"]
 
 #: ``build(spec, sectors=..., views=...)``: the (unfitted) estimator of a target spec.
 Builder = Callable[..., "BaseAllocator"]
@@ -99,7 +99,7 @@ def _hrp(spec: TargetSpec, **_: Any) -> BaseAllocator:
     return HRP(linkage=spec.linkage)
 
 
-def _sector_caps(spec: TargetSpec, sectors: Mapping[str, str] | None) -> dict[str, float]:
+def sector_cap_map(spec: TargetSpec, sectors: Mapping[str, str] | None) -> dict[str, float]:
     """Group -> cap: ``max_sector_weight`` for every sector, lowered by ``sector_max``."""
     caps: dict[str, float] = {}
     if sectors is not None and (spec.max_sector_weight < 1.0 or spec.sector_max):
@@ -115,7 +115,7 @@ def _mean_variance(spec: TargetSpec, *, sectors: Mapping[str, str] | None = None
 
     return MeanVariance(spec.method, risk_free_rate=spec.risk_free_rate, min_weight=spec.min_weight,
                         max_weight=spec.max_weight, half_life=spec.half_life, groups=sectors,
-                        group_max=_sector_caps(spec, sectors))
+                        group_max=sector_cap_map(spec, sectors))
 
 
 def _black_litterman(spec: TargetSpec, *, sectors: Mapping[str, str] | None = None,
@@ -126,7 +126,7 @@ def _black_litterman(spec: TargetSpec, *, sectors: Mapping[str, str] | None = No
     return BlackLittermanAllocator(views, delta=bl.delta, tau=bl.tau, omega=bl.omega,
                                    market_weights=bl.market_weights or None, min_weight=spec.min_weight,
                                    max_weight=spec.max_weight, half_life=spec.half_life, groups=sectors,
-                                   group_max=_sector_caps(spec, sectors))
+                                   group_max=sector_cap_map(spec, sectors))
 
 
 def _skfolio(spec: TargetSpec, **_: Any) -> BaseAllocator:

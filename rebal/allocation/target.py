@@ -20,7 +20,7 @@ from rebal.errors import DataError
 if TYPE_CHECKING:
     from rebal.config import Profile
 
-__all__ = ["TargetWeights", "compute_target"]
+__all__ = ["TargetWeights", "compute_target", "base_target"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,33 @@ class TargetWeights:
     n_observations: int
     #: the fitted allocator (``mu_``/``covariance_``, a Black-Litterman ``result_``...), None for fixed/risk4
     model: object = None
+    #: for a profile with an ``llm`` section: the :class:`rebal.llm.assist.ViewsOutcome` (views, base target,
+    #: guardrails) behind ``weights``; None otherwise
+    assist: object = None
 
 
 @memoize(64)
 def compute_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
-    """Target weights of ``profile`` fitted on data up to ``as_of``.
+    """Target weights of ``profile`` on ``as_of``: :func:`base_target`, tilted by the ``llm`` views if any.
+
+    A profile with an ``llm`` section gets the LLM-assisted target of :func:`rebal.llm.assist.assisted_target`
+    (replayed from the recorded call, or the offline rule; never a remote call from here), with the outcome in
+    ``assist``; when no view applies the weights are the base target's. Memoized like :func:`base_target`.
+    """
+    base = base_target(profile, lh, as_of)
+    if profile.llm is None:
+        return base
+    from dataclasses import replace
+
+    from rebal.llm.assist import assisted_target
+
+    outcome = assisted_target(profile, lh, as_of, base.weights)
+    return replace(base, weights=outcome.weights.rename("target"), assist=outcome)
+
+
+@memoize(64)
+def base_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
+    """Target weights of ``profile`` fitted with its method on data up to ``as_of`` (no LLM views).
 
     Fitted methods use the ``lookback_days`` daily simple returns ending at ``as_of``. The
     invested weights are scaled to ``1 - cash`` and ``CASH`` is added when cash > 0. A ``risk4``

@@ -29,7 +29,9 @@ def _cmd_build_sample(args: argparse.Namespace) -> int:
     def post(lh):
         known = lh.known_tickers()
         checked = [p for p in load_profiles([p.name for p in profiles], paths.params_dir, known_tickers=known)]
-        return seed_sample_holdings(lh, checked)
+        from rebal.llm.batch import backfill_sample
+
+        return seed_sample_holdings(lh, checked) | backfill_sample(lh, checked)
 
     summary = build_sample_lakehouse(paths.lakehouse, seed=seed, post_build=post)
     if args.json:
@@ -119,9 +121,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
                           "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
+                          "news: date, ticker, headline [, body, source] (for profiles with an llm block). "
                           "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
                           "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
-    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
+    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha", "news"], help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
     imp.add_argument("--allow-case-variants", action="store_true",

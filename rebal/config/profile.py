@@ -34,6 +34,7 @@ from rebal.config.loader import build_dataclass, list_profiles, profile_path, sh
 from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 from rebal.lab.spec import LabSpec, check_lab
+from rebal.llm.spec import LLMSpec, check_llm
 from rebal.monitor.spec import (
     DataChecks,
     DriftThresholds,
@@ -77,6 +78,8 @@ class Profile:
     proposal: ProposalSpec = field(default_factory=ProposalSpec)
     lab: LabSpec = field(default_factory=LabSpec)
     stress: StressSpec = field(default_factory=StressSpec)
+    #: LLM-assisted views on the target (None: the target as its method makes it)
+    llm: LLMSpec | None = None
     #: the reports of the weekly run, in order (names of :mod:`rebal.report.registry`)
     notebooks: tuple[str, ...] = field(default_factory=_default_reports)
     sample_holdings: SampleHoldings | None = None
@@ -144,6 +147,7 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     check_proposal(profile, src)
     check_lab(profile, src)
     check_stress(profile, src)
+    check_llm(profile, src)
 
 
 def load_profile(

@@ -28,6 +28,9 @@ Schemas (column names are case-sensitive; extra columns are an error):
     ``date`` (YYYY-MM-DD), ``ticker``, ``alpha`` (a finite number; higher = more attractive).
     A user's own alpha for profiles with ``risk4.alpha_source: imported``. Tickers must be known
     equities; rows replace existing (date, ticker) rows of ``alpha_imported``.
+``news``
+    ``date`` (YYYY-MM-DD), ``ticker``, ``headline``, optional ``body`` and ``source``: dated news
+    items for the LLM-assisted views (checks and SQL in :mod:`rebal.data.news`).
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ from rebal.paths import validate_profile_name
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
 
-KINDS = ("prices", "holdings", "tickers", "alpha")
+KINDS = ("prices", "holdings", "tickers", "alpha", "news")
 _TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
 _MAX_TEXT = 200
@@ -339,6 +342,10 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
             return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                     "profiles": sorted(snaps["profile"].unique().tolist())}
+        if kind == "news":
+            from rebal.data.news import validate_news, write_news
+
+            return write_news(lh, validate_news(raw, src, known), file)
         if kind == "alpha":
             equities = {r[0] for r in
                         lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
