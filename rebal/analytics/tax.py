@@ -21,7 +21,7 @@ Estimates at given rates, not tax advice. Amounts are USD (or any one currency u
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
@@ -73,39 +73,46 @@ def year_tax(short_term: float, long_term: float, rates: Rates, carry_short: flo
 
 @dataclass(frozen=True)
 class Classes:
-    """Recognised gains and losses by class (losses negative), and the loss a wash sale disallowed (>= 0)."""
+    """Recognised gains and losses of a trade's sales by class (losses negative).
+
+    ``earlier_short`` / ``earlier_long`` (>= 0): losses of earlier sales that the trade's purchases
+    disallow (wash sales); they raise the year's result of their class. ``disallowed`` (>= 0): every
+    loss a wash sale disallows, on the trade's own sales and on earlier ones.
+    """
 
     short_term_gains: float = 0.0
     short_term_losses: float = 0.0
     long_term_gains: float = 0.0
     long_term_losses: float = 0.0
     disallowed: float = 0.0
+    earlier_short: float = 0.0
+    earlier_long: float = 0.0
 
     @property
     def short_term(self) -> float:
-        """Net short-term result."""
-        return self.short_term_gains + self.short_term_losses
+        """Net short-term result (earlier losses disallowed included)."""
+        return self.short_term_gains + self.short_term_losses + self.earlier_short
 
     @property
     def long_term(self) -> float:
-        """Net long-term result."""
-        return self.long_term_gains + self.long_term_losses
+        """Net long-term result (earlier losses disallowed included)."""
+        return self.long_term_gains + self.long_term_losses + self.earlier_long
 
 
 def classes(reliefs: list[Relief], washes: list[Wash] = ()) -> Classes:
     """Split recognised results into gains and losses by class.
 
-    ``washes`` are losses of *earlier* sales disallowed by a purchase (they raise the result of
-    their class); the losses disallowed on the sales in ``reliefs`` are already in their ``recognised``.
+    ``washes`` are losses of *earlier* sales disallowed by a purchase; the losses disallowed on the
+    sales in ``reliefs`` are already in their ``recognised``.
     """
     out = {"short_term_gains": 0.0, "short_term_losses": 0.0, "long_term_gains": 0.0, "long_term_losses": 0.0}
     for r in reliefs:
         v = r.recognised
         out[f"{r.term}_term_{'gains' if v > 0 else 'losses'}"] += v
-    for w in washes:  # an earlier loss, now disallowed: it no longer counts against this year's gains
-        out[f"{'long' if w.long_term else 'short'}_term_losses"] += w.amount
-    disallowed = sum(r.disallowed for r in reliefs) + sum(w.amount for w in washes)
-    return Classes(**out, disallowed=disallowed)
+    earlier_short = sum(w.amount for w in washes if not w.long_term)
+    earlier_long = sum(w.amount for w in washes if w.long_term)
+    disallowed = sum(r.disallowed for r in reliefs) + earlier_short + earlier_long
+    return Classes(**out, disallowed=disallowed, earlier_short=earlier_short, earlier_long=earlier_long)
 
 
 @dataclass
@@ -183,12 +190,27 @@ def trade_tax(book: LotBook, prices: pd.Series, trades: pd.Series, day, rates: R
     later: list[Wash] = []
     for a in shares.index[shares > 0]:
         later += b.buy(a, float(shares[a]), float(prices[a]), day, source=f"bought {day.date()}").washes
-    realised = classes(got.relieved, later)
+    relieved = _attribute(got.relieved, [w for w in later if w.sale_day == day])
+    realised = classes(relieved, [w for w in later if w.sale_day != day])
     ytd_st, ytd_lt = year_to_date
     c_st, c_lt = carry_in
     before = year_tax(ytd_st, ytd_lt, rates, c_st, c_lt)
     after = year_tax(ytd_st + realised.short_term, ytd_lt + realised.long_term, rates, c_st, c_lt)
-    return TradeTax(realised, after - before, (ytd_st, ytd_lt), (c_st, c_lt), got.relieved, got.washes + later, b)
+    return TradeTax(realised, after - before, (ytd_st, ytd_lt), (c_st, c_lt), relieved, got.washes + later, b)
+
+
+def _attribute(reliefs: list[Relief], washes: list[Wash]) -> list[Relief]:
+    """Put the losses that same-day purchases disallow on the trade's own loss reliefs (ticker and class)."""
+    out = list(reliefs)
+    for w in washes:
+        left = w.amount
+        for k, r in enumerate(out):
+            room = -r.gain - r.disallowed
+            if left > 1e-12 and r.ticker == w.ticker and r.long_term == w.long_term and room > 0:
+                take = min(room, left)
+                out[k] = replace(r, disallowed=r.disallowed + take)
+                left -= take
+    return out
 
 
 @dataclass(frozen=True)
