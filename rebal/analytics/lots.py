@@ -356,12 +356,18 @@ class LotBook:
                 self._losses.append(_LossSale(asset, g, day, left, per_share, r.acquired, r.long_term))
 
     def pending_losses(self, day) -> pd.DataFrame:
-        """Loss sales of the 30 days up to ``day`` whose shares a purchase of the same group would still wash."""
+        """Tabulate the loss sales of the 30 days up to ``day`` whose shares a purchase of their group would wash."""
         d = pd.Timestamp(day)
         rows = [{"ticker": r.ticker, "group": r.group, "sale_day": r.day.date(), "shares": r.shares,
-                 "loss_per_share": r.loss_per_share, "until": (r.day + pd.Timedelta(days=WASH_WINDOW_DAYS)).date()}
+                 "loss": r.shares * r.loss_per_share, "until": (r.day + pd.Timedelta(days=WASH_WINDOW_DAYS)).date()}
                 for r in self._losses if 0 <= (d - r.day).days <= WASH_WINDOW_DAYS and r.shares > _EPS]
-        return pd.DataFrame(rows, columns=["ticker", "group", "sale_day", "shares", "loss_per_share", "until"])
+        cols = ["ticker", "group", "sale_day", "shares", "loss_per_share", "until"]
+        if not rows:
+            return pd.DataFrame(columns=cols)
+        keys = ["ticker", "group", "sale_day", "until"]
+        out = pd.DataFrame(rows).groupby(keys, as_index=False)[["shares", "loss"]].sum()
+        out["loss_per_share"] = out["loss"] / out["shares"]  # one row per sale, its lots together
+        return out.sort_values(["sale_day", "ticker"])[cols].reset_index(drop=True)
 
     def frame(self, prices: Mapping[str, float] | None = None, day=None) -> pd.DataFrame:
         """Tabulate the open lots (one row each); with ``prices`` and ``day``, their unrealised gain and class."""

@@ -133,24 +133,23 @@ def _harvest(ctx: dict, w: pd.Series, plan: Plan) -> None:
         shares, loss = sum(lot.shares for lot in lots), sum(lot.shares * (p - lot.cost) for lot in lots)
         if not lots or -loss < spec.harvest_min_loss:
             continue
-        if w[t] > cur[t] + _EPS:
-            plan.skipped.append(f"{t}: ${-loss:,.0f} loss not harvested: the proposal buys {t}")
-            continue
+        buy = max(w[t] - cur[t], 0.0)  # a planned buy of t would wash the loss: the substitute takes it too
         g = groups.get(t, t)
         trial = book.copy()
         got = trial.sell(t, trim, p, day, relief="min_tax", rates=prof.tax)
         got += trial.sell(t, shares, p, day, relief="hifo")
-        buys = [a for a in w.index if groups.get(a, a) == g and w[a] > cur.get(a, 0.0) + _EPS]
+        buys = [a for a in w.index if a != t and groups.get(a, a) == g and w[a] > cur.get(a, 0.0) + _EPS]
         why = (f"{got.washes[0].replacement} shares bought on {got.washes[0].bought.date()}, within 30 days"
                if got.disallowed > 0 else f"the proposal buys {buys[0]}, substantially identical" if buys
                else f"{s} was sold at a loss in the last 30 days" if groups.get(s, s) in pending else "")
         if why:
             plan.skipped.append(f"{t}: ${-loss:,.0f} loss not harvested: the wash-sale rule would disallow it ({why})")
             continue
-        m = min(shares * p / V, max(0.0, prof.proposal.limits.max_single - w[s]))
+        move = min(shares * p / V + buy, max(0.0, prof.proposal.limits.max_single - w[s]))
+        m = move - buy  # the harvested part
         trial_w = w.copy()
-        trial_w[t] -= m
-        trial_w[s] += m
+        trial_w[t] -= move
+        trial_w[s] += move
         broken = _failures(trial_w, ctx["clusters"], prof.proposal.limits) if m > _EPS else \
             f"{s} is at its single-asset limit"
         if broken:
@@ -162,8 +161,9 @@ def _harvest(ctx: dict, w: pd.Series, plan: Plan) -> None:
         until = day + pd.Timedelta(days=31)
         plan.harvests.append({"ticker": t, "substitute": s, "value": m * V, "loss": loss * part,
                               "no_repurchase_before": str(until.date())})
-        plan.reasons[t] = (f"tax-aware: loss harvest, ${-loss * part:,.0f} realised, {m:.2%} moved to {s} "
-                           f"(do not buy {t} before {until.date()})")
+        plan.reasons[t] = (f"tax-aware: loss harvest, ${-loss * part:,.0f} realised, {move:.2%} moved to {s}"
+                           + (f" (with the planned buy of {t}: buying it would wash the loss)" if buy > _EPS else "")
+                           + f"; do not buy {t} before {until.date()}")
         plan.reasons[s] = f"tax-aware: holds {t}'s harvested value until {until.date()}"
 
 

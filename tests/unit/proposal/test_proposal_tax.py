@@ -320,3 +320,35 @@ def test_holdings_with_cost_basis_and_acquired_are_lots(home, tmp_path):
     bad.write_text("profile,as_of,ticker,shares,cost_basis,acquired\ntaxy,2022-12-30,AAA,150,6000,\n")
     with pytest.raises(DataError, match="`acquired` is empty: a lot needs both"):
         import_file(home / "data" / "lakehouse" / "rebal.duckdb", "holdings", bad)
+
+
+def test_the_report_and_packet_parts_show_the_tax(home):
+    from rebal.report import tax as page
+    from rebal.report.packet.entries import PacketEntry
+    from rebal.report.packet.summary import executive_summary
+
+    p = _propose(home)
+    s = page.tax_scraps(p)
+    assert s["tax_account"] == "taxable" and s["tax_usd"] == pytest.approx(585.0) and not s["tax_aware"]
+    assert s["after_tax_cost_usd"] == pytest.approx(p.costs["total_usd"] + 585.0)
+    assert page.tax_summary(s) == "est. tax $585"
+    lots = page.lots_table(p)
+    assert lots.index.tolist() == [("AAA", "2021-01-04"), ("AAA", "2022-09-01")]
+    assert lots["gain or loss ($)"].tolist() == pytest.approx([2000.0, 500.0]) and "disallowed ($)" not in lots
+    assert lots["basis from"].tolist() == ["inferred: adjusted close, 2021-01-04", "inferred: adjusted close, 2022-09-01"]
+    assert page.aware_table(p) is None and page.tax_line(p).startswith("$585, after-tax cost $")
+    aware = _propose(home, tax_aware=True)
+    sa = page.tax_scraps(aware)
+    assert sa["tax_aware"] and sa["tax_saved"] == pytest.approx(100.0)
+    assert page.tax_summary(sa) == "est. tax $485 (tax-aware, $100 saved)"
+    table = page.aware_table(aware)
+    assert table.loc["estimated tax ($)"].tolist() == ["$585", "$485", "−$100"]
+    assert page.windows_table(aware).index.tolist() == ["BBB"]
+    assert page.tax_summary({"tax_account": "tax_exempt", "tax_usd": 0.0}) == "tax-exempt"
+    # the packet cover shows the tax under the cost, from the weekly review's scraps
+    scraps = {"decision_action": "EXECUTE", "decision_reason": "drift", "n_trades": 2, "gross_buys": 1.0,
+              "gross_sells": 1.0, "cost_usd": 10.0, "cost_bps": 1.0, "alerts": [], "proposal_id": "x", "value": 1.0}
+    cover = executive_summary([PacketEntry("taxy", "weekly_review", "<p>x</p>", {**scraps, **s}),
+                               PacketEntry("exempt", "weekly_review", "<p>x</p>",
+                                           {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"})])
+    assert "cost $10 (1.0 bps)<br>est. tax $585" in cover and "(1.0 bps)<br>tax-exempt" in cover
