@@ -113,3 +113,28 @@ def test_curve_pieces_stack_the_epigraph_of_every_asset():
     t = np.full(3, -np.inf)
     np.maximum.at(t, idx, a + s * sold[idx])
     assert t[0] == pytest.approx(-370.0) and t[2] == pytest.approx(174.0)
+
+
+def test_curve_pieces_in_a_linear_programme_sell_the_cheapest_lots_first():
+    """A second solver: scipy's HiGHS, raising $9,000 from A and B at the least tax through the epigraph pieces.
+
+    Per dollar sold: B's loss lot -0.074 (0.37 x 5 / 25) on its $5,000; A's short-term lot 0.01233 on $6,000,
+    then A's long-term lot 0.0333. The cheapest $9,000: all of B (-370) and $4,000 of A's short-term lot
+    (+49.33): -320.67.
+    """
+    from scipy.optimize import linprog
+
+    curves = tax_curves(_book(), pd.Series({"A": 60.0, "B": 25.0}), "2022-12-28", R)
+    names = ["A", "B"]
+    idx, a, s = curve_pieces(curves, names)
+    n = len(names)
+    # variables: sells s_0..s_1 (USD), epigraphs t_0..t_1; minimise sum(t)
+    c = np.r_[np.zeros(n), np.ones(n)]
+    a_ub = np.zeros((len(idx), 2 * n))
+    a_ub[np.arange(len(idx)), idx] = s          # slope * s_i - t_i <= -intercept
+    a_ub[np.arange(len(idx)), n + idx] = -1.0
+    res = linprog(c, A_ub=a_ub, b_ub=-a, A_eq=np.r_[np.ones(n), np.zeros(n)][None, :], b_eq=[9000.0],
+                  bounds=[(0, curves[k].held) for k in names] + [(None, None)] * n, method="highs")
+    assert res.status == 0
+    assert res.x[:n] == pytest.approx([4000.0, 5000.0], abs=1e-6)
+    assert res.fun == pytest.approx(-370.0 + 4000.0 * 0.37 * 2 / 60)
