@@ -30,6 +30,7 @@ One home for lot accounting: the rule lab (:mod:`rebal.lab.tax`) and the proposa
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
@@ -53,8 +54,16 @@ class Rates(Protocol):
 
 def long_term_from(acquired) -> pd.Timestamp:
     """Return the first sale day on which a lot acquired on ``acquired`` is long-term (the anniversary + 1 day)."""
-    a = pd.Timestamp(acquired)
-    return a + pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    return _long_from(pd.Timestamp(acquired).normalize())
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_from(a: pd.Timestamp) -> pd.Timestamp:
+    try:
+        anniversary = a.replace(year=a.year + 1)
+    except ValueError:  # 29 February: its anniversary is 28 February
+        anniversary = a.replace(year=a.year + 1, day=28)
+    return anniversary + pd.Timedelta(days=1)
 
 
 def is_long_term(acquired, sold) -> bool:

@@ -83,43 +83,51 @@ def lot_history(profile: Profile, view: Lakehouse) -> LotHistory:
     if not days:
         return LotHistory(book, _by_year(records), None, notes)
     tickers = sorted({t for s in held.values() for t in s.index} | set(statements.get("ticker", [])))
-    closes = view.prices(tickers).ffill() if tickers else pd.DataFrame()
+    closes = _Closes(view.prices(tickers).ffill() if tickers else pd.DataFrame())
+    by_day = {k: g for k, g in fills.groupby("date")} if len(fills) else {}
     last: pd.Series = pd.Series(dtype=float)
     for d in days:
         if d in held:
             last = held[d][held[d] != 0]
-            _implement(book, tax, d, last, closes, fills, records, notes)
+            _implement(book, tax, d, last, closes, by_day.get(d), records, notes)
         st = statements[statements["as_of"] == d]
         if len(st):
             _apply_statement(book, d, st, last, notes)
     return LotHistory(book, _by_year(records), days[0], notes)
 
 
-def _price(closes: pd.DataFrame, ticker: str, d: date, notes: list[str]) -> float:
-    """Return the close of ``ticker`` on ``d`` (``closes`` is forward-filled: the last one before a day without)."""
-    col = closes.get(ticker)
-    if col is not None:
-        v = col.asof(pd.Timestamp(d)) if len(col) else np.nan
-        if np.isfinite(v):
-            return float(v)
-        after = col.dropna()
-        if len(after):
-            notes.append(f"{ticker}: no close on or before {d}; its basis uses the first close, "
-                         f"{after.index[0].date()}")
-            return float(after.iloc[0])
-    raise ValueError(f"no close for {ticker} to value its lots")  # cannot happen: holdings need prices
+class _Closes:
+    """Closes by (ticker, day): the last close on or before the day (the first one when there is none before)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.days = frame.index.values
+        self.values = frame.to_numpy(float)
+        self.col = {t: j for j, t in enumerate(frame.columns)}
+
+    def at(self, ticker: str, d: date, notes: list[str]) -> float:
+        j = self.col.get(ticker)
+        if j is not None:
+            col = self.values[:, j]
+            i = int(np.searchsorted(self.days, np.datetime64(d), side="right")) - 1
+            if i >= 0 and np.isfinite(col[i]):
+                return float(col[i])
+            ok = np.flatnonzero(np.isfinite(col))
+            if len(ok):
+                notes.append(f"{ticker}: no close on or before {d}; its basis uses the first close, "
+                             f"{pd.Timestamp(self.days[ok[0]]).date()}")
+                return float(col[ok[0]])
+        raise ValueError(f"no close for {ticker} to value its lots")  # cannot happen: holdings need prices
 
 
-def _implement(book: LotBook, tax, d: date, shares: pd.Series, closes: pd.DataFrame, fills: pd.DataFrame,
+def _implement(book: LotBook, tax, d: date, shares: pd.Series, closes: _Closes, f: pd.DataFrame | None,
                records: list, notes: list[str]) -> None:
-    """Trade ``book`` to the snapshot ``shares`` of day ``d``: sells first, then buys."""
+    """Trade ``book`` to the snapshot ``shares`` of day ``d`` (``f``: the day's fills): sells first, then buys."""
     day = pd.Timestamp(d)
-    f = fills[fills["date"] == d] if len(fills) else fills
     delta = {t: float(shares.get(t, 0.0)) - book.shares(t) for t in sorted(set(shares.index) | set(book.lots))}
     for t, q in delta.items():
         if q < -1e-9:
             px, _ = _fill_price(f, t, "SELL")
-            got = book.sell(t, -q, px if px is not None else _price(closes, t, d, notes), day, relief=tax.lot_method,
+            got = book.sell(t, -q, px if px is not None else closes.at(t, d, notes), day, relief=tax.lot_method,
                             rates=tax)
             records.append((d.year, got.short_term, got.long_term))
     for t, q in delta.items():
@@ -129,7 +137,7 @@ def _implement(book: LotBook, tax, d: date, shares: pd.Series, closes: pd.DataFr
             if px is not None:
                 parts.append((min(q, filled), px, f"paper fill of {d}"))
             if q - sum(p[0] for p in parts) > 1e-9:
-                parts.append((q - sum(p[0] for p in parts), _price(closes, t, d, notes), f"{INFERRED}, {d}"))
+                parts.append((q - sum(p[0] for p in parts), closes.at(t, d, notes), f"{INFERRED}, {d}"))
             for n, p, src in parts:
                 got = book.buy(t, n, p, day, source=src)
                 for w in got.washes:  # an earlier loss disallowed: it belongs to the year of its sale
@@ -137,9 +145,9 @@ def _implement(book: LotBook, tax, d: date, shares: pd.Series, closes: pd.DataFr
                                     w.amount if w.long_term else 0.0))
 
 
-def _fill_price(fills: pd.DataFrame, ticker: str, side: str) -> tuple[float | None, float]:
+def _fill_price(fills: pd.DataFrame | None, ticker: str, side: str) -> tuple[float | None, float]:
     """Average fill price of the day's ``side`` fills of ``ticker``, commission included per share; shares filled."""
-    if not len(fills):
+    if fills is None or not len(fills):
         return None, 0.0
     m = fills[(fills["ticker"] == ticker) & (fills["side"] == side)]
     n = float(m["shares"].sum())
