@@ -236,6 +236,9 @@ def check_tax(profile: Profile, src: str, known_tickers: set[str] | None = None)
             if t not in known_tickers:
                 raise ConfigError(f"{src}: `{key}`: unknown ticker {t!r} (not in the lakehouse tickers table)")
     for k, v in tax.substitutes.items():
+        if v not in profile.tickers:
+            raise ConfigError(f"{src}: `tax.substitutes.{k}`: {v} is not in the profile's universe (a harvest holds "
+                              "it: the proposal prices, costs and simulates the universe)")
         if v == k or (k in where and where.get(v) == where[k]):
             raise ConfigError(f"{src}: `tax.substitutes.{k}`: {v} is substantially identical to {k} "
                               "(the same ticker or its `tax.identical` group): buying it would make the loss "

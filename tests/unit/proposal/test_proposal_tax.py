@@ -269,6 +269,10 @@ def test_bad_tax_sections_are_refused_with_the_field(home):
         _profile(home, replace=("{BBB: DDD}", "{BBB: BBB}"))
     with pytest.raises(ConfigError, match=r"`tax.substitutes.BBB`: DDD is substantially identical"):
         _profile(home, "  identical: {b: [BBB, DDD]}\n")
+    with pytest.raises(ConfigError, match=r"`tax.substitutes.BBB`: IDX is not in the profile's universe"):
+        _profile(home, replace=("{BBB: DDD}", "{BBB: IDX}"))
+    with pytest.raises(ConfigError, match=r"`tax.identical.b`: a group needs at least two tickers"):
+        _profile(home, "  identical: {b: [BBB]}\n")
     with pytest.raises(ConfigError, match=r"`tax.short_term_rate`: must be in \[0, 1\) \(fraction\), found 37; a "
                                           r"fraction: write 0.37"):
         _profile(home, replace=("short_term_rate: 0.37", "short_term_rate: 37"))
