@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 
 from rebal.analytics.lots import Relief, Wash
-from rebal.analytics.tax import Classes, net_year, trade_tax
+from rebal.analytics.tax import Classes, TaxCurve, TradeTax, net_year, tax_curves, trade_tax
 from rebal.proposal.lots import INFERRED, LotHistory, lot_history
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from rebal.proposal.trades import TradeList
 
 __all__ = ["ESTIMATE", "SellTax", "ProposalTax", "proposal_tax", "Replan", "tax_stage", "carry_in", "tax_json",
-           "tax_lines"]
+           "tax_lines", "TaxInputs", "tax_inputs"]
 
 #: how every tax figure is labelled
 ESTIMATE = "estimate at the profile's rates, not tax advice"
@@ -129,6 +129,41 @@ def carry_in(profile: Profile, history: LotHistory, year: int) -> tuple[tuple[fl
     if history.first is None:
         return (0.0, 0.0), "none recorded, no lot history"
     return (st, lt), f"the lot history since {history.first}; none recorded in the profile"
+
+
+@dataclass
+class TaxInputs:
+    """What the tax of any trade of a profile on a day needs: its lots, this year's results, the carried losses.
+
+    For an optimiser (a part-way rebalance weighing tax): :meth:`tax_of` prices a signed trade vector
+    exactly (netting, wash sales); :meth:`curves` gives each held asset's convex tax of the dollars sold.
+    """
+
+    profile: Profile
+    day: date
+    history: LotHistory
+    year_to_date: tuple[float, float]
+    carry_in: tuple[float, float]
+
+    def tax_of(self, trades: pd.Series, prices: pd.Series, *, in_value: bool = True,
+               method: str | None = None) -> TradeTax:
+        """Tax of ``trades`` (signed, dollars by default; sells < 0) at ``prices``: realised ST/LT and ``.tax``."""
+        return trade_tax(self.history.book, prices, trades, self.day, self.profile.tax,
+                         method=method or self.profile.tax.lot_method, in_value=in_value,
+                         year_to_date=self.year_to_date, carry_in=self.carry_in)
+
+    def curves(self, prices: pd.Series) -> dict[str, TaxCurve]:
+        """Each held asset's tax of selling x dollars (lots in min-tax order): convex, piecewise linear."""
+        return tax_curves(self.history.book, prices, self.day, self.profile.tax)
+
+
+def tax_inputs(profile: Profile, view: Lakehouse, as_of: date) -> TaxInputs | None:
+    """Collect the :class:`TaxInputs` of ``profile`` on ``as_of`` (``view`` limited to it); None when tax-exempt."""
+    if profile.tax.exempt:
+        return None
+    history = lot_history(profile, view)
+    carry, _ = carry_in(profile, history, as_of.year)
+    return TaxInputs(profile, as_of, history, history.year_to_date(as_of.year), carry)
 
 
 def _signed_shares(trades: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

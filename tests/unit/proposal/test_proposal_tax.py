@@ -356,3 +356,19 @@ def test_the_report_and_packet_parts_show_the_tax(home):
                                PacketEntry("exempt", "weekly_review", "<p>x</p>",
                                            {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"})])
     assert "cost $10 (1.0 bps)<br>est. tax $585" in cover and "(1.0 bps)<br>tax-exempt" in cover
+
+
+def test_tax_inputs_price_any_trade_vector_for_an_optimiser(home):
+    from rebal.proposal.tax import tax_inputs
+
+    with _lake(home) as lh:
+        ti = tax_inputs(_profile(home), lh.at(AS_OF), AS_OF)
+    px = pd.Series({"AAA": 70.0, "BBB": 15.0, "CCC": 10.0})
+    # the proposal's trades in dollars: AAA all sold (150 x 70), CCC bought: the same 585 as the proposal's stage
+    tt = ti.tax_of(pd.Series({"AAA": -10500.0, "CCC": 9000.0}), px)
+    assert tt.tax == pytest.approx(585.0) and tt.short_term == pytest.approx(500.0)
+    # BBB's lot at a loss (-5 LT a share) is the cheapest dollar to sell: slope -0.2 x 5 / 15
+    c = ti.curves(px)
+    assert c["BBB"].slopes == pytest.approx([-0.2 * 5 / 15]) and c["BBB"](1500.0) == pytest.approx(-100.0)
+    # AAA: the short-term lot (0.37 x 10 / 70 a dollar) before the long-term one (0.20 x 20 / 70)
+    assert c["AAA"].slopes == pytest.approx([0.37 * 10 / 70, 0.20 * 20 / 70])
