@@ -18,6 +18,8 @@ _ICONS = {"IMPROVES": "📈", "WITHIN NOISE": "〰️", "WORSENS": "📉", "NOT 
 
 
 def _proposal_text(p, path) -> str:
+    from rebal.proposal.tax import tax_lines
+
     b, s, c = p.allocation.breaker, p.simulation, p.costs
     lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})"]
     lines += [f"   ⛔ configuration conflict: the target breaks its own hard limit: {t}" for t in p.target_conflicts]
@@ -45,6 +47,7 @@ def _proposal_text(p, path) -> str:
                      f"max(|baseline|, {p.profile.proposal.sharpe_floor:g})")
     lines.append(f"   costs: {c['total_bps']:.1f} bps of value (slippage {c['slippage_bps']:.1f} + commission "
                  f"{c['commission_bps']:.1f}), ${c['total_usd']:,.0f} on ${c['traded_value']:,.0f} traded")
+    lines += [f"   {x}" for x in tax_lines(p.tax)]
     t = p.trades.trades
     lines.append(f"   trades: {len(t)} ({(t['action'] == 'BUY').sum()} buy, {(t['action'] == 'SELL').sum()} sell); "
                  f"cash after ${p.trades.cash_after:,.0f}")
@@ -75,7 +78,7 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     with writable_lake(paths) as lh:
         prof = load_profile(args.profile, paths.params_dir, known_tickers=lh.known_tickers())
         as_of = check_as_of(lh, args.as_of, max_stale_sessions=prof.data.max_stale_sessions)
-        p = build_proposal(prof, lh, as_of, mode=args.mode)
+        p = build_proposal(prof, lh, as_of, mode=args.mode, tax_aware=args.tax_aware)
         # the week's decision: the same object as the reports' and `rebal drift-monitor`'s
         decision = weekly_review(prof, lh, p.as_of, StateStore(paths.states_dir), proposal=p).decision
         # the file first: a proposal whose file cannot be written is not recorded
@@ -183,6 +186,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--profile", required=True, metavar="NAME", help="the profile")
     pp.add_argument("--as-of", type=parse_date, metavar="DATE", help="as of DATE (default: latest data)")
     pp.add_argument("--mode", choices=MODE_NAMES, help="rebalance mode (default: the profile's proposal.mode)")
+    pp.add_argument("--tax-aware", action=argparse.BooleanOptionalAction, default=None,
+                    help="the tax-aware mode: min-tax lots, loss harvests with substitutes, short-term gains spared "
+                    "within the drift tolerance (default: the profile's tax.aware.enabled)")
     pp.add_argument("--json", action="store_true", help="print the proposal as JSON")
     pp.add_argument("--explain", action="store_true", help="also print a plain-English explanation")
     pp.add_argument("--execute", action="store_true", help="execute the proposal if it was approved")

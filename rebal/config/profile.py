@@ -44,7 +44,7 @@ from rebal.monitor.spec import (
     SensitivitySpec,
     check_monitor,
 )
-from rebal.proposal.spec import ProposalSpec, check_proposal
+from rebal.proposal.spec import ProposalSpec, TaxSpec, check_proposal, check_tax
 from rebal.selection.spec import Risk4Spec, check_risk4
 from rebal.stress.spec import StressSpec, check_stress
 
@@ -80,6 +80,7 @@ class Profile:
     stress: StressSpec = field(default_factory=StressSpec)
     #: LLM-assisted views on the target (None: the target as its method makes it)
     llm: LLMSpec | None = None
+    tax: TaxSpec = field(default_factory=TaxSpec)
     #: the reports of the weekly run, in order (names of :mod:`rebal.report.registry`)
     notebooks: tuple[str, ...] = field(default_factory=_default_reports)
     sample_holdings: SampleHoldings | None = None
@@ -148,6 +149,7 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     check_lab(profile, src)
     check_stress(profile, src)
     check_llm(profile, src)
+    check_tax(profile, src, known_tickers)
 
 
 def load_profile(

@@ -21,7 +21,11 @@ Schemas (column names are case-sensitive; extra columns are an error):
 ``holdings``
     ``profile``, ``as_of`` (YYYY-MM-DD), ``ticker``, ``shares``; cash as ticker ``CASH`` with
     ``shares`` in USD (>= 0). Tickers must be known. Each (profile, as_of) snapshot replaces any
-    existing snapshot of the same (profile, as_of).
+    existing snapshot of the same (profile, as_of). Optional ``cost_basis`` (total USD) and
+    ``acquired`` (YYYY-MM-DD) make a row one tax lot (:mod:`rebal.data.lots`).
+``lots``
+    ``profile``, ``as_of``, ``ticker``, ``acquired``, ``shares`` (> 0), ``cost_basis`` (total USD
+    of the lot): the open tax lots on ``as_of``, overriding the inferred ones (:mod:`rebal.data.lots`).
 ``tickers``
     ``ticker``, optional ``name``, ``sector``, ``asset_class``, ``is_benchmark``.
 ``alpha``
@@ -48,7 +52,7 @@ from rebal.paths import validate_profile_name
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
 
-KINDS = ("prices", "holdings", "tickers", "alpha", "news")
+KINDS = ("prices", "holdings", "tickers", "alpha", "news", "lots")
 _TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
 _MAX_TEXT = 200
@@ -218,7 +222,7 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
 def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
     """Check and normalise a holdings frame against the ``known`` tickers."""
     keys = ("profile", "as_of", "ticker")
-    _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ())
+    _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ("cost_basis", "acquired"))
     df = pd.DataFrame({
         "profile": raw["profile"].astype("string"),
         "as_of": _dates(raw, "as_of", src, keys).dt.date,
@@ -327,7 +331,10 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
             return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
+            from rebal.data.lots import lots_of_holdings, write_lots
+
             df = validate_holdings(raw, src, known)
+            lots = lots_of_holdings(raw, df, src)
             stock = df[df["ticker"] != CASH]
             cash = df[df["ticker"] == CASH].rename(columns={"shares": "cash"})[["profile", "as_of", "cash"]]
             snaps = df[["profile", "as_of"]].drop_duplicates()
@@ -340,12 +347,21 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                 con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
                 con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
+                write_lots(con, lots, tag)
             return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
-                    "profiles": sorted(snaps["profile"].unique().tolist())}
+                    "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
         if kind == "news":
             from rebal.data.news import validate_news, write_news
 
             return write_news(lh, validate_news(raw, src, known), file)
+        if kind == "lots":
+            from rebal.data.lots import validate_lots, write_lots
+
+            df = validate_lots(raw, src, known)
+            with lh.transaction() as con:
+                write_lots(con, df, f"import:{Path(file).name}")
+            return {"kind": kind, "rows": len(df), "statements": int(len(df[["profile", "as_of"]].drop_duplicates())),
+                    "profiles": sorted(df["profile"].unique().tolist())}
         if kind == "alpha":
             equities = {r[0] for r in
                         lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}

@@ -27,6 +27,10 @@ DuckDB comment):
     (:mod:`rebal.data.selection_runs`).
 ``proposals``
     Rebalance proposals by content id: status, approval, the proposal JSON (:mod:`rebal.data.proposals`).
+``tax_lots``
+    Imported lot statements: the open lots of a profile on ``as_of`` (ticker, acquired, shares,
+    total ``cost_basis`` in USD); they override the lots inferred from holdings and fills
+    (:mod:`rebal.data.lots`).
 ``orders`` / ``fills`` / ``rebalance_history``
     Paper orders and fills of executed proposals and the execution summaries
     (:mod:`rebal.data.trading`).
@@ -60,6 +64,7 @@ SCHEMA_DOC: dict[str, str] = {
     "risk4_runs": "Recorded Risk4 runs per (profile, date): status, alerts JSON, cash, metrics.",
     "risk4_picks": "Picks of each recorded Risk4 run: weight, target shares, price, signals.",
     "proposals": "Rebalance proposals by id: status PROPOSED/BLOCKED/APPROVED/EXECUTED, approval, the proposal JSON.",
+    "tax_lots": "Imported tax lots per (profile, as_of): ticker, acquired, shares, total cost_basis (USD).",
     "orders": "Orders sent to the paper broker, one row per trade of an executed proposal.",
     "fills": "Paper fills: price with modelled slippage, reference close, commission.",
     "rebalance_history": "Execution summaries per profile (last 50 kept): costs, drift before/after, limits, status.",
@@ -70,7 +75,8 @@ SCHEMA_DOC: dict[str, str] = {
 #: the date column of each dated table (as-of limits and row counts)
 DATE_COLUMNS = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of", "features": "date",
                 "alpha_imported": "date", "risk4_runs": "date", "risk4_picks": "date", "proposals": "as_of",
-                "orders": "date", "fills": "date", "rebalance_history": "as_of", "news": "date", "llm_calls": "as_of"}
+                "tax_lots": "as_of", "orders": "date", "fills": "date", "rebalance_history": "as_of", "news": "date",
+                "llm_calls": "as_of"}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS tickers (
@@ -174,6 +180,15 @@ CREATE TABLE IF NOT EXISTS proposals (
     executed_at VARCHAR,
     path VARCHAR,
     doc VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tax_lots (
+    profile VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    acquired DATE NOT NULL,
+    shares DOUBLE NOT NULL CHECK (shares > 0),
+    cost_basis DOUBLE NOT NULL CHECK (cost_basis >= 0),
+    source VARCHAR
 );
 CREATE TABLE IF NOT EXISTS orders (
     order_id VARCHAR PRIMARY KEY,

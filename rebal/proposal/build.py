@@ -11,7 +11,9 @@
    (too little data) the mode falls back to proportional and says so;
 4. **circuit breakers**: every limit checked, adjusted and re-checked until all hold, or BLOCKED;
 5. **trade list** in whole shares (:mod:`rebal.proposal.trades`) with the cost model of :mod:`rebal.analytics.costs`
-   (spread + commission + square-root impact on 20-day dollar ADV, 60-day volatility);
+   (spread + commission + square-root impact on 20-day dollar ADV, 60-day volatility), then its **tax**
+   (:mod:`rebal.proposal.tax`: the lots each sell relieves, realised gains, the estimated tax; in the
+   tax-aware mode the allocation and trades re-planned to spare tax);
 6. **impact simulation** (:mod:`rebal.proposal.simulation`): the book as held on each date
    (:mod:`rebal.proposal.held_book`) vs the proposal, in-sample (look-ahead, labelled) and
    walk-forward out-of-sample from the book as held at the window start, net of costs; skipped
@@ -53,6 +55,7 @@ from rebal.proposal.held_book import held_book
 from rebal.proposal.noise import compare_sharpe
 from rebal.proposal.serialize import proposal_id
 from rebal.proposal.simulation import Simulation, path_metrics, path_returns, walk_forward
+from rebal.proposal.tax import ProposalTax, Replan, tax_stage
 from rebal.proposal.trades import TradeList, trade_list
 from rebal.proposal.verdict import flags, hard_breaches, simulation_verdict, target_conflicts
 from rebal.provenance import utc_stamp
@@ -97,6 +100,8 @@ class Proposal:
     current_checks: pd.DataFrame | None = None
     #: the fitted allocator of the target (``mu_``, ``covariance_``, a Black-Litterman ``result_``...)
     target_model: object = None
+    #: the tax consequences of the trades (:mod:`rebal.proposal.tax`)
+    tax: ProposalTax | None = None
 
     @property
     def proposed(self) -> pd.Series:
@@ -179,8 +184,11 @@ class Proposal:
                     parts.append("increase" if p > c else "decrease")
                 if m is not None and abs(m - t) > 1e-9:
                     parts.append(f"{self.allocation.mode.replace('_', '-')} mode {t:.2%} -> {m:.2%}")
-                if m is not None and abs(p - m) > 1e-9:
-                    parts.append(f"circuit breakers {m:.2%} -> {p:.2%}")
+                b = float(getattr(self.allocation, "plain", self.allocation).proposed.get(a, 0.0))  # before tax-aware
+                if m is not None and abs(b - m) > 1e-9:
+                    parts.append(f"circuit breakers {m:.2%} -> {b:.2%}")
+                if abs(p - b) > 1e-9 and self.tax is not None and self.tax.aware is not None:
+                    parts.append(self.tax.aware.plan.reasons.get(a, f"tax-aware {b:.2%} -> {p:.2%}"))
                 if len(parts) == 1 and abs(p - c) > 1e-9:
                     parts.append("back to target")
                 why = "; ".join(parts)
@@ -202,11 +210,12 @@ def _cost_fn(dollar_adv: pd.Series | None, sigma: pd.Series | None, model: CostM
 
 
 def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *, mode: str | None = None,
-                   simulate: bool = True, states: StateStore | None = None) -> Proposal:
+                   simulate: bool = True, states: StateStore | None = None, tax_aware: bool | None = None) -> Proposal:
     """Build the proposal of ``profile`` as of ``as_of`` (default: the latest price date). Read-only.
 
     ``states``: the accepted states the baseline may fall back on before the first holdings
     snapshot (default: the state files beside the lakehouse, ``<lakehouse dir>/states``).
+    ``tax_aware``: the tax-aware mode on or off (default: the profile's ``tax.aware.enabled``).
 
     Memoized in the process (:mod:`rebal.cache`, keyed by the profile, the data, the date, the mode and
     the state files): the reports of one week share one proposal instead of building it three times.
@@ -215,12 +224,12 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
         from rebal.monitor.state import StateStore
 
         states = StateStore(lh.path.parent / "states")
-    return _build_proposal(profile, lh, as_of, mode=mode, simulate=simulate, states=states)
+    return _build_proposal(profile, lh, as_of, mode=mode, simulate=simulate, states=states, tax_aware=tax_aware)
 
 
 @memoize(32)
 def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode: str | None, simulate: bool,
-                    states: StateStore) -> Proposal:
+                    states: StateStore, tax_aware: bool | None = None) -> Proposal:
     as_of = as_of or lh.at(None).latest_date()
     view = lh.at(as_of)
     spec = profile.proposal
@@ -259,7 +268,7 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
     have = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
     model = CostModel(commission_bps=profile.planner.commission_bps,
                       impact_coefficient=profile.planner.impact_coefficient)
-    cost_fn = _cost_fn(adv if have else None, sig if have else None, model)
+    replan = _replan(spec, shares, cash, value, value_px, current, model, adv if have else None, sig if have else None)
     synthetic_volume = view.has_synthetic_ohlv(assets)
 
     blocked = alloc.breaker.status == "BLOCKED"
@@ -267,13 +276,14 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
         tl = TradeList(pd.DataFrame(columns=["ticker", "action", "shares", "price", "value", "reason", "est_cost"]),
                        shares, cash, value, 0.0, ["BLOCKED: no trades"])
     else:
-        tl = trade_list(alloc.proposed, shares, value_px, cash, min_trade_value=spec.min_trade_value,
-                        max_trades=spec.max_trades, cost_fn=cost_fn)
+        tl = replan.trade(alloc.proposed, value_px, replan.cost_fn)
     costs = _cost_summary(tl, adv if have else None, sig if have else None, model, value)
     if synthetic_volume and have:
         notes.append("impact costs rest on the synthetic volume layer of the sample data (ohlv_synthetic)")
     if not have:
         notes.append("no dollar ADV or volatility for every asset: size-bucket cost estimates used")
+    # tax (rebal.proposal.tax): lots relieved, gains realised, the estimated tax; tax-aware: trades re-planned
+    alloc, tl, costs, tax = tax_stage(profile, view, as_of, alloc, tl, costs, returns, replan, tax_aware=tax_aware)
 
     sim = None
     if simulate and not blocked and not tl.trades.empty:
@@ -292,12 +302,21 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
             "synthetic_volume": bool(synthetic_volume)}
     p = Proposal(profile, as_of, mode_requested, snap, value, cash, current, alloc, dres.portfolio_drift,
                  dres.status.value, tl, costs, sim, verdict, reason, warnings, alerts, notes + tl.notes, data,
-                 hard_breaches(current_checks), target_conflicts(alloc, spec.limits))
+                 hard_breaches(current_checks), target_conflicts(alloc, spec.limits), tax=tax)
     p.target_model = target_w.model
     p.current_checks = current_checks
     p.created_at = utc_stamp()
     p.id = proposal_id(p)
     return p
+
+
+def _replan(spec, shares: pd.Series, cash: float, value: float, prices: pd.Series, current: pd.Series,
+            model: CostModel, adv, sig) -> Replan:
+    """How this proposal builds a trade list and its costs: the plain trades and the tax-aware mode's."""
+    return Replan(lambda w, px, fn: trade_list(w, shares, px, cash, min_trade_value=spec.min_trade_value,
+                                               max_trades=spec.max_trades, cost_fn=fn),
+                  lambda t, a, s: _cost_summary(t, a, s, model, value), lambda a, s: _cost_fn(a, s, model),
+                  adv, sig, prices, current, value)
 
 
 def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> dict:

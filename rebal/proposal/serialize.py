@@ -19,6 +19,7 @@ import pandas as pd
 from rebal.data.lakehouse import CASH
 from rebal.fileio import atomic_write_json
 from rebal.proposal.noise import IMPROVEMENT_DEFINITION
+from rebal.proposal.tax import tax_json
 
 if TYPE_CHECKING:
     from rebal.proposal.build import Proposal
@@ -74,6 +75,7 @@ def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
         "costs": {k: _num(v) for k, v in p.costs.items()},
         "trades": [{k: _num(v) for k, v in r.items()} for r in p.trades.trades.to_dict("records")],
         "cash_after": _num(p.trades.cash_after),
+        "tax": tax_json(p.tax),
         "flags": {"warnings": p.warnings, "alerts": p.alerts},
         "notes": p.notes, "data": p.data,
     }

@@ -1,4 +1,4 @@
-"""The ``proposal`` section of a profile: mode, circuit-breaker limits, simulation and trade list."""
+"""The ``proposal`` and ``tax`` sections of a profile: mode, circuit-breaker limits, simulation, trade list, tax."""
 from __future__ import annotations
 
 import typing
@@ -13,7 +13,8 @@ from rebal.errors import ConfigError
 if TYPE_CHECKING:
     from rebal.config import Profile
 
-__all__ = ["ModeName", "MODE_NAMES", "Limits", "ProposalSpec", "check_proposal", "check_target_limits"]
+__all__ = ["ModeName", "MODE_NAMES", "Limits", "ProposalSpec", "check_proposal", "check_target_limits", "TaxSpec",
+           "TaxAwareSpec", "CarriedLosses", "check_tax"]
 
 ModeName = Literal["proportional", "correlation_aware", "performance_weighted", "risk_adjusted"]
 #: Rebalance modes of ``rebal propose`` (see :mod:`rebal.proposal.modes`).
@@ -133,3 +134,115 @@ def check_target_limits(profile: Profile, src: str) -> None:
         floor = t.min_weight * deployed
         raise ConfigError(f"{src}: `target.min_weight` {t.min_weight:g} puts every asset at {floor:.1%} or more, above "
                           f"`proposal.limits.max_single` {lim.max_single:g}: the target breaks its own hard limit")
+
+
+AccountType = Literal["taxable", "tax_exempt"]
+LotMethod = Literal["fifo", "hifo", "min_tax"]
+
+
+@dataclass(frozen=True)
+class CarriedLosses:
+    """Capital losses carried into the current tax year from earlier years, by class (USD, >= 0)."""
+
+    short_term: Annotated[float, In("[0, 1e15]", USD)] = 0.0
+    long_term: Annotated[float, In("[0, 1e15]", USD)] = 0.0
+
+
+@dataclass(frozen=True)
+class TaxAwareSpec:
+    """The tax-aware mode of ``rebal propose`` (``--tax-aware`` turns it on for one run).
+
+    Lots are relieved in min-tax order; a sale that would realise a short-term gain stops short
+    of its proposed weight by at most ``max_shortfall`` (a fraction of portfolio value), funded
+    first by selling more of names whose next lots are at a loss, then by smaller buys, while the
+    drift left against the target stays within ``max_drift_left`` (None: half the profile's
+    ``drift.rebalance``) and every hard limit holds. A held name whose lots are down at least
+    ``harvest_trigger`` (a fraction of their basis), by at least ``harvest_min_loss`` dollars, is
+    sold and replaced by its ``tax.substitutes`` entry, unless the wash-sale rule would disallow
+    the loss.
+    """
+
+    enabled: bool = False
+    max_shortfall: Annotated[float, In("[0, 1)", FRACTION)] = 0.02
+    max_drift_left: Annotated[float, In("[0, 1]", FRACTION)] | None = None
+    harvest_trigger: Annotated[float, In("(0, 1)", FRACTION)] = 0.10
+    harvest_min_loss: Annotated[float, In("[0, 1e15]", USD)] = 5_000.0
+
+
+@dataclass(frozen=True)
+class TaxSpec:
+    """The ``tax`` section: the account's tax treatment, for the tax consequences of every proposal.
+
+    ``account``: ``taxable`` (default) or ``tax_exempt`` (an IRA, a pension, an endowment: no tax is
+    shown). Rates are fractions of a net gain, the profile's own (defaults: 37 % short-term, the top
+    US federal rate on ordinary income, 20 % long-term, the top federal rate on long-term gains;
+    no state tax, no 3.8 % net investment income tax): estimates, not advice. ``lot_method``:
+    ``fifo`` (the default, the IRS's when shares are not identified), ``hifo`` or ``min_tax``.
+    ``carried_losses``: losses carried into this year, when recorded (else the carry of the lot
+    history the lakehouse holds). ``substitutes``: ticker -> the ticker a loss harvest buys
+    instead (it must not be substantially identical); ``identical``: groups of substantially
+    identical tickers (a name -> the tickers) for the wash-sale rule, a ticker alone being its
+    own group. ``aware``: the tax-aware mode.
+    """
+
+    account: AccountType = "taxable"
+    short_term_rate: Annotated[float, In("[0, 1)", FRACTION)] = 0.37
+    long_term_rate: Annotated[float, In("[0, 1)", FRACTION)] = 0.20
+    lot_method: LotMethod = "fifo"
+    carried_losses: CarriedLosses | None = None
+    substitutes: dict[str, str] = field(default_factory=dict)
+    identical: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    aware: TaxAwareSpec = field(default_factory=TaxAwareSpec)
+    #: how the rates were chosen (shown beside every tax figure), e.g. "illustrative: top US federal rates"
+    note: str = ""
+
+    @property
+    def exempt(self) -> bool:
+        """Whether the account pays no tax on its trades."""
+        return self.account == "tax_exempt"
+
+    @property
+    def short_term(self) -> float:
+        """Short-term rate (the ``Rates`` protocol of :mod:`rebal.analytics.lots`)."""
+        return self.short_term_rate
+
+    @property
+    def long_term(self) -> float:
+        """Long-term rate."""
+        return self.long_term_rate
+
+    @property
+    def groups(self) -> dict[str, str]:
+        """Ticker -> its wash-sale group (the ``identical`` group's name; tickers not listed are their own)."""
+        return {t: f"group:{name}" for name, members in self.identical.items() for t in members}
+
+
+def check_tax(profile: Profile, src: str, known_tickers: set[str] | None = None) -> None:
+    """Check the ``tax`` section: tickers known, substitutes not identical, one group per ticker."""
+    tax = profile.tax
+    where = {}
+    for name, members in tax.identical.items():
+        if len(members) < 2:
+            raise ConfigError(f"{src}: `tax.identical.{name}`: a group needs at least two tickers, found "
+                              f"{list(members)}")
+        for t in members:
+            if t in where:
+                raise ConfigError(f"{src}: `tax.identical.{name}`: {t} is already in group {where[t]!r}")
+            where[t] = name
+    named = [(f"tax.identical.{g}", t) for g, m in tax.identical.items() for t in m]
+    named += [(f"tax.substitutes.{k}", t) for k, v in tax.substitutes.items() for t in (k, v)]
+    if known_tickers is not None:
+        for key, t in named:
+            if t not in known_tickers:
+                raise ConfigError(f"{src}: `{key}`: unknown ticker {t!r} (not in the lakehouse tickers table)")
+    for k, v in tax.substitutes.items():
+        if v not in profile.tickers:
+            raise ConfigError(f"{src}: `tax.substitutes.{k}`: {v} is not in the profile's universe (a harvest holds "
+                              "it: the proposal prices, costs and simulates the universe)")
+        if v == k or (k in where and where.get(v) == where[k]):
+            raise ConfigError(f"{src}: `tax.substitutes.{k}`: {v} is substantially identical to {k} "
+                              "(the same ticker or its `tax.identical` group): buying it would make the loss "
+                              "sale a wash sale")
+    if tax.exempt and tax.aware.enabled:
+        raise ConfigError(f"{src}: `tax.aware.enabled`: a tax_exempt account pays no tax on its trades: "
+                          "the tax-aware mode has nothing to do")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rebal.report.packet.entries import PacketEntry, by_profile, scrap_of, weekly
 from rebal.report.pages.weekly_review import ACTION_COLORS, decision_badge
+from rebal.report.tax import tax_summary
 
 __all__ = ["SIGNED_ACTIONS", "to_sign", "summary_rows", "executive_summary", "book_line", "netted_trades",
            "crossed_trades", "vocabulary"]
@@ -53,7 +54,7 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
             "stress": (cur, prop), "proposal_id": s["proposal_id"],
             "sign": to_sign(s),
-            "value": float(s["value"]),
+            "value": float(s["value"]), "tax": tax_summary(s, _money),
         })
     return rows
 
@@ -93,7 +94,8 @@ def executive_summary(entries: list[PacketEntry]) -> str:
         if not r["n_trades"]:
             trades = "none"
         elif r["sign"]:
-            trades = f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
+            trades = (f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} '
+                      f'({r["cost_bps"]:.1f} bps)' + (f'<br>{html.escape(r["tax"])}' if r["tax"] else ""))
         else:  # the decision trades nothing: the proposal's list is context, not an order
             trades = (f'none this week<br><span class="why">(the proposal listed {r["n_trades"]} · '
                       f'{_money(r["gross"])})</span>')
@@ -106,7 +108,7 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                     f"<td>{sign}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'
-            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th>'
+            '<th>Decision and why</th><th>Trades (gross, est. cost and tax)</th><th>Alerts</th>'
             '<th>Worst episode: now → proposed</th>'
             '<th>To sign</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
 

@@ -11,6 +11,7 @@ from rebal.allocation.registry import METHODS, describe
 from rebal.report.figures import CELL_SIZE, date_axis, legend_below, number_axis, percent_axis, place_labels
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS, pyplot
+from rebal.report.tax import TAX_SCRAPS, tax_scraps, tax_summary
 from rebal.report.widgets import badge, card, html_block, note
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def proposal_scraps(p: Any, decision: Any = None) -> dict[str, Any]:
             "improvement_out_of_sample": (float(s.improvement_out_of_sample) if s and
                                           s.improvement_out_of_sample is not None else None),
             "warnings": list(p.warnings), "alerts": list(p.alerts),
-            "proposed": {k: float(v) for k, v in p.proposed.items()}, **extra}
+            "proposed": {k: float(v) for k, v in p.proposed.items()}, **tax_scraps(p), **extra}
 
 
 def proposal_parameters(profile: Profile) -> pd.DataFrame:
@@ -339,8 +340,9 @@ def _summary(s: Any) -> str:
     imp, se = s.get("improvement"), s.get("improvement_se")
     imp = f", OOS {imp:+.1%} ± {se:.1%}" if imp is not None and se is not None else ""
     conflict = "; CONFIGURATION CONFLICT" if s.get("target_conflicts") else ""
+    tax = f"; {tax_summary(s)}" if tax_summary(s) else ""
     return (f"{s['simulation_verdict']} ({s['mode'].replace('_', '-')}; {s['n_trades']} trades, "
-            f"{s['cost_bps']:.1f} bps{imp}){conflict}")
+            f"{s['cost_bps']:.1f} bps{tax}{imp}){conflict}")
 
 
 def _cell(s: Any) -> str:
@@ -352,6 +354,7 @@ def _cell(s: Any) -> str:
             f'{html.escape(verdict)}</span><br>'
             f'{html.escape(str(s.get("mode", "")).replace("_", "-"))}; {s.get("n_trades", 0)} trades, '
             f'{s.get("cost_bps", float("nan")):.1f} bps'
+            + (f"; {html.escape(tax_summary(s))}" if tax_summary(s) else "")
             + (f"; OOS {imp:+.1%} ± {se:.1%}" if imp is not None and se is not None else ""))
 
 
@@ -370,7 +373,7 @@ REPORT = ReportSpec(
             "mode": str, "breakers": str, "n_adjustments": int, "n_trades": int, "cost_bps": float, "drift": float,
             "deployed": float, "improvement_in_sample": (float, type(None)),
             "improvement_out_of_sample": (float, type(None)), "warnings": list, "alerts": list, "proposed": dict,
-            "decision_action": str, "decision_reason": str, "decision_rule": int},
+            "decision_action": str, "decision_reason": str, "decision_rule": int, **TAX_SCRAPS},
     summary=_summary, applies=_applies,
     cover=(Cover("Proposal", _cell),),
     legend="<b>Proposal</b>: the simulation verdict (IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED) of the "

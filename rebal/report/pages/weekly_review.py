@@ -13,6 +13,7 @@ import pandas as pd
 
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
+from rebal.report.tax import TAX_SCRAPS, tax_line, tax_scraps
 from rebal.report.widgets import card, html_block
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def trades_summary(review: WeeklyReview) -> Any:
                      + (" — <b>BLOCKED</b>: no allocation within the hard limits" if p.blocked else "")),
         ("Trades", f"{len(t)}: buys ${buys:,.0f}, sells ${sells:,.0f}, net cash flow ${sells - buys:+,.0f}"),
         ("Estimated cost", f"${c['total_usd']:,.0f} ({c['total_bps']:.1f} bps of value)"),
+        ("Estimated tax", tax_line(p)),
     ])
 
 
@@ -173,7 +175,7 @@ def scraps(review: WeeklyReview, ch: Changes, alerts: list[str]) -> dict[str, An
         "cost_usd": float(p.costs["total_usd"]) if p is not None else 0.0,
         "cost_bps": float(p.costs["total_bps"]) if p is not None else 0.0,
         "trades": t.astype({"ticker": str, "action": str}),
-        "alerts": list(alerts), "changes": ch.to_json(),
+        "alerts": list(alerts), "changes": ch.to_json(), **tax_scraps(p),
     }
 
 
@@ -191,7 +193,8 @@ REPORT = ReportSpec(
             "decision_reasons": list, "drift_status": str, "drift": float, "price_drift": float,
             "target_change": float, "planner_verdict": str, "simulation_verdict": str, "proposal_id": str,
             "proposal_blocked": bool, "value": float, "n_trades": int, "gross_buys": float, "gross_sells": float,
-            "cost_usd": float, "cost_bps": float, "trades": "DataFrame", "alerts": list, "changes": dict},
+            "cost_usd": float, "cost_bps": float, "trades": "DataFrame", "alerts": list, "changes": dict,
+            **TAX_SCRAPS},
     summary=_summary,
     cover=(Cover("Decision", _cell),),
 )

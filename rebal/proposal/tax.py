@@ -1,0 +1,380 @@
+"""The tax consequences of a proposal: the lots each sell relieves, realised gains, the estimated tax.
+
+The proposal's one tax stage (:func:`tax_stage`, called once by :func:`rebal.proposal.build.build_proposal`):
+
+1. the profile's open lots as of the proposal date, from its recorded implementations
+   (:func:`rebal.proposal.lots.lot_history`);
+2. the trade list applied to them (:func:`rebal.analytics.tax.trade_tax`): sells first, lots
+   relieved by the profile's ``tax.lot_method``, then buys (the wash-sale rule sees both);
+3. the estimated tax at the profile's rates, *incremental*: the year's tax with the proposal's
+   results added to those realised earlier in the year (the lot history) and the losses
+   carried in (``tax.carried_losses`` when recorded, else the carry of the lot history), less
+   the year's tax without them; the **after-tax cost** is the trading cost plus that tax;
+4. in the tax-aware mode (``tax.aware.enabled`` or ``rebal propose --tax-aware``) the allocation
+   is re-planned (:mod:`rebal.proposal.tax_aware`) and the trade list rebuilt; the plain proposal is
+   kept for the comparison (tax saved, drift left, tracking error).
+
+A ``tax_exempt`` account shows no tax: the stage only says so. Every figure is an estimate at
+the profile's rates, not tax advice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Callable
+
+import pandas as pd
+
+from rebal.analytics.lots import Relief, Wash
+from rebal.analytics.tax import Classes, TaxCurve, TradeTax, net_year, tax_curves, trade_tax
+from rebal.proposal.lots import INFERRED, LotHistory, lot_history
+
+if TYPE_CHECKING:
+    from rebal.config import Profile
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.proposal.allocate import Allocation
+    from rebal.proposal.trades import TradeList
+
+__all__ = ["ESTIMATE", "SellTax", "ProposalTax", "proposal_tax", "Replan", "tax_stage", "carry_in", "tax_json",
+           "tax_lines", "TaxInputs", "tax_inputs"]
+
+#: how every tax figure is labelled
+ESTIMATE = "estimate at the profile's rates, not tax advice"
+
+
+@dataclass
+class SellTax:
+    """One sell of the trade list: the lots it relieves and what it realises (USD)."""
+
+    ticker: str
+    shares: float
+    price: float
+    relieved: list[Relief]
+    washes: list[Wash] = field(default_factory=list)
+
+    @property
+    def short_term(self) -> float:
+        """Recognised short-term result (a disallowed loss does not count)."""
+        return sum(r.recognised for r in self.relieved if not r.long_term)
+
+    @property
+    def long_term(self) -> float:
+        """Recognised long-term result."""
+        return sum(r.recognised for r in self.relieved if r.long_term)
+
+    @property
+    def disallowed(self) -> float:
+        """Loss disallowed by the wash-sale rule (USD, >= 0); ``washes`` say by which purchases."""
+        return sum(r.disallowed for r in self.relieved)
+
+
+@dataclass
+class ProposalTax:
+    """The tax consequences of one trade list (see the module docstring)."""
+
+    account: str
+    lot_method: str
+    short_term_rate: float
+    long_term_rate: float
+    rates_note: str = ""
+    realised: Classes | None = None
+    #: short- and long-term results realised earlier this year (the lot history), USD
+    year_to_date: tuple[float, float] = (0.0, 0.0)
+    #: losses carried into the year by class (USD, <= 0) and where they come from
+    carry_in: tuple[float, float] = (0.0, 0.0)
+    carry_source: str = ""
+    tax: float | None = None
+    trading_cost: float = 0.0
+    sells: list[SellTax] = field(default_factory=list)
+    #: losses disallowed by buys of this proposal (earlier sales) or matched on its sells
+    washes: list[Wash] = field(default_factory=list)
+    #: loss sales whose 30-day window is open after the proposal: buying their group would wash them
+    windows: pd.DataFrame | None = None
+    basis: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    #: the tax-aware mode's comparison with the plain proposal (:class:`rebal.proposal.tax_aware.TaxAware`)
+    aware: object = None
+
+    @property
+    def exempt(self) -> bool:
+        """Whether the account pays no tax (nothing else is shown)."""
+        return self.account == "tax_exempt"
+
+    @property
+    def after_tax_cost(self) -> float | None:
+        """Trading cost plus the estimated tax (USD); None for an exempt account."""
+        return None if self.tax is None else self.trading_cost + self.tax
+
+    @property
+    def label(self) -> str:
+        """The rates and method, as every figure is labelled."""
+        if self.exempt:
+            return "tax-exempt account: no tax on its trades"
+        note = f"; {self.rates_note}" if self.rates_note else ""
+        return (f"{ESTIMATE}: short-term {self.short_term_rate:.1%}, long-term {self.long_term_rate:.1%}, lots "
+                f"{self.lot_method.replace('_', '-')}{note}")
+
+
+def carry_in(profile: Profile, history: LotHistory, year: int) -> tuple[tuple[float, float], str]:
+    """Losses carried into ``year`` by class (<= 0) and their source: recorded in the profile, else the lot history."""
+    rec = profile.tax.carried_losses
+    if rec is not None:
+        return (-rec.short_term, -rec.long_term), "recorded in the profile, tax.carried_losses"
+    st = lt = 0.0
+    for y, r in history.realised.sort_index().iterrows():
+        if y >= year:
+            break
+        n = net_year(float(r["short_term"]), float(r["long_term"]), st, lt)
+        st, lt = n.carry_short, n.carry_long
+    if history.first is None:
+        return (0.0, 0.0), "none recorded, no lot history"
+    return (st, lt), f"the lot history since {history.first}; none recorded in the profile"
+
+
+@dataclass
+class TaxInputs:
+    """What the tax of any trade of a profile on a day needs: its lots, this year's results, the carried losses.
+
+    For an optimiser (a part-way rebalance weighing tax): :meth:`tax_of` prices a signed trade vector
+    exactly (netting, wash sales); :meth:`curves` gives each held asset's convex tax of the dollars sold.
+    """
+
+    profile: Profile
+    day: date
+    history: LotHistory
+    year_to_date: tuple[float, float]
+    carry_in: tuple[float, float]
+
+    def tax_of(self, trades: pd.Series, prices: pd.Series, *, in_value: bool = True,
+               method: str | None = None) -> TradeTax:
+        """Tax of ``trades`` (signed, dollars by default; sells < 0) at ``prices``: realised ST/LT and ``.tax``."""
+        return trade_tax(self.history.book, prices, trades, self.day, self.profile.tax,
+                         method=method or self.profile.tax.lot_method, in_value=in_value,
+                         year_to_date=self.year_to_date, carry_in=self.carry_in)
+
+    def curves(self, prices: pd.Series) -> dict[str, TaxCurve]:
+        """Each held asset's tax of selling x dollars (lots in min-tax order): convex, piecewise linear."""
+        return tax_curves(self.history.book, prices, self.day, self.profile.tax)
+
+
+def tax_inputs(profile: Profile, view: Lakehouse, as_of: date) -> TaxInputs | None:
+    """Collect the :class:`TaxInputs` of ``profile`` on ``as_of`` (``view`` limited to it); None when tax-exempt."""
+    if profile.tax.exempt:
+        return None
+    history = lot_history(profile, view)
+    carry, _ = carry_in(profile, history, as_of.year)
+    return TaxInputs(profile, as_of, history, history.year_to_date(as_of.year), carry)
+
+
+def _signed_shares(trades: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    if trades.empty:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    sign = trades["action"].map({"BUY": 1.0, "SELL": -1.0}).to_numpy()
+    shares = pd.Series(sign * trades["shares"].astype(float).to_numpy(), index=trades["ticker"].to_list())
+    return shares, pd.Series(trades["price"].astype(float).to_numpy(), index=trades["ticker"].to_list())
+
+
+def proposal_tax(profile: Profile, history: LotHistory, trades: pd.DataFrame, as_of: date, trading_cost: float, *,
+                 method: str | None = None, short_last: tuple[str, ...] = ()) -> ProposalTax:
+    """Compute the tax consequences of ``trades`` (a trade list's frame) on the lots of ``history`` as of ``as_of``.
+
+    ``method``: the lot relief (default: the profile's); ``short_last``: tickers whose short-term gain lots
+    are relieved last (the tax-aware mode's stopped sales).
+    """
+    tax = profile.tax
+    method = method or tax.lot_method
+    out = ProposalTax(tax.account, method, tax.short_term_rate, tax.long_term_rate, tax.note, trading_cost=trading_cost)
+    if tax.exempt:
+        return out
+    shares, prices = _signed_shares(trades)
+    ytd = history.year_to_date(as_of.year)
+    carry, source = carry_in(profile, history, as_of.year)
+    tt = trade_tax(history.book, prices, shares, as_of, tax, method=method, year_to_date=ytd, carry_in=carry,
+                   short_last=short_last)
+    out.realised, out.tax, out.year_to_date, out.carry_in, out.carry_source = tt.realised, tt.tax, ytd, carry, source
+    out.washes = tt.washes
+    for t in shares.index[shares < 0]:
+        washes = [w for w in tt.washes if w.ticker == t and w.sale_day == pd.Timestamp(as_of)]
+        out.sells.append(SellTax(t, float(-shares[t]), float(prices[t]), [r for r in tt.relieved if r.ticker == t],
+                                 washes))
+    out.windows = tt.book.pending_losses(as_of)
+    out.basis = history.basis_sources()
+    out.notes = list(history.notes) + _basis_notes(out) + _wash_notes(tt.washes, as_of)
+    return out
+
+
+def _basis_notes(pt: ProposalTax) -> list[str]:
+    inferred = sum(1 for s in pt.sells for r in s.relieved if INFERRED in r.source)
+    if not inferred:
+        return []
+    return [f"{inferred} of the lots relieved have a cost basis {INFERRED}: import your lot statements "
+            "(`rebal data import lots FILE`) to replace them"]
+
+
+def _wash_notes(washes: list[Wash], as_of: date) -> list[str]:
+    out = []
+    for w in washes:
+        if pd.Timestamp(w.sale_day) == pd.Timestamp(as_of) and pd.Timestamp(w.bought) == pd.Timestamp(as_of):
+            out.append(f"wash sale: the proposal sells {w.ticker} at a loss and buys {w.replacement}, substantially "
+                       f"identical, the same day: ${w.amount:,.0f} of the loss is disallowed and added to the basis of "
+                       f"{w.shares:,.0f} new {w.replacement} shares")
+        elif pd.Timestamp(w.bought) == pd.Timestamp(as_of):
+            out.append(f"wash sale: buying {w.replacement} within 30 days after the loss sale of {w.ticker} on "
+                       f"{pd.Timestamp(w.sale_day).date()} disallows ${w.amount:,.0f} of that loss (added to the "
+                       f"basis of {w.shares:,.0f} new shares)")
+        else:
+            out.append(f"wash sale: {w.ticker} is sold at a loss within 30 days after {w.shares:,.0f} "
+                       f"{w.replacement} shares were bought on {pd.Timestamp(w.bought).date()}: ${w.amount:,.0f} of "
+                       "the loss is disallowed and added to their basis")
+    return out
+
+
+@dataclass(frozen=True)
+class Replan:
+    """What the tax-aware mode needs from the proposal to rebuild its trade list and costs.
+
+    ``trade(weights, prices, cost_fn)`` -> a trade list from the current holdings;
+    ``summarize(trade_list, adv, sigma)`` -> its cost summary; ``cost_fn_of(adv, sigma)`` -> a cost
+    function; ``adv`` and ``sigma`` (None when the proposal has no liquidity data), ``prices``,
+    ``current`` weights (incl. CASH) and ``value`` as the proposal built them.
+    """
+
+    trade: Callable
+    summarize: Callable
+    cost_fn_of: Callable
+    adv: pd.Series | None
+    sigma: pd.Series | None
+    prices: pd.Series
+    current: pd.Series
+    value: float
+
+    @property
+    def cost_fn(self) -> Callable:
+        """The proposal's cost function (on its own liquidity data)."""
+        return self.cost_fn_of(self.adv, self.sigma)
+
+
+def tax_stage(profile: Profile, view: Lakehouse, as_of: date, alloc: Allocation, tl: TradeList, costs: dict,
+              returns: pd.DataFrame, replan: Replan, *, tax_aware: bool | None = None
+              ) -> tuple[Allocation, TradeList, dict, ProposalTax]:
+    """Run the proposal's tax stage (module docstring): return the allocation, trades and costs to use, and their tax.
+
+    Without the tax-aware mode they are ``alloc``, ``tl`` and ``costs`` unchanged.
+    """
+    aware = profile.tax.aware.enabled if tax_aware is None else tax_aware
+    if profile.tax.exempt:
+        if aware:
+            from rebal.errors import ConfigError
+
+            raise ConfigError(f"{profile.source}: `tax.account` is tax_exempt: --tax-aware has nothing to do")
+        return alloc, tl, costs, proposal_tax(profile, None, tl.trades, as_of, costs["total_usd"])
+    history = lot_history(profile, view)
+    plain = proposal_tax(profile, history, tl.trades, as_of, costs["total_usd"])
+    if not aware or alloc.breaker.status == "BLOCKED":
+        if aware:
+            plain.notes.append("tax-aware mode: the proposal is blocked, nothing to re-plan")
+        return alloc, tl, costs, plain
+    from rebal.proposal.tax_aware import tax_aware_proposal
+
+    return tax_aware_proposal(profile, view, as_of, alloc, tl, costs, plain, history, returns, replan)
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+def _sell_json(s: SellTax) -> dict:
+    return {"ticker": s.ticker, "shares": s.shares, "price": s.price, "proceeds": _r(s.shares * s.price),
+            "short_term": _r(s.short_term), "long_term": _r(s.long_term), "disallowed": _r(s.disallowed),
+            "lots": [{"acquired": str(r.acquired.date()), "bought": str(r.bought.date()), "shares": r.shares,
+                      "basis_per_share": round(r.basis, 6), "gain": _r(r.gain), "recognised": _r(r.recognised),
+                      "term": r.term, "basis_source": r.source} for r in s.relieved]}
+
+
+def tax_json(pt: ProposalTax | None) -> dict | None:
+    """Return the tax consequences as plain types (``proposal.json``'s ``tax``); USD, rounded to cents."""
+    if pt is None:
+        return None
+    doc: dict = {"account": pt.account, "estimate": True, "label": pt.label}
+    if pt.exempt:
+        return doc
+    r = pt.realised
+    doc.update({
+        "lot_method": pt.lot_method, "rates": {"short_term": pt.short_term_rate, "long_term": pt.long_term_rate},
+        "rates_note": pt.rates_note,
+        "realised": {"short_term_gains": _r(r.short_term_gains), "short_term_losses": _r(r.short_term_losses),
+                     "long_term_gains": _r(r.long_term_gains), "long_term_losses": _r(r.long_term_losses),
+                     "earlier_losses_disallowed": {"short_term": _r(r.earlier_short), "long_term": _r(r.earlier_long)},
+                     "short_term_net": _r(r.short_term), "long_term_net": _r(r.long_term),
+                     "disallowed_wash_sales": _r(r.disallowed)},
+        "year_to_date": {"short_term": _r(pt.year_to_date[0]), "long_term": _r(pt.year_to_date[1])},
+        "carried_losses": {"short_term": _r(abs(pt.carry_in[0])), "long_term": _r(abs(pt.carry_in[1])),
+                           "source": pt.carry_source},
+        "estimated_tax": _r(pt.tax), "trading_cost": _r(pt.trading_cost), "after_tax_cost": _r(pt.after_tax_cost),
+        "sells": [_sell_json(s) for s in pt.sells],
+        "wash_sales": [{"sold": w.ticker, "sale_day": str(w.sale_day.date()), "replacement": w.replacement,
+                        "bought": str(w.bought.date()), "shares": w.shares, "disallowed": _r(w.amount),
+                        "term": "long" if w.long_term else "short"} for w in pt.washes],
+        "wash_sale_windows": [{k: str(v) if k in ("sale_day", "until") else round(v, 6) if isinstance(v, float) else v
+                               for k, v in row.items()}
+                              for row in (pt.windows.to_dict("records") if pt.windows is not None else [])],
+        "lot_basis_sources": pt.basis, "notes": pt.notes,
+    })
+    a = pt.aware
+    if a is not None:
+        doc["tax_aware"] = {
+            "tax_saved": _r(a.tax_saved), "saved_by_lot_choice": _r(a.saved_by_lots),
+            "saved_by_changed_trades": _r(a.tax_saved - a.saved_by_lots),
+            "tracking_error_between": round(a.te_between, 8), "max_drift_left": round(a.plan.bound, 8),
+            "comparison": {k: {c: (None if v != v else round(float(v), 8)) for c, v in row.items()}
+                           for k, row in a.comparison.iterrows()},
+            "harvests": [{k: (_r(v) if isinstance(v, float) else v) for k, v in h.items()} for h in a.plan.harvests],
+            "changes": a.plan.reasons, "not_done": a.plan.skipped,
+            "plain_trades": [{k: v for k, v in t.items() if k in ("ticker", "action", "shares", "value")}
+                             for t in a.plain_trades.trades.to_dict("records")],
+        }
+    return doc
+
+
+def _money(x: float) -> str:
+    return f"{'-' if x < 0 else ''}${abs(x):,.0f}"
+
+
+def tax_lines(pt: ProposalTax | None, *, lots: bool = True) -> list[str]:
+    """Write the tax consequences as text lines (``rebal propose``): totals, lots per sell, the tax-aware mode."""
+    if pt is None:
+        return []
+    if pt.exempt:
+        return ["tax: tax-exempt account: its trades realise no taxable gains"]
+    r = pt.realised
+    out = [f"tax ({pt.label}):",
+           f"  realised: short-term gains {_money(r.short_term_gains)}, losses {_money(r.short_term_losses)}; "
+           f"long-term gains {_money(r.long_term_gains)}, losses {_money(r.long_term_losses)}"
+           + (f"; wash sales disallow {_money(r.disallowed)}" if r.disallowed else "")
+           + (f" (of earlier sales: ST {_money(r.earlier_short)}, LT {_money(r.earlier_long)})"
+              if r.earlier_short or r.earlier_long else ""),
+           f"  this year before: ST {_money(pt.year_to_date[0])}, LT {_money(pt.year_to_date[1])}; losses carried in: "
+           f"ST {_money(abs(pt.carry_in[0]))}, LT {_money(abs(pt.carry_in[1]))} ({pt.carry_source})",
+           f"  estimated tax {_money(pt.tax)}{' (a saving)' if pt.tax < 0 else ''}; trading cost "
+           f"{_money(pt.trading_cost)}; after-tax cost {_money(pt.after_tax_cost)}"]
+    if lots:
+        for s in pt.sells:
+            out.append(f"  SELL {s.ticker} {s.shares:,.0f} sh: ST {_money(s.short_term)}, LT {_money(s.long_term)}")
+            out += [f"    lot {r.acquired.date()} {r.shares:>10,.0f} sh @ ${r.basis:,.2f} -> {_money(r.gain)} {r.term}"
+                    + (f" ({_money(r.disallowed)} disallowed)" if r.disallowed else "") for r in s.relieved]
+    a = pt.aware
+    if a is not None:
+        c = a.comparison
+        out.append(f"  tax-aware vs plain: tax {_money(c.loc['estimated tax ($)', 'tax-aware'])} vs "
+                   f"{_money(c.loc['estimated tax ($)', 'plain'])} (saved {_money(a.tax_saved)}: lots "
+                   f"{_money(a.saved_by_lots)}, trades {_money(a.tax_saved - a.saved_by_lots)}); drift left "
+                   f"{c.loc['drift left vs target', 'tax-aware']:.2%} vs {c.loc['drift left vs target', 'plain']:.2%}; "
+                   f"tracking error {c.loc['tracking error vs target (annualised)', 'tax-aware']:.2%} vs "
+                   f"{c.loc['tracking error vs target (annualised)', 'plain']:.2%} (between them {a.te_between:.2%})")
+        cuts = {k: v for k, v in a.plan.reasons.items() if v.startswith("tax-aware: buy cut")}
+        out += [f"    {k}: {v}" for k, v in a.plan.reasons.items() if k not in cuts]
+        if cuts:
+            out.append(f"    buys cut to fund them: {', '.join(cuts)}")
+        out += [f"    not done: {x}" for x in a.plan.skipped]
+    out += [f"  note: {n}" for n in pt.notes]
+    return out
