@@ -115,7 +115,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, help="seed of the synthetic layer (default: the fixed sample seed)")
     b.add_argument("--json", action="store_true", help="print the build summary as JSON")
     b.set_defaults(func=_cmd_build_sample)
-    imp = dsub.add_parser("import", help="import prices, holdings, tickers, alpha, news or tax lots from CSV or Parquet",
+    imp = dsub.add_parser("import",
+                          help="import prices, holdings, tickers, alpha, news or tax lots from CSV or Parquet",
                           description="Validate a CSV/Parquet file and write it in one transaction. "
                           "prices: date, ticker, close [, open, high, low, volume]. "
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD) [, cost_basis "
@@ -127,7 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "lots on as_of, overriding the bases inferred from closes. "
                           "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
                           "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
-    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha", "news", "lots"], help="what the file holds")
+    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha", "news", "lots"],
+                     help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
     imp.add_argument("--allow-case-variants", action="store_true",
