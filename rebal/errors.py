@@ -8,7 +8,9 @@ The hierarchy::
 
     RebalError                  anything a user can cause (bad input, missing or unfit data)
     ├── ConfigError             a profile or parameter file is malformed, has unknown keys or bad values
+    │   └── ParameterError      a template notebook's parameter is unknown or of the wrong type (one-line output)
     ├── DataError               market or holdings data is missing, stale, malformed or inconsistent
+    │   ├── ReturnsError        an allocator's returns are unusable (also a ValueError, as scikit-learn expects)
     │   ├── LakehouseError      a query on the lakehouse file failed (a damaged block, a lock, the disk)
     │   ├── StateError          a Last Implemented State file is missing, corrupted or invalid
     │   ├── ApprovalError       a proposal cannot be approved or executed in its current status
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
+__all__ = ["RebalError", "ConfigError", "ParameterError", "DataError", "ReturnsError", "LakehouseError", "StateError",
+           "ApprovalError", "ExecutionError",
            "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "ReportError", "NotebookFailure"]
 
 
@@ -35,8 +38,27 @@ class ConfigError(RebalError):
     """A profile or parameter file is malformed, has unknown keys or invalid values."""
 
 
+class ParameterError(ConfigError):
+    """A template notebook's parameter is unknown or of the wrong type (:mod:`rebal.report.parameters`).
+
+    In a notebook its output is the one line of the message, not a traceback through the package
+    (IPython's ``_render_traceback_``): the cell that set the parameter is what needs the fix.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
 class DataError(RebalError):
     """Market or holdings data is missing, stale, malformed or inconsistent."""
+
+
+class ReturnsError(DataError, ValueError):
+    """The returns given to an allocator are unusable: empty, missing or infinite values, or plainly prices.
+
+    Also a ``ValueError``, the error scikit-learn's estimator checks expect for bad input
+    (:mod:`rebal.allocation.base`).
+    """
 
 
 class LakehouseError(DataError):
