@@ -11,7 +11,8 @@ from another in the same file (``aapl`` beside ``AAPL``) is refused unless the i
 with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
 characters and are at most 200 characters; reports escape them wherever they become HTML.
 
-Schemas (column names are case-sensitive; extra columns are an error):
+Schemas (after :mod:`rebal.data.layouts` matched the column names and reshaped a wide file; extra columns
+are an error):
 
 ``prices``
     ``date`` (YYYY-MM-DD), ``ticker``, ``close`` (> 0), optional ``open``/``high``/``low`` (> 0,
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.data.layouts import normalise_layout
 from rebal.errors import ConfigError, DataError
 from rebal.paths import validate_profile_name
 
@@ -303,7 +305,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
-    raw = read_table(file)
+    raw, notes = normalise_layout(read_table(file), kind, src)  # wide files, column-name variants, adj_close
+    layout = {"layout": notes} if notes else {}
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
     with Lakehouse(lakehouse, read_only=False) as lh:
@@ -321,7 +324,7 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                         "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
                         [(t, t, f"import:{Path(file).name}") for t in new],
                     )
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
             df = validate_holdings(raw, src, known)
@@ -337,7 +340,7 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                 con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
                 con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
-            return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
+            return layout | {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                     "profiles": sorted(snaps["profile"].unique().tolist())}
         if kind == "alpha":
             equities = {r[0] for r in
@@ -345,11 +348,11 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
             df = validate_alpha(raw, src, equities)
             with lh.transaction() as con:
                 _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
         if not allow_case_variants:
             _case_variants(df["ticker"], known, src, raw, ("ticker",))
         with lh.transaction() as con:
             _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
-        return {"kind": kind, "rows": len(df)}
+        return layout | {"kind": kind, "rows": len(df)}
