@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from rebal.cli.common import paths_of
-
 __all__ = ["register"]
 
 
