@@ -45,11 +45,12 @@ def sample_source(sample: str, params_dir: Path) -> Path:
         if (d / f"{sample}.yaml").is_file():
             return d / f"{sample}.yaml"
     known = sorted(set(list_profiles(params_dir) if params_dir.is_dir() else []) | set(list_profiles(shipped)))
-    raise ConfigError(f"--from: no profile or sample {sample!r}{did_you_mean(sample, known)} (found: {', '.join(known)})")
+    raise ConfigError(f"--from: no profile or sample {sample!r}{did_you_mean(sample, known)} "
+                      f"(found: {', '.join(known)})")
 
 
 def _adapt(raw: dict[str, Any], name: str, sample: str, universe: list[str] | None) -> tuple[dict, list[str]]:
-    """The sample's mapping adapted to ``name`` and ``universe``, with one line per change."""
+    """Adapt the sample's mapping to ``name`` and ``universe``; return it with one line per change."""
     from rebal.proposal.coherence import coherent_limits
 
     raw = {k: v for k, v in raw.items() if k not in ("name", "sample_holdings")}
