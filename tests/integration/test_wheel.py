@@ -66,6 +66,9 @@ def test_the_wheel_lays_out_a_project_and_runs_a_report_from_an_empty_folder(tmp
 
     venv = _fresh_venv(tmp_path, wheel, env)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # the dependencies' data files (nbconvert's HTML templates) live under the project venv's prefix, where a
+    # real install of the dependencies would have put them in the new venv
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     rebal = venv / "bin" / "rebal"
     empty = tmp_path / "empty"
     empty.mkdir()
