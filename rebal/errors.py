@@ -41,12 +41,30 @@ class ConfigError(RebalError):
 class ParameterError(ConfigError):
     """A template notebook's parameter is unknown or of the wrong type (:mod:`rebal.report.parameters`).
 
-    In a notebook its output is the one line of the message, not a traceback through the package
-    (IPython's ``_render_traceback_``): the cell that set the parameter is what needs the fix.
+    In a notebook its output is the message first, then the cell's line that raised it, not a traceback
+    through the package (IPython's ``_render_traceback_``): the cell that set the parameter is what needs
+    the fix, and the weekly run names the line (:func:`rebal.report.execute.failing_line`).
     """
 
     def _render_traceback_(self) -> list[str]:
-        return [f"{type(self).__name__}: {self}"]
+        import linecache
+
+        out = [f"{type(self).__name__}: {self}"]
+        try:
+            from IPython import get_ipython
+
+            ip = get_ipython()
+        except ImportError:  # pragma: no cover - only called by IPython
+            return out
+        if ip is None:  # outside a kernel: the message only
+            return out
+        tb = self.__traceback__
+        while tb is not None and tb.tb_frame.f_globals is not ip.user_ns:
+            tb = tb.tb_next
+        if tb is not None:  # the notebook cell's own frame
+            code = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+            out.append(f"Cell In[{ip.execution_count}], line {tb.tb_lineno}\n----> {tb.tb_lineno} {code}")
+        return out
 
 
 class DataError(RebalError):

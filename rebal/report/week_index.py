@@ -30,9 +30,6 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff1;vertical-a
 .ok{color:#2e7d32;font-weight:600} .failed{color:#c62828;font-weight:600} a{color:#1565c0}
 """
 _STATUS_COLORS = {"complete": "#2e7d32", "in progress": "#ef6c00", "interrupted": "#c62828"}
-#: decision colours (the weekly review's badges use the same)
-_ACTION_COLORS = {"EXECUTE": "#c62828", "ADOPT TARGET": "#6a1b9a", "DEFER": "#ef6c00", "NO ACTION": "#2e7d32",
-                  "RESOLVE CONFLICT": "#ad1457", "FIX DATA": "#455a64"}
 
 
 def _e(value: Any) -> str:
@@ -75,7 +72,9 @@ def _profile_section(out_dir: Path, profile: str, reports: list[dict[str, Any]])
     head = [f'<h2 id="{_e(profile)}">{_e(profile)}</h2>']
     facts = []
     if action:
-        facts.append(f"decision {_badge(action, _ACTION_COLORS.get(action, '#455a64'))} {_e(reason or '')}")
+        from rebal.report.pages.weekly_review import ACTION_COLORS  # the decision's colours, as in the reports
+
+        facts.append(f"decision {_badge(action, ACTION_COLORS.get(action, '#455a64'))} {_e(reason or '')}")
     if drift:
         facts.append(f"drift status <b>{_e(drift)}</b>")
     failed = sum(1 for r in reports if not r.get("ok"))

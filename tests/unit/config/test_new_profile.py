@@ -49,3 +49,15 @@ def test_the_command_prints_the_changes_and_checks_the_latest_data(tiny_home, cl
     assert "rebal run --profile pair" in res.stdout
     assert load_profile("pair", tiny_home / "params" / "profiles").tickers == ("AAA", "BBB")
     assert_one_line_error(cli(tiny_home, "profiles", "new", "pair", "--from", "tiny"), "already exists")
+
+
+def test_an_unknown_profile_name_gets_did_you_mean_wherever_a_profile_is_named(tiny_home, cli):
+    (tiny_home / "params" / "profiles" / "min_variance.yaml").write_text(
+        (tiny_home / "params" / "profiles" / "tiny.yaml").read_text())
+    with pytest.raises(ConfigError, match=r"profile 'min_varience' not found; did you mean `min_variance`\?"):
+        load_profile("min_varience", tiny_home / "params" / "profiles")
+    with pytest.raises(ConfigError, match=r"profile 'zzz' not found; profiles there: min_variance, tiny"):
+        load_profile("zzz", tiny_home / "params" / "profiles")
+    for args in (["propose", "--profile", "tinyy"], ["drift-monitor", "--profile", "tinyy"],
+                 ["run", "--profile", "tinyy"], ["risk", "--profile", "tinyy"]):
+        assert_one_line_error(cli(tiny_home, *args), "did you mean `tiny`?")

@@ -38,7 +38,7 @@ def test_the_error_says_did_you_mean_and_renders_as_one_line():
                        ) as err:
         check_injected_parameters(["", PARAMS_CELL, INJECTED])
     assert isinstance(err.value, ConfigError)
-    assert err.value._render_traceback_() == [f"ParameterError: {err.value}"]  # IPython shows this, no traceback
+    assert err.value._render_traceback_() == [f"ParameterError: {err.value}"]  # outside a kernel: the message only
 
 
 def test_a_name_close_to_nothing_lists_the_parameters_without_a_guess():
