@@ -57,7 +57,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
-        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows"))
+        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows", "layout"))
+        for note in summary.get("layout", []):  # how the file was read (rebal.data.layouts)
+            print(f"read {args.file}: {note}")
         print(f"imported {summary['rows']} {args.kind} rows from {args.file}" + (f" ({extra})" if extra else ""))
     return 0
 
@@ -103,8 +105,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the ``rebal`` parser."""
-    dp = sub.add_parser("data", help="build the sample lakehouse, import data, show what is there",
-                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb).")
+    dp = sub.add_parser("data", help="build the sample lakehouse, import prices, holdings, tickers or alpha, show "
+                        "what is there",
+                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb): build the sample, "
+                        "import your own prices, holdings, tickers or alpha (your own signal for Risk4's "
+                        "risk4.alpha_source: imported) from CSV or Parquet, list and check its tables.")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION", parser_class=Parser)
     b = dsub.add_parser("build-sample", help="build the sample lakehouse from real data shipped in packages",
                         description="Build the sample lakehouse offline from skfolio's and arch's bundled "
@@ -118,7 +123,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = dsub.add_parser("import",
                           help="import prices, holdings, tickers, alpha, news or tax lots from CSV or Parquet",
                           description="Validate a CSV/Parquet file and write it in one transaction. "
-                          "prices: date, ticker, close [, open, high, low, volume]. "
+                          "prices: date, ticker, close [, open, high, low, volume], or wide (a date column "
+                          "then one column of closes per ticker); adj_close is read as close when there is no "
+                          "close column; column names match whatever their case (Date, Ticker, Close). "
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD) [, cost_basis "
                           "(total USD), acquired: the row is one tax lot]. "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rebal.allocation.spec import TargetSpec, check_target
-from rebal.config.loader import build_dataclass, list_profiles, profile_path, shorten, validate_profile_name
+from rebal.config.loader import (
+    build_dataclass,
+    did_you_mean,
+    list_profiles,
+    profile_path,
+    shorten,
+    validate_profile_name,
+)
 from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 from rebal.lab.spec import LabSpec, check_lab
@@ -187,7 +194,9 @@ def load_profile(
         name = validate_profile_name(name_or_path)
         path = profile_path(name, params_dir)
     if not path.is_file():
-        raise ConfigError(f"{path}: profile {name!r} not found")
+        known = list_profiles(path.parent) if path.parent.is_dir() else []
+        hint = did_you_mean(name, known) or (f"; profiles there: {', '.join(known[:12])}" if known else "")
+        raise ConfigError(f"{path}: profile {name!r} not found{hint}")
     src = str(path)
     raw = read_yaml(path, what="profile")
     raw_bytes = path.read_bytes()

@@ -11,7 +11,8 @@ from another in the same file (``aapl`` beside ``AAPL``) is refused unless the i
 with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
 characters and are at most 200 characters; reports escape them wherever they become HTML.
 
-Schemas (column names are case-sensitive; extra columns are an error):
+Schemas (after :mod:`rebal.data.layouts` matched the column names and reshaped a wide file; extra columns
+are an error):
 
 ``prices``
     ``date`` (YYYY-MM-DD), ``ticker``, ``close`` (> 0), optional ``open``/``high``/``low`` (> 0,
@@ -46,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.data.layouts import normalise_layout
 from rebal.errors import ConfigError, DataError
 from rebal.paths import validate_profile_name
 
@@ -310,7 +312,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
-    raw = read_table(file)
+    raw, notes = normalise_layout(read_table(file), kind, src)  # wide files, column-name variants, adj_close
+    layout = {"layout": notes} if notes else {}
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
     with Lakehouse(lakehouse, read_only=False) as lh:
@@ -328,7 +331,7 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                         "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
                         [(t, t, f"import:{Path(file).name}") for t in new],
                     )
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
             from rebal.data.lots import lots_of_holdings, write_lots
@@ -348,31 +351,32 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                 con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
                 write_lots(con, lots, tag)
-            return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
-                    "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
+            return layout | {"kind": kind, "rows": len(df), "snapshots": len(snaps),
+                             "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
         if kind == "news":
             from rebal.data.news import validate_news, write_news
 
-            return write_news(lh, validate_news(raw, src, known), file)
+            return layout | write_news(lh, validate_news(raw, src, known), file)
         if kind == "lots":
             from rebal.data.lots import validate_lots, write_lots
 
             df = validate_lots(raw, src, known)
             with lh.transaction() as con:
                 write_lots(con, df, f"import:{Path(file).name}")
-            return {"kind": kind, "rows": len(df), "statements": int(len(df[["profile", "as_of"]].drop_duplicates())),
-                    "profiles": sorted(df["profile"].unique().tolist())}
+            statements = int(len(df[["profile", "as_of"]].drop_duplicates()))
+            return layout | {"kind": kind, "rows": len(df), "statements": statements,
+                             "profiles": sorted(df["profile"].unique().tolist())}
         if kind == "alpha":
             equities = {r[0] for r in
                         lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
             df = validate_alpha(raw, src, equities)
             with lh.transaction() as con:
                 _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
         if not allow_case_variants:
             _case_variants(df["ticker"], known, src, raw, ("ticker",))
         with lh.transaction() as con:
             _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
-        return {"kind": kind, "rows": len(df)}
+        return layout | {"kind": kind, "rows": len(df)}

@@ -116,8 +116,9 @@ def check_target_limits(profile: Profile, src: str) -> None:
     (every method whose invested weights sum to 1 - cash, i.e. all but ``risk4``), a fixed
     ``target.weights`` entry against ``limits.max_single``, and a fitted method's
     ``target.min_weight`` (every asset at least that share of the invested 1 - cash) against
-    ``limits.max_single``. Cluster limits depend on correlations: the proposal flags those
-    (``Proposal.target_conflicts``).
+    ``limits.max_single``, and :func:`rebal.proposal.coherence.limit_conflicts` (a minimum allocation above
+    a maximum; ``max_single`` x the universe below the deployed share). Cluster limits depend on
+    correlations: the proposal flags those (``Proposal.target_conflicts``).
     """
     t, lim = profile.target, profile.proposal.limits
     tol = 1e-9
@@ -134,6 +135,10 @@ def check_target_limits(profile: Profile, src: str) -> None:
         floor = t.min_weight * deployed
         raise ConfigError(f"{src}: `target.min_weight` {t.min_weight:g} puts every asset at {floor:.1%} or more, above "
                           f"`proposal.limits.max_single` {lim.max_single:g}: the target breaks its own hard limit")
+    from rebal.proposal.coherence import limit_conflicts  # the other conflicts the file decides
+
+    for conflict in limit_conflicts(profile):
+        raise ConfigError(f"{src}: {conflict}")
 
 
 AccountType = Literal["taxable", "tax_exempt"]

@@ -183,8 +183,9 @@ def test_slippage_above_tolerance_rejects_the_batch(home):
     assert _digest(home) == before
 
 
-def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys):
-    # a 0.5 % cluster limit under the 1 % minimum allocation: the limits contradict each other
+def test_contradicting_limits_are_refused_at_load_and_a_blocked_proposal_cannot_be_approved(home, capsys):
+    # a 0.5 % cluster limit under the 1 % minimum allocation: the limits contradict each other, whatever the
+    # data, so the file is refused at load (one line, nothing written) instead of a BLOCKED proposal every week
     path = home / "params" / "profiles" / "strategy_sleeves.yaml"
     text = path.read_text()
     start = text.index("limits:")
@@ -193,15 +194,28 @@ def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys)
                     "min_allocation: 0.01}" + text[end:])
     assert main(["--home", str(home), "propose", "--profile", "strategy_sleeves"]) == 2
     err = capsys.readouterr().err
-    assert "BLOCKED" in err and "cannot rebalance while respecting all limits" in err
-    doc = json.loads((home / "reports" / str(AS_OF) / "strategy_sleeves" / "proposal.json").read_text())
-    assert doc["status"] == "BLOCKED" and doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
-    assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["improvement"]["value"] is None
-    with _lake(home) as lh:
-        assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [doc["id"]]).fetchone() == \
+    assert "`proposal.limits.min_allocation` 0.01 is above `proposal.limits.max_cluster` 0.005" in err
+    assert "the circuit breakers block every proposal" in err and len(err.strip().splitlines()) == 1
+    assert not (home / "reports" / str(AS_OF) / "strategy_sleeves").exists()
+    # the same limits set in Python (a what-if, not a file): the breakers block and nothing can be approved
+    path.write_text(text)
+    prof = _profile(home, "strategy_sleeves")
+    limits = dataclasses.replace(prof.proposal.limits, max_total=0.60, max_cluster=0.005, min_allocation=0.01)
+    prof = dataclasses.replace(prof, proposal=dataclasses.replace(prof.proposal, limits=limits))
+    from rebal.errors import ApprovalError
+    from rebal.proposal.serialize import proposal_json
+
+    with _lake(home, True) as lh:
+        p = build_proposal(prof, lh, AS_OF)
+        doc = proposal_json(p)
+        assert p.blocked and "cannot rebalance while respecting all limits" in p.allocation.breaker.reason
+        assert doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
+        assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["improvement"]["value"] is None
+        record_proposal(lh, p)
+        assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [p.id]).fetchone() == \
             ("NOT SIMULATED",)
-    assert main(["--home", str(home), "approve", doc["id"]]) == 2
-    assert "cannot be approved" in capsys.readouterr().err
+        with pytest.raises(ApprovalError, match="cannot be approved"):
+            approve(lh, p.id)
     assert main(["--home", str(home), "approve", "nope-20221228-0"]) == 2
     assert "not found" in capsys.readouterr().err
 
