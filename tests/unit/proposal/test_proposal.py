@@ -59,14 +59,15 @@ def test_dry_run_writes_the_proposal_and_changes_no_position(home, capsys):
     doc = json.loads((home / "reports" / str(AS_OF) / "min_variance" / "proposal.json").read_text())
     assert doc["id"] in out and doc["status"] == "PROPOSED" and doc["simulation_verdict"] in SIMULATION_VERDICTS
     assert {"current", "proposed", "changes", "limits", "simulation", "costs", "trades", "explanation", "verdict_reason",
-            "hard_breaches", "target_conflicts", "improvement", "baseline"} <= set(doc)
-    assert "recommendation" not in doc and "confidence" not in doc
-    assert doc["simulation"]["out_of_sample"] is not None and "look-ahead" in doc["explanation"]
-    # the improvement says what it is, with its noise; the baseline is the book as held
-    imp = doc["improvement"]
-    assert imp["definition"].startswith("Sharpe change relative to max(|baseline Sharpe|, 0.5)")
-    assert imp["value"] == pytest.approx(doc["simulation"]["improvement_out_of_sample"]) and imp["se"] > 0
-    assert imp["sharpe_difference_se"] > 0 and imp["noise_z"] == 1.96 and "Memmel" in imp["sharpe_difference_se_definition"]
+            "hard_breaches", "target_conflicts", "sharpe_difference", "baseline", "remedial", "partway",
+            "stability"} <= set(doc)
+    assert "improvement" not in doc and "confidence" not in doc
+    assert doc["simulation"]["out_of_sample"] is not None and "Simulation: the strategy rebuilt" in doc["explanation"]
+    # the Sharpe difference with its noise, and the figure saying what it compares; the baseline is the book as held
+    d, fig = doc["sharpe_difference"], doc["simulation"]["figure"]
+    assert d["value"] == pytest.approx(fig["difference"]) and d["se"] == pytest.approx(fig["se"]) and d["se"] > 0
+    assert d["noise_z"] == 1.96 and "Memmel" in d["se_definition"]
+    assert fig["window"] in fig["words"] and "max(" not in json.dumps(doc["simulation"])
     assert doc["baseline"].startswith("holdings as held on each date (") and doc["baseline"] in doc["explanation"]
     assert f"simulation verdict {doc['simulation_verdict']}" in out and doc["verdict_reason"] in out
     assert _digest(home) == before
@@ -196,7 +197,7 @@ def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys)
     assert "BLOCKED" in err and "cannot rebalance while respecting all limits" in err
     doc = json.loads((home / "reports" / str(AS_OF) / "strategy_sleeves" / "proposal.json").read_text())
     assert doc["status"] == "BLOCKED" and doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
-    assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["improvement"]["value"] is None
+    assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["sharpe_difference"]["value"] is None
     with _lake(home) as lh:
         assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [doc["id"]]).fetchone() == \
             ("NOT SIMULATED",)
@@ -261,7 +262,7 @@ def test_hard_breaches_name_each_asset_over_the_single_limit(home):
     got = sorted(b for b in p.hard_breaches if b.startswith("single-asset"))
     assert got == sorted(f"single-asset {t}: {_pc(x)} > 20% (proposal.limits.max_single)"
                          for t, x in over.items())
-    assert p.verdict == "NOT SIMULATED" and p.improvement is None
+    assert p.verdict == "NOT SIMULATED" and p.sharpe_difference is None and p.figure is None
 
 
 def test_correlation_failure_falls_back_to_proportional():
