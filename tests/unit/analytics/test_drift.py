@@ -87,7 +87,7 @@ def test_drift_status_thresholds_are_parameters():
 def test_drift_table_sorted_by_absolute_drift_with_breach_flag():
     t = drift_table(pd.Series({"A": 0.5, "B": 0.3, "C": 0.2}), pd.Series({"A": 0.4, "B": 0.45, "C": 0.15}))
     assert list(t.index) == ["B", "A", "C"]
-    assert t["breach"].tolist() == [True, True, False]  # 15 and 10 points breach 7.5; 5 does not
+    assert t["beyond_band"].tolist() == [True, True, False]  # 15 and 10 points are beyond the 7.5-point band; 5 is not
 
 
 def test_drift_path_of_fixed_holdings_by_hand():
