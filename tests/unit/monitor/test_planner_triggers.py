@@ -132,7 +132,7 @@ def test_the_hybrid_override_widens_with_the_regime(tiny_home, vix, regime, over
     assert panel.regime == regime
     assert panel.metrics["portfolio_drift"] == pytest.approx(1188 / 10400, rel=1e-9)
     assert panel.metrics["effective_override"] == pytest.approx(override)
-    hybrid = panel.triggers.set_index("rule").loc["hybrid (monthly + early override)"]
+    hybrid = panel.triggers.set_index("rule").loc["hybrid early override"]
     assert bool(hybrid["fires"]) is fires  # no month end between 2024-01-02 and 01-05: only the override counts
     assert f"early override at 10% x {override / 0.10:.1f} for the {regime} regime = {override:.2%}: drift 11.42%" \
         in hybrid["why"]
