@@ -188,7 +188,7 @@ def finite(x: Any) -> bool:
 def _says_beta(prof, m: dict[str, dict[str, Any]]) -> tuple[str, str]:
     sen = prof.sensitivity
     if not sen.defensive:
-        return "neutral", "no beta limit (not a defensive profile)"
+        return "neutral", "no limit (not defensive)"
     hi = {b: max(x["beta"], x["beta_rolling"]) if finite(x["beta_rolling"]) else x["beta"] for b, x in m.items()}
     if hi["adopt"] > sen.beta_limit and hi["adopt"] > hi["now"] + 1e-9:
         return "against", f"above the {sen.beta_limit:g} limit and higher than now"
@@ -220,11 +220,12 @@ def build_evidence(p, m: dict[str, dict[str, Any]], obj, costs: dict[str, float]
     objective_note = ("better beyond its noise" if obj.better else
                       "not better beyond its noise" if obj.kind != "tracking" else "no closer to the target")
     rows = [
-        _row("objective", obj.name, obj.basis, obj_vals, "num3" if obj.fmt == "num" else "pct",
+        _row("objective", f"objective: {obj.name}", obj.basis, obj_vals, "num3" if obj.fmt == "num" else "pct",
              "for" if obj.better else "not significant" if obj.kind != "tracking" else "against",
              objective_note + (f" (z = {obj.z:+.2f})" if finite(obj.z) else "")),
-        _row("volatility", "ex-ante volatility", f"{prof.stress.covariance} covariance of {prof.stress.window_days} "
-             "daily returns, annualised", as_values(m, "vol"), "pct"),
+        _row("volatility", f"ex-ante volatility, {prof.stress.window_days} sessions", f"{prof.stress.covariance} "
+             f"covariance of {prof.stress.window_days} daily returns (the risk report's), annualised",
+             as_values(m, "vol"), "pct"),
         _row("beta", f"beta, {prof.sensitivity.window_days} sessions", "OLS beta to the benchmark of today's weights",
              as_values(m, "beta"), "num2", beta_says, beta_note),
         _row("beta_rolling", f"beta, last {prof.sensitivity.rolling_days} sessions",

@@ -37,9 +37,11 @@ from rebal.data.lakehouse import CASH
 
 __all__ = ["Objective", "objective", "ew_effective_n", "variance_difference"]
 
-_NAMES = {"variance": "ex-ante volatility (the risk the method minimises)",
+_NAMES = {"variance": "ex-ante volatility on the fitted returns",
           "sharpe": "ex-ante Sharpe ratio on trailing EW means (not forecasts)",
           "utility": "Black-Litterman utility μᵀw − δ/2 wᵀΣw",
+          "tracking": "tracking error to the target"}
+_SHORT = {"variance": "ex-ante volatility", "sharpe": "ex-ante Sharpe", "utility": "utility",
           "tracking": "tracking error to the target"}
 _HIGHER_IS_BETTER = {"variance": False, "sharpe": True, "utility": True, "tracking": False}
 
@@ -67,13 +69,13 @@ class Objective:
     def words(self, noise_z: float) -> str:
         """Return the comparison in one line, with the noise in words."""
         show = (lambda v: f"{v:.2%}") if self.fmt == "pct" else (lambda v: f"{v:.3f}")
-        text = f"{self.name}: {show(self.now)} now → {show(self.adopt)} adopted"
+        text = f"{_SHORT[self.kind]} {show(self.now)} → {show(self.adopt)}"
         if self.kind == "tracking":
-            return text + (": closer to the target" if self.better else ": no closer to the target")
+            return text + (" (closer to the target)" if self.better else " (no closer to the target)")
         sig = math.isfinite(self.z) and abs(self.z) > noise_z
-        direction = "better" if (self.difference > 0) == _HIGHER_IS_BETTER[self.kind] else "worse"
-        return (text + f" (z = {self.z:+.2f}: {direction}, " + ("significant" if sig else "not significant")
-                + f" at |z| > {noise_z:g})")
+        size = f"{abs(self.difference) * 100:.2f} points" if self.fmt == "pct" else f"{abs(self.difference):.3f}"
+        direction = "higher" if self.difference > 0 else "lower"
+        return text + f" ({size} {direction}, z = {self.z:+.2f}: " + ("significant" if sig else "not significant") + ")"
 
 
 def ew_effective_n(n: int, half_life: float) -> float:

@@ -91,21 +91,22 @@ GRADE_TABLE: tuple[GradeRow, ...] = (
              lambda j: "there is no trade towards the target (blocked, or every trade below the minimum)"),
     GradeRow(2, "the profile's objective does not find the new target better beyond its noise", "KEEP CURRENT",
              lambda j: not j.objective.better,
-             lambda j: f"the new target is not better on the profile's objective: {j.objective.words(j.noise_z)}"),
+             lambda j: f"not better on its objective beyond the noise: {j.objective.words(j.noise_z)}"),
     GradeRow(3, "a measure argues against the new target", "KEEP CURRENT", lambda j: bool(j.against),
-             lambda j: "the evidence argues against the new target: " + "; ".join(j.against)),
+             lambda j: "evidence against the new target: " + "; ".join(j.against)),
     GradeRow(4, "no trade towards the target is worth its cost", "KEEP CURRENT",
              lambda j: max(j.net_adopt, j.net_partway) <= 0,
              lambda j: f"no trade is worth its cost (planner's benefit less total cost: adopt {_usd(j.net_adopt)}, "
                        f"part-way {_usd(j.net_partway)})"),
     GradeRow(5, "the target is unstable, or the best trade stops short of it", "ADOPT PART-WAY",
              lambda j: bool(j.unstable) or _short(j),
-             lambda j: ("; ".join(j.unstable) + ": trade part of the way" if j.unstable else
-                        f"costs stop the best trade short of the target (it removes {j.partway_removed:.0%} of the "
-                        "tracking error variance)")),
+             lambda j: (f"unstable target ({', '.join(j.unstable)}): {j.partway_toward:.0%} of the way"
+                        if j.unstable else
+                        f"costs stop it short: part-way nets {_usd(j.net_partway)} vs {_usd(j.net_adopt)} adopting "
+                        f"({j.partway_removed:.0%} of the tracking-error variance removed)")),
     GradeRow(6, "otherwise", "ADOPT TARGET", lambda j: True,
-             lambda j: f"the new target is better on the profile's objective beyond its noise, stable, nothing argues "
-                       f"against it, and its benefit exceeds its cost by {_usd(j.net_adopt)}"),
+             lambda j: f"better on the profile's objective beyond its noise ({j.objective.words(j.noise_z)}), stable, "
+                       f"nothing against it, and its benefit exceeds its cost by {_usd(j.net_adopt)}"),
 )
 
 
@@ -200,7 +201,7 @@ def recommend(p: Proposal, lh) -> Recommendation:
                         bool(st is not None and st.unstable), _simulation(p))
     against = tuple(f"{r.measure} {r.note}".strip() for r in ev.rows if r.key in RISK_KEYS and r.says == "against")
     j = Judgement(has_trade=not p.blocked and not p.trades.trades.empty, objective=obj,
-                  against=tuple(dict.fromkeys(against)), unstable=st.reasons if st is not None else (),
+                  against=tuple(dict.fromkeys(against)), unstable=st.short_reasons if st is not None else (),
                   net_adopt=benefits["adopt"] - total["adopt"],
                   net_partway=benefits.get("partway", 0.0) - total.get("partway", 0.0),
                   partway_removed=pw.te_removed if pw is not None else 1.0,

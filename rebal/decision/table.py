@@ -155,9 +155,8 @@ def _join(items: tuple[str, ...], n: int = 3) -> str:
 
 def _moved(i: DecisionInputs) -> str:
     prices, target = i._parts
-    return (f"of the drift {i.drift:.1%}, the target's move makes {target:.1%} and prices {prices:.1%}: the question "
-            f"is whether to adopt the new target, and the evidence says {i.recommendation}"
-            + (f" ({i.recommendation_reason})" if i.recommendation_reason else ""))
+    return (f"the target moved ({target:.1%} of the {i.drift:.1%} drift, prices {prices:.1%}): {i.recommendation}"
+            + (f", {i.recommendation_reason}" if i.recommendation_reason else ""))
 
 
 DECISION_TABLE: tuple[Row, ...] = (
@@ -172,8 +171,8 @@ DECISION_TABLE: tuple[Row, ...] = (
         lambda i: "the circuit breakers found no allocation within the hard limits"
                   + (f" ({i.limits_reason})" if i.limits_reason else "")),
     Row(4, "the current holdings break a hard limit", "CURE BREACH", lambda i: bool(i.hard_breaches),
-        lambda i: f"a hard limit is broken now ({_join(i.hard_breaches)}): the remedial trades are required whatever "
-                  "is decided on the target" + (f" ({i.remedy})" if i.remedy else ""), required=True),
+        lambda i: f"a hard limit is broken now ({_join(i.hard_breaches)}): its remedy is required whatever is decided "
+                  "on the target", required=True),
     Row(5, "drift status URGENT and prices moved the holdings more than the target moved", "EXECUTE",
         lambda i: i.drift_status == "URGENT" and i.prices_dominate,
         lambda i: f"drift {i.drift:.1%} is beyond the urgent limits of the profile (status URGENT) and prices made "

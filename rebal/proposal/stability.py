@@ -80,12 +80,23 @@ class Stability:
         out = []
         m = self.mean_weekly_turnover
         if math.isfinite(m) and m > self.max_weekly_turnover:
-            out.append(f"the target turned over {m:.1%} of the book a week on average over the last "
-                       f"{len(self.weekly)} weeks (above {self.max_weekly_turnover:.0%})")
+            out.append(f"it turned over {m:.1%} of the book a week over the last {len(self.weekly)} weeks "
+                       f"(above {self.max_weekly_turnover:.0%})")
         b = self.bootstrap_turnover
         if math.isfinite(b) and b > self.max_bootstrap_turnover:
-            out.append(f"refitted on resampled returns it differs from itself by {b:.0%} of the book on average "
-                       f"(above {self.max_bootstrap_turnover:.0%}): its weights are mostly sampling noise")
+            out.append(f"refitted on resampled returns it moves {b:.0%} of the book (above "
+                       f"{self.max_bootstrap_turnover:.0%}): much of it is sampling noise")
+        return tuple(out)
+
+    @property
+    def short_reasons(self) -> tuple[str, ...]:
+        """The measures above their thresholds in a few words each (``5.4% a week > 5%``)."""
+        out = []
+        m, b = self.mean_weekly_turnover, self.bootstrap_turnover
+        if math.isfinite(m) and m > self.max_weekly_turnover:
+            out.append(f"{m:.1%} a week > {self.max_weekly_turnover:.0%}")
+        if math.isfinite(b) and b > self.max_bootstrap_turnover:
+            out.append(f"bootstrap {b:.0%} > {self.max_bootstrap_turnover:.0%}")
         return tuple(out)
 
     @property

@@ -50,6 +50,7 @@ __all__ = ["TradeCosts", "Tradeoff", "solve_tradeoff", "remedial_weights", "LIMI
 #: Hard limits are met with this margin (a fraction of value, 0.01 point) so that whole shares and costs land inside.
 LIMIT_MARGIN = 1e-4
 _SCALE = 1e4  # objective in bps of value
+_TOL = 1e-11  # Clarabel's gap and feasibility tolerances (its default 1e-8 leaves weights ~1e-5 from the optimum)
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,8 @@ def _limit_rows(c: np.ndarray, t: np.ndarray, limits, clusters_idx: list[np.ndar
         rows.append(np.concatenate([row_p, row_q]))
         h.append(rhs)
 
-    def cap_of(limit: float, idx) -> float:
-        return max(limit - margin, float(low[idx].sum())) - float(c[idx].sum())
+    def cap_of(limit: float, idx) -> float:  # the margin gives way to the box, the limit never does
+        return max(limit - margin, min(float(low[idx].sum()), limit)) - float(c[idx].sum())
 
     eye = np.eye(n)
     for i in range(n):
@@ -171,7 +172,7 @@ def _limit_rows(c: np.ndarray, t: np.ndarray, limits, clusters_idx: list[np.ndar
         for idx in clusters_idx:
             add(_rows(n, idx), -_rows(n, idx), cap_of(limits.max_cluster, idx))
         # the total's reach under the box is set by cash, which moves between 1 - Σc and 1 - Σt
-        floor = min(float(c.sum()), float(t.sum())) if box else 0.0
+        floor = min(float(c.sum()), float(t.sum()), limits.max_total) if box else 0.0
         add(ones, -ones, max(limits.max_total - margin, floor) - float(c.sum()))
     add(ones, -ones, 1.0 - float(c.sum()))            # cash >= 0
     if box:  # cash moves towards its target too: between 1 - Σc and 1 - Σt
@@ -206,6 +207,7 @@ def _solve(c, t, e, cov, k, a, b, s, u, limits, clusters_idx, box, cap, margin):
             cones.append(clarabel.PowerConeT(2.0 / 3.0))
     settings = clarabel.DefaultSettings()
     settings.verbose = False
+    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = _TOL
     solver = clarabel.DefaultSolver(sp.triu(sp.csc_matrix(P * _SCALE), format="csc"), q * _SCALE,
                                     sp.csc_matrix(np.vstack(A_parts)), np.concatenate(b_parts), cones, settings)
     sol = solver.solve()
@@ -245,7 +247,8 @@ def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, cos
     max_traded
         Cap on the two-way traded value Σ|z_i| (fraction of value), or None.
     margin
-        The hard limits are met with this margin (fraction of value).
+        The hard limits are met with this margin (fraction of value) where the box and cash leave room for
+        it, else exactly.
 
     Raises
     ------
@@ -261,8 +264,10 @@ def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, cos
     pos = {x: i for i, x in enumerate(assets)}
     cl = [np.array([pos[x] for x in grp if x in pos], int) for grp in clusters]
     k = float(risk_aversion) * float(horizon_years)
-    z, status = _solve(c, t, e, S, k, a, b, s, u, limits, [x for x in cl if len(x)], towards_target, max_traded,
-                       margin)
+    cl = [x for x in cl if len(x)]
+    z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, margin)
+    if z is None and margin > 0:  # the margin is a preference: where the box and cash leave no room, the limit itself
+        z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, 0.0)
     if z is None:
         towards = " moving towards the target" if towards_target else ""
         raise DataError(f"trade-off: no trade meets the hard limits{towards}"

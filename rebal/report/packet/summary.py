@@ -58,6 +58,7 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
             "stress": (cur, prop), "proposal_id": s["proposal_id"],
             "sign": to_sign(s), "then": s.get("discretionary_action") if s.get("decision_required") else None,
+            "then_reason": s.get("discretionary_reason", ""),
             "remedial_id": s.get("remedial_id", ""), "remedial_value": float(s.get("remedial_value", 0.0)),
             "remedial_cost": float(s.get("remedial_cost", 0.0)),
             "remedial_trades": len(s["remedial_trades"]) if hasattr(s.get("remedial_trades"), "__len__") else 0,
@@ -99,7 +100,7 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                         "among this profile's reports (see its reports in Appendix A)</td></tr>")
             continue
         remedy = (f'required: {r["remedial_trades"]} · {_money(r["remedial_value"])}, cost {_money(r["remedial_cost"])}'
-                  "<br>" if r["remedial_id"] else "")
+                  "<br>then: " if r["remedial_id"] else "")
         if not r["n_trades"]:
             trades = "none" if not remedy else "nothing more"
         elif r["sign"]:
@@ -114,9 +115,10 @@ def executive_summary(entries: list[PacketEntry]) -> str:
         sign = "<br>".join([f'1. <code>{e(r["remedial_id"])}</code>'] if r["remedial_id"] else []) or ""
         if r["sign"]:
             sign += ("<br>2. " if sign else "") + f'<code>{e(r["proposal_id"])}</code>'
-        then = f" then {decision_badge(r['then'])}" if r.get("then") else ""
-        body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}{then}<br><span class='why'>{e(r['reason'])}"
-                    f"</span></td><td>{trades}</td><td>{alert_text}</td>"
+        then = (f"<br>then {decision_badge(r['then'])}<br><span class='why'>{e(r['then_reason'])}</span>"
+                if r.get("then") else "")
+        body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}"
+                    f"</span>{then}</td><td>{trades}</td><td>{alert_text}</td>"
                     f"<td class='num'>{_stress_text(r['stress'])}</td>"
                     f"<td>{sign or '—'}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))

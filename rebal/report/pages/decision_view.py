@@ -39,8 +39,11 @@ def _money(x: float) -> str:
     return ("−" if x < 0 else "") + f"${abs(x):,.0f}"
 
 
-def decision_card(review: WeeklyReview) -> Any:
-    """Return the decision: the required part first (if any), then the discretionary one, each with its reason."""
+def decision_card(review: WeeklyReview, *, inputs: bool = True) -> Any:
+    """Return the decision: the required part first (if any), then the discretionary one, each with its reason.
+
+    ``inputs``: also list what each input said (the weekly review shows them in its figures table instead).
+    """
     d, rec = review.decision, review.recommendation
     rows = []
     if d.required:
@@ -50,28 +53,31 @@ def decision_card(review: WeeklyReview) -> Any:
     label = "Then, on the rest" if d.required else "Decision"
     rows.append((label, f"{decision_badge(t.action)} &nbsp; {_E(t.meaning)}<br>{_E(t.reason)} "
                         f"<span style='color:#78909c'>(row {t.rule} of the decision table)</span>"))
-    if rec is not None and t.action in ("ADOPT TARGET", "ADOPT PART-WAY", "KEEP CURRENT"):
+    if rec is not None and rec.option is not None and t.action in ("ADOPT TARGET", "ADOPT PART-WAY"):
         rows.append(("Recommended trade", _E(rec.headline())))
-    context = [r for r in t.reasons[1:]]
-    rows.append(("Inputs", "<ol style='margin:0;padding-left:18px'>"
-                           + "".join(f"<li>{_E(r)}</li>" for r in context) + "</ol>"))
+    if inputs:
+        rows.append(("Inputs", "<ol style='margin:0;padding-left:18px'>"
+                               + "".join(f"<li>{_E(r)}</li>" for r in t.reasons[1:]) + "</ol>"))
     return card(rows)
 
 
 def remedy_block(review: WeeklyReview) -> Any:
-    """Return the required remedial part: the breach, its trades, value, cost and id (HTML), or a note."""
+    """Return the required remedial part under its heading: the breach, its trades, value, cost and id (HTML).
+
+    None when no hard limit is broken (nothing is shown: nothing is required).
+    """
     p = review.proposal
     r = p.remedial if p is not None else None
     if r is None:
-        return note("No hard limit is broken now: nothing is required.")
+        return None
     t = r.trades.trades
     lines = "".join(f"<tr><td>{_E(x.action)}</td><td>{_E(x.ticker)}</td><td class='num'>{x.shares:,}</td>"
                     f"<td class='num'>${x.value:,.0f}</td><td class='num'>{x.weight_before:.2%} → {x.weight_after:.2%}"
                     "</td></tr>" for x in t.itertuples())
     ok = "every hard limit holds after it" if r.limits_ok else "a hard limit still fails after it: see the notes"
-    head = (f"<p><b>Required remedy</b> <code>{_E(r.id)}</code>: {_E('; '.join(p.hard_breaches))}. The smallest "
-            f"trades by value that bring the holdings within every hard limit, moving towards the proposal and never "
-            f"away from it (the proceeds go to positions below their target): {len(t)} trade(s) worth "
+    head = (f"<h2>Required</h2><p><b>Remedy</b> <code>{_E(r.id)}</code>: {_E('; '.join(p.hard_breaches))}. The "
+            f"smallest trades by value that bring the holdings within every hard limit, moving towards the proposal "
+            f"and never away from it (the proceeds go to positions below their target): {len(t)} trade(s) worth "
             f"${r.traded_value:,.0f}, estimated cost ${r.cost_usd:,.0f}; {ok}.</p>")
     table = ("<table class='rebal-table'><thead><tr><th>action</th><th>ticker</th><th>shares</th><th>value</th>"
              f"<th>weight now → after</th></tr></thead><tbody>{lines}</tbody></table>")
@@ -91,7 +97,9 @@ def evidence_notes(review: WeeklyReview) -> Any:
     rec, p = review.recommendation, review.proposal
     if rec is None or p is None:
         return note("No proposal: no evidence to weigh.")
-    items = [f"<b>{_E(r.measure)}</b>: {_E(r.what)}" for r in rec.evidence.rows]
+    items = ["<b>What each row measures</b>: " + "; ".join(f"{_E(r.measure)}: {_E(r.what)}"
+                                                       for r in rec.evidence.rows if r.key not in ("stability",
+                                                                                                    "simulation"))]
     if p.stability is not None:
         items.append(f"<b>Stability</b>: {_E(p.stability.words())}"
                      + (f" — {_E('; '.join(p.stability.reasons))}" if p.stability.unstable else ""))

@@ -57,8 +57,8 @@ def numbers_table(review: WeeklyReview) -> pd.DataFrame:
         ("distance moved by prices", f"{i.price_drift:.2%}", "implemented weights → today's weights (a distance, "
                                                              "not a part)"),
         ("distance moved by the target", f"{i.target_change:.2%}", "implemented weights → today's target (a distance)"),
-        ("planner verdict", i.planner_verdict, "the reasons above say why"),
-        ("simulation verdict", i.simulation_verdict, "the reasons above say why"),
+        ("planner verdict", i.planner_verdict, i.planner_reason),
+        ("simulation verdict", i.simulation_verdict, i.simulation_reason),
         ("hard limits now", "; ".join(i.hard_breaches) or "all within", "the current holdings"),
     ]
     if i.target_conflicts:
@@ -164,7 +164,7 @@ def scraps(review: WeeklyReview, ch: Changes, alerts: list[str]) -> dict[str, An
 
 
 def _summary(s: Any) -> str:
-    return f"{s['decision_action']}: {s['decision_reason']}"
+    return f"{s.get('decision_headline') or s['decision_action']}: {s['decision_reason']}"
 
 
 def _cell(s: Any) -> str:
