@@ -48,7 +48,9 @@ def _cmd_drift_monitor(args: argparse.Namespace) -> int:
         else:
             d = decisions[r.profile.name]
             print(_dashboard(r))
-            print(f"   decision: {d.action} — {d.reason}")
+            print(f"   decision: {d.headline} — {d.reason}" + (f"; then: {d.then.reason}" if d.then else ""))
+            if d.proposal_id:
+                print(f"   proposal {d.proposal_id}" + (f"; required remedy {d.remedial_id}" if d.remedial_id else ""))
         print()
     return 0
 

@@ -107,7 +107,8 @@ def delta_trades(inp: ProposalInputs, after: pd.Series, *, required: set[str] = 
     """Whole-share trades from the current holdings to the weights ``after`` (see the module docstring).
 
     ``required``: assets whose trades are never skipped for being small (a hard limit's sells). Cash
-    never goes negative: buys are cut, the largest first, by the shortfall.
+    never goes negative, and keeps the estimated cost once more as a reserve (fills are priced on the
+    day's volume, not the 20-day average the estimate uses): buys are cut, the largest first, by the shortfall.
     """
     w = after.drop(CASH, errors="ignore")
     px, cost_fn = inp.prices.reindex(w.index), inp.cost_fn()
@@ -115,12 +116,14 @@ def delta_trades(inp: ProposalInputs, after: pd.Series, *, required: set[str] = 
     while True:
         costs = cost_fn(n * px)
         cash_end = inp.cash - float((n * px).sum()) - float(costs.sum())
+        short = float(costs.sum()) - cash_end  # keep one more estimated cost in reserve
         buys = n[n > 0]
-        if cash_end >= -1e-9 or buys.empty:
+        if short <= 1e-9 or buys.empty:
             break
         a = (buys * px[buys.index]).idxmax()
-        n[a] = max(0.0, n[a] - max(1.0, math.ceil(-cash_end / px[a])))
-        notes.append(f"{a}: buy cut to keep cash >= 0")
+        n[a] = max(0.0, n[a] - max(1.0, math.ceil(short / px[a])))
+        if f"{a}: buy cut" not in " ".join(notes):
+            notes.append(f"{a}: buy cut to keep the estimated cost in cash as a reserve for the fills")
     held = inp.shares.reindex(w.index).fillna(0.0)
     after_shares = held + n
     value_after = cash_end + float((after_shares * px).sum())
@@ -160,6 +163,34 @@ def _option(kind: str, inp: ProposalInputs, opt: Tradeoff, alloc, toward: float,
                        tuple(notes + tl.notes))
 
 
+def _no_dust(solve, c: pd.Series, t: pd.Series, min_allocation: float, rounds: int = 3
+             ) -> tuple[Tradeoff, dict[str, tuple[float, float]]]:
+    """Solve, and again while the optimum leaves a position under ``min_allocation`` (not zero).
+
+    A position is 0 or at least the minimum allocation (not a convex rule, so it is repaired by rounds):
+    an asset the optimum leaves as dust is exited when its target is 0, held at least at the minimum
+    when its target is above it, and else not traded. ``solve(bounds)`` solves with those per-asset
+    bounds (:func:`~rebal.proposal.tradeoff.solve_tradeoff`).
+    """
+    bounds: dict[str, tuple[float, float]] = {}
+    for _ in range(rounds + 1):
+        opt = solve(bounds)
+        w = opt.weights
+        dust = [a for a in w.index if 1e-7 < w[a] < min_allocation - 1e-9 and a not in bounds
+                and abs(w[a] - float(c.get(a, 0.0))) > _MIN_CHANGE]
+        if not dust:
+            break
+        for a in dust:
+            ca, ta = float(c.get(a, 0.0)), float(t.get(a, 0.0))
+            bounds[a] = ((0.0, 0.0) if ta <= 1e-12 else (min_allocation, max(ca, ta)) if ta >= min_allocation
+                         else (ca, ca))
+    return opt, bounds
+
+
+def _dust_note(bounds: dict[str, tuple[float, float]]) -> list[str]:
+    return [f"kept clear of positions under the minimum allocation: {', '.join(bounds)}"] if bounds else []
+
+
 def remedial_option(inp: ProposalInputs, alloc, breaches: list[str]) -> TradeOption | None:
     """Return the required remedial trades when the current holdings break a hard limit (None when none is broken)."""
     if not breaches:
@@ -167,12 +198,14 @@ def remedial_option(inp: ProposalInputs, alloc, breaches: list[str]) -> TradeOpt
     p = inp.profile
     cur, tgt = inp.current.drop(CASH, errors="ignore"), alloc.proposed.drop(CASH, errors="ignore")
     assets = list(dict.fromkeys([*cur.index, *tgt.index]))
-    opt = remedial_weights(cur, tgt, inp.cov_annual, inp.trade_costs(assets), limits=p.proposal.limits,
-                           clusters=alloc.clusters, risk_aversion=p.planner.risk_aversion,
-                           horizon_years=p.planner.horizon_years)
+    costs = inp.trade_costs(assets)
+    opt, bounds = _no_dust(lambda bd: remedial_weights(
+        cur, tgt, inp.cov_annual, costs, limits=p.proposal.limits, clusters=alloc.clusters,
+        risk_aversion=p.planner.risk_aversion, horizon_years=p.planner.horizon_years, bounds=bd),
+        cur, tgt, p.proposal.limits.min_allocation)
     required = {a for a in opt.trade.index if opt.trade[a] < -_MIN_CHANGE}
-    return _option("remedial", inp, opt, alloc, float("nan"), required, p.proposal.min_trade_value,
-                   [f"cures: {'; '.join(breaches)}"])
+    notes = [f"cures: {'; '.join(breaches)}", *_dust_note(bounds)]
+    return _option("remedial", inp, opt, alloc, float("nan"), required, p.proposal.min_trade_value, notes)
 
 
 def signal_share(move_te2: float, noise_te2: float) -> float:
@@ -197,11 +230,13 @@ def partway_option(inp: ProposalInputs, alloc, stability: Stability | None) -> T
         toward = (signal_share(float(d @ cov.to_numpy() @ d), stability.noise_te2) if stability.samples
                   else p.proposal.recommendation.partway_fraction)
         notes.append(f"unstable target: the trade aims {toward:.0%} of the way to it")
-    aim = c + toward * (t - c)
+    aim, costs = c + toward * (t - c), inp.trade_costs(assets)
     try:
-        opt = solve_tradeoff(c, aim, cov, inp.trade_costs(assets), risk_aversion=p.planner.risk_aversion,
-                             horizon_years=p.planner.horizon_years, limits=p.proposal.limits, clusters=alloc.clusters,
-                             towards_target=True, box_end=t)
+        opt, bounds = _no_dust(lambda bd: solve_tradeoff(
+            c, aim, cov, costs, risk_aversion=p.planner.risk_aversion, horizon_years=p.planner.horizon_years,
+            limits=p.proposal.limits, clusters=alloc.clusters, towards_target=True, box_end=t, bounds=bd),
+            c, t, p.proposal.limits.min_allocation)
+        notes += _dust_note(bounds)
     except DataError as exc:
         return TradeOption("part-way", inp.current, TradeList(pd.DataFrame(columns=_COLS), inp.shares, inp.cash,
                            inp.value, 0.0), 0.0, 0.0, float("nan"), float("nan"), toward, False, (str(exc),))

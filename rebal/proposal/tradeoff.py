@@ -139,7 +139,8 @@ def _rows(n: int, idx: np.ndarray, coef: float = 1.0) -> np.ndarray:
 
 
 def _limit_rows(c: np.ndarray, t: np.ndarray, limits, clusters_idx: list[np.ndarray], box: bool, cap: float | None,
-                margin: float) -> tuple[list[np.ndarray], list[float]]:
+                margin: float, bounds: dict[int, tuple[float, float]] | None = None
+                ) -> tuple[list[np.ndarray], list[float]]:
     """Rows G [p; q] <= h of the linear constraints (see the module docstring).
 
     With the box, a limit less its margin is never set below the lowest sum the box allows (a target
@@ -181,10 +182,13 @@ def _limit_rows(c: np.ndarray, t: np.ndarray, limits, clusters_idx: list[np.ndar
         add(-ones, ones, float(c.sum()) - lo_sum)
     if cap is not None:
         add(ones, ones, cap)
+    for i, (lo, hi) in (bounds or {}).items():  # per-asset bounds on the weight after trading
+        add(-eye[i], eye[i], c[i] - lo)
+        add(eye[i], -eye[i], hi - c[i])
     return rows, h
 
 
-def _solve(c, t, e, cov, k, a, b, s, u, limits, clusters_idx, box, cap, margin):
+def _solve(c, t, e, cov, k, a, b, s, u, limits, clusters_idx, box, cap, margin, bounds=None):
     import clarabel
 
     n = len(c)
@@ -195,7 +199,7 @@ def _solve(c, t, e, cov, k, a, b, s, u, limits, clusters_idx, box, cap, margin):
     P[:n, :n], P[:n, n:2 * n], P[n:2 * n, :n], P[n:2 * n, n:2 * n] = k * cov, -k * cov, -k * cov, k * cov
     g = k * cov @ (c - t)
     q = np.concatenate([g + a + u, -g + a + s, b[imp], b[imp]])
-    rows, h = _limit_rows(c, e, limits, clusters_idx, box, cap, margin)
+    rows, h = _limit_rows(c, e, limits, clusters_idx, box, cap, margin, bounds)
     G = np.array([np.concatenate([r, np.zeros(2 * m)]) for r in rows])
     A_parts, b_parts, cones = [G], [np.array(h)], [clarabel.NonnegativeConeT(len(h))]
     for j, i in enumerate(imp):
@@ -221,7 +225,7 @@ def _solve(c, t, e, cov, k, a, b, s, u, limits, clusters_idx, box, cap, margin):
 def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, costs: TradeCosts, *,
                    risk_aversion: float, horizon_years: float, limits=None, clusters: Sequence[Sequence[str]] = (),
                    towards_target: bool = True, box_end: pd.Series | None = None, max_traded: float | None = None,
-                   margin: float = LIMIT_MARGIN) -> Tradeoff:
+                   margin: float = LIMIT_MARGIN, bounds: dict[str, tuple[float, float]] | None = None) -> Tradeoff:
     """Solve the trade-off of the module docstring.
 
     Parameters
@@ -249,6 +253,9 @@ def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, cos
     margin
         The hard limits are met with this margin (fraction of value) where the box and cash leave room for
         it, else exactly.
+    bounds
+        Per-asset bounds (low, high) on the weight after trading, e.g. (0, 0) for an exit or (c, c) for an
+        asset not to trade.
 
     Raises
     ------
@@ -265,9 +272,10 @@ def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, cos
     cl = [np.array([pos[x] for x in grp if x in pos], int) for grp in clusters]
     k = float(risk_aversion) * float(horizon_years)
     cl = [x for x in cl if len(x)]
-    z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, margin)
+    bd = {pos[x]: v for x, v in (bounds or {}).items() if x in pos}
+    z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, margin, bd)
     if z is None and margin > 0:  # the margin is a preference: where the box and cash leave no room, the limit itself
-        z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, 0.0)
+        z, status = _solve(c, t, e, S, k, a, b, s, u, limits, cl, towards_target, max_traded, 0.0, bd)
     if z is None:
         towards = " moving towards the target" if towards_target else ""
         raise DataError(f"trade-off: no trade meets the hard limits{towards}"
@@ -282,7 +290,7 @@ def solve_tradeoff(current: pd.Series, target: pd.Series, cov: pd.DataFrame, cos
 
 def remedial_weights(current: pd.Series, target: pd.Series, cov: pd.DataFrame, costs: TradeCosts, *, limits,
                      clusters: Sequence[Sequence[str]] = (), risk_aversion: float = 1.0, horizon_years: float = 1.0,
-                     margin: float = LIMIT_MARGIN) -> Tradeoff:
+                     margin: float = LIMIT_MARGIN, bounds: dict[str, tuple[float, float]] | None = None) -> Tradeoff:
     """Return the smallest trades by value that bring ``current`` within every hard limit, moving towards ``target``.
 
     Two solves of :func:`solve_tradeoff` with the box towards the target: the least traded value
@@ -292,8 +300,8 @@ def remedial_weights(current: pd.Series, target: pd.Series, cov: pd.DataFrame, c
     assets = [a for a in dict.fromkeys([*current.index, *target.index]) if a != CASH]
     unit = TradeCosts(pd.Series(1.0, index=assets), pd.Series(0.0, index=assets))
     first = solve_tradeoff(current, target, cov, unit, risk_aversion=0.0, horizon_years=0.0, limits=limits,
-                           clusters=clusters, towards_target=True, margin=margin)
+                           clusters=clusters, towards_target=True, margin=margin, bounds=bounds)
     least = first.traded
     return solve_tradeoff(current, target, cov, costs, risk_aversion=risk_aversion, horizon_years=horizon_years,
                           limits=limits, clusters=clusters, towards_target=True,
-                          max_traded=least * (1 + 1e-7) + 1e-9, margin=margin)
+                          max_traded=least * (1 + 1e-7) + 1e-9, margin=margin, bounds=bounds)

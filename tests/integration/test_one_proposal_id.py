@@ -22,6 +22,9 @@ GRADES = {"ADOPT TARGET", "ADOPT PART-WAY", "KEEP CURRENT"}
 
 
 def test_one_id_across_reports_and_cli_with_the_remedy_apart(sample_home, cli, monkeypatch):
+    # the drift monitor's first run records a baseline and shows no decision; the second shows it
+    assert cli(sample_home, "drift-monitor", "--profile", "max_sharpe", "--json").returncode == 0
+    monitor = json.loads(cli(sample_home, "drift-monitor", "--profile", "max_sharpe", "--json").stdout)
     res = cli(sample_home, "propose", "--profile", "max_sharpe", "--json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -37,12 +40,8 @@ def test_one_id_across_reports_and_cli_with_the_remedy_apart(sample_home, cli, m
     assert d["headline"] == f"CURE BREACH (required), then {d['then']['action']}"
     assert d["proposal_id"] == pid and d["remedial_id"] == rem["id"]
     assert doc["recommendation"]["proposal_id"] == pid and doc["recommendation"]["evidence"]["rows"]
-    # the remedy is recorded under its own id, so it can be approved alone
-    ok = cli(sample_home, "approve", rem["id"], "--by", "committee")
-    assert ok.returncode == 0 and "the required remedial part" in ok.stdout
     # the same id from the risk report's command and the drift monitor's
     risk = json.loads(cli(sample_home, "risk", "--profile", "max_sharpe", "--json").stdout)
-    monitor = json.loads(cli(sample_home, "drift-monitor", "--profile", "max_sharpe", "--json").stdout)
     assert risk["proposal_id"] == pid and monitor[0]["decision"]["proposal_id"] == pid
     assert monitor[0]["decision"]["remedial_id"] == rem["id"]
 
@@ -60,3 +59,10 @@ def test_one_id_across_reports_and_cli_with_the_remedy_apart(sample_home, cli, m
     sign = packet[packet.index("Orders across books") - 6000:packet.index("Orders across books")]
     assert f"1. <code>{rem['id']}</code>" in sign and "CURE BREACH (required)" in sign
     assert "2. " in sign
+    # the remedy is recorded under its own id: approved alone, `--execute` runs its trades and nothing else
+    ok = cli(sample_home, "approve", rem["id"], "--by", "committee")
+    assert ok.returncode == 0 and "the required remedial part" in ok.stdout
+    done = cli(sample_home, "propose", "--profile", "max_sharpe", "--execute", "--json")
+    assert done.returncode == 0, done.stderr
+    ex = json.loads(done.stdout)["execution"]
+    assert ex["proposal_id"] == rem["id"] and ex["trades"] == len(rem["trades"]) and ex["limits_ok"]

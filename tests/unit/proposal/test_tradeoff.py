@@ -133,3 +133,13 @@ def test_the_general_problem_matches_cvxpy():
         prob.solve(solver="SCS", eps=1e-10, max_iters=200_000)
         np.testing.assert_allclose(res.weights.to_numpy(), w.value, atol=2e-5)
         assert res.tracking + res.cost == pytest.approx(prob.value, rel=1e-5)
+
+
+def test_per_asset_bounds_hold_an_exit_or_a_minimum():
+    c, t = pd.Series({"A": 0.30, "B": 0.70}), pd.Series({"A": 0.0, "B": 1.0})
+    cov = pd.DataFrame(np.diag([0.04, 0.04]), index=["A", "B"], columns=["A", "B"])
+    costs = _costs(0.01, 0.0, "AB")  # costly enough to stop short of the target without a bound
+    free = solve_tradeoff(c, t, cov, costs, risk_aversion=1.0, horizon_years=1.0)
+    assert 0.0 < free.weights["A"] < 0.30
+    out = solve_tradeoff(c, t, cov, costs, risk_aversion=1.0, horizon_years=1.0, bounds={"A": (0.0, 0.0)})
+    assert out.weights["A"] == pytest.approx(0.0, abs=1e-8) and out.weights["B"] == pytest.approx(1.0, abs=1e-7)
