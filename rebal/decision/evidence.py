@@ -217,8 +217,8 @@ def build_evidence(p, m: dict[str, dict[str, Any]], obj, costs: dict[str, float]
     ep = m["adopt"]["worst_name"]
     net = {b: benefits.get(b, 0.0) - costs.get(b, 0.0) for b in books if b != "now"}
     obj_vals = {"now": obj.now, "adopt": obj.adopt, **({"partway": obj.partway} if obj.partway is not None else {})}
-    objective_note = ("better beyond its noise" if obj.better else
-                      "not better beyond its noise" if obj.kind != "tracking" else "no closer to the target")
+    objective_note = ("closer to the target" if obj.better else "no closer to the target") if obj.kind == "tracking" \
+        else ("better beyond its noise" if obj.better else "not better beyond its noise")
     rows = [
         _row("objective", f"objective: {obj.name}", obj.basis, obj_vals, "num3" if obj.fmt == "num" else "pct",
              "for" if obj.better else "not significant" if obj.kind != "tracking" else "against",

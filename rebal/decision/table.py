@@ -25,6 +25,7 @@ README and shown in the reports (tests keep them the same).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Literal
 
@@ -153,10 +154,15 @@ def _join(items: tuple[str, ...], n: int = 3) -> str:
     return "; ".join(items[:n]) + (f"; and {len(items) - n} more" if len(items) > n else "")
 
 
+def _short(breach: str) -> str:
+    """Return a breach line without the name of its profile field (the reports name it in full)."""
+    return re.sub(r" \(proposal\.limits\.\w+\)$", "", breach)
+
+
 def _moved(i: DecisionInputs) -> str:
     prices, target = i._parts
-    return (f"the target moved ({target:.1%} of the {i.drift:.1%} drift, prices {prices:.1%}): {i.recommendation}"
-            + (f", {i.recommendation_reason}" if i.recommendation_reason else ""))
+    return (f"the target moved ({target:.1%} of the {i.drift:.1%} drift, prices {prices:.1%})"
+            + (f": {i.recommendation_reason}" if i.recommendation_reason else f": {i.recommendation}"))
 
 
 DECISION_TABLE: tuple[Row, ...] = (
@@ -171,8 +177,8 @@ DECISION_TABLE: tuple[Row, ...] = (
         lambda i: "the circuit breakers found no allocation within the hard limits"
                   + (f" ({i.limits_reason})" if i.limits_reason else "")),
     Row(4, "the current holdings break a hard limit", "CURE BREACH", lambda i: bool(i.hard_breaches),
-        lambda i: f"a hard limit is broken now ({_join(i.hard_breaches)}): its remedy is required whatever is decided "
-                  "on the target", required=True),
+        lambda i: f"a hard limit is broken now ({_join(tuple(_short(b) for b in i.hard_breaches))}): its remedy is "
+                  "required whatever is decided on the target", required=True),
     Row(5, "drift status URGENT and prices moved the holdings more than the target moved", "EXECUTE",
         lambda i: i.drift_status == "URGENT" and i.prices_dominate,
         lambda i: f"drift {i.drift:.1%} is beyond the urgent limits of the profile (status URGENT) and prices made "

@@ -114,7 +114,12 @@ def test_execute_needs_approval_then_applies_the_batch(home, capsys):
     with _lake(home) as lh:
         p = build_proposal(prof, lh, AS_OF)
         _, shares0, cash0 = lh.at(AS_OF).holdings("min_variance")
+        from rebal.decision.review import weekly_review
+
+        d = weekly_review(prof, lh, AS_OF, StateStore(home / "data" / "lakehouse" / "states"), proposal=p).decision
     assert p.id == pid
+    # the approval of the proposal id covers its recommended trade list: the part-way trade when that is recommended
+    signed = p.partway.trades if d.discretionary.action == "ADOPT PART-WAY" else p.trades
     assert main(["--home", str(home), "propose", "--profile", "min_variance", "--execute", "--by", "ops"]) == 0
     assert "executed" in capsys.readouterr().out
     with _lake(home) as lh:
@@ -124,8 +129,8 @@ def test_execute_needs_approval_then_applies_the_batch(home, capsys):
         status = lh.con.execute("SELECT status, approved_by FROM proposals WHERE id = ?", [pid]).fetchone()
         closes = lh.at(AS_OF).prices(list(fills["ticker"])).iloc[-1]
     assert snap == AS_OF and status == ("EXECUTED", "committee")
-    assert len(fills) == len(p.trades.trades)
-    assert shares.to_dict() == pytest.approx(p.trades.shares_after.to_dict())
+    assert len(fills) == len(signed.trades)
+    assert shares.to_dict() == pytest.approx(signed.shares_after.to_dict())
     # the cash follows from the fills, worked out here from their rows
     buys, sells = fills[fills["side"] == "BUY"], fills[fills["side"] == "SELL"]
     assert cash == pytest.approx(cash0 - buys["value"].sum() + sells["value"].sum() - fills["commission"].sum())
