@@ -58,6 +58,11 @@ class Method:
         ``target`` fields only this method may set (its own sub-sections).
     check : Callable[[Profile, str], None] or None
         Checks of those sections (``profile``, source file); raise :class:`ConfigError`.
+    objective : str
+        What the method's target is best at, the measure a new target is judged on
+        (:mod:`rebal.decision.evidence`): ``variance`` (lower ex-ante variance), ``sharpe`` (higher
+        ex-ante Sharpe ratio), ``utility`` (higher Black-Litterman utility) or ``tracking`` (a rule's
+        target: being at it is the objective, judged by the tracking error to it).
     """
 
     name: str
@@ -69,6 +74,7 @@ class Method:
     bounds_unsupported: str = ""
     sections: tuple[str, ...] = ()
     check: Callable[[Profile, str], None] | None = None
+    objective: str = "tracking"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,13 +165,13 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("equal_weight", _equal_weight, "1/N across the universe"),
     Method("inverse_vol", _inverse_vol, "inverse volatility: w proportional to 1/σ of daily returns"),
     Method("min_variance", _mean_variance, "minimum variance (Ledoit-Wolf covariance; Clarabel QP)",
-           sector_caps=True),
+           sector_caps=True, objective="variance"),
     Method("max_sharpe", _mean_variance,
            "maximum Sharpe ratio (exponentially weighted means, Ledoit-Wolf covariance; Clarabel QP)",
-           sector_caps=True),
-    Method("hrp", _hrp, _HRP_TEXT, bounds_unsupported="recursive bisection has no bounds"),
+           sector_caps=True, objective="sharpe"),
+    Method("hrp", _hrp, _HRP_TEXT, bounds_unsupported="recursive bisection has no bounds", objective="variance"),
     Method("black_litterman", _black_litterman, _BL_TEXT, sector_caps=True, sections=("views", "black_litterman"),
-           check=_check_black_litterman),
+           check=_check_black_litterman, objective="utility"),
     Method("skfolio", _skfolio, "skfolio's {spec.skfolio.estimator} estimator on the daily returns",
            bounds_unsupported=_NO_BOUNDS_SKFOLIO, sections=("skfolio",), check=_check_skfolio),
     Method("risk4", None, "the Risk4 weekly stock selection (see the Risk4 picks report)", fits_returns=False,

@@ -20,7 +20,22 @@ from rebal.errors import DataError
 if TYPE_CHECKING:
     from rebal.config import Profile
 
-__all__ = ["TargetWeights", "compute_target", "base_target"]
+__all__ = ["TargetWeights", "compute_target", "refit", "WEIGHT_FLOOR", "apply_floor", "base_target"]
+
+#: A target weight below this (a fraction of value, 0.01 %) is zero everywhere: solver residue such as
+#: 4.8e-9 is not a position (names added or dropped, trades and tables all see the same zero). What the
+#: zeroed weights held is cash: the others are not scaled up (that would push a weight at its cap over it).
+WEIGHT_FLOOR = 1e-4
+#: a residue of zeroed weights at most this large is dropped rather than shown as cash (below the weight-sum tolerance)
+CASH_RESIDUE = 1e-6
+
+
+def apply_floor(weights: pd.Series, floor: float = WEIGHT_FLOOR) -> pd.Series:
+    """Set weights below ``floor`` in absolute value to zero (the others unchanged; see :data:`WEIGHT_FLOOR`)."""
+    small = weights.abs() < floor
+    if not small.any() or small.all():
+        return weights
+    return weights.where(~small, 0.0)
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,9 @@ def base_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
         from rebal.selection.risk4 import risk4_target
 
         res = risk4_target(profile, view, as_of)
-        return TargetWeights(res.target_weights(), "risk4", res.date, None, 0)
+        tw = res.target_weights()
+        return TargetWeights(_with_cash(apply_floor(tw.drop(CASH, errors="ignore")), 1.0).rename(tw.name), "risk4",
+                             res.date, None, 0)
     model = None
     if spec.method == "fixed":
         w = make_allocator(spec).fit(None).weights_
@@ -128,10 +145,24 @@ def base_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
         model = make_allocator(spec, **_allocator_inputs(profile, view)).fit(rets)
         w = model.weights_
         start, n = rets.index[0].date(), len(rets)
-    w = w * (1.0 - spec.cash)
-    if spec.cash > 0:
-        w = pd.concat([w, pd.Series({CASH: spec.cash})])
+    w = _with_cash(apply_floor(w) * (1.0 - spec.cash), 1.0)
     return TargetWeights(w.rename("target"), spec.method, as_of, start, n, model)
+
+
+def _with_cash(invested: pd.Series, total: float) -> pd.Series:
+    """Invested weights and CASH = ``total`` - their sum (no CASH entry for a residue under :data:`CASH_RESIDUE`)."""
+    cash = total - float(invested.sum())
+    return pd.concat([invested, pd.Series({CASH: cash})]) if cash > CASH_RESIDUE else invested
+
+
+def refit(profile: Profile, lh: Lakehouse, returns: pd.DataFrame) -> pd.Series:
+    """Fit ``profile``'s allocation method on ``returns`` (daily, dates x tickers) as :func:`compute_target` would.
+
+    The invested weights (before ``target.cash``) with :data:`WEIGHT_FLOOR` applied;
+    used to measure the target's sampling uncertainty on resampled returns. ``lh`` is the view the
+    sectors and views are read from. Only for methods fitted on returns.
+    """
+    return apply_floor(make_allocator(profile.target, **_allocator_inputs(profile, lh)).fit(returns).weights_)
 
 
 def _allocator_inputs(profile: Profile, lh: Lakehouse) -> dict:

@@ -13,8 +13,8 @@ from rebal.errors import ConfigError
 if TYPE_CHECKING:
     from rebal.config import Profile
 
-__all__ = ["ModeName", "MODE_NAMES", "Limits", "ProposalSpec", "check_proposal", "check_target_limits", "TaxSpec",
-           "TaxAwareSpec", "CarriedLosses", "check_tax"]
+__all__ = ["ModeName", "MODE_NAMES", "Limits", "RecommendationSpec", "ProposalSpec", "check_proposal",
+           "check_target_limits", "TaxSpec", "TaxAwareSpec", "CarriedLosses", "check_tax"]
 
 ModeName = Literal["proportional", "correlation_aware", "performance_weighted", "risk_adjusted"]
 #: Rebalance modes of ``rebal propose`` (see :mod:`rebal.proposal.modes`).
@@ -44,6 +44,37 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RecommendationSpec:
+    """How the recommendation on a changed target is graded: adopt, adopt part-way or keep the current book.
+
+    Target stability (:mod:`rebal.proposal.stability`): the target is **unstable** when its mean
+    weekly turnover over the last ``stability_weeks`` weeks (each week's target fitted as of that
+    week) is above ``max_weekly_turnover``, or when targets refitted on ``bootstrap_samples``
+    stationary-bootstrap resamples of its returns (mean block ``bootstrap_block_days`` sessions,
+    ``seed``) differ from it by more than ``max_bootstrap_turnover`` on average (½ Σ|w_b − w|).
+    Defaults: 5 % a week (a quarter of the book in five weeks) and 25 %. An unstable target gets no
+    plain "adopt": at most part of the way, by the share of its tracking error that is signal rather
+    than sampling noise, or ``partway_fraction`` when no bootstrap can say (fixed and Risk4 targets).
+
+    Evidence (:mod:`rebal.decision.recommend`): a plain "adopt" also needs the optimal trade to
+    remove at least ``adopt_share`` of the tracking-error variance to the new target; a worst
+    stress episode deeper by more than ``stress_tolerance`` (fraction of value) or a 1-day 99 %
+    VaR higher by more than ``var_tolerance`` (relative) argues against the new target.
+    """
+
+    max_weekly_turnover: Annotated[float, In("(0, 1]", FRACTION)] = 0.05
+    max_bootstrap_turnover: Annotated[float, In("(0, 1]", FRACTION)] = 0.25
+    stability_weeks: Annotated[int, In("[2, 104]", COUNT)] = 12
+    bootstrap_samples: Annotated[int, In("[0, 10000]", COUNT)] = 50
+    bootstrap_block_days: Annotated[int, In("[1, 252]", SESSIONS)] = 21
+    seed: Annotated[int, In("[0, 4294967295]", COUNT)] = 20221228
+    partway_fraction: Annotated[float, In("(0, 1]", FRACTION)] = 0.5
+    adopt_share: Annotated[float, In("(0, 1]", FRACTION)] = 0.9
+    stress_tolerance: Annotated[float, In("[0, 1]", FRACTION)] = 0.005
+    var_tolerance: Annotated[float, In("[0, 10]", FRACTION)] = 0.10
+
+
+@dataclass(frozen=True)
 class ProposalSpec:
     """``rebal propose``: mode, circuit breakers, impact simulation, simulation verdict and trade list.
 
@@ -52,15 +83,13 @@ class ProposalSpec:
     performance-weighted mode moves ``performance_shift`` from the lowest to the highest
     ``performance_days`` Sharpe ratio. The impact simulation replays ``simulation_days`` sessions
     in-sample and walk-forward (refit every ``refit_every`` sessions, out of sample) against the
-    book as held. The improvement is the Sharpe change relative to max(|baseline Sharpe|,
-    ``sharpe_floor``) (a fraction; the floor, in annualised Sharpe units, keeps a near-zero
-    baseline from inflating it). The simulation verdict is IMPROVES when the out-of-sample
-    improvement exceeds ``improvement_threshold`` (fraction) and the Sharpe difference exceeds
-    ``noise_z`` standard errors (Jobson-Korkie-Memmel), WORSENS symmetrically, WITHIN NOISE
-    otherwise; a WARNING under ``marginal_threshold``; ALERTS for a correlation above
-    ``correlation_alert`` or drift above ``drift_alert``. Trades below ``min_trade_value``
+    book as held. The simulation verdict is IMPROVES when the out-of-sample Sharpe difference
+    exceeds ``noise_z`` standard errors (Jobson-Korkie-Memmel), WORSENS symmetrically, WITHIN NOISE
+    otherwise; ALERTS for a correlation above ``correlation_alert`` or drift above ``drift_alert``. Trades below
+    ``min_trade_value``
     dollars are skipped (exits never are), at most ``max_trades`` trades; paper fills whose
     modelled slippage exceeds ``slippage_tolerance_bps`` are rejected (and with them the whole batch).
+    ``recommendation`` grades a changed target (:class:`RecommendationSpec`).
     """
 
     mode: ModeName = "correlation_aware"
@@ -70,15 +99,13 @@ class ProposalSpec:
     performance_shift: Annotated[float, In("[0, 1)", FRACTION)] = 0.05
     simulation_days: Annotated[int, In("[20, 5000]", SESSIONS)] = 126
     refit_every: Annotated[int, In("[1, 5000]", SESSIONS)] = 21
-    improvement_threshold: Annotated[float, In("(0, 1]", FRACTION)] = 0.05
-    marginal_threshold: Annotated[float, In("[0, 1]", FRACTION)] = 0.03
-    sharpe_floor: Annotated[float, In("(0, 5]", "annualised Sharpe ratio")] = 0.5
     noise_z: Annotated[float, In("(0, 5]", "standard errors of the Sharpe difference")] = 1.96
     correlation_alert: Annotated[float, In("(0, 1]", CORRELATION)] = 0.95
     drift_alert: Annotated[float, In("(0, 1]", FRACTION)] = 0.15
     min_trade_value: Annotated[float, In("[0, 1e12]", USD)] = 1_000.0
     max_trades: Annotated[int, In("[1, 100000]", COUNT)] = 10
     slippage_tolerance_bps: Annotated[float, In("(0, 10000]", BPS)] = 50.0
+    recommendation: RecommendationSpec = field(default_factory=RecommendationSpec)
 
 
 def check_proposal(profile: Profile, src: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from rebal.proposal.trades import TradeList
 
 __all__ = ["ESTIMATE", "SellTax", "ProposalTax", "proposal_tax", "Replan", "tax_stage", "carry_in", "tax_json",
-           "tax_lines", "TaxInputs", "tax_inputs"]
+           "tax_lines", "TaxInputs", "tax_inputs", "option_tax", "tax_sell_cost",
+           "trades_tax"]
 
 #: how every tax figure is labelled
 ESTIMATE = "estimate at the profile's rates, not tax advice"
@@ -255,11 +256,12 @@ class Replan:
 
 
 def tax_stage(profile: Profile, view: Lakehouse, as_of: date, alloc: Allocation, tl: TradeList, costs: dict,
-              returns: pd.DataFrame, replan: Replan, *, tax_aware: bool | None = None
-              ) -> tuple[Allocation, TradeList, dict, ProposalTax]:
+              returns: pd.DataFrame, replan: Replan, *, tax_aware: bool | None = None,
+              history: LotHistory | None = None) -> tuple[Allocation, TradeList, dict, ProposalTax]:
     """Run the proposal's tax stage (module docstring): return the allocation, trades and costs to use, and their tax.
 
-    Without the tax-aware mode they are ``alloc``, ``tl`` and ``costs`` unchanged.
+    Without the tax-aware mode they are ``alloc``, ``tl`` and ``costs`` unchanged. ``history``: the
+    profile's lots when already read (else read from ``view``).
     """
     aware = profile.tax.aware.enabled if tax_aware is None else tax_aware
     if profile.tax.exempt:
@@ -268,7 +270,7 @@ def tax_stage(profile: Profile, view: Lakehouse, as_of: date, alloc: Allocation,
 
             raise ConfigError(f"{profile.source}: `tax.account` is tax_exempt: --tax-aware has nothing to do")
         return alloc, tl, costs, proposal_tax(profile, None, tl.trades, as_of, costs["total_usd"])
-    history = lot_history(profile, view)
+    history = history if history is not None else lot_history(profile, view)
     plain = proposal_tax(profile, history, tl.trades, as_of, costs["total_usd"])
     if not aware or alloc.breaker.status == "BLOCKED":
         if aware:
@@ -277,6 +279,51 @@ def tax_stage(profile: Profile, view: Lakehouse, as_of: date, alloc: Allocation,
     from rebal.proposal.tax_aware import tax_aware_proposal
 
     return tax_aware_proposal(profile, view, as_of, alloc, tl, costs, plain, history, returns, replan)
+
+
+def option_tax(inp: Any, option: Any) -> Any:
+    """Return ``option`` (a :class:`rebal.proposal.options.TradeOption`, or None) with the tax of its trades.
+
+    ``inp``: the proposal's :class:`rebal.proposal.inputs.ProposalInputs` (its ``tax`` the profile's
+    :class:`TaxInputs`, None for a tax-exempt account, whose options get an exempt :class:`ProposalTax`).
+    """
+    if option is None:
+        return None
+    from dataclasses import replace
+
+    history = inp.tax.history if inp.tax is not None else None
+    return replace(option, tax=proposal_tax(inp.profile, history, option.trades.trades, inp.as_of, option.cost_usd))
+
+
+def trades_tax(p: Any, trades: Any) -> float:
+    """Estimated tax (USD) of one of proposal ``p``'s trade lists (full adoption, part-way or remedial).
+
+    The tax already computed for that list when it is one of the proposal's, else computed on its lots;
+    0 for a tax-exempt account or a proposal without a tax stage.
+    """
+    for owner in (p, getattr(p, "partway", None), getattr(p, "remedial", None)):
+        if owner is not None and getattr(owner, "trades", None) is trades and getattr(owner, "tax", None) is not None:
+            return float(owner.tax.tax or 0.0)
+    inp = getattr(p, "inputs", None)
+    if inp is None or inp.tax is None:
+        return 0.0
+    return float(proposal_tax(p.profile, inp.tax.history, trades.trades, p.as_of, 0.0).tax or 0.0)
+
+
+def tax_sell_cost(inp: Any) -> tuple[pd.Series | None, None]:
+    """Tax per dollar sold of each held asset, for the trade-off problem (an ``EXTRA_COSTS`` term).
+
+    The trade-off (:mod:`rebal.proposal.tradeoff`) takes a linear cost per unit of value sold, while
+    the tax of a sale is convex and piecewise linear in the dollars sold (:class:`TaxCurve`). The
+    linear rate used is the tax of selling the whole position divided by its value, at least 0: the
+    average rate of the position's lots at the profile's rates (a loss position costs nothing to sell;
+    the exact tax of the chosen trades, netted across classes, is :func:`proposal_tax`'s).
+    """
+    ti = getattr(inp, "tax", None)
+    if ti is None:
+        return None, None
+    rates = {a: max(0.0, c(c.held) / c.held) for a, c in ti.curves(inp.prices).items() if c.held > 0}
+    return (pd.Series(rates, dtype=float) if rates else None), None
 
 
 def _r(x: float | None) -> float | None:

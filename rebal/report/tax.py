@@ -15,7 +15,7 @@ from rebal.proposal.lots import INFERRED
 from rebal.report.widgets import card, html_block, note
 
 __all__ = ["tax_line", "tax_card", "lots_table", "LOTS_FORMATS", "aware_table", "aware_note",
-           "windows_table", "tax_scraps", "TAX_SCRAPS", "tax_summary"]
+           "windows_table", "tax_scraps", "TAX_SCRAPS", "tax_summary", "tax_words"]
 
 
 def _money(x: float) -> str:
@@ -151,20 +151,34 @@ TAX_SCRAPS = {"tax_account": str, "tax_usd": float, "after_tax_cost_usd": float,
               "tax_long_term": float, "tax_aware": bool, "tax_saved": float}
 
 
-def tax_scraps(p: Any) -> dict[str, Any]:
-    """Return the proposal's tax as plain scraps.
+_SIGNED = object()
 
+
+def tax_scraps(p: Any, tax: Any = _SIGNED, trading_cost: float | None = None) -> dict[str, Any]:
+    """Return the tax of a proposal's trade list as plain scraps (the full adoption's unless ``tax`` is given).
+
+    ``tax``: another trade list's :class:`~rebal.proposal.tax.ProposalTax` (the part-way trade's), or
+    None when nothing is signed (every amount 0); ``trading_cost``: that list's trading cost.
     ``tax_account`` is ``taxable``, ``tax_exempt`` (every amount 0, the after-tax cost the trading
     cost) or "" without a proposal; ``tax_saved`` is the tax-aware mode's saving (0 without it).
     """
-    t = None if p is None else p.tax
+    t = None if p is None else (p.tax if tax is _SIGNED else tax)
+    account = "" if p is None or p.tax is None else p.tax.account
     if t is None or t.exempt:
-        cost = float(p.costs["total_usd"]) if p is not None else 0.0
-        return {"tax_account": "tax_exempt" if t is not None else "", "tax_usd": 0.0, "after_tax_cost_usd": cost,
+        cost = trading_cost if trading_cost is not None else float(p.costs["total_usd"]) if p is not None else 0.0
+        return {"tax_account": account, "tax_usd": 0.0, "after_tax_cost_usd": float(cost),
                 "tax_short_term": 0.0, "tax_long_term": 0.0, "tax_aware": False, "tax_saved": 0.0}
     return {"tax_account": t.account, "tax_usd": float(t.tax), "after_tax_cost_usd": float(t.after_tax_cost),
             "tax_short_term": float(t.realised.short_term), "tax_long_term": float(t.realised.long_term),
             "tax_aware": t.aware is not None, "tax_saved": float(t.aware.tax_saved) if t.aware is not None else 0.0}
+
+
+def tax_words(t: Any) -> str:
+    """Say a trade list's estimated tax and after-tax cost in a few words ("" for none or a tax-exempt account)."""
+    if t is None or t.exempt or t.tax is None:
+        return ""
+    saving = " (a saving)" if t.tax < 0 else ""
+    return f"estimated tax {_money(t.tax)}{saving}, after-tax cost {_money(t.after_tax_cost)}"
 
 
 def tax_summary(s: Any, money=_money) -> str:
