@@ -18,7 +18,7 @@ _ICONS = {"IMPROVES": "📈", "WITHIN NOISE": "〰️", "WORSENS": "📉", "NOT 
 
 
 def _proposal_text(p, path) -> str:
-    from rebal.proposal.tax import tax_lines
+    from rebal.proposal.tax_text import tax_lines
 
     b, s, c = p.allocation.breaker, p.simulation, p.costs
     lines = [f"📋 {p.profile.name}: proposal {p.id} (as of {p.as_of}; holdings of {p.holdings_date})"]

@@ -32,7 +32,7 @@ from rebal.errors import DataError
 from rebal.proposal.inputs import ProposalInputs
 from rebal.proposal.modes import check_limits
 from rebal.proposal.stability import Stability
-from rebal.proposal.tax import tax_json
+from rebal.proposal.tax_text import tax_json
 from rebal.proposal.tradeoff import Tradeoff, remedial_weights, solve_tradeoff
 from rebal.proposal.trades import TradeList
 

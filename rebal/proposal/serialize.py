@@ -24,7 +24,7 @@ import pandas as pd
 from rebal.data.lakehouse import CASH
 from rebal.fileio import atomic_write_json
 from rebal.proposal.noise import SE_DEFINITION
-from rebal.proposal.tax import tax_json
+from rebal.proposal.tax_text import tax_json
 
 if TYPE_CHECKING:
     from rebal.proposal.build import Proposal
