@@ -8,8 +8,10 @@ for a date (``20221227`` would otherwise be read as nanoseconds after 1970: it i
 text to write instead). A date after today (:func:`datetime.date.today`) is refused: it would become
 "the latest date" of every report. A ticker that differs only in letter case from a known ticker or
 from another in the same file (``aapl`` beside ``AAPL``) is refused unless the import is confirmed
-with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
-characters and are at most 200 characters; reports escape them wherever they become HTML.
+with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control,
+invisible or direction-changing characters and are at most 200 characters; reports escape them. Prices
+and alpha are dated on NYSE sessions, values are plausible and one-day moves too (:mod:`rebal.data.plausible`);
+files above a size are refused before they are read (:mod:`rebal.limits`).
 
 Schemas (column names are case-sensitive; extra columns are an error):
 
@@ -38,26 +40,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rebal.data import plausible
+from rebal.data.holdings import replace_snapshots
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
+from rebal.limits import MAX_IMPORT_BYTES, check_file_size
 from rebal.paths import validate_profile_name
+from rebal.safetext import check_text
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
 
 KINDS = ("prices", "holdings", "tickers", "alpha")
-_TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
+_TICKER_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._^-]{0,19}\Z")  # \Z: `$` would accept a trailing newline
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
 _MAX_TEXT = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file (by suffix) as strings-or-numbers, without coercion."""
+def read_table(path: str | Path, *, max_bytes: int | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file (by suffix) as strings-or-numbers, without coercion (at most ``max_bytes``)."""
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: file not found")
     suffix = p.suffix.lower()
+    check_file_size(p, max_bytes)
     try:
         if suffix == ".csv":
             return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
@@ -109,6 +115,11 @@ def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Se
             raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {objs[0]!r} "
                             f"({type(objs[0]).__name__})")
         as_text = raw.map(lambda x: x.isoformat()[:10] if isinstance(x, (date, pd.Timestamp)) else x)
+        wide = as_text.map(lambda x: isinstance(x, str) and not x.isascii())  # fullwidth digits parse as dates
+        if wide.any():
+            i = int(np.flatnonzero(wide.to_numpy())[0])
+            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD, ASCII digits 0-9): "
+                            f"{_echo(raw.iloc[i])}")
         parsed = pd.to_datetime(as_text.astype(str), format="%Y-%m-%d", errors="coerce")
     else:
         parsed = pd.to_datetime(raw, errors="coerce")
@@ -141,7 +152,7 @@ def _numbers(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, all
 
 def _tickers(df: pd.DataFrame, src: str, keys: tuple[str, ...]) -> pd.Series:
     t = df["ticker"].astype("string").str.strip()
-    bad = t.isna() | ~t.fillna("").str.match(_TICKER_RE)
+    bad = t.isna() | ~t.fillna("").str.fullmatch(_TICKER_RE)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` is not a valid symbol: {_echo(df['ticker'].iloc[i])}")
@@ -168,11 +179,19 @@ def _did_you_mean(ticker: str, known: set[str]) -> str:
 
 
 def _free_text(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> None:
-    """Refuse control characters and overlong values in a free-text column (names, sectors)."""
+    """Refuse control, invisible and direction-changing characters and overlong values in a free-text column."""
     for i, v in enumerate(df[col]):
-        if isinstance(v, str) and (len(v) > _MAX_TEXT or _CONTROL.search(v)):
-            why = f"longer than {_MAX_TEXT} characters" if len(v) > _MAX_TEXT else "holds a control character"
-            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` {why}: {_echo(v)}")
+        if isinstance(v, str) and len(v) > _MAX_TEXT:
+            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` longer than {_MAX_TEXT} characters: {_echo(v)}")
+        try:
+            check_text(v if isinstance(v, str) else "", f"`{col}`")
+        except ValueError as exc:  # a control character, U+202E RIGHT-TO-LEFT OVERRIDE, a zero-width space
+            raise DataError(f"{src}: {_row(df, i, keys)}: {exc}: {_echo(v)}") from None
+
+
+def _where(src: str, report: pd.DataFrame, keys: tuple[str, ...]):
+    """``where(i)``: the file and row ``i`` of ``report``, for the checks of :mod:`rebal.data.plausible`."""
+    return lambda i: f"{src}: {_row(report, i, keys)}"
 
 
 def _duplicates(df: pd.DataFrame, cols: list[str], src: str) -> None:
@@ -202,6 +221,11 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{src}: {_row(report, i, keys)}: `volume` must be >= 0, found {df['volume'].iloc[i]}")
+    where = _where(src, report, keys)
+    for col in ("close", "open", "high", "low"):
+        plausible.refuse_out_of_range(df[col], col, plausible.MIN_PRICE, plausible.MAX_PRICE, where)
+    plausible.refuse_out_of_range(df["volume"], "volume", 0.0, plausible.MAX_VOLUME, where)
+    plausible.refuse_off_calendar(df["date"], "date", where)
     hi_ok = df["high"].isna() | (df["high"] >= df[["close", "open", "low"]].max(axis=1) * (1 - 1e-9))
     lo_ok = df["low"].isna() | (df["low"] <= df[["close", "open", "high"]].min(axis=1) * (1 + 1e-9))
     if not (hi_ok & lo_ok).all():
@@ -212,8 +236,13 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     return df
 
 
-def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
-    """Check and normalise a holdings frame against the ``known`` tickers."""
+def validate_holdings(raw: pd.DataFrame, src: str, known: set[str], *, profiles: set[str] | None = None,
+                      indexes: set[str] = frozenset()) -> pd.DataFrame:
+    """Check and normalise a holdings frame against the ``known`` tickers.
+
+    ``profiles`` (the project's profile names, when known) refuses holdings of another profile; ``indexes``
+    (tickers of asset class index or volatility_index) cannot be held. A snapshot must hold something.
+    """
     keys = ("profile", "as_of", "ticker")
     _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ())
     df = pd.DataFrame({
@@ -227,6 +256,10 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
             validate_profile_name(name if isinstance(name, str) else "")
         except ConfigError as exc:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `profile`: {exc}") from None
+        if profiles is not None and name not in profiles:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `profile` {name!r} is not a profile of this project "
+                            f"({', '.join(sorted(profiles)[:8]) or 'none'}); create its YAML file first, or correct "
+                            "the name")
     for i, (t, s) in enumerate(zip(df["ticker"], df["shares"], strict=True)):
         if t == CASH:
             if s < 0:
@@ -236,7 +269,16 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
                 f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)"
                 + _did_you_mean(t, known)
             )
+        elif t in indexes:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is an index (a benchmark), which cannot "
+                            "be bought; hold a fund that tracks it")
+    where = _where(src, raw, keys)
+    plausible.refuse_out_of_range(df["shares"].where(df["ticker"] != CASH), "shares", 0.0, plausible.MAX_SHARES,
+                                  where, absolute=True)
+    plausible.refuse_out_of_range(df["shares"].where(df["ticker"] == CASH), "shares", 0.0, plausible.MAX_CASH, where,
+                                  what="cash (`shares` of CASH)")
     _duplicates(df, ["profile", "as_of", "ticker"], src)
+    plausible.refuse_empty_snapshots(df, where)
     df["profile"] = df["profile"].astype(str)
     return df
 
@@ -277,6 +319,9 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
     _columns(raw, src, ("date", "ticker", "alpha"), ())
     df = pd.DataFrame({"date": _dates(raw, "date", src, keys).dt.date, "ticker": _tickers(raw, src, keys),
                        "alpha": _numbers(raw, "alpha", src, keys)})
+    where = _where(src, raw, keys)
+    plausible.refuse_out_of_range(df["alpha"], "alpha", 0.0, plausible.MAX_ALPHA, where, absolute=True)
+    plausible.refuse_off_calendar(df["date"], "date", where)
     for i, t in enumerate(df["ticker"]):
         if t not in known:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown "
@@ -292,18 +337,22 @@ def _replace_rows(con, table: str, key: str, df: pd.DataFrame, columns: str, fil
     con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM incoming", [f"import:{Path(file).name}"])
 
 
-def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
-                allow_case_variants: bool = False) -> dict[str, object]:
+def import_file(lakehouse: str | Path, kind: str, file: str | Path, *, allow_case_variants: bool = False,
+                max_move: float = plausible.DEFAULT_MAX_MOVE, confirmed_moves: set | None = None,
+                profiles: set[str] | None = None, max_bytes: int | None = MAX_IMPORT_BYTES) -> dict[str, object]:
     """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
 
     Returns a summary (rows written, tickers, date range). Raises :class:`DataError` and writes
     nothing when any check fails. ``allow_case_variants`` confirms tickers that differ only in
-    letter case from known ones (see the module docstring).
+    letter case from known ones (see the module docstring). ``max_move`` and ``confirmed_moves``
+    (``{(ticker, date)}``) set the one-day move check of prices (:mod:`rebal.data.plausible`);
+    ``profiles`` (the project's profile names) refuses holdings of another; ``max_bytes`` refuses a
+    larger file before reading it (None: no limit).
     """
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
-    raw = read_table(file)
+    raw = read_table(file, max_bytes=max_bytes)
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
     with Lakehouse(lakehouse, read_only=False) as lh:
@@ -312,8 +361,11 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
             df = validate_prices(raw, src)
             if not allow_case_variants:
                 _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
+            let_in = plausible.refuse_implausible_moves(lh.con, df, _where(src, raw, ("date", "ticker")), max_move,
+                                                        confirmed_moves or set())
             new = sorted(set(df["ticker"]) - known)
             with lh.transaction() as con:  # prices and their new tickers together
+                plausible.record_moves(con, let_in, f"import:{Path(file).name}")
                 _replace_rows(con, "prices", "(date, ticker)", df,
                               "date, ticker, open, high, low, close, volume, FALSE", file)
                 if new:
@@ -324,19 +376,11 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
             return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
-            df = validate_holdings(raw, src, known)
-            stock = df[df["ticker"] != CASH]
-            cash = df[df["ticker"] == CASH].rename(columns={"shares": "cash"})[["profile", "as_of", "cash"]]
-            snaps = df[["profile", "as_of"]].drop_duplicates()
-            tag = f"import:{Path(file).name}"
+            indexes = {r[0] for r in lh.con.execute(
+                "SELECT ticker FROM tickers WHERE asset_class IN ('index', 'volatility_index')").fetchall()}
+            df = validate_holdings(raw, src, known, profiles=profiles, indexes=indexes)
             with lh.transaction() as con:
-                con.register("snaps", snaps)
-                con.register("stock", stock)
-                con.register("cashdf", cash)
-                con.execute("DELETE FROM holdings WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
-                con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
-                con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
-                con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
+                snaps = replace_snapshots(con, df, f"import:{Path(file).name}")
             return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                     "profiles": sorted(snaps["profile"].unique().tolist())}
         if kind == "alpha":
