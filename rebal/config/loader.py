@@ -69,7 +69,7 @@ def shorten(value: Any, limit: int = ECHO_CHARS) -> str:
 
 # -- ranges ---------------------------------------------------------------------------------------
 
-_INTERVAL = re.compile(r"^\s*([\[(])\s*(-?[\d.e+]+|-inf)\s*,\s*(-?[\d.e+]+|inf)\s*([\])])\s*$")
+_INTERVAL = re.compile(r"\A\s*([\[(])\s*(-?[\d.e+]+|-inf)\s*,\s*(-?[\d.e+]+|inf)\s*([\])])\s*\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def list_profiles(params_dir: Path) -> list[str]:
     d = Path(params_dir)
     if not d.is_dir():
         raise ConfigError(f"{d}: profile directory not found")
-    return sorted(p.stem for p in d.glob("*.yaml") if PROFILE_NAME_RE.match(p.stem))
+    return sorted(p.stem for p in d.glob("*.yaml") if PROFILE_NAME_RE.fullmatch(p.stem))
 
 
 def _type_name(tp: Any) -> str:
@@ -259,14 +259,18 @@ def _convert(value: Any, tp: Any, where: str, src: str) -> Any:
             raise bad()
         return value
     if tp is date:
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
+        if isinstance(value, (date, str)):
             try:
-                return date.fromisoformat(value)
+                day = value if isinstance(value, date) else date.fromisoformat(value) if value.isascii() else None
             except ValueError:
-                raise ConfigError(f"{src}: `{where}`: expected a date (YYYY-MM-DD) that exists, found "
+                day = None
+            if day is None:
+                raise ConfigError(f"{src}: `{where}`: expected a date (YYYY-MM-DD, ASCII digits) that exists, found "
                                   f"{shorten(value)}") from None
+            if day > date.today():  # every date of a profile refers to data, which cannot come from the future
+                raise ConfigError(f"{src}: `{where}`: {day} is after today ({date.today()}): a profile's dates refer "
+                                  "to the data, which cannot come from the future")
+            return day
         raise bad()
     raise TypeError(f"unsupported profile field type {tp!r}")  # a programming error
 
