@@ -199,7 +199,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     for t in np.flatnonzero(month_end):
         if t < 252 or t + 252 >= T:
             continue
-        cov = annualise_variance(np.cov(rets[t - 252:t], rowvar=False))
+        cov = annualise_variance(np.atleast_2d(np.cov(rets[t - 252:t], rowvar=False)))  # 2-D for one asset too
         d = w_all[t, :N] - target[:N]
         te = float(np.sqrt(max(d @ cov @ d, 0.0)))
         cost = c * np.abs(w_all[t] - target).sum()
@@ -236,7 +236,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
         return Verdict(4, statement, None, "threshold:0.05 is not in the run", pd.DataFrame())
     k = k[0]
     days = np.flatnonzero(res.rebalanced[:, k])
-    prev = np.concatenate([[0], days[:-1]])
+    prev = np.concatenate([[0], days[:-1]]) if len(days) else days  # no rebalance at all (a single asset)
     c = lab.cost_bps / 1e4
     rows = []
     for t, p0 in zip(days, prev, strict=True):

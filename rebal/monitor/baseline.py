@@ -18,6 +18,7 @@ from datetime import date
 from rebal.allocation.target import compute_target
 from rebal.config import Profile
 from rebal.data.freshness import check_as_of
+from rebal.data.holdings import check_book
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
@@ -45,6 +46,9 @@ def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: da
     """Monitor one profile (see the module docstring); an ``as_of`` outside the data is refused (``check_as_of``)."""
     as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     if not states.history(profile.name):
+        view = lh.at(as_of)
+        if view.holdings_dates(profile.name):  # holdings no one can value are an error, not a reason to take the target
+            check_book(view, profile.name, *view.holdings(profile.name), None, long_only=profile.long_only)
         try:
             lis = last_implemented(profile, lh, as_of, None)
             weights, when, source = lis.weights, lis.as_of, "holdings"

@@ -45,6 +45,7 @@ from rebal.analytics.returns import simple_returns
 from rebal.cache import memoize
 from rebal.config import Profile
 from rebal.data.freshness import check_freshness
+from rebal.data.holdings import check_book
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.proposal import modes
@@ -231,6 +232,7 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
         raise DataError(f"{profile.source}: no holdings for {profile.name!r} on or before {as_of}: a proposal "
                         "trades real shares; import them with `rebal data import holdings FILE`")
     snap, shares, cash = view.holdings(profile.name)
+    check_book(view, profile.name, snap, shares, cash, None, long_only=profile.long_only)
     shares = shares[shares != 0]
     target_w = compute_target(profile, lh, as_of)
     target = target_w.weights
