@@ -26,6 +26,7 @@ from typing import Annotated, Any, Iterable, Literal, Mapping
 
 from rebal.errors import ConfigError
 from rebal.paths import PROFILE_NAME_RE, validate_profile_name
+from rebal.safetext import check_text
 
 __all__ = ["build_dataclass", "check_ranges", "validate_profile_name", "profile_path", "list_profiles",
            "shorten", "clip", "In", "FieldRange", "field_ranges", "ECHO_CHARS",
@@ -257,7 +258,10 @@ def _convert(value: Any, tp: Any, where: str, src: str) -> Any:
     if tp is str:
         if not isinstance(value, str):
             raise bad()
-        return value
+        try:  # text from a profile is shown in reports and on terminals: nothing invisible or direction-changing
+            return check_text(value, f"`{where}`", allow_newlines=True)
+        except ValueError as exc:
+            raise ConfigError(f"{src}: {exc}") from None
     if tp is date:
         if isinstance(value, (date, str)):
             try:

@@ -116,7 +116,7 @@ class Lakehouse:
                 "or import your data with `rebal data import`"
             )
         try:
-            con, self._unlink = connect(self.path, read_only=read_only)  # any legal path, '?' included
+            con, self._after_close = connect(self.path, read_only=read_only)  # any legal path, '?' included
             self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
@@ -134,7 +134,9 @@ class Lakehouse:
     def close(self) -> None:
         """Close the connection."""
         self.con.close()
-        getattr(self, "_unlink", lambda: None)()
+        after, self._after_close = getattr(self, "_after_close", None), None
+        if after is not None:
+            after()
 
     def __enter__(self) -> "Lakehouse":
         return self

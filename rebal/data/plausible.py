@@ -35,6 +35,7 @@ import pandas as pd
 from rebal.calendar import non_sessions
 from rebal.errors import DataError
 from rebal.limits import DEFAULT_MAX_MOVE, MAX_ALPHA, MAX_CASH, MAX_PRICE, MAX_SHARES, MAX_VOLUME, MIN_PRICE
+from rebal.safetext import describe_char, unsafe_char
 
 __all__ = ["MIN_PRICE", "MAX_PRICE", "MAX_VOLUME", "MAX_SHARES", "MAX_CASH", "MAX_ALPHA", "DEFAULT_MAX_MOVE",
            "off_calendar_row", "out_of_range_row", "implausible_moves", "refuse_out_of_range", "record_moves",
@@ -274,6 +275,12 @@ def findings(con, max_move: float = DEFAULT_MAX_MOVE, profiles: set[str] | None 
     if rows:
         out.append({"check": "holdings: index held", "detail": f"{len(rows)} position(s) in an index, which cannot be "
                     f"bought, e.g. {rows[0][2]!r} by {rows[0][0]!r} on {rows[0][1]}", "rows": len(rows)})
+    for col in ("name", "sector"):  # a lakehouse written by other means may hold what the importer refuses
+        rows = [r for r in con.execute(f"SELECT ticker, {col} FROM tickers WHERE {col} IS NOT NULL").fetchall()
+                if unsafe_char(r[1]) is not None]
+        if rows:
+            out.append({"check": f"tickers: {col} with an invisible character", "detail": f"{len(rows)} ticker(s), "
+                        f"e.g. {rows[0][0]!r} holds {describe_char(unsafe_char(rows[0][1]))}", "rows": len(rows)})
     if profiles is not None:
         rows = [r[0] for r in con.execute("SELECT DISTINCT profile FROM holdings UNION SELECT DISTINCT profile FROM "
                                           "cash_balances ORDER BY 1").fetchall() if r[0] not in profiles]
