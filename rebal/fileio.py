@@ -126,13 +126,17 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
 def write_csv(path: str | Path, df: Any, **to_csv: Any) -> Path:
     """Write the DataFrame ``df`` to ``path`` as CSV, atomically, with its text cells neutralised for spreadsheets.
 
-    ``to_csv`` are the keyword arguments of ``DataFrame.to_csv`` (``index=False``...). Numbers stay numbers;
+    ``to_csv`` are the keyword arguments of ``DataFrame.to_csv`` (``index=False``...); lines end with CRLF
+    (RFC 4180), so a text cell holding a line break stays one quoted cell. Numbers stay numbers;
     a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` (OWASP's guidance
     on CSV injection), so ``=cmd|' /C calc'!A0`` from a sector name is shown, never run. Returns ``path``.
     """
     from rebal.safetext import neutralise_frame
 
     safe = neutralise_frame(df)
+    # RFC 4180 line ends: a field holding a carriage return is then quoted too (with "\n" alone it was written bare,
+    # and a spreadsheet read it as the start of a new row)
+    to_csv.setdefault("lineterminator", "\r\n")
     return atomic_write(path, lambda p: safe.to_csv(p, **to_csv))
 
 

@@ -117,10 +117,11 @@ def _neutral_index(index):
     import pandas as pd
 
     if isinstance(index, pd.MultiIndex):
-        return pd.MultiIndex.from_tuples([tuple(neutralise_cell(v) for v in t) for t in index], names=index.names)
+        return pd.MultiIndex.from_tuples([tuple(neutralise_cell(v) for v in t) for t in index],
+                                         names=[neutralise_cell(n) for n in index.names])
     if index.dtype == object or isinstance(index.dtype, pd.StringDtype):
-        return pd.Index([neutralise_cell(v) for v in index], name=index.name, dtype=object)
-    return index
+        return pd.Index([neutralise_cell(v) for v in index], name=neutralise_cell(index.name), dtype=object)
+    return index.rename(neutralise_cell(index.name))
 
 
 def ascii_float(text: str, what: str) -> float:
