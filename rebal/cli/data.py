@@ -130,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "repeatable)")
     imp.add_argument("--max-size", type=size_mb, default=MAX_IMPORT_BYTES / 1e6, metavar="MB",
                      help="refuse a file above MB megabytes before reading it (default %(default)g; a file takes about "
-                     "15 times its size in memory; 0: no limit)")
+                     "20 times its size in memory; 0: no limit)")
     imp.set_defaults(func=_cmd_import)
     inf = dsub.add_parser("info", help="tables, row counts and the latest date",
                           description="Show the lakehouse tables with their row counts and documentation.")

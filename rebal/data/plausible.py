@@ -48,7 +48,7 @@ __all__ = ["MIN_PRICE", "MAX_PRICE", "MAX_VOLUME", "MAX_SHARES", "MAX_CASH", "MA
 
 def off_calendar_row(dates: pd.Series) -> tuple[int, str] | None:
     """``(position, reason)`` of the first date of ``dates`` that is not an NYSE session, else None."""
-    bad = non_sessions(dates.dropna())
+    bad = non_sessions(pd.unique(dates.dropna()))  # the distinct dates only: a file repeats each one per ticker
     if not bad:
         return None
     norm = pd.to_datetime(dates).dt.normalize()
@@ -75,7 +75,7 @@ def refuse_out_of_range(values: pd.Series, col: str, lo: float, hi: float, where
 
 def refuse_off_calendar(dates: pd.Series, col: str, where: Callable[[int], str]) -> None:
     """Raise :class:`DataError` at the first date that is not an NYSE session, with the calendar's reason."""
-    found = off_calendar_row(pd.to_datetime(dates))
+    found = off_calendar_row(dates)
     if found is not None:
         raise DataError(f"{where(found[0])}: `{col}` {found[1]}")
 
@@ -108,30 +108,36 @@ def _move_text(ratio: float) -> str:
     return f"x{ratio:.4g}" if ratio >= 1 else f"x1/{1 / ratio:.4g}"
 
 
-def implausible_moves(new: pd.DataFrame, existing: pd.DataFrame, max_move: float) -> list[dict[str, object]]:
+def implausible_moves(new: pd.DataFrame, existing: pd.DataFrame, max_move: float,
+                      limit: float | None = None) -> list[dict[str, object]]:
     """List the one-day moves beyond ``max_move`` (up or down) that involve a row of ``new``, in order.
 
-    ``new`` and ``existing`` have columns date (datetime.date), ticker, close; rows of ``new`` replace
+    ``new`` and ``existing`` have columns date (dates or timestamps), ticker, close; rows of ``new`` replace
     those of ``existing`` with the same (date, ticker). Each move is ``{pos, ticker, date, ratio,
     reason}``: ``pos`` the position in ``new`` of its later close (or of its earlier one when only that
-    is new), ``date`` the date of the later close.
+    is new), ``date`` the date of the later close. ``limit`` is the limit the reason names (default ``max_move``).
     """
-    new = new[["date", "ticker", "close"]].assign(_pos=np.arange(len(new)))
-    keys = set(zip(new["date"], new["ticker"], strict=True))
-    old = existing[[(d, t) not in keys for d, t in zip(existing["date"], existing["ticker"], strict=True)]]
-    both = pd.concat([new, old.assign(_pos=-1)], ignore_index=True).sort_values(["ticker", "date"], kind="stable")
+    cols = ["day", "ticker", "close", "_pos"]
+    new = pd.DataFrame({"day": pd.to_datetime(new["date"]), "ticker": new["ticker"].to_numpy(),
+                        "close": new["close"].to_numpy(float), "_pos": np.arange(len(new))})[cols]
+    old = pd.DataFrame({"day": pd.to_datetime(existing["date"]), "ticker": existing["ticker"].to_numpy(),
+                        "close": existing["close"].to_numpy(float), "_pos": -1})[cols]
+    both = pd.concat([new, old], ignore_index=True)
+    both = both[~both.duplicated(["day", "ticker"], keep="first")]  # a new row replaces the stored one
+    both = both.sort_values(["ticker", "day"], kind="stable")
     by = both.groupby("ticker", sort=False)
-    prev_close, prev_date, prev_pos = by["close"].shift(1), by["date"].shift(1), by["_pos"].shift(1)
+    prev_close, prev_date, prev_pos = by["close"].shift(1), by["day"].shift(1), by["_pos"].shift(1)
     ratio = both["close"] / prev_close
     bad = ((ratio > max_move) | (ratio < 1.0 / max_move)) & ((both["_pos"] >= 0) | (prev_pos >= 0))
     out = []
     for j in np.flatnonzero(bad.to_numpy()):
-        r, x = both.iloc[j], float(ratio.iloc[j])
+        r, x, day = both.iloc[j], float(ratio.iloc[j]), both["day"].iloc[j].date()
         out.append({"pos": int(r["_pos"]) if r["_pos"] >= 0 else int(prev_pos.iloc[j]), "ticker": r["ticker"],
-                    "date": r["date"], "ratio": x,
+                    "date": day, "ratio": x,
                     "reason": f"the close of {r['ticker']!r} moves {_move_text(x)} from {prev_close.iloc[j]:g} on "
-                              f"{prev_date.iloc[j]} to {r['close']:g} on {r['date']}, beyond the {max_move:g}x a day "
-                              "real prices move (an unadjusted split or a misplaced decimal point?)"})
+                              f"{prev_date.iloc[j].date()} to {r['close']:g} on {day}, beyond the "
+                              f"{limit or max_move:g}x a day real prices move (an unadjusted split or a misplaced "
+                              "decimal point?)"})
     return out
 
 
@@ -152,12 +158,12 @@ def refuse_implausible_moves(con, df: pd.DataFrame, where: Callable[[int], str],
     old = con.execute("SELECT date, ticker, close FROM prices WHERE ticker IN (SELECT unnest(?)) AND date BETWEEN ? "
                       "AND ?", [sorted(set(df["ticker"])), (pd.Timestamp(min(df["date"])) - pad).date(),
                                 (pd.Timestamp(max(df["date"])) + pad).date()]).df()
-    old["date"] = pd.to_datetime(old["date"]).dt.date
-    for m in implausible_moves(df, old, max_move):
-        if (m["ticker"], m["date"]) not in confirmed:
+    moves = implausible_moves(df, old, min(max_move, DEFAULT_MAX_MOVE), limit=max_move)
+    for m in moves:
+        if (m["ticker"], m["date"]) not in confirmed and not 1 / max_move <= m["ratio"] <= max_move:
             raise DataError(f"{where(m['pos'])}: {m['reason']}; if the move is real, import with --confirm-move "
                             f"{m['ticker']}:{m['date']} (or --max-move FACTOR)")
-    return [(m["ticker"], m["date"], m["ratio"]) for m in implausible_moves(df, old, min(max_move, DEFAULT_MAX_MOVE))]
+    return [(m["ticker"], m["date"], m["ratio"]) for m in moves]
 
 
 #: ``meta`` keys of the one-day moves a user confirmed at import: ``confirmed_move:TICKER:YYYY-MM-DD``
