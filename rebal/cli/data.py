@@ -114,8 +114,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
                           "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
-                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
-                          "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
+                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today; prices and alpha "
+                          "are dated on NYSE sessions. Values no market produces and one-day moves beyond "
+                          "--max-move are refused. A file with any bad row is rejected whole; the lakehouse is "
+                          "then unchanged.")
     imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")

@@ -46,7 +46,7 @@ from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.limits import MAX_IMPORT_BYTES, check_file_size
 from rebal.paths import validate_profile_name
-from rebal.safetext import check_text
+from rebal.safetext import check_text, visible
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
@@ -81,7 +81,7 @@ def _echo(value: object) -> str:
 
 
 def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
-    vals = ", ".join(f"{k}={str(df.iloc[i][k])[:40]}" for k in keys if k in df.columns)
+    vals = ", ".join(f"{k}={visible(str(df.iloc[i][k])[:40])}" for k in keys if k in df.columns)
     return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
 
 

@@ -22,7 +22,12 @@ The rules, with their reasons:
   :data:`DEFAULT_MAX_MOVE` of, the previous close of the same ticker (+300 % / -75 %) is refused at
   import: it is almost always an unadjusted split or a misplaced decimal point. The sample's largest
   move in 33 years of 20 stocks is a factor 3.0. A move the user confirms (``--confirm-move
-  TICKER:DATE``, e.g. a split they checked) or a different limit (``--max-move``) lets it in.
+  TICKER:DATE``, e.g. a split they checked) or a different limit (``--max-move``) lets it in; the
+  moves let in beyond the default are recorded in ``meta`` (``confirmed_move:TICKER:DATE``) so that
+  readers accept them too (:func:`record_moves`, :func:`confirmed_moves`).
+
+:func:`findings` also lists what other rules of the importer refuse: holdings snapshots that hold
+nothing, indexes held, holdings of a profile without a file, names and sectors with invisible characters.
 """
 from __future__ import annotations
 
