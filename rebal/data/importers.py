@@ -115,7 +115,7 @@ def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Se
             raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {objs[0]!r} "
                             f"({type(objs[0]).__name__})")
         as_text = raw.map(lambda x: x.isoformat()[:10] if isinstance(x, (date, pd.Timestamp)) else x)
-        wide = ~as_text.astype(str).str.isascii()  # pandas parses fullwidth digits as dates
+        wide = ~as_text.astype("string").str.isascii().fillna(True).astype(bool)  # pandas reads fullwidth digits
         if wide.any():
             i = int(np.flatnonzero(wide.to_numpy())[0])
             raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD, ASCII digits 0-9): "

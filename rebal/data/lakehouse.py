@@ -231,8 +231,8 @@ class Lakehouse:
         ).df()
         wide = long.pivot(index="date", columns="ticker", values="v")
         wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-        if tickers is not None:
-            wide = wide.reindex(columns=list(tickers))
+        if tickers is not None:  # a ticker asked twice (a held benchmark) is one column
+            wide = wide.reindex(columns=list(dict.fromkeys(tickers)))
         wide.columns.name = "ticker"
         why = check_price_frame(wide, field, self.confirmed_moves())  # rows the importer refuses today: name the data
         if why is not None:

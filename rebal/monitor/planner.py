@@ -181,7 +181,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     pdrift = 0.5 * float(drift.abs().sum())
 
     assets = [a for a in idx if a != CASH]
-    px = view.prices(list(dict.fromkeys([*assets, prof.benchmark]))).iloc[-253:]  # the benchmark may be held
+    px = view.prices([*assets, prof.benchmark]).iloc[-253:]
     rets = simple_returns(px, fill="none").iloc[1:]
     sig60 = rets[assets].iloc[-60:].std(ddof=1)
     bench_sig = float(rets[prof.benchmark].iloc[-60:].std(ddof=1))

@@ -126,3 +126,25 @@ def test_one_holiday_close_names_the_data_for_every_sample_profile(sample_home, 
     res = cli(sample_home, "data", "check")
     assert_one_line_error(res, "1 problem(s) in the data", "2022-11-24", "Thanksgiving", "import:amd.csv",
                           "--drop-off-calendar")
+
+
+@pytest.mark.integration
+def test_a_held_benchmark_fund_and_an_empty_book_on_the_sample(sample_home, cli):
+    """The benchmark held as a position (as a fund) is valued by every command; an empty book is named by each."""
+    lake = sample_home / "data" / "lakehouse" / "rebal.duckdb"
+    con = duckdb.connect(str(lake))
+    con.execute("UPDATE tickers SET asset_class = 'etf' WHERE ticker = 'SPX'")
+    snap = con.execute("SELECT max(as_of) FROM holdings WHERE profile = 'min_variance'").fetchone()[0]
+    con.execute("INSERT INTO holdings VALUES ('min_variance', ?, 'SPX', 100, 'import:h.csv')", [snap])
+    for table, col in (("holdings", "shares"), ("cash_balances", "cash")):
+        con.execute(f"UPDATE {table} SET {col} = 0 WHERE profile = 'hrp_balanced' AND as_of = "
+                    "(SELECT max(as_of) FROM holdings WHERE profile = 'hrp_balanced')")
+    con.close()
+    for args in (["audit", "--profile", "min_variance"], ["risk", "--profile", "min_variance"],
+                 ["propose", "--profile", "min_variance"], ["drift-monitor", "--profile", "min_variance"]):
+        res = cli(sample_home, *args)
+        assert res.returncode == 0 and "Traceback" not in res.stderr, (args, res.stderr)
+    for args in (["audit", "--profile", "hrp_balanced"], ["risk", "--profile", "hrp_balanced"],
+                 ["propose", "--profile", "hrp_balanced"], ["drift-monitor", "--profile", "hrp_balanced"],
+                 ["accept-state", "--profile", "hrp_balanced", "--from-holdings"]):
+        assert_one_line_error(cli(sample_home, *args), "holdings of 'hrp_balanced'", "the book holds nothing")
