@@ -22,8 +22,8 @@ Schemas (column names are case-sensitive; extra columns are an error):
     ``rebal data import tickers`` described them first.
 ``holdings``
     ``profile``, ``as_of`` (YYYY-MM-DD), ``ticker``, ``shares``; cash as ticker ``CASH`` with
-    ``shares`` in USD (>= 0). Tickers must be known. Each (profile, as_of) snapshot replaces any
-    existing snapshot of the same (profile, as_of).
+    ``shares`` in USD (>= 0). Tickers must be known and not indexes, the profile a project's (CLI), a
+    snapshot must hold something. Each (profile, as_of) snapshot replaces the stored one.
 ``tickers``
     ``ticker``, optional ``name``, ``sector``, ``asset_class``, ``is_benchmark``.
 ``alpha``
