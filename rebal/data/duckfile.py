@@ -28,9 +28,10 @@ def connect(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
     """Open ``path`` with DuckDB; return the connection and what to call after closing it (see the module docstring)."""
     if read_only or "?" not in str(path.resolve()):
         return duckdb.connect(str(path), read_only=read_only), lambda: None
-    from rebal.fileio import atomic_write
+    from rebal.fileio import atomic_write, destination_of
 
-    lock = open(path.with_name(f".{path.name}.writer.lock"), "a+")  # noqa: SIM115 - released by finish()
+    dest = Path(destination_of(path))  # a staged build of the file takes the file's own lock
+    lock = open(dest.with_name(f".{dest.name}.writer.lock"), "a+")  # noqa: SIM115 - released by finish()
     fcntl.flock(lock, fcntl.LOCK_EX)
     tmp = Path(tempfile.mkdtemp(prefix="rebal-lake-"))
     work = tmp / "lakehouse.duckdb"
