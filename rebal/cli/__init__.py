@@ -60,8 +60,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rebal: error: {msg}\n")
         return 2
     except Terminated:
-        sys.stderr.write("rebal: terminated (SIGTERM): stopped after cleaning up; work in progress was discarded, "
-                         "nothing half-written was kept\n")
+        sys.stderr.write("rebal: terminated (SIGTERM): stopped after cleaning up; what had not finished was "
+                         "discarded, nothing half-written was kept\n")
         return 143
     except KeyboardInterrupt:
         sys.stderr.write("rebal: interrupted\n")
