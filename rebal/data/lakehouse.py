@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from rebal.cache import memoize
@@ -91,6 +92,30 @@ class _GuardedConnection:
             return self if out is self._con else out  # execute() returns the connection: keep it guarded
 
         return call
+
+
+#: DuckDB vectors (2,048 rows each) of the long prices table read per batch into the wide frame
+_BATCH_VECTORS = 500
+
+
+def _fill_wide(con: _GuardedConnection, where: str, args: list, field: str, names: list[str],
+               dates: np.ndarray) -> np.ndarray:
+    """Return the dates x names array of ``field`` from the rows of ``prices`` matching ``where`` (NaN where none).
+
+    Each row's ticker arrives as its position in ``names`` (a join in DuckDB) and its date as a day
+    number, so the array is filled with two integer indexes per batch of rows, never a frame of strings.
+    """
+    wide = np.full((len(dates), len(names)), np.nan)
+    if not len(dates) or not names:
+        return wide
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    reader = con.execute(
+        f"SELECT date_diff('day', DATE '1970-01-01', date) AS d, k.i, {field} AS v FROM prices "
+        f"JOIN (SELECT unnest(?) AS ticker, generate_subscripts(?, 1) - 1 AS i) k USING (ticker) WHERE TRUE{where}",
+        [names, names, *args])
+    while len(chunk := reader.fetch_df_chunk(_BATCH_VECTORS)):  # numbers only: no string column is converted
+        wide[np.searchsorted(days, chunk["d"].to_numpy()), chunk["i"].to_numpy()] = chunk["v"].to_numpy(float)
+    return wide
 
 
 class Lakehouse:
@@ -209,26 +234,53 @@ class Lakehouse:
         *,
         start: date | None = None,
         field: str = "close",
+        last: int | None = None,
     ) -> pd.DataFrame:
-        """Wide frame of ``field`` (dates x tickers), within the as-of limit."""
+        """Wide frame of ``field`` (dates x tickers), within the as-of limit.
+
+        Parameters
+        ----------
+        tickers
+            The columns, in this order (a ticker without prices is a column of NaN); None: every ticker, sorted.
+        start
+            First date read.
+        field
+            ``open``, ``high``, ``low``, ``close`` or ``volume``.
+        last
+            Only the last ``last`` dates on which any of ``tickers`` has a row (the same frame as
+            ``prices(...).iloc[-last:]``, without reading the history before them).
+
+        Rows are the dates on which any of ``tickers`` has a row. The frame is filled from DuckDB's arrays
+        in batches (:func:`_fill_wide`): no long frame of strings is pivoted in pandas.
+        """
         if field not in {"open", "high", "low", "close", "volume"}:
             raise ValueError(f"unknown price field {field!r}")
+        if last is not None and last < 1:
+            raise ValueError(f"`last` must be >= 1, found {last}")
         where, args = self._date_filter()
-        if tickers is not None:
-            where += " AND ticker IN (SELECT unnest(?))"
-            args.append(list(tickers))
         if start is not None:
             where += " AND date >= ?"
             args.append(start)
-        long = self.con.execute(
-            f"SELECT date, ticker, {field} AS v FROM prices WHERE TRUE{where} ORDER BY date", args
-        ).df()
-        wide = long.pivot(index="date", columns="ticker", values="v")
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-        if tickers is not None:
-            wide = wide.reindex(columns=list(tickers))
-        wide.columns.name = "ticker"
-        return wide
+        if tickers is None:
+            names = sorted(r[0] for r in self.con.execute(
+                f"SELECT DISTINCT ticker FROM prices WHERE TRUE{where}", args).fetchall())
+        else:
+            names = list(dict.fromkeys(tickers))
+        where += " AND ticker IN (SELECT unnest(?))"
+        args.append(names)
+        if last is not None:
+            where += (f" AND date >= (SELECT min(date) FROM (SELECT DISTINCT date FROM prices WHERE TRUE{where} "
+                      "ORDER BY date DESC LIMIT ?))")
+            args = [*args, *args, last]
+        dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date",
+                                 args).fetchnumpy()["date"]
+        wide = _fill_wide(self.con, where, args, field, names, dates)
+        out = pd.DataFrame(wide, index=pd.DatetimeIndex(dates, name="date"), columns=pd.Index(names, name="ticker"),
+                           copy=False)
+        if tickers is not None and len(names) != len(tickers):  # a ticker asked for twice: twice in the frame
+            out = out.reindex(columns=list(tickers))
+            out.columns.name = "ticker"
+        return out
 
     @memoize(256)
     def sessions(self, start: date | None = None) -> pd.DatetimeIndex:

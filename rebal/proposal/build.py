@@ -239,7 +239,7 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
     # the simulation window plus, before its first refit, enough history for correlations and costs
     need = spec.simulation_days + max(spec.correlation_days, spec.performance_days, 60) + 1
     # returns of the whole universe too: a walk-forward refit may pick a name neither held nor targeted today
-    px_all = view.prices(list(dict.fromkeys([*assets, *profile.tickers])))
+    px_all = view.prices(list(dict.fromkeys([*assets, *profile.tickers])), last=need + 1)
     px = px_all.iloc[-(need + 1):]
     value_px = px[assets].ffill().iloc[-1]  # each asset's latest close (within the staleness limit)
     current = weights_from_holdings(shares, value_px, cash)
@@ -253,7 +253,7 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
     notes = list(alloc.notes)
 
     # costs: 20-day dollar ADV and 60-day daily volatility of each asset
-    vol = view.prices(assets, field="volume").iloc[-20:]
+    vol = view.prices(assets, field="volume", last=20)
     adv = (vol * px_all[assets].iloc[-20:]).mean()
     sig = returns[assets].iloc[-60:].std(ddof=1)
     have = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
