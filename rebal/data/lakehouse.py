@@ -113,8 +113,15 @@ def _fill_wide(con: _GuardedConnection, where: str, args: list, field: str, name
         f"SELECT date_diff('day', DATE '1970-01-01', date) AS d, k.i, {field} AS v FROM prices "
         f"JOIN (SELECT unnest(?) AS ticker, generate_subscripts(?, 1) - 1 AS i) k USING (ticker) WHERE TRUE{where}",
         [names, names, *args])
-    while len(chunk := reader.fetch_df_chunk(_BATCH_VECTORS)):  # numbers only: no string column is converted
-        wide[np.searchsorted(days, chunk["d"].to_numpy()), chunk["i"].to_numpy()] = chunk["v"].to_numpy(float)
+    small = wide.size <= _BATCH_VECTORS * 2048  # a window: one fetch; else batches of rows
+    while True:  # numbers only: no string column is converted
+        chunk = reader.fetchnumpy() if small else reader.fetch_df_chunk(_BATCH_VECTORS)
+        if not len(chunk["d"]):
+            break
+        v = np.ma.filled(np.ma.asarray(chunk["v"], dtype=float), np.nan)  # a NULL (a masked value) is NaN
+        wide[np.searchsorted(days, np.asarray(chunk["d"])), np.asarray(chunk["i"])] = v
+        if small:
+            break
     return wide
 
 
@@ -139,7 +146,9 @@ class Lakehouse:
                 "or import your data with `rebal data import`"
             )
         try:
-            self.con = _GuardedConnection(duckdb.connect(str(self.path), read_only=read_only), self.path)
+            con = duckdb.connect(str(self.path), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")  # DuckDB draws one on stdout for a query over 2 s
+            self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
         self.as_of = as_of
@@ -268,12 +277,15 @@ class Lakehouse:
             names = list(dict.fromkeys(tickers))
         where += " AND ticker IN (SELECT unnest(?))"
         args.append(names)
-        if last is not None:
-            where += (f" AND date >= (SELECT min(date) FROM (SELECT DISTINCT date FROM prices WHERE TRUE{where} "
-                      "ORDER BY date DESC LIMIT ?))")
-            args = [*args, *args, last]
-        dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date",
-                                 args).fetchnumpy()["date"]
+        if last is None:
+            dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date",
+                                     args).fetchnumpy()["date"]
+        else:  # the last dates first; the rows are then those from the first of them on
+            dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date DESC LIMIT ?",
+                                     [*args, last]).fetchnumpy()["date"][::-1]
+            if len(dates):
+                where += " AND date >= ?"
+                args.append(dates[0].astype("datetime64[D]").item())
         wide = _fill_wide(self.con, where, args, field, names, dates)
         out = pd.DataFrame(wide, index=pd.DatetimeIndex(dates, name="date"), columns=pd.Index(names, name="ticker"),
                            copy=False)

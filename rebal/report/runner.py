@@ -41,8 +41,16 @@ from rebal.errors import ConfigError, DataError, RebalError
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
-from rebal.report.jobs import ReportResult, html_job, notebook_stage, pdf_job, phase_totals, publish_stage
-from rebal.report.jobs import report_job, worker_failed
+from rebal.report.jobs import (
+    ReportResult,
+    html_job,
+    notebook_stage,
+    pdf_job,
+    phase_totals,
+    publish_stage,
+    report_job,
+    worker_failed,
+)
 from rebal.report.workers import run_local, run_pool
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly", "phase_totals"]
