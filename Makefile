@@ -14,7 +14,7 @@ PROFILES ?=
 FAST_TESTS := not integration and not notebook and not pdf and not dask and not slow
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab
+.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-universe
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ risk4: $(VENV)/.installed $(LAKEHOUSE)  ## Risk4 picks and trades (ASOF=date, de
 
 bench-risk4: $(VENV)/.installed  ## Risk4 generate on a synthetic 500..5,000-ticker x 20-year lakehouse
 	$(BIN)/python benchmarks/bench_risk4.py
+
+bench-universe: $(VENV)/.installed  ## propose, risk and a prices import on SYNTHETIC universes of 100..5,000 names: seconds, peak memory
+	$(BIN)/python benchmarks/bench_universe.py $(if $(SIZES),--sizes $(SIZES))
 
 propose: $(VENV)/.installed $(LAKEHOUSE)  ## dry-run rebalance proposal per profile -> reports/<as_of>/<profile>/proposal.json (MODE=, ASOF=)
 	@for p in $(if $(PROFILES),$(PROFILES),$$($(BIN)/rebal profiles --json | $(BIN)/python -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r["valid"]))')); do \

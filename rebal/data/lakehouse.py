@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from rebal.cache import memoize
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
+from rebal.data.wide import read_wide
 from rebal.errors import DataError, LakehouseError
 
 __all__ = ["CASH", "Lakehouse", "lakehouse_error"]
@@ -94,37 +94,6 @@ class _GuardedConnection:
         return call
 
 
-#: DuckDB vectors (2,048 rows each) of the long prices table read per batch into the wide frame
-_BATCH_VECTORS = 500
-
-
-def _fill_wide(con: _GuardedConnection, where: str, args: list, field: str, names: list[str],
-               dates: np.ndarray) -> np.ndarray:
-    """Return the dates x names array of ``field`` from the rows of ``prices`` matching ``where`` (NaN where none).
-
-    Each row's ticker arrives as its position in ``names`` (a join in DuckDB) and its date as a day
-    number, so the array is filled with two integer indexes per batch of rows, never a frame of strings.
-    """
-    wide = np.full((len(dates), len(names)), np.nan)
-    if not len(dates) or not names:
-        return wide
-    days = dates.astype("datetime64[D]").astype(np.int64)
-    reader = con.execute(
-        f"SELECT date_diff('day', DATE '1970-01-01', date) AS d, k.i, {field} AS v FROM prices "
-        f"JOIN (SELECT unnest(?) AS ticker, generate_subscripts(?, 1) - 1 AS i) k USING (ticker) WHERE TRUE{where}",
-        [names, names, *args])
-    small = wide.size <= _BATCH_VECTORS * 2048  # a window: one fetch; else batches of rows
-    while True:  # numbers only: no string column is converted
-        chunk = reader.fetchnumpy() if small else reader.fetch_df_chunk(_BATCH_VECTORS)
-        if not len(chunk["d"]):
-            break
-        v = np.ma.filled(np.ma.asarray(chunk["v"], dtype=float), np.nan)  # a NULL (a masked value) is NaN
-        wide[np.searchsorted(days, np.asarray(chunk["d"])), np.asarray(chunk["i"])] = v
-        if small:
-            break
-    return wide
-
-
 class Lakehouse:
     """Reads and transactional writes on the DuckDB lakehouse file.
 
@@ -147,10 +116,13 @@ class Lakehouse:
             )
         try:
             con = duckdb.connect(str(self.path), read_only=read_only)
-            con.execute("SET enable_progress_bar = false")  # DuckDB draws one on stdout for a query over 2 s
             self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
+        try:  # a terminal gets a bar on stdout for a query over 2 s; Jupyter refuses the setting without ipywidgets
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass  # no bar there either
         self.as_of = as_of
         self._stamp = _file_stamp(self.path) if read_only else None
         if not read_only:
@@ -260,7 +232,7 @@ class Lakehouse:
             ``prices(...).iloc[-last:]``, without reading the history before them).
 
         Rows are the dates on which any of ``tickers`` has a row. The frame is filled from DuckDB's arrays
-        in batches (:func:`_fill_wide`): no long frame of strings is pivoted in pandas.
+        (:func:`rebal.data.wide.read_wide`): no long frame of strings is pivoted in pandas.
         """
         if field not in {"open", "high", "low", "close", "volume"}:
             raise ValueError(f"unknown price field {field!r}")
@@ -275,18 +247,7 @@ class Lakehouse:
                 f"SELECT DISTINCT ticker FROM prices WHERE TRUE{where}", args).fetchall())
         else:
             names = list(dict.fromkeys(tickers))
-        where += " AND ticker IN (SELECT unnest(?))"
-        args.append(names)
-        if last is None:
-            dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date",
-                                     args).fetchnumpy()["date"]
-        else:  # the last dates first; the rows are then those from the first of them on
-            dates = self.con.execute(f"SELECT DISTINCT date FROM prices WHERE TRUE{where} ORDER BY date DESC LIMIT ?",
-                                     [*args, last]).fetchnumpy()["date"][::-1]
-            if len(dates):
-                where += " AND date >= ?"
-                args.append(dates[0].astype("datetime64[D]").item())
-        wide = _fill_wide(self.con, where, args, field, names, dates)
+        dates, wide = read_wide(self.con, where, args, field, names, last)
         out = pd.DataFrame(wide, index=pd.DatetimeIndex(dates, name="date"), columns=pd.Index(names, name="ticker"),
                            copy=False)
         if tickers is not None and len(names) != len(tickers):  # a ticker asked for twice: twice in the frame

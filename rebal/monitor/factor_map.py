@@ -36,14 +36,15 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
     """Cluster ``tickers`` on ``window_days`` returns to ``as_of``; rank execution alpha within clusters."""
     view = lh.at(as_of)
     need = max(window_days, 252) + 1
-    close = view.prices(tickers).iloc[-need:]
+    close = view.prices(tickers, last=need)
     if len(close) < need or close.isna().any().any():
         bad = close.columns[close.isna().any()].tolist()
         raise DataError(f"factor map needs {need} sessions of closes up to {as_of} for every ticker"
                         + (f"; {bad[0]!r} has gaps" if bad else f", found {len(close)}"))
     rets = simple_returns(close, fill="none").iloc[1:].iloc[-window_days:]
     fm = factor_map(rets, n_clusters, sectors=view.tickers()["sector"], method=linkage, seed=seed)
-    fields = {f: view.prices(tickers, field=f).reindex(close.index) for f in ("high", "low", "volume")}
+    first = close.index[0].date() if len(close) else None
+    fields = {f: view.prices(tickers, field=f, start=first).reindex(close.index) for f in ("high", "low", "volume")}
     gaps = [f for f in fields if fields[f].isna().any().any()]
     missing = ""
     if gaps:  # close-only data: the Liquidity component is left out, and said so

@@ -181,7 +181,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     pdrift = 0.5 * float(drift.abs().sum())
 
     assets = [a for a in idx if a != CASH]
-    px = view.prices([*assets, prof.benchmark]).iloc[-253:]
+    px = view.prices([*assets, prof.benchmark], last=253)
     rets = simple_returns(px, fill="none").iloc[1:]
     sig60 = rets[assets].iloc[-60:].std(ddof=1)
     bench_sig = float(rets[prof.benchmark].iloc[-60:].std(ddof=1))
@@ -204,7 +204,7 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
         value = spec.notional_value
         flags.append(f"portfolio value unknown (weights-only state): notional ${value:,.0f} used for trade sizes")
     trades = (-drift.reindex(assets)) * value
-    vol = view.prices(assets, field="volume").iloc[-20:]
+    vol = view.prices(assets, field="volume", last=20)
     close = px[assets].iloc[-20:]
     adv = (vol * close).mean()
     synthetic = view.has_synthetic_ohlv(assets)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import write_market
 
-from rebal.data import lakehouse as lakehouse_mod
+from rebal.data import wide as wide_mod
 from rebal.data.lakehouse import Lakehouse
 
 NAN = float("nan")
@@ -121,7 +121,7 @@ def test_batches_of_rows_fill_the_same_frame(lake, monkeypatch):
     with Lakehouse(path) as lh:
         whole = lh.prices(list(close.columns)[::-1])
         pd.testing.assert_frame_equal(whole, _pivot(lh, list(close.columns)[::-1]))
-        monkeypatch.setattr(lakehouse_mod, "_BATCH_VECTORS", 1)  # 2,048 rows a batch: 4 batches
+        monkeypatch.setattr(wide_mod, "_BATCH_VECTORS", 1)  # 2,048 rows a batch: 4 batches
         from rebal import cache
 
         cache.clear()
