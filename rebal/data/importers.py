@@ -76,7 +76,9 @@ def _echo(value: object) -> str:
 
 def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
     vals = ", ".join(f"{k}={str(df.iloc[i][k])[:40]}" for k in keys if k in df.columns)
-    return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
+    # a chunk of a file read in parts keeps its rows' positions in the file as its index (rebal.data.import_stream)
+    n = int(df.index[i]) if isinstance(df.index, pd.RangeIndex) else i
+    return f"row {n + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
 
 
 def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
@@ -303,26 +305,19 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
+    if kind == "prices":  # read, validated and staged in chunks: a large file never sits in memory as strings
+        from rebal.data.import_stream import import_prices, read_chunks
+
+        read_chunks(file)  # a missing or unreadable file is said before the lakehouse
+        if not Path(lakehouse).is_file():
+            raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
+        with Lakehouse(lakehouse, read_only=False) as lh:
+            return import_prices(lh, file, allow_case_variants=allow_case_variants)
     raw = read_table(file)
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
     with Lakehouse(lakehouse, read_only=False) as lh:
         known = lh.known_tickers()
-        if kind == "prices":
-            df = validate_prices(raw, src)
-            if not allow_case_variants:
-                _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
-            new = sorted(set(df["ticker"]) - known)
-            with lh.transaction() as con:  # prices and their new tickers together
-                _replace_rows(con, "prices", "(date, ticker)", df,
-                              "date, ticker, open, high, low, close, volume, FALSE", file)
-                if new:
-                    con.executemany(
-                        "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
-                        [(t, t, f"import:{Path(file).name}") for t in new],
-                    )
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
-                    "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
             df = validate_holdings(raw, src, known)
             stock = df[df["ticker"] != CASH]
