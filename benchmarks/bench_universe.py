@@ -143,9 +143,10 @@ def write_import_file(home: Path, years: int) -> tuple[Path, Path]:
     if not csv.exists():
         with Lakehouse(home / "data" / "lakehouse" / "rebal.duckdb") as lh:
             lh.con.execute(
-                f"COPY (SELECT strftime(date, '%Y-%m-%d') AS date, ticker, round(close, 4) AS close, "
+                f"COPY (SELECT strftime(date, '%Y-%m-%d') AS date, ticker, round(close, 6) AS close, "
                 f"CAST(volume AS BIGINT) AS volume FROM prices WHERE ticker <> 'SYNIDX' AND date > "
-                f"DATE '{END}' - INTERVAL {int(years * 365)} DAY ORDER BY date, ticker) "
+                f"DATE '{END}' - INTERVAL {int(years * 365)} DAY AND round(close, 6) > 0 "  # a few synthetic
+                f"ORDER BY date, ticker) "  # random walks fall below $0.000001 in 20 years
                 f"TO '{csv}' (HEADER, DELIMITER ',')")
     return csv, target
 

@@ -2,6 +2,7 @@
 
 Each test imports with chunks of two rows, so the checks that span chunks (a (date, ticker) given twice, a
 ticker in another letter case, a bad value further down) are exercised; expected messages are written out.
+The chunks wait in a scratch DuckDB file beside the lakehouse, removed after the import or its failure.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_chunks_write_what_the_whole_file_writes(lake, tmp_path):
     assert summary == _import(one, f, chunk_rows=1000)
     assert summary == {"kind": "prices", "rows": 5, "tickers": 3, "new_tickers": ["NEW"],
                        "first_date": "2024-01-05", "last_date": "2024-01-09"}
-    assert _prices(lake) == _prices(one)
+    assert _prices(lake) == _prices(one) and not list(lake.parent.glob(".import-*"))
     with Lakehouse(lake) as lh:
         assert lh.prices(["AAA", "NEW", "BBB"]).loc["2024-01-09"].tolist()[:2] == [46.0, 11.0]
         assert lh.prices(["BBB"]).loc["2024-01-05", "BBB"] == 18.25  # replaced 18.0
@@ -73,6 +74,7 @@ def test_an_error_in_a_later_chunk_names_the_files_row_and_writes_nothing(lake, 
         with pytest.raises(DataError, match=message):
             _import(lake, f, chunk_rows=chunk_rows)
     assert file_digest(lake) == before
+    assert not list(lake.parent.glob(".import-*"))  # the scratch staging file is gone
 
 
 def test_a_case_variant_across_chunks_passes_when_confirmed(lake, tmp_path):
