@@ -27,6 +27,8 @@ import duckdb
 import pandas as pd
 
 from rebal.cache import memoize
+from rebal.data.duckfile import connect
+from rebal.data.plausible import check_price_frame, confirmed_moves
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
 from rebal.data.wide import read_wide
 from rebal.errors import DataError, LakehouseError
@@ -115,7 +117,7 @@ class Lakehouse:
                 "or import your data with `rebal data import`"
             )
         try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
+            con, self._after_close = connect(self.path, read_only=read_only)  # any legal path, '?' included
             self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
@@ -137,6 +139,9 @@ class Lakehouse:
     def close(self) -> None:
         """Close the connection."""
         self.con.close()
+        after, self._after_close = getattr(self, "_after_close", None), None
+        if after is not None:
+            after()
 
     def __enter__(self) -> "Lakehouse":
         return self
@@ -222,7 +227,8 @@ class Lakehouse:
         Parameters
         ----------
         tickers
-            The columns, in this order (a ticker without prices is a column of NaN); None: every ticker, sorted.
+            The columns, in this order (a ticker without prices is a column of NaN, a ticker asked twice one
+            column); None: every ticker, sorted.
         start
             First date read.
         field
@@ -232,7 +238,8 @@ class Lakehouse:
             ``prices(...).iloc[-last:]``, without reading the history before them).
 
         Rows are the dates on which any of ``tickers`` has a row. The frame is filled from DuckDB's arrays
-        (:func:`rebal.data.wide.read_wide`): no long frame of strings is pivoted in pandas.
+        (:func:`rebal.data.wide.read_wide`): no long frame of strings is pivoted in pandas. A frame holding a
+        row the importer refuses today (:func:`rebal.data.plausible.check_price_frame`) raises :class:`DataError`.
         """
         if field not in {"open", "high", "low", "close", "volume"}:
             raise ValueError(f"unknown price field {field!r}")
@@ -245,15 +252,20 @@ class Lakehouse:
         if tickers is None:
             names = sorted(r[0] for r in self.con.execute(
                 f"SELECT DISTINCT ticker FROM prices WHERE TRUE{where}", args).fetchall())
-        else:
+        else:  # a ticker asked twice (a held benchmark) is one column
             names = list(dict.fromkeys(tickers))
-        dates, wide = read_wide(self.con, where, args, field, names, last)
-        out = pd.DataFrame(wide, index=pd.DatetimeIndex(dates, name="date"), columns=pd.Index(names, name="ticker"),
-                           copy=False)
-        if tickers is not None and len(names) != len(tickers):  # a ticker asked for twice: twice in the frame
-            out = out.reindex(columns=list(tickers))
-            out.columns.name = "ticker"
-        return out
+        dates, values = read_wide(self.con, where, args, field, names, last)
+        wide = pd.DataFrame(values, index=pd.DatetimeIndex(dates, name="date"),
+                            columns=pd.Index(names, name="ticker"), copy=False)
+        why = check_price_frame(wide, field, self.confirmed_moves())  # rows the importer refuses today: name the data
+        if why is not None:
+            raise DataError(f"{self.path}: {why}; `rebal data check` lists such rows")
+        return wide
+
+    @memoize(256)
+    def confirmed_moves(self) -> set:
+        """(ticker, date) of the one-day moves confirmed at import (:func:`rebal.data.plausible.record_moves`)."""
+        return confirmed_moves(self.con)
 
     @memoize(256)
     def sessions(self, start: date | None = None) -> pd.DatetimeIndex:

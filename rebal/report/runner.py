@@ -159,8 +159,11 @@ def run_weekly(
                 profs.remove(p)
                 invalid.append({"profile": p.name, "error": " ".join(str(exc).split())})
                 first_error = first_error or exc
+        from rebal.llm.batch import weekly_calls  # the LLM-assisted views of profiles with an `llm` section
+
+        views = weekly_calls(profs, lh, run_as_of, invalid)
         if not profs:  # nothing can run: the first problem, before anything is written
-            raise first_error
+            raise first_error or ConfigError(invalid[-1]["error"])
         for bad in invalid:
             _log(f"rebal run: profile {bad['profile']} left out: {bad['error']}", progress)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
@@ -170,6 +173,10 @@ def run_weekly(
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
+    from rebal.llm.batch import record_at  # every new LLM call, in the lakehouse before the reports replay them
+
+    if (why := record_at(views, paths.lakehouse)):
+        _log(f"rebal run: LLM calls not recorded: {why}", progress)
 
     with _scheduler_client(scheduler, paths) as (client, threads):  # reached before anything is written
         from rebal.report.execute import prepare_environment
@@ -240,6 +247,9 @@ def run_weekly(
                                        "pdfs_and_packet": round(time.perf_counter() - reports_done, 2),
                                        "phases": phase_totals(results)}
                 week.write_manifest(out_dir, doc)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (rebal.cli.terminal): run.json must not say "in progress"
+            week.abandon_run(out_dir, run_id, "SIGTERM" if type(exc).__name__ == "Terminated" else "interrupted")
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         outcome = RunOutcome(run_as_of, out_dir, results, built.pdf if built else None, time.perf_counter() - t0,

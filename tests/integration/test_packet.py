@@ -52,8 +52,10 @@ def test_the_decision_part_of_the_sample_packet_fits_its_page_budget(sample_lake
     for var in ("REBAL_HOME", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR", "REBAL_PARAMS_DIR", "REBAL_NOTEBOOKS_DIR"):
         monkeypatch.delenv(var, raising=False)
     out = run_weekly(paths=get_paths(home), notebooks=["weekly_review"], workers=2, progress=False)
-    assert out.ok and len(out.reports) == 6
+    assert out.ok and len(out.reports) == 7
     pages = [p.extract_text() for p in PdfReader(out.packet).pages]
     appendix = next(i for i, t in enumerate(pages) if "Appendix A — the reports" in t and "Contents" not in t)
     assert appendix + 1 <= 25, appendix
-    assert "This week's decisions" in pages[0] and all(p in pages[0] for p in ("bl_tilts", "strategy_sleeves"))
+    # seven sample profiles since llm_tilts: the decisions table starts on page 1 and ends on page 2
+    cover = pages[0] + pages[1]
+    assert "This week's decisions" in pages[0] and all(p in cover for p in ("bl_tilts", "llm_tilts", "strategy_sleeves"))

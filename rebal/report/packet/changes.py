@@ -58,7 +58,9 @@ def _row(profile: str, s: dict[str, Any]) -> str:
                      + (f"; +{len(moves) - 3} more" if len(moves) > 3 else ""))
     alerts = [f"new: {a}" for a in c.get("new_alerts", [])] + [f"resolved: {a}" for a in c.get("resolved_alerts", [])]
     signed = c.get("approvals", []) + c.get("executions", [])
-    return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts)}</td>"
+    continuing = len(s.get("alerts", [])) - len(c.get("new_alerts", []))
+    empty = f"no new alert ({continuing} continuing, on the cover)" if continuing > 0 else "none new"
+    return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts, empty)}</td>"
             f"<td>{_list(signed)}</td><td class='tiny'>{e(str(c.get('previous')))}</td>"
             f"<td>{sparkline(c.get('drift_points', []))}</td></tr>")
 
@@ -76,7 +78,8 @@ def changes_section(entries: list[PacketEntry]) -> str:
             "before it); where an earlier weekly run exists, its recorded decision is used and a difference from the "
             "recomputation is named.</p>"
             '<table class="summary changes"><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
-            "added / dropped, largest moves</th><th>Alerts</th><th>Approvals and executions</th><th>since</th>"
+            "added / dropped, largest moves</th><th>Alerts: new and resolved only</th><th>Approvals and executions</th>"
+            "<th>since</th>"
             f"<th>Drift, weekly</th></tr></thead><tbody>{rows}</tbody></table>")
 
 

@@ -187,8 +187,13 @@ def _summary(s: Any) -> str:
     return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
 
 
+def _applies(profile, has_holdings: bool) -> str | None:
+    n = len(profile.tickers)
+    return None if n >= 2 else f"a factor map clusters at least 2 assets; the universe has {n}"
+
+
 REPORT = ReportSpec(
-    name="factor_map", title="Factor map", order=40,
+    name="factor_map", title="Factor map", order=40, applies=_applies,
     scraps={"as_of": str, "n_clusters": int, "stress": float, "isolated_clusters": list, "leads": dict,
             "cluster_of": dict, "synthetic_liquidity": bool},
     summary=_summary,

@@ -103,3 +103,134 @@ def test_a_header_without_rows_and_an_unreadable_file(lake, tmp_path):
     bad.write_bytes(b"not parquet")
     with pytest.raises(DataError, match=r"bad\.parquet: cannot read parquet"):
         read_chunks(bad)
+
+
+def _moves_by_pandas(lake, text):
+    """The message of the whole-file move check (rebal.data.plausible, pandas), a second implementation."""
+    import io
+
+    from rebal.data import plausible
+    from rebal.data.fields import _where
+    from rebal.data.importers import validate_prices
+
+    raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    df = validate_prices(raw, "p.csv")
+    with Lakehouse(lake) as lh, pytest.raises(DataError) as err:
+        plausible.refuse_implausible_moves(lh.con, df, _where("p.csv", raw, ("date", "ticker")), 4.0, set())
+    return str(err.value)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    # against the last stored close (AAA 44 on 2024-01-05), before the file's first date
+    ("2024-01-08,AAA,440\n", "row 2 (date=2024-01-08, ticker=AAA): the close of 'AAA' moves x10 from 44 on "
+                             "2024-01-05 to 440 on 2024-01-08"),
+    # across chunks of one row: CCC's 01-08 close in the first chunk, its 01-09 close in the third
+    ("2024-01-08,CCC,46\n2024-01-08,AAA,44\n2024-01-09,CCC,460\n",
+     "row 4 (date=2024-01-09, ticker=CCC): the close of 'CCC' moves x10 from 46 on 2024-01-08 to 460 on 2024-01-09"),
+    # a file out of date order: the later date comes first
+    ("2024-01-09,CCC,460\n2024-01-08,CCC,46\n",
+     "row 2 (date=2024-01-09, ticker=CCC): the close of 'CCC' moves x10 from 46 on 2024-01-08 to 460 on 2024-01-09"),
+    # only the earlier close is the file's: it replaces BBB's stored 20 on 01-02, and 19 follows on 01-03
+    ("2024-01-02,BBB,2\n",
+     "row 2 (date=2024-01-02, ticker=BBB): the close of 'BBB' moves x9.5 from 2 on 2024-01-02 to 19 on 2024-01-03"),
+])
+def test_one_day_moves_span_chunks_and_the_stored_closes(lake, tmp_path, rows, message):
+    text = "date,ticker,close\n" + rows
+    f = tmp_path / "p.csv"
+    f.write_text(text)
+    before = file_digest(lake)
+    for chunk_rows in (1, 1000):
+        with pytest.raises(DataError) as err:
+            _import(lake, f, chunk_rows=chunk_rows)
+        assert str(err.value).startswith(f"{f}: {message}, beyond the 4x a day real prices move")
+    assert file_digest(lake) == before
+    assert _moves_by_pandas(lake, text).replace("p.csv", str(f)) == str(err.value)
+
+
+def test_a_confirmed_or_allowed_move_is_imported_and_recorded(lake, tmp_path):
+    f = csv(tmp_path, "p.csv", "date,ticker,close\n2024-01-08,AAA,440\n2024-01-09,AAA,44\n")
+    with pytest.raises(DataError, match=r"--max-move: the limit is a factor above 1"):
+        _import(lake, f, max_move=1.0)
+    from datetime import date
+
+    # confirming the jump is not the fall back: 440 -> 44 on 01-09 is a second move
+    with pytest.raises(DataError, match=r"row 3 .*'AAA' moves x1/10 from 440 on 2024-01-08 to 44 on 2024-01-09"):
+        _import(lake, f, chunk_rows=1, confirmed_moves={("AAA", date(2024, 1, 8))})
+    assert _import(lake, f, chunk_rows=1, confirmed_moves={("AAA", date(2024, 1, 8)), ("AAA", date(2024, 1, 9))},
+                   )["rows"] == 2
+    with Lakehouse(lake) as lh:
+        meta = lh.meta()
+        assert meta["confirmed_move:AAA:2024-01-08"] == "x10 confirmed by import:p.csv"
+        assert meta["confirmed_move:AAA:2024-01-09"] == "x1/10 confirmed by import:p.csv"
+        assert lh.prices(["AAA"])["AAA"].tolist() == [40.0, 42.0, 43.0, 44.0, 440.0, 44.0]  # the reader accepts them
+    g = csv(tmp_path, "q.csv", "date,ticker,close\n2024-01-08,BBB,180\n")  # x10 from 18: within --max-move 11
+    assert _import(lake, g, max_move=11.0)["rows"] == 1
+    with Lakehouse(lake) as lh:
+        assert lh.meta()["confirmed_move:BBB:2024-01-08"] == "x10 confirmed by import:q.csv"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("2024-01-06,AAA,44,\n", r"p\.csv: row 7 \(date=2024-01-06, ticker=AAA\): `date` 2024-01-06 is not an NYSE session "
+                             r"\(a Saturday\)"),
+    ("2024-01-10,AAA,1e10,\n", r"p\.csv: row 7 .*`close` 1e\+10 is not a plausible value \(must be between 1e-06 "
+                               r"and 1e\+09\)"),
+    ("2024-01-10,AAA,44,1e20\n", r"p\.csv: row 7 .*`volume` 1e\+20 is not a plausible value"),
+])
+def test_calendar_and_magnitudes_in_a_later_chunk(lake, tmp_path, extra, message):
+    import textwrap
+
+    f = tmp_path / "p.csv"
+    f.write_text(textwrap.dedent(ROWS).lstrip() + extra)
+    before = file_digest(lake)
+    for chunk_rows in (2, 1000):
+        with pytest.raises(DataError, match=message):
+            _import(lake, f, chunk_rows=chunk_rows)
+    assert file_digest(lake) == before
+
+
+def test_column_variants_and_adj_close_in_every_chunk(lake, tmp_path):
+    f = csv(tmp_path, "p.csv", """
+        Date,Symbol,Adj Close
+        2024-01-08,AAA,45
+        2024-01-08,BBB,18.5
+        2024-01-09,AAA,46
+    """)
+    summary = _import(lake, f, chunk_rows=1)
+    assert summary["layout"] == ["columns read as `Date` -> `date`, `Symbol` -> `ticker`, `Adj Close` -> `adj_close`",
+                                 "close taken from `adj_close` (the file has no `close` column)"]
+    assert summary["rows"] == 3
+    with Lakehouse(lake) as lh:
+        assert lh.prices(["AAA"])["AAA"].tolist()[-2:] == [45.0, 46.0]
+    both = csv(tmp_path, "b.csv", "date,ticker,close,Adj Close\n2024-01-08,AAA,45,45\n")
+    with pytest.raises(DataError, match=r"both `close` and `adj_close` columns: keep one"):
+        _import(lake, both, chunk_rows=1)
+
+
+def test_wide_files_and_dated_parquet_indexes_are_read_whole(lake, tmp_path):
+    from rebal.data.import_stream import stream_or_none
+    from rebal.data.importers import import_file
+
+    wide = csv(tmp_path, "w.csv", "Date,AAA,NEW\n2024-01-08,45,10\n2024-01-09,46,\n")
+    assert stream_or_none(wide, chunk_rows=1) is None
+    summary = import_file(lake, "prices", wide)
+    assert summary["rows"] == 3 and summary["layout"][-1].startswith("read whole, not in chunks")
+    # a wide file's moves and calendar are checked as before, against the stored closes too
+    jump = csv(tmp_path, "j.csv", "Date,BBB\n2024-01-10,180\n")
+    with pytest.raises(DataError, match=r"row 2 .*'BBB' moves x10 from 18 on 2024-01-05 to 180 on 2024-01-10"):
+        import_file(lake, "prices", jump)
+    pq = tmp_path / "w.parquet"
+    pd.DataFrame({"CCC": [47.0]}, index=pd.DatetimeIndex(["2024-01-10"], name="Date")).to_parquet(pq)
+    assert stream_or_none(pq) is None and import_file(lake, "prices", pq)["rows"] == 1
+    long = csv(tmp_path, "l.csv", "date,ticker,close\n2024-01-10,AAA,47\n")
+    assert "layout" not in import_file(lake, "prices", long)  # a long file: streamed, nothing to say
+
+
+def test_the_size_limit_holds_before_anything_is_read(lake, tmp_path):
+    from rebal.data.importers import import_file
+
+    f = csv(tmp_path, "p.csv", ROWS)
+    before = file_digest(lake)
+    with pytest.raises(DataError, match=r"p\.csv: 0\.0 MB to read, more than the 0 MB limit of an import"):
+        import_file(lake, "prices", f, max_bytes=100)
+    assert file_digest(lake) == before
+    assert import_file(lake, "prices", f, max_bytes=None)["rows"] == 5
