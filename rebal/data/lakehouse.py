@@ -91,6 +91,10 @@ class _GuardedConnection:
                 out = attr(*args, **kwargs)
             except duckdb.Error as exc:
                 raise lakehouse_error(self._path, exc) from None
+            except RuntimeError as exc:  # a signal inside a query: DuckDB drops the handler's exception
+                if str(exc) == "Query interrupted":
+                    raise KeyboardInterrupt from None
+                raise
             return self if out is self._con else out  # execute() returns the connection: keep it guarded
 
         return call
