@@ -218,14 +218,8 @@ class Lakehouse:
         return s
 
     @memoize(256)
-    def prices(
-        self,
-        tickers: Sequence[str] | None = None,
-        *,
-        start: date | None = None,
-        field: str = "close",
-        last: int | None = None,
-    ) -> pd.DataFrame:
+    def prices(self, tickers: Sequence[str] | None = None, *, start: date | None = None, field: str = "close",
+               last: int | None = None) -> pd.DataFrame:
         """Wide frame of ``field`` (dates x tickers), within the as-of limit.
 
         Parameters
