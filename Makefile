@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= 2
 # committed notebooks: the report templates and the analysts' starting point
 NOTEBOOKS := $(wildcard notebooks/*.ipynb notebooks/explore/*.ipynb)
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles check-notebooks strip-notebooks bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab
+.PHONY: help install install-test lakehouse report test test-fast lab profiles check-notebooks strip-notebooks bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-universe
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ risk4: $(VENV)/.installed $(LAKEHOUSE)  ## Risk4 picks and trades (ASOF=date, de
 
 bench-risk4: $(VENV)/.installed  ## Risk4 generate on a synthetic 500..5,000-ticker x 20-year lakehouse
 	$(BIN)/python benchmarks/bench_risk4.py
+
+bench-universe: $(VENV)/.installed  ## propose, risk and a prices import on SYNTHETIC universes of 100..5,000 names: seconds, peak memory
+	$(BIN)/python benchmarks/bench_universe.py $(if $(SIZES),--sizes $(SIZES))
 
 propose: $(VENV)/.installed $(LAKEHOUSE)  ## dry-run rebalance proposal per profile -> reports/<as_of>/<profile>/proposal.json (MODE=, ASOF=)
 	@for p in $(if $(PROFILES),$(PROFILES),$$($(BIN)/rebal profiles --json | $(BIN)/python -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r["valid"]))')); do \

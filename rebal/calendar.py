@@ -2,18 +2,29 @@
 
 A federal-holiday business-day calendar is *not* the NYSE calendar (it counts Good Friday as a
 trading day and misses special closures); everything here uses XNYS.
+
+Importing ``exchange_calendars`` and building XNYS costs about 0.5-1.5 s, in every process (a report
+kernel, a Lab kernel, each CLI command). The sessions it yields are a function of the package's version,
+the start date and today's date (the calendar reaches about a year ahead of today), so they are cached
+on disk under that key (:func:`sessions_cache_file`: ``$REBAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/rebal``,
+else ``~/.cache/rebal``) and read back as one small array. A cache that cannot be read or written is
+ignored (the calendar is built as before), and ``REBAL_CACHE=off`` bypasses it.
 """
 from __future__ import annotations
 
+import importlib.metadata
+import os
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rebal.errors import DataError
 
-__all__ = ["nyse_sessions", "calendar_end", "check_in_calendar", "is_session", "sessions_after", "previous_session",
-           "non_sessions",
+__all__ = ["nyse_sessions", "sessions_cache_file",
+           "calendar_end", "check_in_calendar", "is_session", "sessions_after", "previous_session", "non_sessions",
            "DEFAULT_ANCHOR", "is_rebalance_day", "next_rebalance_dates", "rebalance_days", "schedule_document"]
 
 #: Default anchor of the every-K-sessions rebalance schedule (first session of 2015).
@@ -33,11 +44,61 @@ def _calendar():
         return xcals.get_calendar("XNYS", start=_START)
 
 
-@lru_cache(maxsize=1)
-def nyse_sessions() -> pd.DatetimeIndex:
-    """All XNYS sessions from 1990 to the calendar's end (naive dates)."""
+def _built_sessions() -> pd.DatetimeIndex:
     s = _calendar().sessions
     return pd.DatetimeIndex(s.tz_localize(None) if s.tz is not None else s)
+
+
+def sessions_cache_file(today: date | None = None) -> Path | None:
+    """Return the file caching the XNYS sessions built today (None when ``exchange_calendars`` is not installed).
+
+    Its name holds the key: ``exchange_calendars``' version, the start date and ``today`` (default: today).
+    """
+    try:
+        version = importlib.metadata.version("exchange_calendars")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    root = os.environ.get("REBAL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rebal")
+    return Path(root) / f"xnys-sessions-{version}-{_START}-{today or date.today()}.npy"
+
+
+def _read_cached(path: Path) -> pd.DatetimeIndex | None:
+    try:
+        days = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if days.ndim != 1 or days.dtype != np.dtype("datetime64[D]") or len(days) < 2 or not (np.diff(days) > 0).all():
+        return None  # not what this module writes: build the calendar instead
+    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+
+
+def _write_cached(path: Path, sessions: pd.DatetimeIndex) -> None:
+    from rebal.fileio import atomic_write
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: np.save(tmp, sessions.to_numpy().astype("datetime64[D]"), allow_pickle=False))
+        for old in path.parent.glob("xnys-sessions-*.npy"):  # earlier days' and versions' files
+            if old.name != path.name:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full cache directory: the next process builds the calendar again
+
+
+@lru_cache(maxsize=1)
+def nyse_sessions() -> pd.DatetimeIndex:
+    """All XNYS sessions from 1990 to the calendar's end (naive dates), cached on disk (see the module docstring)."""
+    from rebal.cache import enabled
+
+    path = sessions_cache_file() if enabled() else None
+    cached = _read_cached(path) if path is not None and path.is_file() else None
+    if cached is not None:
+        return cached
+    sessions = _built_sessions()
+    if path is not None:
+        _write_cached(path, sessions)
+    return sessions
 
 
 def calendar_end() -> date:
@@ -130,6 +191,8 @@ def non_sessions(days) -> dict[pd.Timestamp, str]:
     sessions = nyse_sessions()
     out: dict[pd.Timestamp, str] = {}
     for long, part in ((False, idx[(idx >= sessions[0]) & (idx <= sessions[-1])]), (True, idx[idx < sessions[0]])):
+        if not long:  # the common case, every date a session, needs no holiday names (nor the calendar)
+            part = part[~part.isin(sessions)]
         if len(part) == 0:
             continue
         s, names = _reasons(long)

@@ -35,6 +35,8 @@ import rebal
 from rebal.data.lakehouse import Lakehouse
 
 REPO = Path(__file__).resolve().parents[1]
+# files cached across processes (the NYSE sessions, rebal.calendar) go beside the test caches, not into ~/.cache
+os.environ.setdefault("REBAL_CACHE_DIR", str(REPO / ".pytest_cache" / "rebal-cache"))
 
 # Tiny market: three stocks and a benchmark on four real NYSE sessions (2024-01-02 .. 2024-01-05).
 TINY_PRICES = {

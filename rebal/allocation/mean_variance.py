@@ -150,8 +150,9 @@ class MeanVariance(BaseAllocator):
 
         X = self._returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))
+        cov *= PERIODS_PER_YEAR  # in place: at N = 5,000 each copy of Σ is 200 MB
         mu = ew_mean(X, self.half_life) * PERIODS_PER_YEAR
-        return mu, pd.DataFrame(cov * PERIODS_PER_YEAR, index=X.columns, columns=X.columns)
+        return mu, pd.DataFrame(cov, index=X.columns, columns=X.columns, copy=False)
 
     def _validate(self) -> None:
         check_choice(self, "objective", typing.get_args(Objective))

@@ -128,8 +128,7 @@ def base_target(profile: Profile, lh: Lakehouse, as_of: date) -> TargetWeights:
     if spec.method == "fixed":
         w = make_allocator(spec).fit(None).weights_
     else:
-        px = view.prices(tickers)
-        px = px.iloc[-(spec.lookback_days + 1):]
+        px = view.prices(tickers, last=spec.lookback_days + 1)
         rets = simple_returns(px, fill="none").iloc[1:]
         if len(rets) < spec.lookback_days:
             raise DataError(

@@ -38,7 +38,7 @@ def market_vix(lh: Lakehouse, benchmark: str, as_of: date) -> tuple[float, str]:
         if pd.notna(last) and sessions_after(last, as_of) <= 1:
             v = lh.prices(["VIX"], start=last.date())["VIX"].iloc[-1]
             return float(v), f"VIX close of {last.date()}"
-    px = lh.prices([benchmark]).iloc[-60:][benchmark]
+    px = lh.prices([benchmark], last=60)[benchmark]
     proxy = realized_vol_proxy_vix(px).iloc[-1] if len(px) > 21 else float("nan")
     if pd.isna(proxy):
         return float("nan"), f"unavailable: no VIX for {as_of} and under 22 sessions of {benchmark} for the proxy"

@@ -344,12 +344,19 @@ def ledoit_wolf(returns: np.ndarray) -> tuple[np.ndarray, float]:
     x = np.asarray(returns, dtype=float)
     n, p = x.shape
     x = x - x.mean(axis=0)
-    s = x.T @ x / n
+    s = x.T @ x
+    s /= n
     mu = np.trace(s) / p
-    d2 = float(((s - mu * np.eye(p)) ** 2).sum())
+    # one p x p array throughout (at p = 5,000 each is 200 MB): S - μI, then Σ, are made in place in S
+    diag = s.diagonal().copy()
+    np.fill_diagonal(s, diag - mu)
+    d2 = float(np.vdot(s, s))
+    np.fill_diagonal(s, diag)
     if d2 == 0.0:
         return s, 0.0
     row2 = (x ** 2).sum(axis=1)
-    b2 = min(float((row2 ** 2).sum() / n - (s ** 2).sum()) / n, d2)
+    b2 = min(float((row2 ** 2).sum() / n - np.vdot(s, s)) / n, d2)
     delta = b2 / d2
-    return delta * mu * np.eye(p) + (1.0 - delta) * s, delta
+    s *= 1.0 - delta
+    s[np.diag_indices(p)] += delta * mu
+    return s, delta

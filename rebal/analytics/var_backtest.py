@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import xlogy
-from scipy.stats import chi2
+from scipy.special import chdtrc, xlogy  # chdtrc(df, x) is scipy.stats.chi2.sf(x, df), without scipy.stats' import
 
 from rebal.analytics.var import VarMethod, var_es
 
@@ -54,7 +53,7 @@ class Transitions:
 
 def _lr(statistic: float, df: int) -> LikelihoodRatio:
     stat = max(float(statistic), 0.0)  # rounding can leave -1e-16 when the two likelihoods are equal
-    return LikelihoodRatio(stat, df, float(chi2.sf(stat, df)))
+    return LikelihoodRatio(stat, df, float(chdtrc(df, stat)))
 
 
 def kupiec_pof(exceedances: int, days: int, p: float) -> LikelihoodRatio:

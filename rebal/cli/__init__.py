@@ -15,7 +15,7 @@ import sys
 from rebal import __version__
 from rebal.cli import compare, data, lab, monitor, notebook, profiles, project, proposal, risk, run, selection, views
 from rebal.cli.common import Parser
-from rebal.cli.terminal import Terminated, safe_output, sigterm_as_interrupt
+from rebal.cli.terminal import Terminated, safe_output, sigterm_as_interrupt, sigterm_received
 from rebal.errors import RebalError
 
 __all__ = ["main", "build_parser"]
@@ -59,13 +59,13 @@ def _run(args: argparse.Namespace) -> int:
             msg = msg[:MAX_ERROR_CHARS - 3] + "..."
         sys.stderr.write(f"rebal: error: {msg}\n")
         return 2
-    except Terminated:
+    except KeyboardInterrupt as exc:
+        if not (isinstance(exc, Terminated) or sigterm_received()):
+            sys.stderr.write("rebal: interrupted\n")
+            return 130
         sys.stderr.write("rebal: terminated (SIGTERM): stopped after cleaning up; what had not finished was "
                          "discarded, nothing half-written was kept\n")
         return 143
-    except KeyboardInterrupt:
-        sys.stderr.write("rebal: interrupted\n")
-        return 130
     except BrokenPipeError:  # `rebal ... | head`: the reader left; nothing more to say
         try:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - interpreter shutdown flushes it

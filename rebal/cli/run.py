@@ -21,6 +21,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         paths=paths_of(args),
         progress=not args.quiet,
         scheduler=args.scheduler,
+        pdf=not args.html_only,
+        packet=not (args.html_only or args.no_packet),
     )
     return 0 if outcome.ok else 1
 
@@ -61,7 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         description="Run the template notebooks for each profile with papermill, render "
                         "each to HTML and PDF under reports/<as_of>/<profile>/, and build "
                         "reports/<as_of>/committee_packet.pdf. All profiles are validated first; a "
-                        "failing notebook fails only its own report (exit code 1).")
+                        "failing notebook fails only its own report (exit code 1). A run with no report to make "
+                        "(e.g. --notebook risk4_picks for a profile without a risk4 block) says why, writes "
+                        "nothing and exits 2; a run in which no report rendered leaves the packet as it was.")
     rp.add_argument("--profile", action="extend", nargs="+", metavar="NAME",
                     help="profile(s) to run (repeatable; default: all in params/profiles)")
     rp.add_argument("--as-of", type=parse_date, metavar="DATE",
@@ -77,6 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "Workers need the rebal package and read access to the project home and the lakehouse at "
                     "the same paths (a shared file system); they write nothing there, the run publishes their "
                     "files. An unreachable scheduler stops the run before anything is written (exit code 2)")
+    out = rp.add_mutually_exclusive_group()
+    out.add_argument("--html-only", action="store_true",
+                     help="notebooks and HTML only, for iterating on a report: no PDF (a report's PDF of an earlier "
+                     "run is removed, as it no longer shows the same numbers) and the packet is not rebuilt")
+    out.add_argument("--no-packet", action="store_true",
+                     help="notebooks, HTML and PDF, but leave the week's committee packet as it was")
     rp.add_argument("--quiet", action="store_true", help="no progress output")
     rp.set_defaults(func=_cmd_run)
 

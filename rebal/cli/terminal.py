@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from rebal.safetext import visible
 
-__all__ = ["Terminated", "SafeStream", "safe_output", "sigterm_as_interrupt"]
+__all__ = ["Terminated", "SafeStream", "safe_output", "sigterm_as_interrupt", "sigterm_received"]
 
 
 class Terminated(KeyboardInterrupt):
@@ -69,14 +69,24 @@ def safe_output() -> Iterator[None]:
             sys.stderr = err
 
 
+_received: list[int] = []  # SIGTERM, once received: DuckDB reports any signal inside a query as an interruption
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the clean-up is not interrupted by a second SIGTERM
+    _received.append(signum)
     raise Terminated()
+
+
+def sigterm_received() -> bool:
+    """Tell whether SIGTERM arrived (an interruption inside a DuckDB query loses the :class:`Terminated` it raised)."""
+    return bool(_received)
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Inside the block, SIGTERM raises :class:`Terminated` (see the module docstring); restored after."""
+    _received.clear()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: signals cannot be handled here

@@ -47,7 +47,9 @@ def _echo(value: object) -> str:
 
 def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
     vals = ", ".join(f"{k}={visible(str(df.iloc[i][k])[:40])}" for k in keys if k in df.columns)
-    return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
+    # a chunk of a file read in parts keeps its rows' positions in the file as its index (rebal.data.import_stream)
+    n = int(df.index[i]) if isinstance(df.index, pd.RangeIndex) else i
+    return f"row {n + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
 
 
 def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:

@@ -210,6 +210,11 @@ def _replace_rows(con, table: str, key: str, df: pd.DataFrame, columns: str, fil
     con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM incoming", [f"import:{Path(file).name}"])
 
 
+def _lakehouse_exists(lakehouse: str | Path) -> None:
+    if not Path(lakehouse).is_file():
+        raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
+
+
 def import_file(lakehouse: str | Path, kind: str, file: str | Path, *, allow_case_variants: bool = False,
                 max_move: float = plausible.DEFAULT_MAX_MOVE, confirmed_moves: set | None = None,
                 profiles: set[str] | None = None, max_bytes: int | None = MAX_IMPORT_BYTES) -> dict[str, object]:
@@ -225,10 +230,20 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *, allow_cas
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
+    if kind == "prices":  # a long file is read, validated and staged in chunks (rebal.data.import_stream)
+        from rebal.data.import_stream import import_prices, stream_or_none
+
+        chunks = stream_or_none(file, max_bytes=max_bytes)  # None: a wide file (or an indexed Parquet), read whole
+        if chunks is not None:
+            _lakehouse_exists(lakehouse)
+            with Lakehouse(lakehouse, read_only=False) as lh:
+                return import_prices(lh, file, chunks, allow_case_variants=allow_case_variants, max_move=max_move,
+                                     confirmed_moves=confirmed_moves or set())
     raw, notes = normalise_layout(read_table(file, max_bytes=max_bytes), kind, src)  # wide, name variants, adj_close
+    if kind == "prices":
+        notes.append("read whole, not in chunks: a wide layout (or a Parquet file's dated index) is reshaped in memory")
     layout = {"layout": notes} if notes else {}
-    if not Path(lakehouse).is_file():
-        raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
+    _lakehouse_exists(lakehouse)
     with Lakehouse(lakehouse, read_only=False) as lh:
         known = lh.known_tickers()
         if kind == "prices":

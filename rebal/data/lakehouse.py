@@ -30,6 +30,7 @@ from rebal.cache import memoize
 from rebal.data.duckfile import connect
 from rebal.data.plausible import check_price_frame, confirmed_moves
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
+from rebal.data.wide import read_wide
 from rebal.errors import DataError, LakehouseError
 
 __all__ = ["CASH", "Lakehouse", "lakehouse_error"]
@@ -90,6 +91,10 @@ class _GuardedConnection:
                 out = attr(*args, **kwargs)
             except duckdb.Error as exc:
                 raise lakehouse_error(self._path, exc) from None
+            except RuntimeError as exc:  # a signal inside a query: DuckDB drops the handler's exception
+                if str(exc) == "Query interrupted":
+                    raise KeyboardInterrupt from None
+                raise
             return self if out is self._con else out  # execute() returns the connection: keep it guarded
 
         return call
@@ -120,6 +125,10 @@ class Lakehouse:
             self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
+        try:  # a terminal gets a bar on stdout for a query over 2 s; Jupyter refuses the setting without ipywidgets
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass  # no bar there either
         self.as_of = as_of
         self._stamp = _file_stamp(self.path) if read_only else None
         if not read_only:
@@ -209,31 +218,43 @@ class Lakehouse:
         return s
 
     @memoize(256)
-    def prices(
-        self,
-        tickers: Sequence[str] | None = None,
-        *,
-        start: date | None = None,
-        field: str = "close",
-    ) -> pd.DataFrame:
-        """Wide frame of ``field`` (dates x tickers), within the as-of limit."""
+    def prices(self, tickers: Sequence[str] | None = None, *, start: date | None = None, field: str = "close",
+               last: int | None = None) -> pd.DataFrame:
+        """Wide frame of ``field`` (dates x tickers), within the as-of limit.
+
+        Parameters
+        ----------
+        tickers
+            The columns, in this order (a ticker without prices is a column of NaN, a ticker asked twice one
+            column); None: every ticker, sorted.
+        start
+            First date read.
+        field
+            ``open``, ``high``, ``low``, ``close`` or ``volume``.
+        last
+            Only the last ``last`` dates on which any of ``tickers`` has a row (the same frame as
+            ``prices(...).iloc[-last:]``, without reading the history before them).
+
+        Rows are the dates on which any of ``tickers`` has a row. The frame is filled from DuckDB's arrays
+        (:func:`rebal.data.wide.read_wide`): no long frame of strings is pivoted in pandas. A frame holding a
+        row the importer refuses today (:func:`rebal.data.plausible.check_price_frame`) raises :class:`DataError`.
+        """
         if field not in {"open", "high", "low", "close", "volume"}:
             raise ValueError(f"unknown price field {field!r}")
+        if last is not None and last < 1:
+            raise ValueError(f"`last` must be >= 1, found {last}")
         where, args = self._date_filter()
-        if tickers is not None:
-            where += " AND ticker IN (SELECT unnest(?))"
-            args.append(list(tickers))
         if start is not None:
             where += " AND date >= ?"
             args.append(start)
-        long = self.con.execute(
-            f"SELECT date, ticker, {field} AS v FROM prices WHERE TRUE{where} ORDER BY date", args
-        ).df()
-        wide = long.pivot(index="date", columns="ticker", values="v")
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-        if tickers is not None:  # a ticker asked twice (a held benchmark) is one column
-            wide = wide.reindex(columns=list(dict.fromkeys(tickers)))
-        wide.columns.name = "ticker"
+        if tickers is None:
+            names = sorted(r[0] for r in self.con.execute(
+                f"SELECT DISTINCT ticker FROM prices WHERE TRUE{where}", args).fetchall())
+        else:  # a ticker asked twice (a held benchmark) is one column
+            names = list(dict.fromkeys(tickers))
+        dates, values = read_wide(self.con, where, args, field, names, last)
+        wide = pd.DataFrame(values, index=pd.DatetimeIndex(dates, name="date"),
+                            columns=pd.Index(names, name="ticker"), copy=False)
         why = check_price_frame(wide, field, self.confirmed_moves())  # rows the importer refuses today: name the data
         if why is not None:
             raise DataError(f"{self.path}: {why}; `rebal data check` lists such rows")

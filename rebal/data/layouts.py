@@ -23,7 +23,7 @@ import pandas as pd
 
 from rebal.errors import DataError
 
-__all__ = ["COLUMNS", "normalise_layout", "canonical_name"]
+__all__ = ["COLUMNS", "normalise_layout", "canonical_name", "streamable"]
 
 #: the columns of each import kind, required then optional (the importers' schemas)
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -75,6 +75,20 @@ def normalise_layout(raw: pd.DataFrame, kind: str, src: str) -> tuple[pd.DataFra
         raw = raw.rename(columns={"adj_close": "close"})
         notes.append("close taken from `adj_close` (the file has no `close` column)")
     return raw, notes
+
+
+def streamable(raw: pd.DataFrame, kind: str) -> bool:
+    """Tell whether a file of ``kind`` whose first rows are ``raw`` can be normalised a chunk at a time.
+
+    Not a wide file (reshaping needs every row of a date) and no index holding data (a Parquet file's dates);
+    renamed columns and ``adj_close`` are the same in every chunk (:mod:`rebal.data.import_stream`).
+    """
+    if kind not in COLUMNS:
+        return True
+    if _index_as_column(raw) is not raw:
+        return False
+    required, optional = COLUMNS[kind]
+    return not (kind in _WIDE_VALUE and _is_wide(raw, set(required + optional) | {"adj_close"}))
 
 
 def _index_as_column(raw: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,7 @@ from rebal.safetext import describe_char, unsafe_char
 
 __all__ = ["MIN_PRICE", "MAX_PRICE", "MAX_VOLUME", "MAX_SHARES", "MAX_CASH", "MAX_ALPHA", "DEFAULT_MAX_MOVE",
            "off_calendar_row", "out_of_range_row", "implausible_moves", "refuse_out_of_range", "record_moves",
-           "confirmed_moves",
+           "confirmed_moves", "move_reason", "judge_moves", "MOVE_PAD_DAYS",
            "refuse_off_calendar", "refuse_empty_snapshots", "refuse_implausible_moves", "parse_confirmed_moves",
            "findings",
            "check_price_frame"]
@@ -139,11 +139,33 @@ def implausible_moves(new: pd.DataFrame, existing: pd.DataFrame, max_move: float
         r, x, day = both.iloc[j], float(ratio.iloc[j]), both["day"].iloc[j].date()
         out.append({"pos": int(r["_pos"]) if r["_pos"] >= 0 else int(prev_pos.iloc[j]), "ticker": r["ticker"],
                     "date": day, "ratio": x,
-                    "reason": f"the close of {r['ticker']!r} moves {_move_text(x)} from {prev_close.iloc[j]:g} on "
-                              f"{prev_date.iloc[j].date()} to {r['close']:g} on {day}, beyond the "
-                              f"{limit or max_move:g}x a day real prices move (an unadjusted split or a misplaced "
-                              "decimal point?)"})
+                    "reason": move_reason(r["ticker"], x, prev_close.iloc[j], prev_date.iloc[j], r["close"], day,
+                                          limit or max_move)})
     return out
+
+
+def move_reason(ticker: str, ratio: float, prev_close: float, prev_day, close: float, day, limit: float) -> str:
+    """Say why a one-day move from ``prev_close`` on ``prev_day`` to ``close`` on ``day`` is refused."""
+    return (f"the close of {ticker!r} moves {_move_text(ratio)} from {prev_close:g} on "
+            f"{pd.Timestamp(prev_day).date()} to {close:g} on {pd.Timestamp(day).date()}, beyond the {limit:g}x a day "
+            "real prices move (an unadjusted split or a misplaced decimal point?)")
+
+
+def judge_moves(moves: list[dict[str, object]], where: Callable[[int], str], max_move: float,
+                confirmed: set[tuple[str, date]]) -> list[tuple[str, date, float]]:
+    """Raise :class:`DataError` at the first move of ``moves`` neither confirmed nor within ``max_move``.
+
+    ``moves`` as :func:`implausible_moves` lists them; returns those let in, for :func:`record_moves`.
+    """
+    for m in moves:
+        if (m["ticker"], m["date"]) not in confirmed and not 1 / max_move <= m["ratio"] <= max_move:
+            raise DataError(f"{where(m['pos'])}: {m['reason']}; if the move is real, import with --confirm-move "
+                            f"{m['ticker']}:{m['date']} (or --max-move FACTOR)")
+    return [(m["ticker"], m["date"], m["ratio"]) for m in moves]
+
+
+#: days around an imported file's dates within which the lakehouse's closes take part in the move check
+MOVE_PAD_DAYS = 45
 
 
 def refuse_implausible_moves(con, df: pd.DataFrame, where: Callable[[int], str], max_move: float,
@@ -159,16 +181,12 @@ def refuse_implausible_moves(con, df: pd.DataFrame, where: Callable[[int], str],
     if not max_move > 1:
         raise DataError(f"--max-move: the limit is a factor above 1 (4 allows +300 % / -75 % a day), found "
                         f"{max_move:g}")
-    pad = pd.Timedelta(days=45)
+    pad = pd.Timedelta(days=MOVE_PAD_DAYS)
     old = con.execute("SELECT date, ticker, close FROM prices WHERE ticker IN (SELECT unnest(?)) AND date BETWEEN ? "
                       "AND ?", [sorted(set(df["ticker"])), (pd.Timestamp(min(df["date"])) - pad).date(),
                                 (pd.Timestamp(max(df["date"])) + pad).date()]).df()
-    moves = implausible_moves(df, old, min(max_move, DEFAULT_MAX_MOVE), limit=max_move)
-    for m in moves:
-        if (m["ticker"], m["date"]) not in confirmed and not 1 / max_move <= m["ratio"] <= max_move:
-            raise DataError(f"{where(m['pos'])}: {m['reason']}; if the move is real, import with --confirm-move "
-                            f"{m['ticker']}:{m['date']} (or --max-move FACTOR)")
-    return [(m["ticker"], m["date"], m["ratio"]) for m in moves]
+    return judge_moves(implausible_moves(df, old, min(max_move, DEFAULT_MAX_MOVE), limit=max_move), where, max_move,
+                       confirmed)
 
 
 #: ``meta`` keys of the one-day moves a user confirmed at import: ``confirmed_move:TICKER:YYYY-MM-DD``

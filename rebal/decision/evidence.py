@@ -107,7 +107,7 @@ class Evidence:
 
 
 def _window(view, tickers: list[str], days: int) -> pd.DataFrame:
-    px = view.prices(tickers).iloc[-(days + 1):]
+    px = view.prices(tickers, last=days + 1)
     return simple_returns(px, fill="none").iloc[1:]
 
 

@@ -100,7 +100,7 @@ def _invested(w: pd.Series, assets: list[str]) -> np.ndarray:
 def _lookback(p, lh) -> pd.DataFrame | None:
     """Return the daily returns the target was fitted on (its lookback window), None when incomplete."""
     spec = p.profile.target
-    px = lh.at(p.as_of).prices(list(p.profile.tickers)).iloc[-(spec.lookback_days + 1):]
+    px = lh.at(p.as_of).prices(list(p.profile.tickers), last=spec.lookback_days + 1)
     r = simple_returns(px, fill="none").iloc[1:]
     return r if len(r) == spec.lookback_days and not r.isna().any().any() else None
 

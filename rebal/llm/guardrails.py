@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.black_litterman import View, black_litterman
 from rebal.errors import DataError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rebal.allocation.black_litterman loads scikit-learn: imported where a view is used
+    from rebal.allocation.black_litterman import View
     from rebal.config import Profile
     from rebal.llm.inputs import ViewInputs
     from rebal.llm.parse import ProposedView
@@ -63,6 +63,8 @@ class GuardedView:
 
     def as_bl_view(self) -> View:
         """Return the capped view as a Black-Litterman :class:`~rebal.allocation.black_litterman.View`."""
+        from rebal.allocation.black_litterman import View
+
         picks = self.stated.picks
         return View(tuple(picks), tuple(picks.values()), self.value, self.confidence, self.stated.label)
 
@@ -173,6 +175,8 @@ def assisted_weights(inp: ViewInputs, views: Sequence[GuardedView], *, lo: float
     total = float(base.sum())
     if not views:
         return Tilt(base, base, base, base, inp.pi.rename("mu_bl"), 0.0, 0.0, ())
+    from rebal.allocation.black_litterman import black_litterman
+
     res = black_litterman(inp.cov, base, [g.as_bl_view() for g in views], delta=spec.delta, tau=spec.tau,
                           omega=spec.omega)
     delta_w = np.linalg.solve(spec.delta * inp.cov.to_numpy(), (res.posterior_returns - inp.pi).to_numpy())

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.black_litterman import equilibrium_returns
 from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.analytics.returns import simple_returns
 from rebal.analytics.risk import ledoit_wolf
@@ -148,7 +147,7 @@ def build_inputs(profile: Profile, lh: Lakehouse, as_of: date, base_target: pd.S
     base = base_target.reindex(assets).fillna(0.0).astype(float)
     cash = float(base_target.get(CASH, 0.0))
     need = max(spec.lookback_days, spec.trend_days) + 1
-    px = view.prices(assets).iloc[-need:]
+    px = view.prices(assets, last=need)
     if len(px) < need:
         raise DataError(f"{profile.source}: `llm.lookback_days`: {need - 1} daily returns needed up to {as_of}, "
                         f"only {max(len(px) - 1, 0)} available")
@@ -158,6 +157,8 @@ def build_inputs(profile: Profile, lh: Lakehouse, as_of: date, base_target: pd.S
     rets = simple_returns(px, fill="none").iloc[1:].iloc[-spec.lookback_days:]
     cov_d, _ = ledoit_wolf(rets.to_numpy(float))
     cov = pd.DataFrame(cov_d * PERIODS_PER_YEAR, index=assets, columns=assets)
+    from rebal.allocation.black_litterman import equilibrium_returns  # loads scikit-learn: not at the Lab's import
+
     pi = equilibrium_returns(cov, base, spec.delta)
     trend = (px.iloc[-1] / px.iloc[-(spec.trend_days + 1)] - 1.0).rename("trend")
     tk = view.tickers()

@@ -39,7 +39,7 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
         raise DataError(f"factor map: a map clusters at least 2 assets; the universe has {len(tickers)} "
                         f"({', '.join(map(repr, tickers)) or 'none'})")
     need = max(window_days, 252) + 1
-    close = view.prices(tickers).iloc[-need:]
+    close = view.prices(tickers, last=need)
     if len(close) < need or close.isna().any().any():
         bad = close.columns[close.isna().any()].tolist()
         raise DataError(f"factor map needs {need} sessions of closes up to {as_of} for every ticker"
@@ -51,7 +51,8 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
                         f"sessions to {as_of}: its correlation with the other assets is undefined; correct its prices "
                         "or leave it out of the universe")
     fm = factor_map(rets, n_clusters, sectors=view.tickers()["sector"], method=linkage, seed=seed)
-    fields = {f: view.prices(tickers, field=f).reindex(close.index) for f in ("high", "low", "volume")}
+    first = close.index[0].date() if len(close) else None
+    fields = {f: view.prices(tickers, field=f, start=first).reindex(close.index) for f in ("high", "low", "volume")}
     gaps = [f for f in fields if fields[f].isna().any().any()]
     missing = ""
     if gaps:  # close-only data: the Liquidity component is left out, and said so

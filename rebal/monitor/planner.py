@@ -207,7 +207,7 @@ def _inputs(audit, lh: Lakehouse, target: pd.Series | None) -> dict[str, Any]:
         flags.append(f"drift above 50 points capped (probable data error): {', '.join(drift.index[capped])}")
         drift = drift.clip(-DRIFT_CAP, DRIFT_CAP)
     assets = [a for a in idx if a != CASH]
-    px = view.prices([*assets, prof.benchmark]).iloc[-253:]
+    px = view.prices([*assets, prof.benchmark], last=253)
     rets = simple_returns(px, fill="none").iloc[1:]
     sig60 = rets[assets].iloc[-60:].std(ddof=1)
     if sig60.isna().any():
@@ -228,7 +228,7 @@ def _inputs(audit, lh: Lakehouse, target: pd.Series | None) -> dict[str, Any]:
         flags.append(f"portfolio value unknown (weights-only state): notional ${value:,.0f} used for trade sizes")
     # the cost model's inputs as the proposal reads them (rebal.analytics.costs.liquidity_inputs); a missing
     # volatility is filled above rather than dropping the impact model
-    adv = (view.prices(assets, field="volume").iloc[-ADV_DAYS:] * px[assets].iloc[-ADV_DAYS:]).mean()
+    adv = (view.prices(assets, field="volume", last=ADV_DAYS) * px[assets].iloc[-ADV_DAYS:]).mean()
     return {"audit": audit, "prof": prof, "spec": spec, "as_of": as_of, "view": view, "flags": flags, "tgt": tgt,
             "drift": drift.reindex(assets), "pdrift": 0.5 * float(drift.abs().sum()), "assets": assets,
             "sig60": sig60, "cov60": cov60, "cov252": cov252, "value": value,

@@ -254,7 +254,7 @@ def sensitivity_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None
     held, held_source = _held_weights(profile, lh, as_of, states)
     weights = {"held": held, "target": target.weights, "proposed": proposed}
     tickers = list(dict.fromkeys(t for w in weights.values() if w is not None for t in w.index if t != CASH))
-    px = view.prices([*tickers, profile.benchmark]).iloc[-(spec.window_days + 1):]
+    px = view.prices([*tickers, profile.benchmark], last=spec.window_days + 1)
     rets = simple_returns(px, fill="none").iloc[1:]
     if len(rets) < spec.window_days or rets.isna().any().any():
         bad = rets.columns[rets.isna().any()].tolist()

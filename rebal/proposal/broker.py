@@ -168,8 +168,8 @@ class PaperBroker:
 
     # -- execution ------------------------------------------------------------------------------
     def _market(self, tickers: list[str]) -> pd.DataFrame:
-        close = self.view.prices(tickers).iloc[-61:]
-        vol = self.view.prices(tickers, field="volume").iloc[-61:]
+        close = self.view.prices(tickers, last=61)
+        vol = self.view.prices(tickers, field="volume", last=61)
         sig = simple_returns(close, fill="none").iloc[1:].std(ddof=1)
         day_dollar = (close * vol).iloc[-1] if len(close) and close.index[-1].date() == self.as_of else np.nan
         adv20 = (close * vol).iloc[-20:].mean()

@@ -78,7 +78,7 @@ def coherence_at(profile: Profile, lh: Lakehouse, as_of: date) -> list[str]:
         target = compute_target(profile, lh, as_of).weights
         names = [a for a in target.index if a != CASH]
         need = max(spec.correlation_days, spec.performance_days) + 1
-        returns = simple_returns(lh.at(as_of).prices(names).iloc[-(need + 1):], fill="none").iloc[1:]
+        returns = simple_returns(lh.at(as_of).prices(names, last=need + 1), fill="none").iloc[1:]
         alloc = propose_allocation(profile, target, returns, mode=spec.mode)
         conflicts = target_conflicts(alloc, spec.limits)
     if alloc.breaker.status == "BLOCKED":

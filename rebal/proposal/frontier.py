@@ -28,7 +28,7 @@ def frontier(p: Proposal, lh: Lakehouse, points: int = 30) -> tuple[pd.DataFrame
     held = [a for a in p.current.index if a != CASH]
     universe = list(dict.fromkeys([*p.profile.tickers, *held,
                                    *[a for a in p.proposed.index if a != CASH]]))
-    px = lh.at(p.as_of).prices(universe).iloc[-(spec.lookback_days + 1):]
+    px = lh.at(p.as_of).prices(universe, last=spec.lookback_days + 1)
     rets = simple_returns(px, fill="none").iloc[1:].dropna(axis=1)
     mv = MeanVariance(half_life=spec.half_life)
     mu, cov = mv.estimate(rets)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from rebal.allocation.target import TargetWeights, compute_target
-from rebal.analytics.costs import CostModel, cost_coefficients, estimate_costs, liquidity_inputs
+from rebal.analytics.costs import ADV_DAYS, CostModel, cost_coefficients, estimate_costs, liquidity_inputs
 from rebal.analytics.drift import weights_from_holdings
 from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.analytics.returns import simple_returns
@@ -136,14 +136,13 @@ def read_inputs(profile: Profile, lh: Lakehouse, as_of: date) -> ProposalInputs:
     # covariance window. Returns of the whole universe too: a walk-forward refit may pick a name neither held
     # nor targeted today
     need = max(spec.simulation_days + max(spec.correlation_days, spec.performance_days, 60), COVARIANCE_DAYS) + 1
-    px_all = view.prices(list(dict.fromkeys([*assets, *profile.tickers])))
-    px = px_all.iloc[-(need + 1):]
+    px = view.prices(list(dict.fromkeys([*assets, *profile.tickers])), last=need + 1)
     value_px = px[assets].ffill().iloc[-1]
     returns = simple_returns(px, fill="none").iloc[1:]
     current = weights_from_holdings(shares, value_px, cash)
     value = cash + float((shares * value_px.reindex(shares.index)).sum())
-    vol = view.prices(assets, field="volume")
-    adv, sig = liquidity_inputs(px_all[assets], vol, returns[assets])
+    vol = view.prices(assets, field="volume", last=ADV_DAYS)
+    adv, sig = liquidity_inputs(px[assets], vol, returns[assets])
     return ProposalInputs(profile, as_of, snap, shares, cash, tw, assets, value_px, current, value, returns,
                           _covariance(returns[assets]), adv, sig, cost_model(profile),
                           view.has_synthetic_ohlv(assets), px.index[-1].date(), tax_inputs(profile, view, as_of))

@@ -185,7 +185,7 @@ def _bootstrap(profile: Profile, lh: Lakehouse, as_of: date, raw: pd.Series) -> 
     from arch.bootstrap import StationaryBootstrap
 
     view = lh.at(as_of)
-    px = view.prices(list(profile.tickers)).iloc[-(spec.lookback_days + 1):]
+    px = view.prices(list(profile.tickers), last=spec.lookback_days + 1)
     rets = simple_returns(px, fill="none").iloc[1:]
     cov_d, _ = ledoit_wolf(rets.to_numpy(float))
     cov = pd.DataFrame(cov_d * PERIODS_PER_YEAR, index=rets.columns, columns=rets.columns)

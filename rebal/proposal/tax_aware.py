@@ -325,7 +325,7 @@ def _costing(view: Lakehouse, replan: Replan, tickers: list[str], returns: pd.Da
     px = pd.concat([replan.prices, close.iloc[-1]])
     adv, sig = replan.adv, replan.sigma
     if adv is not None and sig is not None:
-        vol = view.prices(extra, field="volume").iloc[-20:]
+        vol = view.prices(extra, field="volume", last=20)
         adv = pd.concat([adv, (vol * close.iloc[-20:]).mean()])
         sig = pd.concat([sig, returns[extra].iloc[-60:].std(ddof=1)])
     return px, replan.cost_fn_of(adv, sig), adv, sig

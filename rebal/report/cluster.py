@@ -148,7 +148,8 @@ def publish(result: Any, files: dict[str, bytes] | None, staging: Path, final: P
             os.replace(tmp, dst)
         else:
             dst.unlink(missing_ok=True)
-    result.outputs = [str(folder / f"{result.notebook}.{ext}") for ext in ("ipynb", "html", "pdf")] if result.ok else []
+    result.outputs = [str(folder / f"{result.notebook}.{ext}") for ext in ("ipynb", "html", "pdf")
+                      if ext in files] if result.ok else []
     return result
 
 

@@ -20,7 +20,8 @@ from rebal.errors import ReportError
 from rebal.paths import get_paths
 from rebal.report import registry
 
-__all__ = ["ReportResult", "notebook_stage", "pdf_stage", "pdf_job", "report_job", "phase_totals", "worker_failed"]
+__all__ = ["ReportResult", "notebook_stage", "pdf_stage", "pdf_job", "publish_stage", "report_job", "html_job",
+           "phase_totals", "worker_failed"]
 
 
 @dataclass
@@ -135,15 +136,34 @@ def pdf_stage(r: ReportResult, staging: str | Path, final: str | Path) -> Report
     finally:
         r.phases["pdf"] = round(time.perf_counter() - t0, 3)
         r.seconds += time.perf_counter() - t0
-    final_dir = Path(final) / r.profile
+    return publish_stage(r, staging, final)
+
+
+def publish_stage(r: ReportResult, staging: str | Path, final: str | Path, *, pdf: bool = True) -> ReportResult:
+    """Move the staged files of ``r`` into ``final/<profile>/`` (the PDF too when ``pdf``); ``r`` returned.
+
+    Without ``pdf`` (``rebal run --html-only``) the notebook and its HTML are published and the report's
+    PDF of an earlier run is removed, so no file claims to be this report's PDF while showing older numbers.
+    """
+    stage, final_dir = Path(staging) / r.profile, Path(final) / r.profile
     final_dir.mkdir(parents=True, exist_ok=True)
     r.outputs = []
-    for ext in ("ipynb", "html", "pdf"):
+    for ext in ("ipynb", "html", "pdf") if pdf else ("ipynb", "html"):
         dst = final_dir / f"{r.notebook}.{ext}"
         os.replace(stage / f"{r.notebook}.{ext}", dst)
         r.outputs.append(str(dst))
+    if not pdf:
+        (final_dir / f"{r.notebook}.pdf").unlink(missing_ok=True)
     (final_dir / f"{r.notebook}.failed.ipynb").unlink(missing_ok=True)
     return r
+
+
+def html_job(args: tuple[str, str, str, str, str, str]) -> ReportResult:
+    """Run one notebook, render its HTML and publish both, no PDF (``rebal run --html-only`` on a Dask worker)."""
+    r = notebook_stage(args)
+    if r.ok:
+        publish_stage(r, args[4], args[5], pdf=False)
+    return _rounded(r)
 
 
 def pdf_job(args: tuple[ReportResult, str, str]) -> ReportResult:

@@ -41,7 +41,16 @@ from rebal.errors import ConfigError, DataError, RebalError
 from rebal.monitor.state import StateStore
 from rebal.paths import Paths, get_paths
 from rebal.report import registry, week
-from rebal.report.jobs import ReportResult, notebook_stage, pdf_job, phase_totals, report_job, worker_failed
+from rebal.report.jobs import (
+    ReportResult,
+    html_job,
+    notebook_stage,
+    pdf_job,
+    phase_totals,
+    publish_stage,
+    report_job,
+    worker_failed,
+)
 from rebal.report.workers import run_local, run_pool
 
 __all__ = ["ReportResult", "RunOutcome", "preflight", "run_weekly", "phase_totals"]
@@ -102,6 +111,8 @@ def run_weekly(
     paths: Paths | None = None,
     progress: bool = True,
     scheduler: str | None = None,
+    pdf: bool = True,
+    packet: bool = True,
 ) -> RunOutcome:
     """Run the weekly job (see the module docstring) and return what happened.
 
@@ -109,8 +120,14 @@ def run_weekly(
     instead of ``workers`` local processes (:mod:`rebal.report.cluster`); the outputs, file layout,
     ``run.json`` and packet are the same, and ``run.json`` records where the reports ran.
 
+    ``pdf=False`` (``--html-only``) runs the notebooks and publishes them with their HTML, no PDF (a
+    report's PDF of an earlier run is removed) and no packet; ``packet=False`` (``--no-packet``) renders
+    the PDFs but leaves the week's packet as it was. A run in which no report rendered leaves the packet
+    as it was too.
+
     Raises :class:`ConfigError` / :class:`DataError` before writing anything when a profile or
-    the data is unfit, :class:`~rebal.errors.ClusterError` when the scheduler cannot be reached or
+    the data is unfit, or when no requested report applies to the profiles (saying why for each),
+    :class:`~rebal.errors.ClusterError` when the scheduler cannot be reached or
     its workers cannot see the project. A failing notebook does not raise: it is reported in the outcome.
     """
     t0 = time.perf_counter()
@@ -151,15 +168,8 @@ def run_weekly(
             _log(f"rebal run: profile {bad['profile']} left out: {bad['error']}", progress)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
         facts = lh.at(run_as_of).describe()
-    # each report says which profiles it applies to (a proposal trades shares, so it needs holdings)
-    jobs = []
-    for p in profs:
-        for nb in notebooks or p.notebooks:
-            why_not = registry.report(nb).applies(p, p.name in with_holdings)
-            if why_not is None:
-                jobs.append((p.name, nb))
-            else:
-                _log(f"rebal run: {p.name}: no {registry.report(nb).title.lower()}: {why_not}", progress)
+    jobs = _plan(profs, notebooks, with_holdings, progress)
+    packet = packet and pdf
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
@@ -204,7 +214,7 @@ def run_weekly(
                         "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                         "seconds": round(time.perf_counter() - t0, 2), "workers": workers, "scheduler": where,
                         "profiles": sorted({p.name for p in profs}),
-                        "invalid_profiles": [b["profile"] for b in invalid],
+                        "invalid_profiles": [b["profile"] for b in invalid], "outputs": _outputs(pdf, packet),
                         "ok": not invalid and all(r.ok for r in results)}
             entries = [week.invalid_profile_entry(b["profile"], b["error"]) for b in invalid]
             return run_info, entries + [asdict(r) for r in results]
@@ -215,14 +225,18 @@ def run_weekly(
             else:
                 from rebal.report.cluster import run_on_cluster
 
-                run_on_cluster(client, report_job, args, record, worker_failed)
+                run_on_cluster(client, report_job if pdf else html_job, args, record, worker_failed)
             reports_done = time.perf_counter()
             with week.week_lock(out_dir):  # another run of the same week merges before or after, never in between
-                if client is None:
-                    built = _pdfs_and_packet(results, staging, out_dir, workers, facts, info, progress)
+                if client is None and pdf:
+                    built = _pdfs_and_packet(results, staging, out_dir, workers, facts, info, progress, packet)
                 else:
+                    for r in results if client is None else []:  # --html-only: the notebooks and their HTML
+                        if r.ok:
+                            publish_stage(r, staging, out_dir, pdf=False)
                     week.write_manifest(out_dir, week.merge_manifest(out_dir, *info(results)))
-                    built = week.build_packet(out_dir, lakehouse_meta=facts)
+                    built = _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts), results, packet,
+                                    progress)
                 # the split of this run's time (validation; notebooks + HTML; then the PDFs and the packet; each phase
                 # summed over the reports), for users and `benchmarks/bench_weekly.py`
                 doc = week.read_manifest(out_dir)
@@ -238,29 +252,86 @@ def run_weekly(
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        packet = built.pdf if built else None
-        outcome = RunOutcome(run_as_of, out_dir, results, packet, time.perf_counter() - t0, invalid)
+        outcome = RunOutcome(run_as_of, out_dir, results, built.pdf if built else None, time.perf_counter() - t0,
+                             invalid)
         failed = [r for r in results if not r.ok]
         for b in invalid:
             print(f"rebal: profile left out: {b['error']}", file=sys.stderr)
         for r in failed:
             print(f"rebal: report failed: {r.error}", file=sys.stderr)
         _log(f"rebal run: {len(results) - len(failed)}/{len(results)} report(s) in {out_dir}"
-             + (f", packet {packet}" if packet else "") + f" ({outcome.seconds:.1f} s)", progress)
+             + (f", packet {outcome.packet}" if outcome.packet else _no_packet(pdf, packet, run_as_of))
+             + f" ({outcome.seconds:.1f} s)", progress)
         return outcome
+
+
+def _plan(profs: list[Profile], notebooks: list[str] | None, with_holdings: set[str],
+          progress: bool) -> list[tuple[str, str]]:
+    """List the (profile, notebook) jobs: each report says which profiles it applies to (a proposal needs holdings).
+
+    Raises :class:`ConfigError` when none applies, with each reason, before anything is written.
+    """
+    jobs, skipped = [], []
+    for p in profs:
+        for nb in notebooks or p.notebooks:
+            why_not = registry.report(nb).applies(p, p.name in with_holdings)
+            if why_not is None:
+                jobs.append((p.name, nb))
+            else:
+                skipped.append(f"{p.name}: no {registry.report(nb).title.lower()}: {why_not}")
+    if not jobs:
+        raise ConfigError("no report to run (nothing was written, the packet is unchanged): " + "; ".join(skipped))
+    for why in skipped:
+        _log(f"rebal run: {why}", progress)
+    return jobs
+
+
+def _outputs(pdf: bool, packet: bool) -> str:
+    """Say what a run makes, for run.json: ``all``, ``no packet`` or ``html only``."""
+    return "all" if packet else ("no packet" if pdf else "html only")
+
+
+def _no_packet(pdf: bool, packet: bool, as_of: date) -> str:
+    if packet:
+        return ", the packet left as it was (no report rendered in this run)"
+    why = "--no-packet" if pdf else "--html-only: notebooks and HTML, no PDF"
+    return (f", packet not rebuilt ({why}; a full run or `rebal packet --as-of {as_of}` rebuilds it)")
+
+
+def _packet(build: Callable[[], week.PacketBuild | None], results: list[ReportResult], wanted: bool,
+            progress: bool) -> week.PacketBuild | None:
+    """Lay the packet out with ``build`` when ``wanted`` and a report rendered in this run; say so on stderr."""
+    if not wanted or not any(r.ok for r in results):
+        return None
+    t0 = time.perf_counter()
+    _log(f"rebal run: committee packet: laying out the week's reports ({sum(r.ok for r in results)} from this run)",
+         progress)
+    built = build()
+    if built is not None:
+        _log(f"rebal run: committee packet: {built.pages} pages, {built.reports} report(s) "
+             f"({time.perf_counter() - t0:.1f} s)", progress)
+    return built
 
 
 def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, workers: int, facts: dict,
                      info: Callable[[list[ReportResult]], tuple[dict[str, Any], list[dict[str, Any]]]],
-                     progress: bool) -> week.PacketBuild | None:
+                     progress: bool, packet: bool = True) -> week.PacketBuild | None:
     """Render the staged reports' PDFs in ``workers`` processes while this process lays the packet out.
 
     Each report is published (its three files together) once its PDF exists; the packet, laid out from the
     staged HTML, is moved beside them after. A PDF that fails fails its report, and the packet is laid out
-    again without it (the packet never shows a report that is not published). Writes ``run.json``.
+    again without it (the packet never shows a report that is not published). Writes ``run.json``. Without
+    ``packet``, or when no report rendered, the packet is left as it was.
     """
     ok = [r for r in results if r.ok]
     done: dict[tuple[str, str], ReportResult] = {}
+    rendered: list[ReportResult] = []
+
+    def show(r: ReportResult) -> None:  # from the pool's thread, as each PDF is done
+        rendered.append(r)
+        if r.ok:
+            _log(f"  [{len(rendered)}/{len(ok)}] pdf {r.profile}/{r.notebook} ({r.phases.get('pdf', 0.0):.1f} s)",
+                 progress)
 
     def take(r: ReportResult) -> None:
         done[(r.profile, r.notebook)] = r
@@ -272,12 +343,15 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
 
     manifest = week.merge_manifest(out_dir, *info(results))
     packet_error: Exception | None = None
-    with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed):
+    if ok:
+        _log(f"rebal run: rendering {len(ok)} PDF(s) on {max(1, min(workers, len(ok)))} worker(s)"
+             + (" while the committee packet is laid out" if packet else ""), progress)
+    with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed, show):
         packet_dir = staging / ".packet"
         packet_dir.mkdir(parents=True, exist_ok=True)
         try:
-            built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest, staged=staging,
-                                      write_to=packet_dir)
+            built = _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest,
+                                                      staged=staging, write_to=packet_dir), results, packet, progress)
         except Exception as exc:  # the reports still publish and run.json is written; the error is raised after
             built, packet_error = None, exc
     for i, r in enumerate(results):
@@ -289,8 +363,8 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
     week.write_manifest(out_dir, manifest)
     if packet_error is not None:
         raise packet_error
-    if lost:  # rare: lay the packet out again from what was published
-        return week.build_packet(out_dir, lakehouse_meta=facts)
+    if lost and built is not None:  # rare: lay the packet out again from what was published
+        return _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts), results, packet, progress)
     if built is None:
         return None
     pdf, html = out_dir / built.pdf.name, out_dir / built.html.name

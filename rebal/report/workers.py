@@ -155,18 +155,34 @@ def run_local(job: Callable[[Any], Any], args: list[tuple[str, ...]], workers: i
         pool.shutdown(wait=True)
 
 
+def _announce(progress: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Return a future's done-callback passing its result to ``progress`` (nothing for a failed job; never raises)."""
+    def done(fut: Any) -> None:
+        try:
+            if not fut.cancelled() and fut.exception() is None:
+                progress(fut.result())
+        except Exception:  # progress output must not disturb the run
+            pass
+    return done
+
+
 @contextmanager
 def run_pool(job: Callable[[Any], Any], args: list[Any], workers: int, record: Callable[[Any], None],
-             failed: Callable[[Any, BaseException], Any]) -> Iterator[None]:
+             failed: Callable[[Any, BaseException], Any],
+             progress: Callable[[Any], None] | None = None) -> Iterator[None]:
     """Run ``job`` on each of ``args`` in local processes that die with the run, while the ``with`` block runs.
 
     On leaving the block, wait for every job and ``record`` its result (``failed(args, exc)`` for a job whose
-    worker died). An exception in the block, or Ctrl-C, ends the workers at once.
+    worker died). ``progress`` gets each result as soon as its job is done, while the block still runs (from
+    the pool's thread). An exception in the block, or Ctrl-C, ends the workers at once.
     """
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(args) or 1)), mp_context=mp.get_context("spawn"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(job, a): a for a in args}
+        if progress is not None:
+            for fut in futures:
+                fut.add_done_callback(_announce(progress))
         yield
         for fut in as_completed(futures):
             try:

@@ -120,8 +120,7 @@ def sector_map(lh: Lakehouse, tickers: list[str]) -> dict[str, str]:
 
 
 def _window_returns(view: Lakehouse, tickers: list[str], days: int) -> pd.DataFrame:
-    px = view.prices(tickers)
-    px = px.iloc[-(days + 1):]
+    px = view.prices(tickers, last=days + 1)
     return simple_returns(px, fill="none").iloc[1:]
 
 

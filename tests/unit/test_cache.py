@@ -117,3 +117,42 @@ def test_a_write_within_the_same_file_time_still_changes_the_stamp(tmp_path, mon
     after = lakehouse_mod._file_stamp(path)
     assert path.stat().st_mtime_ns == st.st_mtime_ns and after != before
     assert after[3] != before[3]  # the headers differ
+
+
+def test_the_memo_keeps_no_result_too_large_and_drops_the_oldest_beyond_its_bytes(monkeypatch):
+    import numpy as np
+
+    calls = []
+
+    @cache.memoize(10)
+    def block(n: int, k: int = 0) -> np.ndarray:
+        calls.append(n)
+        return np.zeros(n)  # n x 8 bytes
+
+    monkeypatch.setattr(cache, "MAX_ENTRY_BYTES", 8_000)
+    monkeypatch.setattr(cache, "MAX_MEMO_BYTES", 20_000)
+    block(2_000)  # 16,000 bytes: more than an entry may hold
+    block(2_000)
+    assert calls == [2_000, 2_000] and not block.memo.store  # computed twice, never kept
+    for k in range(3):
+        block(900, k)  # 7,200 bytes each: the third would make 21,600 > 20,000
+    assert len(block.memo.store) == 2 and sum(block.memo.sizes.values()) == 14_400
+    block(900, 0)
+    assert calls.count(900) == 4  # the oldest went first
+    block(900, 2)
+    assert calls.count(900) == 4  # the newest stayed
+
+
+def test_nbytes_counts_buffers_inside_objects():
+    import numpy as np
+
+    @dataclasses.dataclass
+    class Fitted:
+        weights: pd.Series
+        covariance: pd.DataFrame
+        notes: list
+
+    cov = pd.DataFrame(np.zeros((100, 100)))  # 80,000 bytes of values
+    f = Fitted(pd.Series(np.zeros(100)), cov, ["a"])
+    assert 80_000 + 800 <= cache.nbytes(f) <= 80_000 + 800 + 5_000  # values, plus indexes and the list
+    assert cache.nbytes({"a": f, "b": f}) == cache.nbytes({"a": f}) + cache.nbytes("b")  # counted once

@@ -43,7 +43,9 @@ def test_a_wide_file_becomes_one_row_per_date_and_ticker_and_empty_cells_are_no_
     summary = import_file(lake, "prices", f)
     assert summary["rows"] == 5 and summary["new_tickers"] == ["NEW1", "NEW2"]
     assert summary["layout"] == ["wide layout: a date column (`Date`) and 2 ticker column(s), cells read as `close`: "
-                                 "3 dates x 2 tickers -> 5 rows (1 empty cells skipped)"]
+                                 "3 dates x 2 tickers -> 5 rows (1 empty cells skipped)",
+                                 "read whole, not in chunks: a wide layout (or a Parquet file's dated index) is "
+                                 "reshaped in memory"]
     assert _closes(lake, ["NEW1", "NEW2"]) == [
         (date(2024, 1, 2), "NEW1", 10.0), (date(2024, 1, 3), "NEW1", 10.5), (date(2024, 1, 4), "NEW1", 11.0),
         (date(2024, 1, 3), "NEW2", 20.0), (date(2024, 1, 4), "NEW2", 21.0)]

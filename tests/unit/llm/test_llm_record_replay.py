@@ -10,6 +10,7 @@ from conftest import write_market
 from llm_helpers import ScriptedServer, answer, completion, make_profile, openai_block
 
 from rebal.allocation.target import base_target, compute_target
+from rebal.calendar import nyse_sessions
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.llm_calls import calls_before, find_call
 from rebal.data.news import validate_news, write_news
@@ -22,8 +23,8 @@ FUTURE = "FUTURE: A doubles its profit forecast"
 
 @pytest.fixture
 def lake(tmp_path):
-    """A SYNTHETIC market (seeded random walks) of A, B, C and IDX over 110 weekdays, with dated news."""
-    days = pd.bdate_range("2024-01-02", periods=110)
+    """A SYNTHETIC market (seeded random walks) of A, B, C and IDX over 110 NYSE sessions, with dated news."""
+    days = nyse_sessions()[nyse_sessions() >= "2024-01-02"][:110]  # the reader refuses a holiday's close
     rng = np.random.default_rng(7)
     close = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(days), 4)), axis=0)), index=days,
                          columns=["A", "B", "C", "IDX"])
