@@ -112,6 +112,7 @@ def changes_block(ch: Changes) -> Any:
         items.append(f"Target weights moved: {e(moves)}{more}.")
     items += [f"New alert: {e(a)}." for a in ch.new_alerts] + [f"Resolved: {e(a)}." for a in ch.resolved_alerts]
     items += [f"Approval: {e(a)}." for a in ch.approvals] + [f"Execution: {e(x)}." for x in ch.executions]
+    items += [f"Implemented {e(i.line())}." for i in ch.implementations]
     if len(items) == 2 and not ch.decision_change:
         items.append("Nothing else changed.")
     return html_block("<ul style='margin:2px 0'>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
