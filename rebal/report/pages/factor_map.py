@@ -187,8 +187,14 @@ def _summary(s: Any) -> str:
     return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
 
 
+def _same_map(s: Any) -> tuple | None:
+    """Key of the map's content: the same clusters of the same assets (profiles on one universe share one map)."""
+    key = tuple(sorted((str(k), int(v)) for k, v in (s.get("cluster_of") or {}).items()))
+    return (str(s.get("as_of")), key) if key else None
+
+
 REPORT = ReportSpec(
-    name="factor_map", title="Factor map", order=40,
+    name="factor_map", title="Factor map", order=40, shared=_same_map,
     scraps={"as_of": str, "n_clusters": int, "stress": float, "isolated_clusters": list, "leads": dict,
             "cluster_of": dict, "synthetic_liquidity": bool},
     summary=_summary,

@@ -361,6 +361,32 @@ def _applies(profile: Profile, has_holdings: bool) -> str | None:
     return "no holdings on or before the as-of date (import them with `rebal data import holdings`)"
 
 
+#: ids of the report's sections its evidence links to
+SIMULATION, BREAKERS = "Impact-simulation", "Circuit-breakers"
+
+
+def evidence(s: Any) -> list[Any]:
+    """Rows of the decision page: the hard limits now and after, the simulated improvement with its noise."""
+    from rebal.report.evidence import EvidenceRow, pct
+
+    breaches = list(s.get("hard_breaches") or [])
+    conflicts = list(s.get("target_conflicts") or [])
+    rows = [EvidenceRow("Hard limits (total deployed, correlated clusters, single assets)",
+                        "; ".join(breaches) or "within", "BLOCKED: no allocation within them" if s.get("blocked")
+                        else f"circuit breakers {s.get('breakers')}, {s.get('n_adjustments', 0)} adjustment(s)",
+                        flag="; ".join(f"configuration conflict: {c}" for c in conflicts), anchor=BREAKERS, order=15)]
+    imp, se = s.get("improvement"), s.get("improvement_se")
+    if imp is not None:
+        rows.append(EvidenceRow("Simulated Sharpe change, out of sample, net of costs (relative)", "",
+                                f"{pct(imp, '+.1%')} ± {pct(se)}" if se is not None else pct(imp, "+.1%"),
+                                f"{s.get('simulation_verdict')}: {s.get('verdict_reason')}", anchor=SIMULATION,
+                                order=40))
+    else:
+        rows.append(EvidenceRow("Simulated Sharpe change, out of sample", "", "not simulated",
+                                str(s.get("verdict_reason") or ""), anchor=SIMULATION, order=40))
+    return rows
+
+
 REPORT = ReportSpec(
     name="rebalance_proposal", title="Rebalance proposal", order=20,
     scraps={"proposal_id": str, "simulation_verdict": str, "verdict_reason": str, "blocked": bool,
@@ -372,7 +398,10 @@ REPORT = ReportSpec(
             "improvement_out_of_sample": (float, type(None)), "warnings": list, "alerts": list, "proposed": dict,
             "decision_action": str, "decision_reason": str, "decision_rule": int},
     summary=_summary, applies=_applies,
-    cover=(Cover("Proposal", _cell),),
+    cover=(Cover("Proposal", _cell),), evidence=evidence,
+    method_notes=("The rebalance-modes specification subtracts a cost in percent of value from a relative Sharpe "
+                  "change (its example: 14.3 % − 0.30 % = 14.0 %), which mixes units; here the cost is charged to "
+                  "the simulated path instead, so the Sharpe change is net of costs.",),
     legend="<b>Proposal</b>: the simulation verdict (IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED) of the "
            "out-of-sample Sharpe change against the book as held; OOS is that change relative to max(|baseline "
            "Sharpe|, the profile's sharpe_floor), ± one standard error (Jobson-Korkie-Memmel).",

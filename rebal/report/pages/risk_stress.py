@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rebal.report.evidence import pct as epct
 from rebal.report.figures import LABEL_SIZE, date_axis, legend_below, number_axis, percent_axis
 from rebal.report.registry import DATAFRAME, Cover, ReportSpec
 from rebal.report.style import pyplot
@@ -81,10 +82,21 @@ def _var_flag(h: dict[str, Any]) -> str:
 
 
 def caveats(rs: Any) -> Any:
-    """Show the run's notes (proxies, skipped shocks, a blocked proposal, a short history), or that there are none."""
-    if not rs.notes:
+    """Show the run's caveats, or that there are none.
+
+    The notes of the run (a VaR model its backtest rejects, skipped shocks, a blocked proposal, a short
+    history) and a worst episode that rests partly on a beta proxy.
+    """
+    lines = [html.escape(n) for n in rs.notes]
+    for side in ("current", "proposed"):
+        w = rs.worst_episode(side)
+        if w is not None and w.proxied:
+            lines.append(f"The {side} book's worst episode ({html.escape(w.episode.name)}, {_pct(w.peak_to_trough)}) "
+                         f"is <b>proxied</b>: {_pct(w.proxied_weight, '.0%')} of its value replayed through beta "
+                         "(assets without prices then).")
+    if not lines:
         return note("No caveats: every figure rests on the profile's own data as of the date.")
-    return note("<br>".join(html.escape(n) for n in rs.notes), "warning")
+    return note("<br>".join(lines), "warning")
 
 
 def method_note(rs: Any) -> Any:
@@ -92,7 +104,7 @@ def method_note(rs: Any) -> Any:
     first, last, n = rs.window
     return note(f"<b>Risk estimate</b>: {html.escape(rs.covariance_label)} of {n} daily returns, {first} to {last} "
                 f"(the profile's <code>stress.covariance</code>). Betas: OLS on the same returns, so before the as-of "
-                f"date. Volatilities are annualised (× √252); cash is riskless.")
+                f"date. Volatilities are annualised (× √252); cash is riskless.", lead=True)
 
 
 def episode_note(rs: Any) -> Any:
@@ -104,8 +116,8 @@ def episode_note(rs: Any) -> Any:
     bits += [f"<b>{html.escape(name)}</b>: beta proxy for {html.escape(r['proxied now'])}"
              for name, r in t.iterrows() if r["covered"] and r["proxied now"]]
     if not bits:
-        return note("Every episode is covered by actual closes of every asset held.")
-    return note("<br>".join(bits), "warning")
+        return note("Every episode is covered by actual closes of every asset held.", lead=True)
+    return note("<br>".join(bits), "warning", lead=True)
 
 
 def episodes_view(rs: Any) -> Any:
@@ -340,6 +352,75 @@ def _cell(s: Any) -> str:
     return f"{worst}<br>{var}<br>top risk {top} {_pct(s.get('largest_contributor_share'), '.0%')}"
 
 
+#: ids of the report's sections its evidence links to (nbconvert's ids of the template's headings)
+EXPOSURE, EPISODES, BACKTEST = "Where-the-risk-sits", "Historical-episodes", "Backtest-of-the-one-day-VaR"
+
+
+def _worst_cell(s: Any, side: str) -> str:
+    name = s.get(f"worst_episode_{side}")
+    if name is None:
+        return "—"
+    proxied = s.get(f"worst_episode_proxied_{side}") or 0.0
+    return (f"{epct(s.get(f'worst_episode_loss_{side}'))} ({name}"
+            + (f"; proxied, {epct(proxied, '.0%')} of value" if proxied else "") + ")")
+
+
+def evidence(s: Any) -> list[Any]:
+    """Rows of the decision page: volatility, beta, tracking error, VaR and worst episode; the episodes table."""
+    from rebal.report.evidence import EvidenceRow, EvidenceTable
+
+    bench = str(s.get("benchmark") or "the benchmark")
+    rows: list[Any] = [
+        EvidenceRow("Volatility, annualised (ex ante)", epct(s.get("vol_current")), epct(s.get("vol_proposed")),
+                    f"target {epct(s.get('vol_target'))}", anchor=EXPOSURE, order=20),
+        EvidenceRow(f"Beta to {bench}", f"{s['beta_current']:.2f}", f"{s['beta_proposed']:.2f}", anchor=EXPOSURE,
+                    order=21),
+        EvidenceRow("Tracking error to the target, annualised", epct(s.get("te_current")), epct(s.get("te_proposed")),
+                    anchor=EXPOSURE, order=22),
+        EvidenceRow("VaR 99 %, 1 day, historical (current book)", epct(s.get("var99_1d"), ".2%"), "",
+                    f"ES {epct(s.get('es99_1d'), '.2%')}", flag=str(s.get("var_flag") or ""), anchor=BACKTEST,
+                    order=23),
+        EvidenceRow("Worst historical episode, peak to trough", _worst_cell(s, "current"), _worst_cell(s, "proposed"),
+                    f"{bench} {epct(s.get('worst_episode_benchmark_loss_current'))} in the current book's worst",
+                    flag="the proposal loses more in " + ", ".join(w["episode"] for w in s["episodes_worse"])
+                    if s.get("episodes_worse") else "", anchor=EPISODES, order=24),
+    ]
+    t = s.get("episodes")
+    if t is not None and hasattr(t, "iterrows") and len(t):
+        t = t[t["covered"].astype(bool)]
+        body, flagged = [], []
+        for _, r in t.iterrows():
+            proxy = max(float(r["proxied share now"] or 0.0), float(r["proxied share proposed"] or 0.0))
+            kind = "peak to trough" if r["kind"] == "peak_to_trough" else "event window"
+            body.append((str(r["episode"]), f"{r['window']} ({kind})", epct(r["benchmark loss"]),
+                         epct(r["loss now"]), epct(r["loss proposed"]),
+                         "; ".join(x for x in (f"proxied, {epct(proxy, '.0%')} of value" if proxy else "",
+                                               "proposal loses more" if r["worse"] else "") if x)))
+            flagged.append(bool(r["worse"]))
+        rows.append(EvidenceTable("Stress episodes, the book held through each",
+                                  ("episode", "window", bench, "now", "proposed", ""), tuple(body), tuple(flagged),
+                                  note="Loss: the largest fall from a running peak within the window. Proxied: "
+                                       "assets without prices then replayed through their beta to the benchmark.",
+                                  anchor=EPISODES, order=60))
+    return rows
+
+
+def flags(s: Any) -> list[str]:
+    """Caveats for the packet cover: a rejected VaR model, a proxied worst episode, episodes the proposal worsens."""
+    out = []
+    if s.get("var_rejected"):
+        out.append(f"VaR 99 % {s.get('var_flag')}")
+    for side in ("current", "proposed"):
+        if s.get(f"worst_episode_proxied_{side}"):
+            out.append(f"worst episode ({side}) proxied: {s.get(f'worst_episode_{side}')} "
+                       f"{epct(s.get(f'worst_episode_loss_{side}'))}, "
+                       f"{epct(s.get(f'worst_episode_proxied_{side}'), '.0%')} of value through beta")
+    for w in s.get("episodes_worse") or []:
+        out.append(f"proposal loses more in {w['episode']}: {epct(w['loss now'])} → {epct(w['loss proposed'])}"
+                   + (" (proxied)" if w.get("proxied") else ""))
+    return out
+
+
 def _applies(profile: Profile, has_holdings: bool) -> str | None:
     if has_holdings:
         return None
@@ -366,7 +447,7 @@ REPORT = ReportSpec(
             "worst_episode_proxied_current": float, "worst_episode_proxied_proposed": float, "episodes_worse": list,
             "var_rejected": bool, "var_direction": str, "var_alternative": str, "var_caveat": str, "var_flag": str},
     summary=_summary, applies=_applies,
-    cover=(Cover("Risk and stress", _cell),),
+    cover=(Cover("Risk and stress", _cell),), evidence=evidence, flags=flags,
     legend="<b>Risk and stress</b>: worst peak-to-trough loss over the historical episodes of the current → proposed "
            "weights (the proposal lowers / raises the worst stress loss); 1-day 99 % historical VaR of the current "
            "holdings; top risk: the asset with the largest share of their volatility.",

@@ -1,0 +1,104 @@
+"""Evidence for a profile's decision page: rows current → proposed, small tables, and the lines to sign.
+
+A report's page module turns its scraps into evidence (:attr:`rebal.report.registry.ReportSpec.evidence`,
+``.sign``); the packet lays every report's evidence out on the profile's decision page, ordered by
+``order``, each item linked to the section of the report it comes from (``anchor``: the heading's
+id in the report). The items hold formatted text, so the packet knows no report, no scrap and no
+number format: a new row (a dollar benefit, a tax figure, a stability measure) is one more item,
+with no layout work. Items are plain data; :func:`rows_from_json` reads a list of dicts recorded as
+a scrap (the keys of :class:`EvidenceRow`), for a report that records its evidence that way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Iterable, Mapping
+
+__all__ = ["EvidenceRow", "EvidenceTable", "SignItem", "rows_from_json", "pct", "money"]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One figure of the decision, current → proposed, with what it is measured against.
+
+    Parameters
+    ----------
+    label
+        What the figure is, with its unit or base ("Volatility, annualised").
+    current, proposed
+        The figure for the book as held and as proposed (text; empty when it has no such side).
+    against
+        What it is compared with: a limit, the benchmark, a threshold, a standard error.
+    flag
+        A warning the reader must see with the number (a rejected model, a proxy); shown in red.
+    anchor
+        Id of the heading of the report's section the figure comes from ("" for none).
+    order
+        Position on the page (lower first) across every report's rows.
+    """
+
+    label: str
+    current: str = ""
+    proposed: str = ""
+    against: str = ""
+    flag: str = ""
+    anchor: str = ""
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class EvidenceTable:
+    """A small table on the decision page (the stress episodes, the trades in brief), linked to its section.
+
+    ``flagged`` marks rows shown in red (same length as ``rows`` when given); ``more`` says what was left
+    out ("and 7 more trades").
+    """
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    flagged: tuple[bool, ...] = ()
+    note: str = ""
+    more: str = ""
+    anchor: str = ""
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class SignItem:
+    """One line to sign: what is approved, its id (the same on every page and file) and what it does."""
+
+    what: str
+    id: str
+    detail: str = ""
+    #: a required item (a hard limit broken now, data to fix) comes first, apart from the optional ones
+    required: bool = False
+
+
+def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[EvidenceRow]:
+    """Read evidence rows recorded as plain dicts (unknown keys are ignored, missing ones take their defaults)."""
+    names = {f.name for f in fields(EvidenceRow)}
+    return [EvidenceRow(**{k: (int(v) if k == "order" else str(v)) for k, v in dict(d).items() if k in names})
+            for d in items if isinstance(d, Mapping) and d.get("label")]
+
+
+def pct(x: Any, fmt: str = ".1%") -> str:
+    """Format a fraction as a percentage with a space before the sign (``—`` when missing)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "—"
+    if v != v or v in (float("inf"), float("-inf")):
+        return "—"
+    return format(v, fmt).replace("%", " %").replace("-", "−")
+
+
+def money(x: Any) -> str:
+    """Format dollars as $1.2M / $340k / $950 (``—`` when missing)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "—"
+    a = abs(v)
+    text = f"${a / 1e9:.2f}B" if a >= 1e9 else f"${a / 1e6:.1f}M" if a >= 1e6 else f"${a / 1e3:.0f}k" if a >= 1e3 \
+        else f"${a:,.0f}"
+    return ("−" if v < 0 else "") + text
