@@ -23,8 +23,8 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "add_toc", "strip_external",
-           "safe_url_fetcher"]
+__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "layout_pdf", "add_toc",
+           "strip_external", "safe_url_fetcher"]
 
 REPORT_CSS = resources.files("rebal.report").joinpath("report.css").read_text(encoding="utf-8")
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove-cell"}
@@ -226,6 +226,20 @@ def quicker_font_subsetting() -> None:
 
     subset._rebal = True  # type: ignore[attr-defined]
     fonts.Font._fonttools_subset = subset
+
+
+def layout_pdf(html: str) -> Any:
+    """Lay ``html`` out with WeasyPrint (quietly, nothing fetched, no base URL): the document, not yet written.
+
+    For a document without relative resources (the packet's decision document): its page count is
+    ``len(doc.pages)`` and ``doc.write_pdf(path)`` writes it.
+    """
+    for name in ("weasyprint", "fontTools", "fontTools.subset"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    from weasyprint import HTML
+
+    quicker_font_subsetting()
+    return HTML(string=html, url_fetcher=safe_url_fetcher()).render()
 
 
 def html_to_pdf(html: str, out: Path) -> int:

@@ -243,11 +243,12 @@ def run_weekly(
 def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, workers: int, facts: dict,
                      info: Callable[[list[ReportResult]], tuple[dict[str, Any], list[dict[str, Any]]]],
                      progress: bool) -> week.PacketBuild | None:
-    """Render the staged reports' PDFs in ``workers`` processes while this process lays the packet out.
+    """Render the staged reports' PDFs in ``workers`` processes, publish them, then assemble the packet.
 
-    Each report is published (its three files together) once its PDF exists; the packet, laid out from the
-    staged HTML, is moved beside them after. A PDF that fails fails its report, and the packet is laid out
-    again without it (the packet never shows a report that is not published). Writes ``run.json``.
+    Each report is published (its three files together) once its PDF exists; a PDF that fails fails its
+    report. ``run.json`` is written before the packet is built from the published reports (their PDFs are
+    its appendix, so it follows them, in seconds): a packet that fails leaves the reports published and
+    ``run.json`` written, and its error is raised after.
     """
     ok = [r for r in results if r.ok]
     done: dict[tuple[str, str], ReportResult] = {}
@@ -260,33 +261,20 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
         r.ok, r.error = False, f"profile {r.profile}: {r.notebook}: rendering failed: {type(exc).__name__}: {exc}"
         return r
 
-    manifest = week.merge_manifest(out_dir, *info(results))
-    packet_error: Exception | None = None
     with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed):
-        packet_dir = staging / ".packet"
-        packet_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest, staged=staging,
-                                      write_to=packet_dir)
-        except Exception as exc:  # the reports still publish and run.json is written; the error is raised after
-            built, packet_error = None, exc
+        pass
     for i, r in enumerate(results):
         results[i] = done.get((r.profile, r.notebook), r)
-    lost = [r for r in done.values() if not r.ok]
-    for r in lost:
+    for r in (r for r in done.values() if not r.ok):
         _log(f"  FAILED {r.profile}/{r.notebook}: {r.error}", progress)
     manifest = week.merge_manifest(out_dir, *info(results))
     week.write_manifest(out_dir, manifest)
-    if packet_error is not None:
-        raise packet_error
-    if lost:  # rare: lay the packet out again from what was published
-        return week.build_packet(out_dir, lakehouse_meta=facts)
-    if built is None:
-        return None
-    pdf, html = out_dir / built.pdf.name, out_dir / built.html.name
-    os.replace(built.pdf, pdf)
-    os.replace(built.html, html)
-    return week.PacketBuild(pdf, html, built.pages, built.reports)
+    t0 = time.perf_counter()
+    built = week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest)
+    if built is not None:
+        _log(f"  packet: {built.pages} pages ({built.decision_pages} of decision document, then {built.reports} "
+             f"report(s)) in {time.perf_counter() - t0:.1f} s", progress)
+    return built
 
 
 @contextmanager

@@ -250,7 +250,9 @@ def inline_styles(markup: str) -> str:
         style = rules.get(m.group(1))
         return m.group(0) + (f' style="{html.escape(style)}"' if style else "")
 
-    return re.sub(r'\bid="([\w-]+)"', _attach, markup)
+    # the Styler's ids (one per cell) have done their work: dropped, they no longer become hundreds of named
+    # destinations in every PDF
+    return re.sub(r'\s*\bid="T_[\w-]+"', "", re.sub(r'\bid="([\w-]+)"', _attach, markup))
 
 
 def checks(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, failed: str = "failed",

@@ -1,59 +1,135 @@
-"""The committee packet as a reader gets it: highlighted cells still coloured in the PDF; the decision part's size."""
+"""The committee packet of the sample week as a reader gets it: a short decision document, then the reports' PDFs.
+
+One week is built for the module (the decision report, the proposal and the risk report of every sample
+profile) and read back with pypdf: the decision document's length, one page numbering, every link landing
+on a page of the packet, the outline, the SAMPLE DATA mark, the caveats on the cover and the record of
+the week on the sign-off. Expected facts come from the scraps and the lakehouse, not from the packet code.
+"""
 from __future__ import annotations
 
 import re
 import shutil
-import zlib
 
-import pandas as pd
 import pytest
 from conftest import REPO
 from pypdf import PdfReader
 
-from rebal.report import widgets
-from rebal.report.packet import PacketEntry, packet_html
-from rebal.report.render import REPORT_CSS, html_to_pdf
-
-pytestmark = [pytest.mark.integration, pytest.mark.pdf]
-BLUE = b"0.082353 0.396078 0.752941 rg"  # #1565c0, the highlight colour used below
+pytestmark = [pytest.mark.integration, pytest.mark.pdf, pytest.mark.slow]
+NOTEBOOKS = ["weekly_review", "rebalance_proposal", "risk_stress"]
+MARK = "SAMPLE DATA — NOT FOR INVESTMENT DECISIONS"
 
 
-def _fills(pdf) -> set[bytes]:
-    out = set()
-    for s in re.findall(rb"stream\r?\n(.*?)endstream", pdf.read_bytes(), re.S):
-        try:
-            out |= set(re.findall(rb"[\d.]+ [\d.]+ [\d.]+ rg", zlib.decompress(s)))
-        except zlib.error:
-            continue
-    return out
+@pytest.fixture(scope="module")
+def packet(sample_lakehouse, tmp_path_factory):
+    import os
 
-
-@pytest.mark.parametrize("flagged", [True, False])
-def test_a_highlighted_cell_of_a_report_is_highlighted_in_the_packet_pdf(tmp_path, flagged):
-    tbl = widgets.table(pd.DataFrame({"v": [1.0, 2.0], "mark": [False, flagged]}), highlight="mark",
-                        highlight_color="#1565c0").data
-    report = f"<html><head><style>{REPORT_CSS}</style></head><body><main><h1 id='t'>t</h1>{tbl}</main></body></html>"
-    doc = packet_html([PacketEntry("p", "beta_correlation", report, {})], as_of="2024-01-05", data_latest="2024-01-05")
-    html_to_pdf(doc, tmp_path / "packet.pdf")
-    assert (BLUE in _fills(tmp_path / "packet.pdf")) is flagged
-
-
-@pytest.mark.slow
-def test_the_decision_part_of_the_sample_packet_fits_its_page_budget(sample_lakehouse, tmp_path, monkeypatch):
-    """Cover, summary, changes, one page of essentials per profile and the sign-off: about 25 pages at most."""
     from rebal.paths import get_paths
     from rebal.report.runner import run_weekly
 
-    home = tmp_path / "proj"
+    home = tmp_path_factory.mktemp("packet") / "proj"
     shutil.copytree(REPO / "params", home / "params")
     shutil.copytree(REPO / "notebooks", home / "notebooks")
     (home / "data" / "lakehouse").mkdir(parents=True)
     shutil.copy(sample_lakehouse, home / "data" / "lakehouse" / "rebal.duckdb")
-    for var in ("REBAL_HOME", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR", "REBAL_PARAMS_DIR", "REBAL_NOTEBOOKS_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    out = run_weekly(paths=get_paths(home), notebooks=["weekly_review"], workers=2, progress=False)
-    assert out.ok and len(out.reports) == 6
-    pages = [p.extract_text() for p in PdfReader(out.packet).pages]
-    appendix = next(i for i, t in enumerate(pages) if "Appendix A — the reports" in t and "Contents" not in t)
-    assert appendix + 1 <= 25, appendix
-    assert "This week's decisions" in pages[0] and all(p in pages[0] for p in ("bl_tilts", "strategy_sleeves"))
+    saved = {v: os.environ.pop(v) for v in ("REBAL_HOME", "REBAL_LAKEHOUSE", "REBAL_REPORTS_DIR",
+                                            "REBAL_PARAMS_DIR", "REBAL_NOTEBOOKS_DIR") if v in os.environ}
+    try:
+        out = run_weekly(paths=get_paths(home), notebooks=NOTEBOOKS, workers=2, progress=False)
+    finally:
+        os.environ.update(saved)
+    assert out.ok and len(out.reports) == 18, [r.error for r in out.reports if not r.ok]
+    reader = PdfReader(out.packet)
+    texts = [p.extract_text() for p in reader.pages]
+    appendix = next(x for x in reader.outline if not isinstance(x, list) and x.title == "Appendix — the reports")
+    first_report = reader.get_destination_page_number(appendix)  # 0-based: the decision document's length
+    assert "Weekly review" in texts[first_report] and "Contents" in texts[first_report]
+    return out, reader, texts, first_report
+
+
+def test_the_decision_document_is_at_most_15_pages_and_the_reports_follow_whole(packet):
+    out, reader, texts, first_report = packet
+    assert first_report <= 15, first_report
+    from pypdf import PdfReader as R
+
+    report_pages = sum(len(R(p).pages) for p in sorted(out.out_dir.glob("*/*.pdf")))
+    assert len(reader.pages) == first_report + report_pages  # every report's own pages, none laid out again
+
+
+def test_one_page_numbering_is_stamped_on_every_page(packet):
+    _, reader, texts, _ = packet
+    n = len(reader.pages)
+    for i, t in enumerate(texts):
+        assert f"p. {i + 1} / {n}" in t, i + 1
+
+
+def test_every_link_lands_on_a_page_of_the_packet(packet):
+    _, reader, _, first_report = packet
+    index = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    n_links = n_into_appendix = 0
+    for i, page in enumerate(reader.pages):
+        for a in page.get("/Annots") or []:
+            a = a.get_object()
+            if a.get("/Subtype") != "/Link":
+                continue
+            n_links += 1
+            assert "/A" not in a, f"page {i + 1}: a URI link is left: {a['/A']}"  # nothing leaves the packet
+            dest = a["/Dest"]
+            assert isinstance(dest, list) and dest[0].idnum in index, f"page {i + 1}: unresolved {dest}"
+            n_into_appendix += i < first_report <= index[dest[0].idnum]
+    assert n_links > 100 and n_into_appendix >= 30  # the contents of every report, and the evidence's sources
+
+
+def test_the_outline_lists_every_report_with_its_sections(packet):
+    out, reader, _, _ = packet
+
+    def nodes(items, depth=0):
+        for x in items:
+            if isinstance(x, list):
+                yield from nodes(x, depth + 1)
+            else:
+                yield depth, x.title
+    got = list(nodes(reader.outline))
+    assert (0, "Decision document") in got and (0, "Appendix — the reports") in got
+    for profile in sorted(p.name for p in out.out_dir.iterdir() if p.is_dir()):
+        assert (1, profile) in got
+    titles = [t for d, t in got if d == 2]
+    assert titles.count("Weekly review") == titles.count("Risk and stress") == 6
+    assert (3, "Historical episodes") in got and (3, "Backtest of the one-day VaR") in got
+
+
+def test_every_decision_page_carries_the_sample_mark(packet):
+    _, _, texts, first_report = packet
+    assert all(MARK in t for t in texts[:first_report])
+    assert all(MARK in t for t in texts[first_report:])  # stamped on the appendix too
+
+
+def test_the_cover_names_rejected_var_models_with_their_direction_and_proxied_episodes(packet):
+    from rebal.report.scrapfile import read_scraps
+
+    out, _, texts, _ = packet
+    cover = re.sub(r"\s+", " ", texts[0])
+    for profile in ("bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"):
+        s = read_scraps(out.out_dir / profile / "risk_stress.ipynb")
+        if s["kupiec_p"] is not None and s["kupiec_p"] < 0.05:
+            direction = "too many" if s["backtest_exceedances"] > s["backtest_expected"] else "too few"
+            assert f"{direction} exceptions ({s['backtest_exceedances']} vs" in cover, profile
+        if s["worst_episode_proxied_current"]:
+            assert f"worst episode proxied: {s['worst_episode_current']}" in cover, profile
+    sleeves = read_scraps(out.out_dir / "strategy_sleeves" / "risk_stress.ipynb")
+    assert sleeves["worst_episode_proxied_current"] > 0.5  # the sleeves' factor ETFs start in 2014
+
+
+def test_the_sign_off_lists_the_risk4_implementation_of_the_week(packet):
+    _, _, texts, first_report = packet
+    signoff = next(re.sub(r"\s+", " ", t) for t in texts[:first_report] if "Recorded since the last committee" in t)
+    assert "risk4_us" in signoff and "implemented 2022-12-27: 11 trade(s), 8.1 % one-way turnover" in signoff
+    assert "sample Risk4 implementation (rebal data build-sample)" in signoff
+
+
+def test_the_html_packet_links_the_reports_instead_of_inlining_them(packet):
+    out, _, _, _ = packet
+    doc = (out.out_dir / "committee_packet.html").read_text()
+    assert len(doc) < 400_000 and "data:image/png" not in doc
+    links = set(re.findall(r'href="([^"#]+\.html)(?:#[^"]*)?"', doc))
+    assert links and all((out.out_dir / link).is_file() for link in links)
+    assert "min_variance/risk_stress.html#Historical-episodes" in doc

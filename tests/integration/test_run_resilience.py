@@ -154,5 +154,5 @@ def test_two_runs_of_different_profiles_at_once_both_end_up_in_run_json_and_the_
     assert doc["status"] == "complete" and doc["ok"] is True and len(doc["runs"]) == 2
     packet = (home / "reports" / WEEK / "committee_packet.html").read_text()
     assert "tiny2" in packet and packet.count("tiny2") >= 2  # the packet is built from both runs' reports
-    pdf_sections = [e.profile for e in week.packet_entries(home / "reports" / WEEK, doc) if e.html]
+    pdf_sections = [e.profile for e in week.packet_entries(home / "reports" / WEEK, doc) if e.ok]
     assert sorted(pdf_sections) == ["tiny", "tiny2"]

@@ -57,7 +57,8 @@ def _row(profile: str, s: dict[str, Any]) -> str:
         names.append("; ".join(f"{t} {b:.1%}→{a:.1%}" for t, b, a in moves[:3])
                      + (f"; +{len(moves) - 3} more" if len(moves) > 3 else ""))
     alerts = [f"new: {a}" for a in c.get("new_alerts", [])] + [f"resolved: {a}" for a in c.get("resolved_alerts", [])]
-    signed = c.get("approvals", []) + c.get("executions", [])
+    signed = c.get("approvals", []) + c.get("executions", []) + [
+        f"implemented {i.get('date')}: {i.get('what')}" for i in c.get("implementations", [])]
     return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts)}</td>"
             f"<td>{_list(signed)}</td><td class='tiny'>{e(str(c.get('previous')))}</td>"
             f"<td>{sparkline(c.get('drift_points', []))}</td></tr>")
@@ -76,7 +77,8 @@ def changes_section(entries: list[PacketEntry]) -> str:
             "before it); where an earlier weekly run exists, its recorded decision is used and a difference from the "
             "recomputation is named.</p>"
             '<table class="summary changes"><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
-            "added / dropped, largest moves</th><th>Alerts</th><th>Approvals and executions</th><th>since</th>"
+            "added / dropped, largest moves</th><th>Alerts</th><th>Approved, executed, implemented (see the "
+            "sign-off)</th><th>since</th>"
             f"<th>Drift, weekly</th></tr></thead><tbody>{rows}</tbody></table>")
 
 

@@ -1,7 +1,8 @@
 """The packet's executive summary: one row per profile, the book line across profiles, and the words used.
 
-Every figure comes from the reports' scraps: the weekly review (decision, trades, alerts, the
-proposal to sign) and the risk and stress report (worst historical episode, current vs proposed).
+Every figure comes from the reports' scraps: the profile's decision report (decision, trades,
+alerts, the proposal to sign) and whichever report recorded the worst historical episode, current
+vs proposed (found by its scrap, not by the report's name).
 """
 from __future__ import annotations
 
@@ -10,15 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from rebal.report.packet.entries import PacketEntry, by_profile, scrap_of, weekly
-from rebal.report.pages.weekly_review import ACTION_COLORS, decision_badge
+from rebal.report.packet.entries import PacketEntry, by_profile, decision_entry, profile_scrap, weekly
+from rebal.report.pages.weekly_review import ACTION_COLORS, SIGNED_ACTIONS, decision_badge
 
 __all__ = ["SIGNED_ACTIONS", "to_sign", "summary_rows", "executive_summary", "book_line", "netted_trades",
            "crossed_trades", "vocabulary"]
-
-#: decisions whose proposal the committee signs
-SIGNED_ACTIONS = ("EXECUTE", "ADOPT TARGET")
-
 
 def to_sign(s: dict[str, Any]) -> bool:
     """Whether a weekly review's proposal is to sign: a decision that trades and a proposal id to sign."""
@@ -36,43 +33,43 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
     """One plain row per profile: decision, reason, trades, alerts, stress, what to sign (or the failure)."""
     wk = weekly(entries)
     rows = []
-    for profile, nbs in by_profile(entries).items():
+    for profile in by_profile(entries):
         s = wk.get(profile)
         if s is None:
-            failed = nbs.get("weekly_review")
+            failed = decision_entry(entries, profile)
             if failed is not None:
                 rows.append({"profile": profile, "failed": failed.error or "did not render"})
             else:
                 rows.append({"profile": profile, "absent": True})
             continue
-        cur = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_current")
-        prop = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_proposed")
+        cur = profile_scrap(entries, profile, "worst_episode_loss_current")
+        prop = profile_scrap(entries, profile, "worst_episode_loss_proposed")
+        proxied = bool(profile_scrap(entries, profile, "worst_episode_proxied_current")
+                       or profile_scrap(entries, profile, "worst_episode_proxied_proposed"))
         rows.append({
             "profile": profile, "action": s["decision_action"], "reason": s["decision_reason"],
             "n_trades": int(s["n_trades"]), "gross": float(s["gross_buys"]) + float(s["gross_sells"]),
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
-            "stress": (cur, prop), "proposal_id": s["proposal_id"],
+            "stress": (cur, prop), "proxied": proxied, "proposal_id": s["proposal_id"],
             "sign": to_sign(s),
             "value": float(s["value"]),
         })
     return rows
 
 
-def _stress_text(pair: tuple[Any, Any]) -> str:
+def _stress_text(pair: tuple[Any, Any], proxied: bool = False) -> str:
     cur, prop = pair
     if cur is None or prop is None or cur != cur or prop != prop:
         return "—"
-    return f"{cur:+.1%}<br>→ {prop:+.1%}"
+    return f"{cur:+.1%}<br>→ {prop:+.1%}" + ("<br><b class='flag'>proxied</b>" if proxied else "")
 
 
 def _profile_link(entries: list[PacketEntry], r: dict[str, Any]) -> str:
-    """Name the profile, linked to its page of essentials, else to its reports in Appendix A, else plain."""
+    """Name the profile, linked to its decision page (or the page of profiles with nothing to decide), else plain."""
     e = html.escape
     p = r["profile"]
     if "failed" not in r and not r.get("absent"):
-        return f'<a href="#essentials-{e(p)}">{e(p)}</a>'
-    if any(x.profile == p and x.ok and x.notebook != "weekly_review" for x in entries):
-        return f'<a href="#app-{e(p)}">{e(p)}</a>'
+        return f'<a href="#decide-{e(p)}">{e(p)}</a>'
     return e(p)
 
 
@@ -87,8 +84,8 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                         f'({e(r["failed"])})</td></tr>')
             continue
         if r.get("absent"):
-            body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: the weekly review is not '
-                        "among this profile's reports (see its reports in Appendix A)</td></tr>")
+            body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: its decision report is '
+                        "not among this profile's reports (see its reports in the appendix)</td></tr>")
             continue
         if not r["n_trades"]:
             trades = "none"
@@ -102,7 +99,8 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                       + (f"; +{len(alerts) - 2} more" if len(alerts) > 2 else "")) if alerts else "none"
         sign = f'<code>{e(r["proposal_id"])}</code>' if r["sign"] else "—"
         body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}</span>"
-                    f"</td><td>{trades}</td><td>{alert_text}</td><td class='num'>{_stress_text(r['stress'])}</td>"
+                    f"</td><td>{trades}</td><td>{alert_text}</td>"
+                    f"<td class='num'>{_stress_text(r['stress'], r.get('proxied', False))}</td>"
                     f"<td>{sign}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'

@@ -371,16 +371,18 @@ def evidence(s: Any) -> list[Any]:
 
     breaches = list(s.get("hard_breaches") or [])
     conflicts = list(s.get("target_conflicts") or [])
-    rows = [EvidenceRow("Hard limits (total deployed, correlated clusters, single assets)",
-                        "; ".join(breaches) or "within", "BLOCKED: no allocation within them" if s.get("blocked")
-                        else f"circuit breakers {s.get('breakers')}, {s.get('n_adjustments', 0)} adjustment(s)",
+    rows = [EvidenceRow("Hard limits", "; ".join(breaches) or "within",
+                        "BLOCKED: no allocation within them" if s.get("blocked") else "within",
+                        f"circuit breakers {s.get('breakers')}, {s.get('n_adjustments', 0)} adjustment(s)",
                         flag="; ".join(f"configuration conflict: {c}" for c in conflicts), anchor=BREAKERS, order=15)]
     imp, se = s.get("improvement"), s.get("improvement_se")
+    d, dse = s.get("sharpe_difference"), s.get("sharpe_difference_se")
     if imp is not None:
-        rows.append(EvidenceRow("Simulated Sharpe change, out of sample, net of costs (relative)", "",
+        diff = f": Sharpe {d:+.2f} ± {dse:.2f} (1 SE)" if d is not None and dse is not None else ""
+        rows.append(EvidenceRow("Simulated Sharpe change", "",
                                 f"{pct(imp, '+.1%')} ± {pct(se)}" if se is not None else pct(imp, "+.1%"),
-                                f"{s.get('simulation_verdict')}: {s.get('verdict_reason')}", anchor=SIMULATION,
-                                order=40))
+                                f"{s.get('simulation_verdict')}{diff}; out of sample, net of costs",
+                                anchor=SIMULATION, order=40))
     else:
         rows.append(EvidenceRow("Simulated Sharpe change, out of sample", "", "not simulated",
                                 str(s.get("verdict_reason") or ""), anchor=SIMULATION, order=40))

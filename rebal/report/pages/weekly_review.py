@@ -148,17 +148,17 @@ def drift_trend_plot(ch: Changes, review: WeeklyReview) -> Figure:
     return fig
 
 
-def decision_table_block() -> Any:
-    """Show the decision table (in the standalone report; the packet shows it once)."""
-    from rebal.decision.table import ACTIONS, DECISION_TABLE
+def decision_table_block(review: WeeklyReview | None = None) -> Any:
+    """Say which row of the decision table decided (the whole table is once in the packet and in the README)."""
+    from rebal.decision.table import DECISION_TABLE
 
-    rows = "".join(f"<tr><td>{r.number}</td><td style='text-align:left'>{html.escape(r.when)}</td>"
-                   f"<td style='text-align:left'><b>{html.escape(r.action)}</b></td></tr>" for r in DECISION_TABLE)
-    legend = "".join(f"<li><b>{html.escape(a)}</b>: {html.escape(m)}</li>" for a, m in ACTIONS.items())
-    return html_block('<div class="rebal-standalone"><h2>How the decision is made</h2><p>The first row whose '
-                      "condition holds decides; the reasons list what each input said in its own words.</p>"
-                      f'<table class="rebal-table"><thead><tr><th>#</th><th>when</th>'
-                      f"<th>decision</th></tr></thead><tbody>{rows}</tbody></table><ul>{legend}</ul></div>")
+    row = next((r for r in DECISION_TABLE if review is not None and r.number == review.decision.rule), None)
+    which = (f"Row {row.number} of the decision table decided: when {html.escape(row.when)}, the decision is "
+             f"<b>{html.escape(row.action)}</b>. " if row is not None else "")
+    return html_block('<div class="rebal-standalone"><h2>How the decision is made</h2><p>' + which
+                      + "The first row of the decision table whose condition holds decides; the reasons above list "
+                      "what each input said in its own words. The whole table is in the committee packet (How the "
+                      "decisions are made) and in the README.</p></div>")
 
 
 def scraps(review: WeeklyReview, ch: Changes, alerts: list[str]) -> dict[str, Any]:
@@ -197,26 +197,25 @@ def evidence(s: Any) -> list[Any]:
     from rebal.report.evidence import EvidenceRow, EvidenceTable, money, pct
 
     rows: list[Any] = [EvidenceRow(
-        "Drift against today's target (one-way turnover to it)", f"{pct(s.get('drift'))} ({s.get('drift_status')})",
-        "", f"prices moved the holdings {pct(s.get('price_drift'))}; the target moved {pct(s.get('target_change'))}",
+        "Drift to today's target", f"{pct(s.get('drift'))} ({s.get('drift_status')})", "",
+        f"prices moved it {pct(s.get('price_drift'))}, the target {pct(s.get('target_change'))}",
         anchor=CHANGES, order=10)]
     n = int(s.get("n_trades") or 0)
     if n:
         buys, sells = float(s.get("gross_buys") or 0.0), float(s.get("gross_sells") or 0.0)
-        rows.append(EvidenceRow("Trades of the proposal (est. cost: spread, impact, commission)", "",
-                                f"{n}: buy {money(buys)}, sell {money(sells)}",
-                                f"cost {money(s.get('cost_usd'))} = {float(s.get('cost_bps') or 0):.1f} bps of value",
+        rows.append(EvidenceRow("Trades", "", f"{n}: buy {money(buys)}, sell {money(sells)}",
+                                f"est. cost {money(s.get('cost_usd'))} = {float(s.get('cost_bps') or 0):.1f} bps of "
+                                "value",
                                 "" if _signs(s) else "not to trade this week: the decision trades nothing",
                                 anchor=SIGNED, order=30))
     t = s.get("trades")
     if n and t is not None and hasattr(t, "columns") and len(t):
         top = t.assign(_abs=t["value"].astype(float).abs()).sort_values("_abs", ascending=False)
         shown = top.head(8)
-        body = tuple((str(r.ticker), str(r.action), f"{float(r.shares):,.0f}", money(r.value))
-                     for r in shown.itertuples())
+        body = tuple((str(r.ticker), str(r.action).lower(), money(r.value)) for r in shown.itertuples())
         more = f"and {len(t) - len(shown)} smaller trade(s)" if len(t) > len(shown) else ""
-        rows.append(EvidenceTable("The trades in brief, largest first", ("ticker", "action", "shares", "value"),
-                                  body, more=more, anchor=SIGNED, order=70))
+        rows.append(EvidenceTable("The trades in brief", ("ticker", "", "value"), body, more=more, anchor=SIGNED,
+                                  order=70))
     return rows
 
 
