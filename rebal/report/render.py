@@ -19,9 +19,10 @@ import logging
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # nbformat imports jsonschema: only the functions that convert a notebook load it
+    import nbformat
 
 __all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "layout_pdf", "add_toc",
            "strip_external", "safe_url_fetcher"]
@@ -35,6 +36,8 @@ def clean_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, in
 
     Returns the cleaned notebook and the number of stderr outputs removed (for the run log).
     """
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     removed = 0
     cells = []

@@ -13,11 +13,12 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
    (``scheduler``, :mod:`rebal.report.cluster`, reached before step 2): papermill into a staging
    directory, then HTML (:mod:`rebal.report.jobs`); locally a profile's proposal-sharing reports run as
    one chain in one worker, whose reused kernel builds the proposal once (:mod:`rebal.report.warm_kernel`);
-3. render the reports' PDFs in the workers while this process lays the committee packet out from the
-   staged HTML (on a cluster the workers render the PDFs in step 2 and the packet follows); a report's
+3. render the reports' PDFs in the workers (on a cluster the workers render them in step 2); a report's
    files move into ``reports/<as_of>/<profile>/`` only when all three exist, so a failing notebook leaves
-   no partial report (its executed notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis), and the
-   packet moves beside them last; ``run.json`` records the run and the split of its time.
+   no partial report (its executed notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis);
+   ``run.json`` is written, then the committee packet is assembled from the published reports (a short
+   decision document laid out, the reports' own PDFs appended: :mod:`rebal.report.packet`); ``run.json``
+   records the run and the split of its time.
 """
 from __future__ import annotations
 
@@ -203,7 +204,7 @@ def run_weekly(
             return run_info, entries + [asdict(r) for r in results]
 
         try:
-            if client is None:  # notebooks and HTML first; then the reports' PDFs while the packet is laid out
+            if client is None:  # notebooks and HTML first; then the reports' PDFs, then the packet from them
                 run_local(notebook_stage, args, workers, record, worker_failed)
             else:
                 from rebal.report.cluster import run_on_cluster

@@ -220,6 +220,9 @@ def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
     run's merged manifest (not yet written); ``staged``: its staging folder (reports rendered, not
     yet published); ``write_to``: a folder of its own to write the packet in.
     """
+    from rebal.report.execute import prepare_environment
+
+    prepare_environment()  # nothing here needs jsonschema's slow optional import (TOOLCHAIN.md)
     from rebal.report.packet.build import write_packet
 
     manifest = manifest if manifest is not None else read_manifest(out_dir)

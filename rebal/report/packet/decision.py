@@ -70,7 +70,7 @@ def _row(profile: str, report: str, r: EvidenceRow, refs: Refs) -> str:
 
 
 def _cell(text: str) -> str:
-    """A table cell's text: its first line as is, the next ones small (a window under an episode's name)."""
+    """Write a table cell's text: its first line as is, the next ones small."""
     first, *rest = str(text).split("\n")
     return html.escape(first) + "".join(f"<br><span class='tiny'>{html.escape(x)}</span>" for x in rest)
 
@@ -89,7 +89,7 @@ def _table(profile: str, report: str, t: EvidenceTable, refs: Refs) -> str:
 
 
 def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) -> str:
-    """The evidence tables, two side by side (each as wide as its share of the columns), in page order."""
+    """Lay the evidence tables out two side by side (each as wide as its share of the columns), in page order."""
     out = []
     for k in range(0, len(items), 2):
         pair = items[k:k + 2]

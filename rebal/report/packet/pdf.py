@@ -165,7 +165,7 @@ def assemble_pdf(decision: Path, items: list[AppendixItem], refs: Refs, out: Pat
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    sources = [(PdfReader(str(decision)), None)] + [(PdfReader(str(it.entry.pdf)), it) for it in items]
+    sources = [(PdfReader(str(decision)), None)] + [(it.reader or PdfReader(str(it.entry.pdf)), it) for it in items]
     starts, offsets, outlines = [], {}, []
     for reader, item in sources:
         starts.append(len(writer.pages))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from rebal.report.packet.entries import PacketEntry, ordered
@@ -39,6 +39,8 @@ class AppendixItem:
     pages: int = 0
     #: named destination (an element id) -> page index within the report's PDF
     dests: dict[str, int] = field(default_factory=dict)
+    #: the pypdf reader of the report's PDF (kept: the assembly copies its pages without parsing it again)
+    reader: Any = None
 
     @property
     def title(self) -> str:
@@ -50,7 +52,7 @@ class AppendixItem:
 def _read_pdf(item: AppendixItem) -> None:
     from pypdf import PdfReader
 
-    reader = PdfReader(str(item.entry.pdf))
+    reader = item.reader = PdfReader(str(item.entry.pdf))
     item.pages = len(reader.pages)
     index = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     for name, dest in reader.named_destinations.items():
