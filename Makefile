@@ -14,7 +14,7 @@ PROFILES ?=
 FAST_TESTS := not integration and not notebook and not pdf and not dask and not slow
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab
+.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-packet
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ lab: $(VENV)/.installed $(LAKEHOUSE)  ## open the notebooks in JupyterLab
 
 bench: $(VENV)/.installed $(LAKEHOUSE)  ## weekly job: after / before / naive chain, with the time split
 	$(BIN)/python benchmarks/bench_weekly.py
+
+bench-packet: $(VENV)/.installed  ## rebuild the packet of a built week (make report first): assembly steps, rebal packet
+	$(BIN)/python benchmarks/bench_packet.py $(if $(ASOF),--as-of $(ASOF))
 
 bench-lab: $(VENV)/.installed $(LAKEHOUSE)  ## each template in Lab's kernel: first cell, top to bottom, and again
 	$(BIN)/python benchmarks/bench_lab.py

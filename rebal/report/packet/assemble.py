@@ -1,10 +1,11 @@
 """The decision document of the packet, as one HTML document: what the committee reads before it signs.
 
 In order: the cover (the week's decisions, the caveats the numbers carry, the book line); the
-contents with the index of the reports; what changed since the last committee; how the decisions
-are made (the decision table, once); a decision page for every profile with something to decide;
-one shared page for those with nothing to decide; the sign-off with the record of the week; the
-method notes. The reports themselves are the appendix: in the PDF packet their own PDFs follow
+contents with the index of the reports, what changed since the last committee and how the decisions
+are made (the decision table, once), one after the other; a decision page for every profile with
+something to decide, each on its own page; the profiles with nothing to decide, the sign-off with
+the record of the week and the method notes, one after the other. Only the cover, the contents, each
+decision page and the group after them start a page, so no section leaves a page half empty. The reports themselves are the appendix: in the PDF packet their own PDFs follow
 (:mod:`rebal.report.packet.pdf`), in the HTML packet they are linked (:class:`~rebal.report.packet.refs.Refs`).
 """
 from __future__ import annotations
@@ -63,19 +64,21 @@ def decision_html(entries: list[PacketEntry], refs: Refs, *, as_of: str, data_la
           "its own document: its pages carry the packet's number at the foot, right, and its own at the centre; "
           "its contents list its own page numbers, and its links lead to the right page.</p>"
         + reports_index(entries, refs) + "</section>",
-        f"<section class='part'><h1 id='changes'>What changed since the last committee</h1>{changes_section(entries)}"
+        f"<section class='flow'><h1 id='changes'>What changed since the last committee</h1>{changes_section(entries)}"
         "</section>",
-        "<section class='part'><h1 id='decision-rules'>How the decisions are made</h1>"
+        "<section class='flow'><h1 id='decision-rules'>How the decisions are made</h1>"
         f"{vocabulary()}<p>The first row whose condition holds gives the profile's decision; its reasons then list "
         f"what each input said in its own words.</p>{decision_table()}</section>",
     ]
     parts += [decision_page(entries, p, refs, sample=sample) for p in active]
     if quiet:
         parts.append(quiet_page(entries, quiet, refs, sample=sample))
-    parts.append(f"<section class='part'><h1 id='signoff'>Sign-off</h1>{signoff_section(entries)}</section>")
-    parts.append("<section class='part'><h1 id='method'>Method notes</h1>"
+    # the sign-off follows the quiet profiles on their page; the method notes follow the sign-off
+    parts.append(f"<section class='{'flow' if quiet else 'part'}'><h1 id='signoff'>Sign-off</h1>"
+                 f"{signoff_section(entries)}</section>")
+    parts.append("<section class='flow'><h1 id='method'>Method notes</h1>"
                  f"{method_appendix(entries)}</section>")
-    if sample:  # every section opens with the mark (the cover and the profiles' pages carry their own)
+    if sample:  # every section that opens a page opens with the mark (the cover and the profiles' pages have theirs)
         box = f"<section class='part'><div class='sample-mark'>{SAMPLE_MARK}</div>"
         parts = [p.replace("<section class='part'>", box, 1) if "sample-mark" not in p[:200] else p for p in parts]
     return f"""<!DOCTYPE html>

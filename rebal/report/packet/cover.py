@@ -8,6 +8,7 @@ __all__ = ["PACKET_CSS", "data_note", "cover_html"]
 
 PACKET_CSS = """
 section.decision-page, .part { break-before: page; page-break-before: always; }
+section.flow > h1 { margin-top: 6mm; }
 .cover h1 { font-size: 17pt; margin: 1mm 0 1mm; border: none; }
 .cover .sub { font-size: 9pt; color: #455a64; margin-bottom: 1mm; }
 .cover .data { font-size: 7.2pt; color: #546e7a; margin: 0 0 1mm; line-height: 1.35; }

@@ -52,7 +52,9 @@ def reports_index(entries: list[PacketEntry], refs: Refs) -> str:
             else:
                 cells.append("<td class='muted'>—</td>")
         rows.append(f"<tr><th>{e(p)}</th>{''.join(cells)}</tr>")
-    return (f"<table class='summary appendix-index keep'><thead><tr><th>Profile</th>{head}</tr></thead>"
+    keep = " keep" if len(rows) <= 18 else ""
+    return (f"<table class='summary appendix-index{keep}'><colgroup><col style='width:16%'></colgroup>"
+            f"<thead><tr><th>Profile</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 

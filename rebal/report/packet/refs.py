@@ -91,7 +91,11 @@ class Refs:
         self.items, self.mode, self.offset = items, mode, offset
         self.targets: list[tuple[AppendixItem, str]] = []
         self._by: dict[tuple[str, str], AppendixItem] = {}
+        self._before: dict[int, int] = {}
+        before = 0
         for it in items:
+            self._before[id(it)] = before
+            before += it.pages
             for p in [it.entry.profile, *it.also]:
                 self._by[(p, it.entry.notebook)] = it
 
@@ -101,12 +105,7 @@ class Refs:
 
     def first_page(self, item: AppendixItem) -> int:
         """Return the packet page number of the item's first page."""
-        before = 0
-        for it in self.items:
-            if it is item:
-                break
-            before += it.pages
-        return self.offset + before + 1
+        return self.offset + self._before[id(item)] + 1
 
     def page(self, profile: str, notebook: str, anchor: str = "") -> int | None:
         """Return the packet page of a section of a report (its first page when the anchor is unknown)."""

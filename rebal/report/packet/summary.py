@@ -80,7 +80,7 @@ def executive_summary(entries: list[PacketEntry]) -> str:
     for r in summary_rows(entries):
         link = _profile_link(entries, r)
         if "failed" in r:
-            body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: the weekly review failed '
+            body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: its decision report failed '
                         f'({e(r["failed"])})</td></tr>')
             continue
         if r.get("absent"):

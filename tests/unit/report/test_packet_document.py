@@ -129,12 +129,12 @@ def test_the_cover_flags_kupiec_rejections_proxies_and_episodes_the_proposal_wor
 def test_every_decision_page_carries_the_sample_mark_only_on_the_sample(blank, sample):
     entries = [_weekly("a", [("X", "BUY", 3, 300.0)], pdf=blank), _weekly("q", [], "NO ACTION", pdf=blank)]
     doc = _doc(entries, sample=sample, mode="pdf")
-    cover, *sections = re.split(r"<section class='(?:decision-page|part)'>", doc)
-    assert len(sections) == 7 and sum("id='decide-a'" in s or "id='quiet'" in s for s in sections) == 2
+    cover, *sections = re.split(r"<section class='(?:decision-page|part)'>", doc)  # the sections that open a page
+    assert len(sections) == 3 and sum("id='decide-a'" in s or "id='quiet'" in s for s in sections) == 2
     mark = "SAMPLE DATA — NOT FOR INVESTMENT DECISIONS"
     assert (mark in cover) is sample
-    assert all(s.startswith(f"<div class='sample-mark'>{mark}") is sample for s in sections)  # every section opens
-    assert (mark in doc) is sample  # with it; the assembly stamps it at the foot of every page too
+    assert all(s.startswith(f"<div class='sample-mark'>{mark}") is sample for s in sections)  # every page-opening
+    assert (mark in doc) is sample  # section opens with it; the assembly stamps it at the foot of every page too
 
 
 def test_every_in_document_link_has_its_target_and_failures_are_on_the_cover(blank):
