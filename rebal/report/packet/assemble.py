@@ -5,8 +5,10 @@ contents with the index of the reports, what changed since the last committee an
 are made (the decision table, once), one after the other; a decision page for every profile with
 something to decide, each on its own page; the profiles with nothing to decide, the sign-off with
 the record of the week and the method notes, one after the other. Only the cover, the contents, each
-decision page and the group after them start a page, so no section leaves a page half empty. The reports themselves are the appendix: in the PDF packet their own PDFs follow
-(:mod:`rebal.report.packet.pdf`), in the HTML packet they are linked (:class:`~rebal.report.packet.refs.Refs`).
+decision page and the group after them start a page, so no section leaves a page half empty. The
+reports themselves are the appendix: in the PDF packet their own PDFs follow
+(:mod:`rebal.report.packet.pdf`), in the HTML packet they are linked
+(:class:`~rebal.report.packet.refs.Refs`).
 """
 from __future__ import annotations
 
