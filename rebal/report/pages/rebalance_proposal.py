@@ -9,6 +9,7 @@ import pandas as pd
 
 from rebal.allocation.registry import METHODS, describe
 from rebal.report.figures import CELL_SIZE, date_axis, legend_below, number_axis, percent_axis, place_labels
+from rebal.report.pages.rebalance_proposal_evidence import evidence
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS, pyplot
 from rebal.report.widgets import badge, card, html_block, note
@@ -359,34 +360,6 @@ def _applies(profile: Profile, has_holdings: bool) -> str | None:
     if has_holdings:
         return None
     return "no holdings on or before the as-of date (import them with `rebal data import holdings`)"
-
-
-#: ids of the report's sections its evidence links to
-SIMULATION, BREAKERS = "Impact-simulation", "Circuit-breakers"
-
-
-def evidence(s: Any) -> list[Any]:
-    """Rows of the decision page: the hard limits now and after, the simulated improvement with its noise."""
-    from rebal.report.evidence import EvidenceRow, pct
-
-    breaches = list(s.get("hard_breaches") or [])
-    conflicts = list(s.get("target_conflicts") or [])
-    rows = [EvidenceRow("Hard limits", "; ".join(breaches) or "within",
-                        "BLOCKED: no allocation within them" if s.get("blocked") else "within",
-                        f"circuit breakers {s.get('breakers')}, {s.get('n_adjustments', 0)} adjustment(s)",
-                        flag="; ".join(f"configuration conflict: {c}" for c in conflicts), anchor=BREAKERS, order=15)]
-    imp, se = s.get("improvement"), s.get("improvement_se")
-    d, dse = s.get("sharpe_difference"), s.get("sharpe_difference_se")
-    if imp is not None:
-        diff = f": Sharpe {d:+.2f} ± {dse:.2f} (1 SE)" if d is not None and dse is not None else ""
-        rows.append(EvidenceRow("Simulated Sharpe change", "",
-                                f"{pct(imp, '+.1%')} ± {pct(se)}" if se is not None else pct(imp, "+.1%"),
-                                f"{s.get('simulation_verdict')}{diff}; out of sample, net of costs",
-                                anchor=SIMULATION, order=40))
-    else:
-        rows.append(EvidenceRow("Simulated Sharpe change, out of sample", "", "not simulated",
-                                str(s.get("verdict_reason") or ""), anchor=SIMULATION, order=40))
-    return rows
 
 
 REPORT = ReportSpec(
