@@ -5,15 +5,16 @@ A report's page module turns its scraps into evidence (:attr:`rebal.report.regis
 ``order``, each item linked to the section of the report it comes from (``anchor``: the heading's
 id in the report). The items hold formatted text, so the packet knows no report, no scrap and no
 number format: a new row (a dollar benefit, a tax figure, a stability measure) is one more item,
-with no layout work. Items are plain data; :func:`rows_from_json` reads a list of dicts recorded as
-a scrap (the keys of :class:`EvidenceRow`), for a report that records its evidence that way.
+with no layout work. Items are plain data; :func:`rows_from_json` and :func:`signs_from_json` read
+lists of dicts recorded as scraps (the decision report's ``evidence`` and ``to_sign``), for a report
+that records its evidence that way.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
-__all__ = ["EvidenceRow", "EvidenceTable", "SignItem", "rows_from_json", "pct", "money"]
+__all__ = ["EvidenceRow", "EvidenceTable", "SignItem", "rows_from_json", "signs_from_json", "pct", "money"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[EvidenceRow]:
     names = {f.name for f in fields(EvidenceRow)}
     return [EvidenceRow(**{k: (int(v) if k == "order" else str(v)) for k, v in dict(d).items() if k in names})
             for d in items if isinstance(d, Mapping) and d.get("label")]
+
+
+def signs_from_json(items: Iterable[Mapping[str, Any]]) -> list[SignItem]:
+    """Read lines to sign recorded as plain dicts (``what``, ``id``, optional ``detail`` and ``required``)."""
+    return [SignItem(str(d["what"]), str(d["id"]), str(d.get("detail", "")), bool(d.get("required", False)))
+            for d in items if isinstance(d, Mapping) and d.get("what") and d.get("id")]
 
 
 def pct(x: Any, fmt: str = ".1%") -> str:

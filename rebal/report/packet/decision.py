@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from rebal.report.evidence import EvidenceRow, EvidenceTable, SignItem, rows_from_json
+from rebal.report.evidence import EvidenceRow, EvidenceTable, SignItem, rows_from_json, signs_from_json
 from rebal.report.packet.entries import PacketEntry, decision_entry, ordered, profiles
 from rebal.report.packet.refs import Refs
 from rebal.report.pages.weekly_review import decision_badge
@@ -35,9 +35,17 @@ def evidence_of(entries: list[PacketEntry], profile: str) -> list[tuple[str, Any
 
 
 def sign_items(entries: list[PacketEntry], profile: str) -> list[tuple[str, SignItem]]:
-    """Return the lines to sign of a profile as (report, item), required ones first."""
-    out = [(e.notebook, it) for e in ordered([x for x in entries if x.profile == profile and x.ok])
-           if e.spec is not None and e.spec.sign is not None for it in e.spec.sign(e.scraps)]
+    """Return the lines to sign of a profile as (report, item), required ones first.
+
+    From the reports' ``sign`` hooks, and from a decision report's ``to_sign`` scrap (a list of dicts with
+    the keys of :class:`~rebal.report.evidence.SignItem`) when it records one.
+    """
+    out = []
+    for e in ordered([x for x in entries if x.profile == profile and x.ok and x.spec is not None]):
+        items = list(e.spec.sign(e.scraps)) if e.spec.sign is not None else []
+        if e.spec.role == "decision":
+            items += signs_from_json(e.scraps.get("to_sign") or [])
+        out += [(e.notebook, it) for it in items]
     return sorted(out, key=lambda x: not x[1].required)
 
 

@@ -171,3 +171,33 @@ def test_factor_maps_of_the_same_universe_appear_once(blank):
     assert items[0].title == "Factor map (shared by p1, p2)" and items[1].title == "Factor map"
     refs = Refs(items, mode="pdf", offset=10)
     assert refs.page("p2", "factor_map") == refs.page("p1", "factor_map") == 11
+
+
+@pytest.mark.pdf
+def test_a_decision_page_takes_two_more_rows_and_a_second_line_to_sign_without_breaking(blank):
+    """Rows and lines to sign recorded as scraps drop onto the page; laid out, the page may grow to a second one but
+    the box of what would be signed stays whole, both lines in it, and the required one first."""
+    from pypdf import PdfReader
+
+    from rebal.report.render import layout_pdf
+
+    extra = {"evidence": [{"label": "Expected benefit, one year", "current": "", "proposed": "$41k", "order": 35},
+                          {"label": "Tax on realised gains", "current": "", "proposed": "$12k", "order": 36,
+                           "flag": "short-term gains"}],
+             "to_sign": [{"what": "Remedy the single-asset breach", "id": "a-remedy-1", "detail": "sell 2 % LLY",
+                          "required": True}]}
+    weekly = _weekly("a", [("X", "BUY", 3, 300.0), ("Y", "SELL", 1, 100.0)] * 6, pdf=blank)
+    weekly.scraps.update(extra)
+    entries = [weekly, _risk("a", blank)]
+    html = _doc(entries, mode="pdf")
+    box = html[html.index("What would be signed"):]
+    assert box.index("a-remedy-1") < box.index("id-1") and "<b>required</b>" in box
+    assert "Expected benefit, one year" in html and "short-term gains" in html
+    doc = layout_pdf(html)
+    path = blank.with_name("grown.pdf")
+    doc.write_pdf(str(path))
+    pages = [p.extract_text() for p in PdfReader(path).pages]
+    start = next(i for i, t in enumerate(pages) if "Evidence: the book now" in t)
+    signed = [i for i, t in enumerate(pages) if "What would be signed" in t]
+    assert len(signed) == 1 and signed[0] - start <= 1  # the profile's page and at most one more
+    assert "a-remedy-1" in pages[signed[0]] and "id-1" in pages[signed[0]]
