@@ -2,7 +2,7 @@
 
 :func:`risk_stress` (read-only) gathers, for the **current** holdings (the latest snapshot valued
 at the as-of closes), the profile's **target** and the **proposal** (:func:`rebal.proposal.build.
-build_proposal`, without its simulation):
+build_proposal`: the same proposal, with the same id, as the weekly review and the proposal report):
 
 1. **ex-ante risk** on the profile's covariance estimate (``stress.covariance``) of the last
    ``stress.window_days`` daily returns: volatility, beta, tracking error to the target, Euler
@@ -156,7 +156,10 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
         raise DataError(f"{profile.source}: no holdings for {profile.name!r} on or before {as_of}: the risk of a book "
                         "needs its positions; import them with `rebal data import holdings FILE`")
     notes: list[str] = []
-    p = build_proposal(profile, lh, as_of, simulate=False)
+    # the proposal as the weekly review and the proposal report build it (simulated): the same proposal, so the
+    # same id on every page (a proposal built without its simulation hashes to another id); in the weekly run
+    # the reports of one profile share it (rebal.cache), so it costs nothing more
+    p = build_proposal(profile, lh, as_of)
     if p.blocked:
         notes.append("the proposal is BLOCKED (a limit cannot hold): its weights are shown but would not be traded")
     ports = {"current": p.current, "target": p.target, "proposed": p.proposed}

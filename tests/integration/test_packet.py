@@ -133,3 +133,13 @@ def test_the_html_packet_links_the_reports_instead_of_inlining_them(packet):
     links = set(re.findall(r'href="([^"#]+\.html)(?:#[^"]*)?"', doc))
     assert links and all((out.out_dir / link).is_file() for link in links)
     assert "min_variance/risk_stress.html#Historical-episodes" in doc
+
+
+def test_one_proposal_id_on_every_page(packet):
+    """The weekly review, the proposal report and the risk report show the same proposal: one id to sign."""
+    from rebal.report.scrapfile import read_scraps
+
+    out, _, texts, _ = packet
+    for profile in sorted(p.name for p in out.out_dir.iterdir() if p.is_dir()):
+        ids = {nb: read_scraps(out.out_dir / profile / f"{nb}.ipynb")["proposal_id"] for nb in NOTEBOOKS}
+        assert len(set(ids.values())) == 1, (profile, ids)

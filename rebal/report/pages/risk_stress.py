@@ -240,7 +240,7 @@ def episodes_plot(rs: Any) -> Figure:
     t = episodes_table(rs)
     t = t[t["covered"]]
     labels = [f"{name}{' (proxy)' if r['proxied now'] or r['proxied proposed'] else ''}" for name, r in t.iterrows()]
-    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.6 * len(t) + 1.5)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.45 * len(t) + 1.4)), layout="constrained")
     ax.scatter(t["benchmark loss"] * 100, np.arange(len(t)), marker="|", s=260, color="#c62828", zorder=5,
                label=f"{rs.profile.benchmark} itself")
     _paired_bars(ax, labels, t["loss now"], t["loss proposed"])

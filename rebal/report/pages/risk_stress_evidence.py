@@ -83,7 +83,8 @@ def flags(s: Any) -> list[str]:
         share = max(float(s.get(f"worst_episode_proxied_{x}") or 0.0) for x in sides)
         names = sorted({str(s.get(f"worst_episode_{x}")) for x in sides})
         out.append(f"worst episode proxied: {', '.join(names)} ({epct(share, '.0%')} of value through beta)")
+    bench = str(s.get("benchmark") or "benchmark")
     for w in s.get("episodes_worse") or []:
-        out.append(f"proposal loses more in {w['episode']} ({epct(w['loss now'])} → {epct(w['loss proposed'])}"
-                   + (", proxied)" if w.get("proxied") else ")"))
+        out.append(f"proposal loses more in {w['episode']} ({epct(w['loss now'])} → {epct(w['loss proposed'])}; "
+                   f"{bench} {epct(w.get('benchmark loss'))}" + (", proxied)" if w.get("proxied") else ")"))
     return out

@@ -120,7 +120,7 @@ def test_the_cover_flags_kupiec_rejections_proxies_and_episodes_the_proposal_wor
     assert "Caveats the numbers carry" in cover
     assert "VaR 99 % rejected by its Kupiec test: too many exceptions (18 vs 7.6 expected, p = 0.001)" in cover
     assert "worst episode proxied: 2007-2009 financial crisis (62 % of value through beta)" in cover
-    assert "proposal loses more in 2020 COVID crash (−22.4 % → −28.8 %)" in cover
+    assert "proposal loses more in 2020 COVID crash (−22.4 % → −28.8 %; SPX −33.9 %)" in cover
     clean = [_weekly("a", [], pdf=blank), _risk("a", blank, rejected=False, proxied=0.0, worse=False)]
     assert "Caveats the numbers carry" not in _doc(clean).split("id='contents'")[0]
 
