@@ -42,12 +42,13 @@ def main() -> int:
     with Lakehouse(paths.lakehouse) as lh:
         facts = lh.at(args.as_of).describe()
     steps: dict[str, list[float]] = {}
-    totals = []
+    totals, layouts = [], []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         with week.week_lock(out):
             built = week.build_packet(out, lakehouse_meta=facts)
         totals.append(time.perf_counter() - t0)
+        layouts.append(built.layouts)
         for k, v in (built.seconds or {}).items():
             steps.setdefault(k, []).append(v)
     reports = sum(len(PdfReader(str(p)).pages) for p in out.glob("*/*.pdf"))
@@ -56,7 +57,7 @@ def main() -> int:
           f"{built.pdf.stat().st_size / 1e6:.1f} MB PDF, {built.html.stat().st_size / 1e3:.0f} kB HTML")
     print(f"in process, median of {args.repeat}: " + ", ".join(f"{k} {statistics.median(v):.2f} s"
                                                                  for k, v in steps.items())
-          + f"; total {statistics.median(totals):.2f} s")
+          + f"; total {statistics.median(totals):.2f} s; layouts of the decision document: {layouts}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([str(Path(sys.executable).with_name("rebal")), "--home", str(ROOT), "packet", "--as-of",

@@ -207,6 +207,8 @@ class PacketBuild:
     reports: int
     decision_pages: int = 0
     seconds: dict[str, float] | None = None
+    #: how many times the decision document was laid out (1, or 2 when its first guess of its length was wrong)
+    layouts: int = 0
 
 
 def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
@@ -234,7 +236,8 @@ def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
     where = write_to if write_to is not None else out_dir
     built = write_packet(entries, where, as_of=manifest["as_of"], data_latest=manifest["data_latest"],
                          facts=lakehouse_meta or {})
-    return PacketBuild(built.pdf, built.html, built.pages, built.reports, built.decision_pages, built.seconds)
+    return PacketBuild(built.pdf, built.html, built.pages, built.reports, built.decision_pages, built.seconds,
+                       built.layouts)
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -2,9 +2,10 @@
 
 The decision document cites appendix pages (``stress table → p. 38``), and those numbers depend on
 its own length: it is laid out with a guess of that length and again only when the guess was wrong
-(the second layout then uses the length found), so usually once, at most three times, and only
-this short document; the reports are never laid out again (:mod:`rebal.report.packet.pdf`). The
-HTML packet is the same decision document with links to the reports' HTML files.
+(the second layout then uses the length found; the numbers sit in boxes of fixed width, so they
+cannot change the length), so once or twice, and only this short document; the reports are never
+laid out again (:mod:`rebal.report.packet.pdf`). The HTML packet is the same decision document with
+links to the reports' HTML files.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from rebal.report.packet.refs import Refs, appendix_items
 __all__ = ["PacketFiles", "write_packet", "PDF_NAME", "HTML_NAME"]
 
 PDF_NAME, HTML_NAME = "committee_packet.pdf", "committee_packet.html"
-#: the decision document's sections that are not a profile's page: cover, contents, changes, rules, sign-off, method
-_FIXED_PAGES = 6
+#: the decision document's pages besides the profiles' own, as a first guess: the cover; the contents, what changed
+#: and the rules; the quiet profiles, the sign-off and the method notes
+_FIXED_PAGES = 5
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def _layout(entries: list[PacketEntry], items, *, as_of: str, data_latest: str, 
     from rebal.report.render import layout_pdf
 
     active, quiet = quiet_profiles(entries)
-    guess = _FIXED_PAGES + len(active) + (1 if quiet else 0)
+    guess = _FIXED_PAGES + len(active) + len(quiet) // 40  # a quiet profile is a table row
     layouts = 0
     while True:
         refs = Refs(items, mode="pdf", offset=guess)

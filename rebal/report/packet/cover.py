@@ -41,9 +41,8 @@ td.more { color: #607d8b; font-style: italic; }
 ol.reasons { margin: 0 0 1mm; padding-left: 5mm; }
 ol.reasons li { font-size: 6.9pt; color: #37474f; margin: 0.3mm 0; line-height: 1.3; }
 .ev-table { break-inside: avoid; page-break-inside: avoid; }
-table.ev-pair { width: 100%; border-collapse: collapse; margin: 0; }
-table.ev-pair > tbody > tr > td, table.ev-pair > tr > td { vertical-align: top; padding: 0 2mm 0 0; border: none;
-  text-align: left; }
+div.ev-pair { width: 100%; break-inside: avoid; page-break-inside: avoid; }
+div.ev-col { display: inline-block; vertical-align: top; margin-right: 1%; }
 table.summary.evidence-table { table-layout: auto; }
 table.evidence-table td, table.evidence-table th { font-size: 6.9pt; padding: 1px 3px; white-space: nowrap;
   overflow-wrap: normal; }
@@ -64,6 +63,7 @@ table.keep { break-inside: avoid; page-break-inside: avoid; }
 ul.record li { font-size: 8pt; }
 p.book, p.legend { font-size: 8pt; }
 a.pref { color: #1565c0; text-decoration: none; }
+a.pref span.pn { display: inline-block; width: 3.3em; white-space: nowrap; }
 nav.packet-toc ol { font-size: 9.5pt; line-height: 1.55; }
 nav.packet-toc a { color: #1f2933; text-decoration: none; }
 table.appendix-index td { font-size: 7.6pt; }

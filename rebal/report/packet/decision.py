@@ -105,9 +105,9 @@ def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) ->
             out.append(_table(profile, pair[0][0], pair[0][1], refs))
             continue
         cols = [max(len(t.columns), 1) for _, t in pair]
-        cells = "".join(f"<td style='width:{100 * c / sum(cols):.0f}%'>{_table(profile, nb, t, refs)}</td>"
-                        for (nb, t), c in zip(pair, cols, strict=True))
-        out.append(f"<table class='ev-pair'><tr>{cells}</tr></table>")
+        cells = "".join(f"<div class='ev-col' style='width:{100 * c / sum(cols) - 1:.0f}%'>"
+                        f"{_table(profile, nb, t, refs)}</div>" for (nb, t), c in zip(pair, cols, strict=True))
+        out.append(f"<div class='ev-pair'>{cells}</div>")
     return "".join(out)
 
 

@@ -128,8 +128,10 @@ class Refs:
             return f'<a class="pref" href="{html.escape(href)}">{html.escape(text or it.entry.title)}&nbsp;↗</a>'
         self.targets.append((it, anchor))
         words = f"{html.escape(text)} " if text else ""
+        # the number sits in a box of fixed width: another number cannot move a line, so a second layout with
+        # the right numbers (:mod:`rebal.report.packet.build`) has the same pages as the first
         return (f'<a class="pref" href="{REF_SCHEME}{len(self.targets) - 1}">{words}'
-                f'p.&nbsp;{self.page(profile, notebook, anchor)}</a>')
+                f'<span class="pn">p.&nbsp;{self.page(profile, notebook, anchor)}</span></a>')
 
     def target(self, uri: str) -> tuple[AppendixItem, str] | None:
         """Return the (item, anchor) of a ``rebal-ref:N`` URI written by :meth:`link` (None for anything else)."""

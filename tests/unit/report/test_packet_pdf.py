@@ -88,7 +88,7 @@ def test_pages_are_numbered_continuously_and_every_link_lands_in_its_own_report(
     starts = [refs.first_page(it) - 1 for it in items]
     ends = [s + it.pages for s, it in zip(starts, items, strict=True)]
     links = _links(reader)
-    for src, dst in links[1:]:  # the reports' contents: a link stays inside its own report
+    for src, dst in [x for x in links if x[0] >= 2]:  # the reports' contents: a link stays inside its own report
         k = next(j for j, (s, e) in enumerate(zip(starts, ends, strict=True)) if s <= src < e)
         assert starts[k] <= dst < ends[k]
     # "Summary" exists in all three reports: beta's contents lead to beta's Summary, not alpha's
