@@ -76,9 +76,9 @@ def changes_section(entries: list[PacketEntry]) -> str:
     return (f"<p>{basis} Every past week is recomputed as of its own date from the lakehouse (only data dated on or "
             "before it); where an earlier weekly run exists, its recorded decision is used and a difference from the "
             "recomputation is named.</p>"
-            '<table class="summary changes"><colgroup><col style="width:13%"><col style="width:14%">'
-            '<col style="width:21%"><col style="width:13%"><col style="width:15%"><col style="width:8%">'
-            '<col style="width:16%"></colgroup><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
+            '<table class="summary changes"><colgroup><col style="width:13%"><col style="width:13%">'
+            '<col style="width:20%"><col style="width:13%"><col style="width:14%"><col style="width:10%">'
+            '<col style="width:17%"></colgroup><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
             "added / dropped, largest moves</th><th>Alerts</th><th>Approved, executed, implemented (see the "
             "sign-off)</th><th>since</th>"
             f"<th>Drift, weekly</th></tr></thead><tbody>{rows}</tbody></table>")

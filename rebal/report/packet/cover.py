@@ -44,7 +44,7 @@ ol.reasons li { font-size: 6.9pt; color: #37474f; margin: 0.3mm 0; line-height: 
 div.ev-pair { width: 100%; break-inside: avoid; page-break-inside: avoid; }
 div.ev-col { display: inline-block; vertical-align: top; margin-right: 1%; }
 table.summary.evidence-table { table-layout: auto; }
-table.evidence-table td, table.evidence-table th { font-size: 6.9pt; padding: 1px 3px; white-space: nowrap;
+table.evidence-table td, table.evidence-table th { font-size: 6.7pt; padding: 1px 2.5px; white-space: nowrap;
   overflow-wrap: normal; }
 table.evidence td, table.evidence th { font-size: 7.4pt; line-height: 1.3; }
 .sign-box { border: 1.5px solid #263238; border-radius: 4px; padding: 1mm 3mm 0; margin-top: 3mm;

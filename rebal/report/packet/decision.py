@@ -96,6 +96,13 @@ def _table(profile: str, report: str, t: EvidenceTable, refs: Refs) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}{more}</tbody></table>{note}</div>")
 
 
+def _chars(t: EvidenceTable) -> int:
+    """Measure a table in characters: the longest cell of each column, summed (first lines only)."""
+    cols = len(t.columns)
+    return sum(max([len(str(t.columns[j]))] + [len(str(r[j]).split("\n")[0]) for r in t.rows if j < len(r)]) + 2
+               for j in range(cols))
+
+
 def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) -> str:
     """Lay the evidence tables out two side by side (each as wide as its share of the columns), in page order."""
     out = []
@@ -104,9 +111,10 @@ def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) ->
         if len(pair) == 1:
             out.append(_table(profile, pair[0][0], pair[0][1], refs))
             continue
-        cols = [max(len(t.columns), 1) for _, t in pair]
-        cells = "".join(f"<div class='ev-col' style='width:{100 * c / sum(cols) - 1:.0f}%'>"
-                        f"{_table(profile, nb, t, refs)}</div>" for (nb, t), c in zip(pair, cols, strict=True))
+        wide = [_chars(t) for _, t in pair]
+        share = min(max(wide[0] / sum(wide), 0.25), 0.75)  # each as wide as its text, at least a quarter
+        cells = "".join(f"<div class='ev-col' style='width:{100 * w - 1:.0f}%'>{_table(profile, nb, t, refs)}</div>"
+                        for (nb, t), w in zip(pair, (share, 1 - share), strict=True))
         out.append(f"<div class='ev-pair'>{cells}</div>")
     return "".join(out)
 

@@ -51,8 +51,8 @@ def signoff_section(entries: list[PacketEntry]) -> str:
             reason = ("its decision report failed" if "failed" in r else "no decision report" if r.get("absent")
                       else r.get("action", ""))
             nothing.append(f"{e(p)} ({e(reason)})")
-    table = ('<table class="summary signoff"><colgroup><col style="width:16%"><col style="width:24%">'
-             '<col style="width:40%"><col style="width:20%"></colgroup><thead><tr><th>Profile</th><th>Id</th>'
+    table = ('<table class="summary signoff"><colgroup><col style="width:15%"><col style="width:29%">'
+             '<col style="width:37%"><col style="width:19%"></colgroup><thead><tr><th>Profile</th><th>Id</th>'
              f"<th>What is approved</th><th>Approver</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
              if rows else "<p>No line to sign this week.</p>")
     return (table

@@ -64,13 +64,13 @@ def evidence(s: Any) -> list[Any]:
             body.append((str(r["episode"]), window, epct(r["benchmark loss"]), epct(r["loss now"]),
                          epct(r["loss proposed"]),
                          "; ".join(x for x in (f"proxied ({epct(proxy, '.0%')})" if proxy else "",
-                                               "loses more" if r["worse"] else "") if x)))
+                                               "worse" if r["worse"] else "") if x)))
             flagged.append(bool(r["worse"]))
         rows.append(EvidenceTable("Stress episodes: the book held through each",
                                   ("episode", "window", bench, "now", "proposed", ""), tuple(body), tuple(flagged),
                                   note="Loss: the largest fall from a running peak in the window; windows run from "
-                                       "the index's peak to its trough unless marked event. Proxied: that share of "
-                                       "value replayed through beta (no prices then).",
+                                       "the index's peak to its trough unless marked event. Worse: the proposal loses "
+                                       "more than the book now. Proxied: that share of value replayed through beta.",
                                   anchor=EPISODES, order=60))
     return rows
 

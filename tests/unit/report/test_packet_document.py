@@ -95,7 +95,7 @@ def test_a_profile_to_decide_gets_a_page_with_its_evidence_and_what_would_be_sig
     for figure in ("Volatility", "15.0 %", "13.0 %", "Beta to SPX", "VaR 99 %, 1 day",
                    "rejected by its Kupiec test: too many exceptions", "Worst stress episode",
                    "−32.0 % 2007-2009 financial crisis (proxied: 62 % of value)", "SPX −56.8 %",
-                   "proposal loses more in 2020 COVID crash", "Stress episodes", "The trades in brief"):
+                   "proposal loses more in 2020 COVID crash", "Stress episodes", "The trades in brief", "worse"):
         assert figure in page, figure
     # the episode the proposal makes worse is a red row of the stress table; each figure links to its report
     assert "<tr class='flagged'><td>2020 COVID crash</td><td>2020-02-19→2020-03-23</td>" in page
