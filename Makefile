@@ -13,11 +13,13 @@ PROFILES ?=
 # The unit tier: tests with none of the markers registered in pyproject.toml.
 FAST_TESTS := not integration and not notebook and not pdf and not dask and not slow
 PYTEST_WORKERS ?= 2
+# committed notebooks: the report templates and the analysts' starting point
+NOTEBOOKS := $(wildcard notebooks/*.ipynb notebooks/explore/*.ipynb)
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-packet
+.PHONY: help install install-test lakehouse report test test-fast lab profiles check-notebooks strip-notebooks bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-packet
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "rebal needs Python >= 3.11, found " + sys.version' 
@@ -58,8 +60,14 @@ test-fast: $(VENV)/.installed-test  ## the unit tier: no sample lakehouse, noteb
 profiles: $(VENV)/.installed  ## list the profiles
 	$(BIN)/rebal profiles
 
-lab: $(VENV)/.installed $(LAKEHOUSE)  ## open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+lab: $(VENV)/.installed $(LAKEHOUSE)  ## open the notebooks in JupyterLab (as root too: --allow-root; LAB_ARGS=--no-browser)
+	$(BIN)/rebal lab $(LAB_ARGS)
+
+check-notebooks: $(VENV)/.installed-test  ## fail if a committed notebook holds outputs (nbstripout --verify; the pre-commit hook strips them)
+	$(BIN)/nbstripout --keep-id --verify $(NOTEBOOKS)
+
+strip-notebooks: $(VENV)/.installed-test  ## strip outputs and execution counts from notebooks/ (nbstripout)
+	$(BIN)/nbstripout --keep-id $(NOTEBOOKS)
 
 bench: $(VENV)/.installed $(LAKEHOUSE)  ## weekly job: after / before / naive chain, with the time split
 	$(BIN)/python benchmarks/bench_weekly.py

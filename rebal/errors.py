@@ -8,7 +8,9 @@ The hierarchy::
 
     RebalError                  anything a user can cause (bad input, missing or unfit data)
     ├── ConfigError             a profile or parameter file is malformed, has unknown keys or bad values
+    │   └── ParameterError      a template notebook's parameter is unknown or of the wrong type (one-line output)
     ├── DataError               market or holdings data is missing, stale, malformed or inconsistent
+    │   ├── ReturnsError        an allocator's returns are unusable (also a ValueError, as scikit-learn expects)
     │   ├── LakehouseError      a query on the lakehouse file failed (a damaged block, a lock, the disk)
     │   ├── StateError          a Last Implemented State file is missing, corrupted or invalid
     │   ├── ApprovalError       a proposal cannot be approved or executed in its current status
@@ -16,6 +18,8 @@ The hierarchy::
     │   └── NoPositiveAlpha     none of the top Risk4 names has a positive alpha z-score
     ├── InfeasibleCaps          position and sector caps cannot hold together (they allow < 100 %)
     ├── ClusterError            the scheduler of ``--scheduler`` is unreachable or its workers cannot see the project
+    ├── LLMError                a language-model call failed (connection, timeout, HTTP status, refusal)
+    │   └── ViewsRefused        the model's answer broke the views schema (malformed JSON, unknown ticker, ...)
     └── ReportError             a report could not be produced
         └── NotebookFailure     a cell raised while executing a template notebook (which cell, what)
 """
@@ -23,8 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RebalError", "ConfigError", "DataError", "LakehouseError", "StateError", "ApprovalError", "ExecutionError",
-           "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "ReportError", "NotebookFailure"]
+__all__ = ["RebalError", "ConfigError", "ParameterError", "DataError", "ReturnsError", "LakehouseError", "StateError",
+           "ApprovalError", "ExecutionError", "NoPositiveAlpha", "InfeasibleCaps", "ClusterError", "LLMError",
+           "ViewsRefused", "ReportError", "NotebookFailure"]
 
 
 class RebalError(Exception):
@@ -35,8 +40,45 @@ class ConfigError(RebalError):
     """A profile or parameter file is malformed, has unknown keys or invalid values."""
 
 
+class ParameterError(ConfigError):
+    """A template notebook's parameter is unknown or of the wrong type (:mod:`rebal.report.parameters`).
+
+    In a notebook its output is the message first, then the cell's line that raised it, not a traceback
+    through the package (IPython's ``_render_traceback_``): the cell that set the parameter is what needs
+    the fix, and the weekly run names the line (:func:`rebal.report.execute.failing_line`).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        import linecache
+
+        out = [f"{type(self).__name__}: {self}"]
+        try:
+            from IPython import get_ipython
+
+            ip = get_ipython()
+        except ImportError:  # pragma: no cover - only called by IPython
+            return out
+        if ip is None:  # outside a kernel: the message only
+            return out
+        tb = self.__traceback__
+        while tb is not None and tb.tb_frame.f_globals is not ip.user_ns:
+            tb = tb.tb_next
+        if tb is not None:  # the notebook cell's own frame
+            code = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+            out.append(f"Cell In[{ip.execution_count}], line {tb.tb_lineno}\n----> {tb.tb_lineno} {code}")
+        return out
+
+
 class DataError(RebalError):
     """Market or holdings data is missing, stale, malformed or inconsistent."""
+
+
+class ReturnsError(DataError, ValueError):
+    """The returns given to an allocator are unusable: empty, missing or infinite values, or plainly prices.
+
+    Also a ``ValueError``, the error scikit-learn's estimator checks expect for bad input
+    (:mod:`rebal.allocation.base`).
+    """
 
 
 class LakehouseError(DataError):
@@ -65,6 +107,14 @@ class InfeasibleCaps(RebalError):
 
 class ClusterError(RebalError):
     """The Dask scheduler of ``--scheduler`` cannot be reached, has no worker, or a worker cannot see the project."""
+
+
+class LLMError(RebalError):
+    """A language-model call failed: connection, timeout, HTTP status or a refusal (:mod:`rebal.llm`)."""
+
+
+class ViewsRefused(LLMError):
+    """The model's answer broke the views schema and was refused whole (:mod:`rebal.llm.parse`)."""
 
 
 class ReportError(RebalError):

@@ -177,7 +177,7 @@ def sample_inputs() -> tuple[str, dict[str, object]]:
     from rebal.data.sample import SAMPLE_SEED
 
     pkg = Path(rebal.__file__).resolve().parent
-    files = [(f"rebal/{p.relative_to(pkg).as_posix()}", p) for p in sorted(pkg.rglob("*.py"))]
+    files = [(f"rebal/{p.relative_to(pkg).as_posix()}", p) for p in sorted([*pkg.rglob("*.py"), *pkg.rglob("*.csv")])]
     files += [(p.relative_to(REPO).as_posix(), p) for p in sorted((REPO / "params").rglob("*")) if p.is_file()]
     h = hashlib.sha256()
     for name, path in files:
@@ -202,15 +202,18 @@ def sample_cache_dir() -> Path:
 
 
 def build_sample(path: Path) -> dict[str, object]:
-    """Build the sample lakehouse at ``path`` with the shipped profiles' holdings (as ``make lakehouse``)."""
+    """Build the sample lakehouse at ``path`` with the shipped profiles' holdings and the offline LLM calls'
+    track record (as ``make lakehouse``)."""
     from rebal.config import load_profiles
     from rebal.data.sample import build_sample_lakehouse
+    from rebal.llm.batch import backfill_sample
     from rebal.monitor.sample_holdings import seed_sample_holdings
 
     params = REPO / "params" / "profiles"
 
     def post(lh):
-        return seed_sample_holdings(lh, load_profiles(None, params, known_tickers=lh.known_tickers()))
+        profiles = load_profiles(None, params, known_tickers=lh.known_tickers())
+        return seed_sample_holdings(lh, profiles) | backfill_sample(lh, profiles)
 
     return build_sample_lakehouse(path, post_build=post)
 

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from rebal.allocation.base import BaseAllocator, check_returns
+from rebal.allocation.base import BaseAllocator
 from rebal.errors import ConfigError, DataError
 
 __all__ = ["FixedWeights", "EqualWeight", "InverseVolatility"]
@@ -41,8 +41,8 @@ class FixedWeights(BaseAllocator):
 
         Parameters
         ----------
-        X : pandas.DataFrame or None
-            Ignored (daily returns, accepted for the estimator interface).
+        X : pandas.DataFrame, array-like or None
+            Daily returns, accepted for the estimator interface: checked when given, not used.
         y : None
             Ignored.
 
@@ -61,6 +61,8 @@ class FixedWeights(BaseAllocator):
         if not isinstance(self.weights, Mapping):
             raise ConfigError(f"Invalid `weights` of FixedWeights: expected a mapping ticker -> weight, "
                               f"found {self.weights!r}")
+        if X is not None:  # not used, but checked and its shape recorded as scikit-learn does
+            self._returns(X)
         w = pd.Series(dict(self.weights), dtype=float)
         total = w.sum()
         if total <= 0:
@@ -86,7 +88,7 @@ class EqualWeight(BaseAllocator):
         EqualWeight
             ``self``, with ``weights_``.
         """
-        cols = check_returns(X).columns
+        cols = self._returns(X).columns
         self.weights_ = pd.Series(1.0 / len(cols), index=cols, name="weight")
         return self
 
@@ -118,7 +120,7 @@ class InverseVolatility(BaseAllocator):
         DataError
             Missing values, fewer than 2 observations, or a ticker with zero volatility.
         """
-        sd = check_returns(X).std(ddof=1)
+        sd = self._returns(X).std(ddof=1)
         if (sd <= 0).any():
             raise DataError(f"zero volatility for {', '.join(sd.index[sd <= 0].astype(str))}")
         inv = 1.0 / sd

@@ -26,7 +26,7 @@ from typing import Mapping, Protocol, Sequence
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.base import BaseAllocator, check_choice, check_returns
+from rebal.allocation.base import BaseAllocator, check_choice
 from rebal.errors import ConfigError
 
 __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",
@@ -318,7 +318,7 @@ class BlackLittermanAllocator(BaseAllocator):
         if not self.delta > 0 or not self.tau > 0:
             raise ConfigError(f"Invalid `delta`/`tau` of BlackLittermanAllocator: must be > 0, "
                               f"found {self.delta!r} and {self.tau!r}")
-        returns = check_returns(X)
+        returns = self._returns(X)
         cols = list(returns.columns)
         cov_d, _ = ledoit_wolf(returns.to_numpy(float))
         cov = pd.DataFrame(cov_d * PERIODS_PER_YEAR, index=cols, columns=cols)

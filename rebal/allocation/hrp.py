@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.base import BaseAllocator, check_choice, check_returns
+from rebal.allocation.base import BaseAllocator, check_choice
 from rebal.errors import ConfigError, DataError
 
 __all__ = ["HRP", "hrp_weights"]
@@ -129,7 +129,7 @@ class HRP(BaseAllocator):
         if not isinstance(self.optimal_ordering, (bool, np.bool_)):
             raise ConfigError(f"Invalid `optimal_ordering` of HRP: expected true or false, "
                               f"found {self.optimal_ordering!r}")
-        X = check_returns(X)
+        X = self._returns(X)
         cov = np.cov(X.to_numpy(float), rowvar=False, ddof=1)
         w = hrp_weights(np.atleast_2d(cov), linkage=self.linkage, optimal_ordering=self.optimal_ordering)
         self.weights_ = pd.Series(w, index=X.columns, name="weight")

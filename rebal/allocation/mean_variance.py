@@ -31,7 +31,7 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice, check_returns
+from rebal.allocation.base import ANNUAL, BaseAllocator, check_choice
 from rebal.allocation.qp import group_rows, mv_weights
 from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.errors import ConfigError, DataError
@@ -148,7 +148,7 @@ class MeanVariance(BaseAllocator):
             return self.mu.astype(float), self.covariance.astype(float)
         from rebal.analytics.risk import ledoit_wolf
 
-        X = check_returns(returns)
+        X = self._returns(returns)
         cov, _ = ledoit_wolf(X.to_numpy(float))
         mu = ew_mean(X, self.half_life) * PERIODS_PER_YEAR
         return mu, pd.DataFrame(cov * PERIODS_PER_YEAR, index=X.columns, columns=X.columns)

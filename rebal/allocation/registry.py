@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rebal.allocation.spec import TargetSpec
     from rebal.config import Profile
 
-__all__ = ["Method", "METHODS", "TARGET_METHODS", "make_allocator", "describe"]
+__all__ = ["Method", "METHODS", "TARGET_METHODS", "make_allocator", "describe", "sector_cap_map"]
 
 #: ``build(spec, sectors=..., views=...)``: the (unfitted) estimator of a target spec.
 Builder = Callable[..., "BaseAllocator"]
@@ -58,6 +58,11 @@ class Method:
         ``target`` fields only this method may set (its own sub-sections).
     check : Callable[[Profile, str], None] or None
         Checks of those sections (``profile``, source file); raise :class:`ConfigError`.
+    objective : str
+        What the method's target is best at, the measure a new target is judged on
+        (:mod:`rebal.decision.evidence`): ``variance`` (lower ex-ante variance), ``sharpe`` (higher
+        ex-ante Sharpe ratio), ``utility`` (higher Black-Litterman utility) or ``tracking`` (a rule's
+        target: being at it is the objective, judged by the tracking error to it).
     """
 
     name: str
@@ -69,6 +74,7 @@ class Method:
     bounds_unsupported: str = ""
     sections: tuple[str, ...] = ()
     check: Callable[[Profile, str], None] | None = None
+    objective: str = "tracking"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,7 +105,7 @@ def _hrp(spec: TargetSpec, **_: Any) -> BaseAllocator:
     return HRP(linkage=spec.linkage)
 
 
-def _sector_caps(spec: TargetSpec, sectors: Mapping[str, str] | None) -> dict[str, float]:
+def sector_cap_map(spec: TargetSpec, sectors: Mapping[str, str] | None) -> dict[str, float]:
     """Group -> cap: ``max_sector_weight`` for every sector, lowered by ``sector_max``."""
     caps: dict[str, float] = {}
     if sectors is not None and (spec.max_sector_weight < 1.0 or spec.sector_max):
@@ -115,7 +121,7 @@ def _mean_variance(spec: TargetSpec, *, sectors: Mapping[str, str] | None = None
 
     return MeanVariance(spec.method, risk_free_rate=spec.risk_free_rate, min_weight=spec.min_weight,
                         max_weight=spec.max_weight, half_life=spec.half_life, groups=sectors,
-                        group_max=_sector_caps(spec, sectors))
+                        group_max=sector_cap_map(spec, sectors))
 
 
 def _black_litterman(spec: TargetSpec, *, sectors: Mapping[str, str] | None = None,
@@ -126,7 +132,7 @@ def _black_litterman(spec: TargetSpec, *, sectors: Mapping[str, str] | None = No
     return BlackLittermanAllocator(views, delta=bl.delta, tau=bl.tau, omega=bl.omega,
                                    market_weights=bl.market_weights or None, min_weight=spec.min_weight,
                                    max_weight=spec.max_weight, half_life=spec.half_life, groups=sectors,
-                                   group_max=_sector_caps(spec, sectors))
+                                   group_max=sector_cap_map(spec, sectors))
 
 
 def _skfolio(spec: TargetSpec, **_: Any) -> BaseAllocator:
@@ -159,13 +165,13 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("equal_weight", _equal_weight, "1/N across the universe"),
     Method("inverse_vol", _inverse_vol, "inverse volatility: w proportional to 1/σ of daily returns"),
     Method("min_variance", _mean_variance, "minimum variance (Ledoit-Wolf covariance; Clarabel QP)",
-           sector_caps=True),
+           sector_caps=True, objective="variance"),
     Method("max_sharpe", _mean_variance,
            "maximum Sharpe ratio (exponentially weighted means, Ledoit-Wolf covariance; Clarabel QP)",
-           sector_caps=True),
-    Method("hrp", _hrp, _HRP_TEXT, bounds_unsupported="recursive bisection has no bounds"),
+           sector_caps=True, objective="sharpe"),
+    Method("hrp", _hrp, _HRP_TEXT, bounds_unsupported="recursive bisection has no bounds", objective="variance"),
     Method("black_litterman", _black_litterman, _BL_TEXT, sector_caps=True, sections=("views", "black_litterman"),
-           check=_check_black_litterman),
+           check=_check_black_litterman, objective="utility"),
     Method("skfolio", _skfolio, "skfolio's {spec.skfolio.estimator} estimator on the daily returns",
            bounds_unsupported=_NO_BOUNDS_SKFOLIO, sections=("skfolio",), check=_check_skfolio),
     Method("risk4", None, "the Risk4 weekly stock selection (see the Risk4 picks report)", fits_returns=False,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from rebal.allocation.base import BaseAllocator, check_returns
+from rebal.allocation.base import BaseAllocator
 from rebal.allocation.spec import SKFOLIO_ESTIMATORS, SkfolioSpec
 from rebal.errors import ConfigError, DataError, RebalError
 
@@ -67,7 +67,7 @@ class SkfolioAllocator(BaseAllocator):
         if not hasattr(self.estimator, "fit") or not hasattr(self.estimator, "get_params"):
             raise ConfigError(f"Invalid `estimator` of SkfolioAllocator: expected a skfolio estimator, "
                               f"found {self.estimator!r}")
-        X = check_returns(X)
+        X = self._returns(X)
         est = clone(self.estimator)
         try:
             est.fit(X)

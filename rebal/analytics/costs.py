@@ -22,8 +22,11 @@ import pandas as pd
 
 from rebal.analytics.measures import square_root_impact
 
-__all__ = ["CostModel", "DEFAULT_COST_BPS", "DEFAULT_SPREAD_BPS", "size_bucket", "impact_bps",
-           "estimate_costs", "rebalancing_cost"]
+__all__ = ["CostModel", "DEFAULT_COST_BPS", "DEFAULT_SPREAD_BPS", "ADV_DAYS", "VOL_DAYS", "size_bucket", "impact_bps",
+           "estimate_costs", "rebalancing_cost", "liquidity_inputs", "cost_coefficients"]
+
+#: sessions of the dollar ADV and of the daily volatility behind the impact model (planner and proposal alike)
+ADV_DAYS, VOL_DAYS = 20, 60
 
 DEFAULT_COST_BPS = {"large": 20.0, "mid": 50.0, "small": 100.0}
 DEFAULT_SPREAD_BPS = {"large": 5.0, "mid": 10.0, "small": 20.0}
@@ -170,3 +173,55 @@ def rebalancing_cost(trades: pd.Series, cost_bps: pd.Series, portfolio_value: fl
     The total cost as a fraction of portfolio value (0.001 = 10 bps).
     """
     return float((trades.abs() * cost_bps.reindex(trades.index)).sum() / 1e4 / portfolio_value)
+
+
+def liquidity_inputs(closes: pd.DataFrame, volumes: pd.DataFrame, returns: pd.DataFrame
+                     ) -> tuple[pd.Series | None, pd.Series | None]:
+    """Dollar ADV over the last :data:`ADV_DAYS` sessions and daily volatility over the last :data:`VOL_DAYS`.
+
+    The one definition of the cost model's inputs (the planner and the proposal both use it).
+
+    Parameters
+    ----------
+    closes, volumes
+        Closes and share volumes, dates x tickers (the last :data:`ADV_DAYS` rows are used).
+    returns
+        Daily simple returns, dates x tickers (the last :data:`VOL_DAYS` rows).
+
+    Returns
+    -------
+    (dollar ADV, σ_daily) by ticker, or (None, None) when an asset lacks either (the size-bucket
+    fallback of :func:`estimate_costs` applies then).
+    """
+    cols = list(closes.columns)
+    adv = (volumes.reindex(columns=cols).iloc[-ADV_DAYS:] * closes.iloc[-ADV_DAYS:]).mean()
+    sig = returns.reindex(columns=cols).iloc[-VOL_DAYS:].std(ddof=1)
+    ok = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
+    return (adv, sig) if ok else (None, None)
+
+
+def cost_coefficients(index: list[str], portfolio_value: float, *, dollar_adv: pd.Series | None = None,
+                      sigma_daily: pd.Series | None = None, model: CostModel = CostModel()
+                      ) -> tuple[pd.Series, pd.Series]:
+    """Return the model of :func:`estimate_costs` in weight terms: cost = a_i |z_i| + b_i |z_i|^{3/2} of value.
+
+    For a trade of z_i of the portfolio value V, :func:`estimate_costs` charges |z_i| V (spread + commission
+    + impact) / 1e4 with impact = Y σ_i sqrt(|z_i| V / ADV_i); so a_i = (spread_i + commission) / 1e4 and
+    b_i = Y σ_i sqrt(V / ADV_i). Without liquidity data a_i is the size-bucket estimate and b_i = 0.
+
+    Returns
+    -------
+    (a, b) by ticker of ``index``.
+    """
+    idx = pd.Index(index)
+    have = dollar_adv is not None and sigma_daily is not None
+    if have:
+        adv, sig = dollar_adv.reindex(idx), sigma_daily.reindex(idx)
+        have = bool(adv.notna().all() and sig.notna().all())
+    if not have:
+        a = pd.Series(DEFAULT_COST_BPS["large"] / 1e4, index=idx)
+        return a, pd.Series(0.0, index=idx)
+    spread = size_bucket(adv.fillna(0.0)).map(DEFAULT_SPREAD_BPS).astype(float)
+    a = (spread + model.commission_bps) / 1e4
+    b = model.impact_coefficient * sig * np.sqrt(portfolio_value / adv)
+    return a.astype(float), b.astype(float)

@@ -37,6 +37,7 @@ __all__ = [
     "drift_status",
     "drift_table",
     "drift_path",
+    "drift_split",
 ]
 
 COMPARE_EPS = 1e-12
@@ -60,7 +61,7 @@ class Status(str, Enum):
         return {
             "MAINTAIN": "healthy alignment: no action needed",
             "REBALANCE": "strategic drift: plan a rebalance",
-            "URGENT": "significant breach: rebalance now",
+            "URGENT": "large drift: rebalance now",
         }[self.value]
 
 
@@ -202,12 +203,12 @@ def drift_table(actual: pd.Series, target: pd.Series, *, single_asset_urgent: fl
     actual, target
         Weights by ticker (fractions of portfolio value).
     single_asset_urgent
-        Single-asset drift limit (fraction).
+        Single-asset urgent drift band (fraction).
 
     Returns
     -------
-    Frame indexed by ``asset`` with ``actual``, ``target``, ``drift`` (fractions) and ``breach``
-    (|drift| over the single-asset limit).
+    Frame indexed by ``asset`` with ``actual``, ``target``, ``drift`` (fractions) and ``beyond_band``
+    (|drift| beyond the single-asset urgent band; "breach" is kept for hard limits).
     """
     d = asset_drift(actual, target)
     idx = d.index
@@ -216,7 +217,7 @@ def drift_table(actual: pd.Series, target: pd.Series, *, single_asset_urgent: fl
         "target": target.reindex(idx, fill_value=0.0),
         "drift": d,
     })
-    out["breach"] = out["drift"].abs() > single_asset_urgent + COMPARE_EPS
+    out["beyond_band"] = out["drift"].abs() > single_asset_urgent + COMPARE_EPS
     out.index.name = "asset"
     return out.iloc[np.argsort(-out["drift"].abs().to_numpy(), kind="stable")]
 
@@ -247,3 +248,22 @@ def drift_path(shares: pd.Series, prices: pd.DataFrame, cash: float, reference: 
     w = weights.reindex(columns=cols, fill_value=0.0)
     ref = reference.reindex(cols, fill_value=0.0)
     return (0.5 * (w - ref).abs().sum(axis=1)).rename("portfolio_drift")
+
+
+def drift_split(actual: pd.Series, implemented: pd.Series, target: pd.Series) -> tuple[float, float]:
+    r"""Split the portfolio drift against ``target`` into what prices did and what the target's move did.
+
+    With a the weights today, l those implemented last time and t today's target, and s_i the sign of
+    a_i − t_i, the drift D = ½ Σ|a_i − t_i| = ½ Σ s_i (a_i − l_i) + ½ Σ s_i (l_i − t_i): the first part
+    is the prices' (the holdings moved from l to a), the second the target's (it moved from l to t).
+    The parts add up to D exactly; a part is negative when that move brought the book closer to the
+    target. (The distances ½ Σ|a − l| and ½ Σ|l − t| do not add up to D: they are not parts of it.)
+
+    Returns
+    -------
+    (prices' part, target's part), fractions of portfolio value.
+    """
+    idx = actual.index.union(implemented.index, sort=False).union(target.index, sort=False)
+    a, l_, t = (w.reindex(idx, fill_value=0.0).astype(float) for w in (actual, implemented, target))
+    s = np.sign(a - t)
+    return 0.5 * float((s * (a - l_)).sum()), 0.5 * float((s * (l_ - t)).sum())

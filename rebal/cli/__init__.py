@@ -11,7 +11,7 @@ import os
 import sys
 
 from rebal import __version__
-from rebal.cli import data, lab, monitor, profiles, proposal, risk, run, selection
+from rebal.cli import compare, data, lab, monitor, notebook, profiles, project, proposal, risk, run, selection, views
 from rebal.cli.common import Parser
 from rebal.errors import RebalError
 
@@ -20,7 +20,7 @@ __all__ = ["main", "build_parser"]
 #: an error line longer than this is cut (values echoed in messages are already cut to 120 characters)
 MAX_ERROR_CHARS = 2000
 #: command groups in the order of ``rebal --help``
-GROUPS = (profiles, data, monitor, selection, proposal, risk, lab, run)
+GROUPS = (project, profiles, data, monitor, selection, proposal, risk, views, compare, lab, run, notebook)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,9 @@ def _cmd_build_sample(args: argparse.Namespace) -> int:
     def post(lh):
         known = lh.known_tickers()
         checked = [p for p in load_profiles([p.name for p in profiles], paths.params_dir, known_tickers=known)]
-        return seed_sample_holdings(lh, checked)
+        from rebal.llm.batch import backfill_sample
+
+        return seed_sample_holdings(lh, checked) | backfill_sample(lh, checked)
 
     summary = build_sample_lakehouse(paths.lakehouse, seed=seed, post_build=post)
     if args.json:
@@ -55,7 +57,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
-        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows"))
+        extra = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind", "rows", "layout"))
+        for note in summary.get("layout", []):  # how the file was read (rebal.data.layouts)
+            print(f"read {args.file}: {note}")
         print(f"imported {summary['rows']} {args.kind} rows from {args.file}" + (f" ({extra})" if extra else ""))
     return 0
 
@@ -101,8 +105,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the ``rebal`` parser."""
-    dp = sub.add_parser("data", help="build the sample lakehouse, import data, show what is there",
-                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb).")
+    dp = sub.add_parser("data", help="build the sample lakehouse, import prices, holdings, tickers or alpha, show "
+                        "what is there",
+                        description="Manage the DuckDB lakehouse (data/lakehouse/rebal.duckdb): build the sample, "
+                        "import your own prices, holdings, tickers or alpha (your own signal for Risk4's "
+                        "risk4.alpha_source: imported) from CSV or Parquet, list and check its tables.")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION", parser_class=Parser)
     b = dsub.add_parser("build-sample", help="build the sample lakehouse from real data shipped in packages",
                         description="Build the sample lakehouse offline from skfolio's and arch's bundled "
@@ -113,15 +120,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, help="seed of the synthetic layer (default: the fixed sample seed)")
     b.add_argument("--json", action="store_true", help="print the build summary as JSON")
     b.set_defaults(func=_cmd_build_sample)
-    imp = dsub.add_parser("import", help="import prices, holdings or tickers from CSV or Parquet",
+    imp = dsub.add_parser("import",
+                          help="import prices, holdings, tickers, alpha, news or tax lots from CSV or Parquet",
                           description="Validate a CSV/Parquet file and write it in one transaction. "
-                          "prices: date, ticker, close [, open, high, low, volume]. "
-                          "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD). "
+                          "prices: date, ticker, close [, open, high, low, volume], or wide (a date column "
+                          "then one column of closes per ticker); adj_close is read as close when there is no "
+                          "close column; column names match whatever their case (Date, Ticker, Close). "
+                          "holdings: profile, as_of, ticker, shares (ticker CASH = cash in USD) [, cost_basis "
+                          "(total USD), acquired: the row is one tax lot]. "
                           "tickers: ticker [, name, sector, asset_class, is_benchmark]. "
                           "alpha: date, ticker, alpha (your own signal, for risk4.alpha_source: imported). "
+                          "news: date, ticker, headline [, body, source] (for profiles with an llm block). "
+                          "lots: profile, as_of, ticker, acquired, shares, cost_basis (total USD): the open tax "
+                          "lots on as_of, overriding the bases inferred from closes. "
                           "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
                           "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
-    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha"], help="what the file holds")
+    imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha", "news", "lots"],
+                     help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
     imp.add_argument("--json", action="store_true", help="print the import summary as JSON")
     imp.add_argument("--allow-case-variants", action="store_true",

@@ -20,7 +20,7 @@ def _dashboard(res) -> str:
              f"   as of {a.as_of}; Last Implemented State: {a.lis.detail}",
              f"   {'asset':<8} {'actual':>8} {'target':>8} {'drift':>8}"]
     for asset, r in a.table.iterrows():
-        flag = "  <- beyond limit" if r["breach"] else ""
+        flag = "  <- beyond the urgent band" if r["beyond_band"] else ""
         lines.append(f"   {asset:<8} {r['actual']:>8.2%} {r['target']:>8.2%} {r['drift']:>+8.2%}{flag}")
     lines.append("   why: " + "; ".join(a.result.reasons))
     return "\n".join(lines)
@@ -48,7 +48,9 @@ def _cmd_drift_monitor(args: argparse.Namespace) -> int:
         else:
             d = decisions[r.profile.name]
             print(_dashboard(r))
-            print(f"   decision: {d.action} — {d.reason}")
+            print(f"   decision: {d.headline} — {d.reason}" + (f"; then: {d.then.reason}" if d.then else ""))
+            if d.proposal_id:
+                print(f"   proposal {d.proposal_id}" + (f"; required remedy {d.remedial_id}" if d.remedial_id else ""))
         print()
     return 0
 

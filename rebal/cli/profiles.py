@@ -44,6 +44,37 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0 if all(r["valid"] for r in rows) else 2
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from rebal.config.new_profile import new_profile
+    from rebal.data.lakehouse import Lakehouse
+    from rebal.proposal.coherence import coherence_at
+
+    paths = paths_of(args)
+    lake = Lakehouse(paths.lakehouse) if paths.lakehouse.is_file() else None
+    try:
+        made = new_profile(args.name, args.sample, paths.params_dir, universe=args.universe,
+                           known_tickers=lake.known_tickers() if lake else None)
+        print(f"wrote {made.path} from {made.source} ({made.assets} assets), validated")
+        for change in made.changes:
+            print(f"  {change}")
+        if lake is not None:  # the cluster limits and a fitted target's weights depend on the data
+            from rebal.config import load_profile
+
+            latest = lake.latest_date()
+            try:
+                found = coherence_at(load_profile(made.path), lake, latest)
+            except RebalError as exc:
+                found = [f"not checked: {exc}"]
+            print(f"  as of {latest}: " + ("its target meets its own hard limits" if not found else
+                                            "the target would break its own limits: " + "; ".join(found)))
+    finally:
+        if lake is not None:
+            lake.close()
+    print(f"next: import its holdings (`rebal data import holdings FILE`, profile {args.name}), then "
+          f"`rebal run --profile {args.name}`")
+    return 0
+
+
 def _print_ranges(as_json: bool) -> int:
     from rebal.config import Profile
     from rebal.config.loader import field_ranges
@@ -69,3 +100,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--ranges", action="store_true", help="list every numeric profile field with its range, "
                     "unit and default instead")
     sp.set_defaults(func=_cmd_profiles)
+    psub = sp.add_subparsers(dest="profiles_command", metavar="ACTION")
+    new = psub.add_parser("new", help="write a new profile from a sample, for your universe",
+                          description="Write params/profiles/NAME.yaml from a profile or sample (the project's own, "
+                          "else the samples shipped with rebal): your universe, the target bounds and "
+                          "proposal limits made coherent for its size, no sample holdings. Validated before it is "
+                          "kept; checked against the latest data when there is a lakehouse.")
+    new.add_argument("name", metavar="NAME", help="the new profile's name (letters, digits, _ and -)")
+    new.add_argument("--from", dest="sample", required=True, metavar="SAMPLE",
+                     help="the profile to start from, e.g. min_variance")
+    new.add_argument("--universe", nargs="+", metavar="TICKER", help="the new profile's tickers (default: the "
+                     "sample's)")
+    new.set_defaults(func=_cmd_new)

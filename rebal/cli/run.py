@@ -28,7 +28,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_packet(args: argparse.Namespace) -> int:
     from rebal.data.lakehouse import Lakehouse
     from rebal.errors import DataError
-    from rebal.report import week
+    from rebal.report import week, week_index
 
     paths = paths_of(args)
     out_dir = paths.reports_dir / str(args.as_of)
@@ -42,6 +42,7 @@ def _cmd_packet(args: argparse.Namespace) -> int:
     with week.week_lock(out_dir):
         state = week.read_manifest(out_dir)
         built = week.build_packet(out_dir, lakehouse_meta=facts)
+        week_index.write_index(out_dir, state)  # the index links the packet just built
     if state.get("stale"):  # a run recorded as in progress has not finished (or was killed)
         runs = ", ".join(f"{e.get('id')} (pid {e.get('pid')}, started {e.get('started_at')})"
                          for e in state.get("in_progress", []))

@@ -28,7 +28,7 @@ from rebal.errors import ConfigError
 from rebal.paths import PROFILE_NAME_RE, validate_profile_name
 
 __all__ = ["build_dataclass", "check_ranges", "validate_profile_name", "profile_path", "list_profiles",
-           "shorten", "clip", "In", "FieldRange", "field_ranges", "ECHO_CHARS",
+           "shorten", "clip", "did_you_mean", "In", "FieldRange", "field_ranges", "ECHO_CHARS",
            "FRACTION", "BPS", "SESSIONS", "DAYS", "USD", "YEARS", "UNITLESS", "MULTIPLIER", "VIX_POINTS", "STDS",
            "COUNT"]
 
@@ -52,6 +52,14 @@ COUNT = "count"
 def clip(text: str, limit: int = ECHO_CHARS) -> str:
     """``text`` cut to ``limit`` characters (ending in ``...`` when cut)."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """``"; did you mean `max_sharpe`?"`` for the closest of ``valid`` to ``name`` (``""`` when none is close)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 def shorten(value: Any, limit: int = ECHO_CHARS) -> str:
@@ -180,7 +188,8 @@ def list_profiles(params_dir: Path) -> list[str]:
     """Names of the profiles in ``params_dir`` (sorted)."""
     d = Path(params_dir)
     if not d.is_dir():
-        raise ConfigError(f"{d}: profile directory not found")
+        raise ConfigError(f"{d}: profile directory not found; lay out a project home with `rebal init DIR` "
+                          "(or run from inside one, or set REBAL_HOME)")
     return sorted(p.stem for p in d.glob("*.yaml") if PROFILE_NAME_RE.match(p.stem))
 
 

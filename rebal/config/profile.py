@@ -30,10 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rebal.allocation.spec import TargetSpec, check_target
-from rebal.config.loader import build_dataclass, list_profiles, profile_path, shorten, validate_profile_name
+from rebal.config.loader import (
+    build_dataclass,
+    did_you_mean,
+    list_profiles,
+    profile_path,
+    shorten,
+    validate_profile_name,
+)
 from rebal.config.yamlfile import read_yaml
 from rebal.errors import ConfigError
 from rebal.lab.spec import LabSpec, check_lab
+from rebal.llm.spec import LLMSpec, check_llm
 from rebal.monitor.spec import (
     DataChecks,
     DriftThresholds,
@@ -43,7 +51,7 @@ from rebal.monitor.spec import (
     SensitivitySpec,
     check_monitor,
 )
-from rebal.proposal.spec import ProposalSpec, check_proposal
+from rebal.proposal.spec import ProposalSpec, TaxSpec, check_proposal, check_tax
 from rebal.selection.spec import Risk4Spec, check_risk4
 from rebal.stress.spec import StressSpec, check_stress
 
@@ -77,6 +85,9 @@ class Profile:
     proposal: ProposalSpec = field(default_factory=ProposalSpec)
     lab: LabSpec = field(default_factory=LabSpec)
     stress: StressSpec = field(default_factory=StressSpec)
+    #: LLM-assisted views on the target (None: the target as its method makes it)
+    llm: LLMSpec | None = None
+    tax: TaxSpec = field(default_factory=TaxSpec)
     #: the reports of the weekly run, in order (names of :mod:`rebal.report.registry`)
     notebooks: tuple[str, ...] = field(default_factory=_default_reports)
     sample_holdings: SampleHoldings | None = None
@@ -144,6 +155,8 @@ def _check(profile: Profile, src: str, known_tickers: set[str] | None) -> None:
     check_proposal(profile, src)
     check_lab(profile, src)
     check_stress(profile, src)
+    check_llm(profile, src)
+    check_tax(profile, src, known_tickers)
 
 
 def load_profile(
@@ -181,7 +194,9 @@ def load_profile(
         name = validate_profile_name(name_or_path)
         path = profile_path(name, params_dir)
     if not path.is_file():
-        raise ConfigError(f"{path}: profile {name!r} not found")
+        known = list_profiles(path.parent) if path.parent.is_dir() else []
+        hint = did_you_mean(name, known) or (f"; profiles there: {', '.join(known[:12])}" if known else "")
+        raise ConfigError(f"{path}: profile {name!r} not found{hint}")
     src = str(path)
     raw = read_yaml(path, what="profile")
     raw_bytes = path.read_bytes()

@@ -11,7 +11,8 @@ from another in the same file (``aapl`` beside ``AAPL``) is refused unless the i
 with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
 characters and are at most 200 characters; reports escape them wherever they become HTML.
 
-Schemas (column names are case-sensitive; extra columns are an error):
+Schemas (after :mod:`rebal.data.layouts` matched the column names and reshaped a wide file; extra columns
+are an error):
 
 ``prices``
     ``date`` (YYYY-MM-DD), ``ticker``, ``close`` (> 0), optional ``open``/``high``/``low`` (> 0,
@@ -21,13 +22,20 @@ Schemas (column names are case-sensitive; extra columns are an error):
 ``holdings``
     ``profile``, ``as_of`` (YYYY-MM-DD), ``ticker``, ``shares``; cash as ticker ``CASH`` with
     ``shares`` in USD (>= 0). Tickers must be known. Each (profile, as_of) snapshot replaces any
-    existing snapshot of the same (profile, as_of).
+    existing snapshot of the same (profile, as_of). Optional ``cost_basis`` (total USD) and
+    ``acquired`` (YYYY-MM-DD) make a row one tax lot (:mod:`rebal.data.lots`).
+``lots``
+    ``profile``, ``as_of``, ``ticker``, ``acquired``, ``shares`` (> 0), ``cost_basis`` (total USD
+    of the lot): the open tax lots on ``as_of``, overriding the inferred ones (:mod:`rebal.data.lots`).
 ``tickers``
     ``ticker``, optional ``name``, ``sector``, ``asset_class``, ``is_benchmark``.
 ``alpha``
     ``date`` (YYYY-MM-DD), ``ticker``, ``alpha`` (a finite number; higher = more attractive).
     A user's own alpha for profiles with ``risk4.alpha_source: imported``. Tickers must be known
     equities; rows replace existing (date, ticker) rows of ``alpha_imported``.
+``news``
+    ``date`` (YYYY-MM-DD), ``ticker``, ``headline``, optional ``body`` and ``source``: dated news
+    items for the LLM-assisted views (checks and SQL in :mod:`rebal.data.news`).
 """
 from __future__ import annotations
 
@@ -39,13 +47,14 @@ import numpy as np
 import pandas as pd
 
 from rebal.data.lakehouse import CASH, Lakehouse
+from rebal.data.layouts import normalise_layout
 from rebal.errors import ConfigError, DataError
 from rebal.paths import validate_profile_name
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
 
-KINDS = ("prices", "holdings", "tickers", "alpha")
+KINDS = ("prices", "holdings", "tickers", "alpha", "news", "lots")
 _TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
 _MAX_TEXT = 200
@@ -215,7 +224,7 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
 def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
     """Check and normalise a holdings frame against the ``known`` tickers."""
     keys = ("profile", "as_of", "ticker")
-    _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ())
+    _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ("cost_basis", "acquired"))
     df = pd.DataFrame({
         "profile": raw["profile"].astype("string"),
         "as_of": _dates(raw, "as_of", src, keys).dt.date,
@@ -303,7 +312,8 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
-    raw = read_table(file)
+    raw, notes = normalise_layout(read_table(file), kind, src)  # wide files, column-name variants, adj_close
+    layout = {"layout": notes} if notes else {}
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
     with Lakehouse(lakehouse, read_only=False) as lh:
@@ -321,10 +331,13 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                         "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
                         [(t, t, f"import:{Path(file).name}") for t in new],
                     )
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         if kind == "holdings":
+            from rebal.data.lots import lots_of_holdings, write_lots
+
             df = validate_holdings(raw, src, known)
+            lots = lots_of_holdings(raw, df, src)
             stock = df[df["ticker"] != CASH]
             cash = df[df["ticker"] == CASH].rename(columns={"shares": "cash"})[["profile", "as_of", "cash"]]
             snaps = df[["profile", "as_of"]].drop_duplicates()
@@ -337,19 +350,33 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
                 con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
                 con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
                 con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
-            return {"kind": kind, "rows": len(df), "snapshots": len(snaps),
-                    "profiles": sorted(snaps["profile"].unique().tolist())}
+                write_lots(con, lots, tag)
+            return layout | {"kind": kind, "rows": len(df), "snapshots": len(snaps),
+                             "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
+        if kind == "news":
+            from rebal.data.news import validate_news, write_news
+
+            return layout | write_news(lh, validate_news(raw, src, known), file)
+        if kind == "lots":
+            from rebal.data.lots import validate_lots, write_lots
+
+            df = validate_lots(raw, src, known)
+            with lh.transaction() as con:
+                write_lots(con, df, f"import:{Path(file).name}")
+            statements = int(len(df[["profile", "as_of"]].drop_duplicates()))
+            return layout | {"kind": kind, "rows": len(df), "statements": statements,
+                             "profiles": sorted(df["profile"].unique().tolist())}
         if kind == "alpha":
             equities = {r[0] for r in
                         lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
             df = validate_alpha(raw, src, equities)
             with lh.transaction() as con:
                 _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
-            return {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
+            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
                     "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
         df = validate_tickers(raw, src)
         if not allow_case_variants:
             _case_variants(df["ticker"], known, src, raw, ("ticker",))
         with lh.transaction() as con:
             _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
-        return {"kind": kind, "rows": len(df)}
+        return layout | {"kind": kind, "rows": len(df)}

@@ -9,6 +9,9 @@ Sources (nothing is downloaded):
 - ``arch.data.sp500``: real ^GSPC open/high/low/volume, 1999-2018, attached to ``SPX`` rows whose
   close agrees, and used as the market factor of the synthetic volume layer.
 
+The ``news`` table gets :data:`SAMPLE_NEWS`: a small file of ILLUSTRATIVE headlines written for the
+``llm_tilts`` sample profile (synthetic, labelled so in its ``source`` column: not real news).
+
 Per-stock and per-ETF open/high/low/volume do not exist offline: they come from the calibrated
 synthetic layer in :mod:`rebal.data.synthetic` and are flagged ``ohlv_synthetic = TRUE``.
 Survivorship: the 20 names were picked after the fact; conclusions drawn from them are biased.
@@ -28,9 +31,12 @@ from rebal.data.synthetic import calibration_report, synthetic_ohlv
 from rebal.errors import DataError
 from rebal.fileio import staged_file
 
-__all__ = ["SAMPLE_SEED", "STOCKS", "FACTOR_ETFS", "DOLLAR_ADV_2022", "build_sample_lakehouse", "load_sample_frames"]
+__all__ = ["SAMPLE_SEED", "SAMPLE_NEWS", "STOCKS", "FACTOR_ETFS", "DOLLAR_ADV_2022", "build_sample_lakehouse",
+           "load_sample_frames"]
 
 SAMPLE_SEED = 20221228
+#: illustrative synthetic news for the llm_tilts sample (dated headlines written for the sample, not real news)
+SAMPLE_NEWS = Path(__file__).with_name("sample_news.csv")
 
 #: ticker -> (name, GICS sector)
 STOCKS: dict[str, tuple[str, str]] = {
@@ -174,6 +180,8 @@ def build_sample_lakehouse(
         "calibration": json.dumps({k: round(v, 4) for k, v in calib.items()}),
         "survivorship_note": "the 20 sample stocks were chosen after the fact (survivorship bias)",
         "benchmark_note": "SPX is the S&P 500 price index (not total return)",
+        "news_note": "the news table holds illustrative synthetic headlines written for the llm_tilts sample "
+                     "(not real news)",
     }
     with staged_file(path) as tmp:
         with Lakehouse(tmp, read_only=False) as lh:
@@ -186,6 +194,10 @@ def build_sample_lakehouse(
                     "ohlv_synthetic, source FROM prices_df"
                 )
                 con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+            from rebal.data.importers import read_table
+            from rebal.data.news import validate_news, write_news
+
+            write_news(lh, validate_news(read_table(SAMPLE_NEWS), str(SAMPLE_NEWS), lh.known_tickers()), SAMPLE_NEWS)
             from rebal.data.features import build_features
 
             features = build_features(lh)

@@ -27,9 +27,20 @@ DuckDB comment):
     (:mod:`rebal.data.selection_runs`).
 ``proposals``
     Rebalance proposals by content id: status, approval, the proposal JSON (:mod:`rebal.data.proposals`).
+``tax_lots``
+    Imported lot statements: the open lots of a profile on ``as_of`` (ticker, acquired, shares,
+    total ``cost_basis`` in USD); they override the lots inferred from holdings and fills
+    (:mod:`rebal.data.lots`).
 ``orders`` / ``fills`` / ``rebalance_history``
     Paper orders and fills of executed proposals and the execution summaries
     (:mod:`rebal.data.trading`).
+``news``
+    Dated news items per (date, ticker): ``headline``, optional ``body`` and ``source``
+    (:mod:`rebal.data.news`); read point in time by the LLM-assisted views (:mod:`rebal.llm`).
+``llm_calls``
+    Every recorded language-model call of the LLM-assisted views: provider, model, prompt hash,
+    the inputs' dates, the request, the raw response, the views after the guardrails and the
+    timing (:mod:`rebal.data.llm_calls`); a rerun of the same week replays it.
 
 Accepted portfolio states (the Last Implemented State and its history) are JSON files beside
 the lakehouse file, in ``states/`` (see :mod:`rebal.monitor.state`), not tables: DuckDB admits one
@@ -53,15 +64,19 @@ SCHEMA_DOC: dict[str, str] = {
     "risk4_runs": "Recorded Risk4 runs per (profile, date): status, alerts JSON, cash, metrics.",
     "risk4_picks": "Picks of each recorded Risk4 run: weight, target shares, price, signals.",
     "proposals": "Rebalance proposals by id: status PROPOSED/BLOCKED/APPROVED/EXECUTED, approval, the proposal JSON.",
+    "tax_lots": "Imported tax lots per (profile, as_of): ticker, acquired, shares, total cost_basis (USD).",
     "orders": "Orders sent to the paper broker, one row per trade of an executed proposal.",
     "fills": "Paper fills: price with modelled slippage, reference close, commission.",
     "rebalance_history": "Execution summaries per profile (last 50 kept): costs, drift before/after, limits, status.",
+    "news": "Dated news items per (date, ticker): headline, optional body and source (LLM-assisted views).",
+    "llm_calls": "Recorded language-model calls: provider, model, prompt hash, request, raw response, views, timing.",
 }
 
 #: the date column of each dated table (as-of limits and row counts)
 DATE_COLUMNS = {"prices": "date", "holdings": "as_of", "cash_balances": "as_of", "features": "date",
                 "alpha_imported": "date", "risk4_runs": "date", "risk4_picks": "date", "proposals": "as_of",
-                "orders": "date", "fills": "date", "rebalance_history": "as_of"}
+                "tax_lots": "as_of", "orders": "date", "fills": "date", "rebalance_history": "as_of", "news": "date",
+                "llm_calls": "as_of"}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS tickers (
@@ -166,6 +181,15 @@ CREATE TABLE IF NOT EXISTS proposals (
     path VARCHAR,
     doc VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tax_lots (
+    profile VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    acquired DATE NOT NULL,
+    shares DOUBLE NOT NULL CHECK (shares > 0),
+    cost_basis DOUBLE NOT NULL CHECK (cost_basis >= 0),
+    source VARCHAR
+);
 CREATE TABLE IF NOT EXISTS orders (
     order_id VARCHAR PRIMARY KEY,
     proposal_id VARCHAR NOT NULL,
@@ -206,6 +230,36 @@ CREATE TABLE IF NOT EXISTS rebalance_history (
     drift_after DOUBLE,
     limits_ok BOOLEAN,
     summary VARCHAR
+);
+CREATE TABLE IF NOT EXISTS news (
+    date DATE NOT NULL,
+    ticker VARCHAR NOT NULL,
+    headline VARCHAR NOT NULL,
+    body VARCHAR,
+    source VARCHAR,
+    imported_from VARCHAR,
+    PRIMARY KEY (date, ticker, headline)
+);
+CREATE TABLE IF NOT EXISTS llm_calls (
+    call_id VARCHAR PRIMARY KEY,
+    profile VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    recorded_at VARCHAR NOT NULL,
+    origin VARCHAR NOT NULL,        -- call | call-again | backfill
+    provider VARCHAR NOT NULL,
+    model VARCHAR,
+    endpoint VARCHAR,               -- base URL (never a key)
+    prompt_hash VARCHAR NOT NULL,   -- SHA-256 of the request sent
+    news_through DATE,
+    prices_through DATE,
+    request VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,        -- ok | fallback | unavailable
+    error VARCHAR,
+    raw_response VARCHAR,
+    fallback_response VARCHAR,
+    parsed VARCHAR,                 -- JSON: the views after the guardrails, their outcomes, the texts
+    seconds DOUBLE,
+    attempts INTEGER
 );
 """
 

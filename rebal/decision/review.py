@@ -1,8 +1,10 @@
-"""The weekly review of one profile: drift audit, planner, proposal and the one decision they lead to.
+"""The weekly review of one profile: drift audit, planner, proposal, recommendation and the one decision.
 
 :func:`weekly_review` gathers the inputs of :func:`rebal.decision.table.decide` from the analyses
-that produce them, so that the drift audit report, the proposal report, the packet cover and the
-JSON of ``rebal drift-monitor`` and ``rebal propose`` all show the same decision object.
+that produce them (the recommendation on a changed target with its evidence,
+:mod:`rebal.decision.recommend`, among them), so that the drift audit report, the proposal report,
+the packet cover and the JSON of ``rebal drift-monitor`` and ``rebal propose`` all show the same
+decision object, with the same proposal id.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from rebal.decision.recommend import Recommendation, recommend
 from rebal.decision.table import Decision, DecisionInputs, decide
 from rebal.monitor.audit import DriftAudit, drift_audit
 from rebal.monitor.planner import PlannerResult, decision_panel
@@ -31,6 +34,8 @@ class WeeklyReview:
     panel: PlannerResult
     proposal: Proposal | None  # None when the profile has no holdings to trade from
     decision: Decision
+    #: the graded recommendation on the target with its evidence (None without a proposal)
+    recommendation: Recommendation | None = None
 
     @property
     def profile(self) -> Profile:
@@ -50,9 +55,18 @@ def _data_problems(audit: DriftAudit) -> tuple[str, ...]:
                  for t, r in bad.iterrows())
 
 
-def decision_inputs(audit: DriftAudit, panel: PlannerResult, proposal: Proposal | None) -> DecisionInputs:
-    """Gather the decision's inputs from the drift audit, the planner and (when there is one) the proposal."""
-    p = proposal
+def _remedy(p: Proposal | None) -> str:
+    r = p.remedial if p is not None else None
+    if r is None:
+        return ""
+    return (f"remedial part {r.id}: {len(r.trades.trades)} trade(s) worth ${r.traded_value:,.0f}, estimated cost "
+            f"${r.cost_usd:,.0f}")
+
+
+def decision_inputs(audit: DriftAudit, panel: PlannerResult, proposal: Proposal | None,
+                    recommendation: Recommendation | None = None) -> DecisionInputs:
+    """Gather the decision's inputs from the drift audit, the planner, the proposal and its recommendation."""
+    p, r = proposal, recommendation
     return DecisionInputs(
         drift_status=audit.result.status.value,
         planner_verdict=panel.verdict,
@@ -66,10 +80,12 @@ def decision_inputs(audit: DriftAudit, panel: PlannerResult, proposal: Proposal 
         hard_breaches=tuple(p.hard_breaches) if p is not None else (),
         target_conflicts=tuple(p.target_conflicts) if p is not None else (),
         data_problems=_data_problems(audit),
-        improvement=p.improvement if p is not None else None,
-        improvement_se=p.improvement_se if p is not None else None,
         planner_reason=panel.verdict_reason,
         simulation_reason=p.verdict_reason if p is not None else "the profile has no holdings to trade from",
+        price_part=float(audit.price_part), target_part=float(audit.target_part),
+        recommendation=r.grade if r is not None else "",
+        recommendation_reason=r.reasons[0] if r is not None else "",
+        remedy=_remedy(p),
     )
 
 
@@ -92,4 +108,8 @@ def weekly_review(profile: Profile, lh: Lakehouse, as_of: date | None = None, st
     panel = decision_panel(audit, lh)
     if proposal is None and lh.at(audit.as_of).holdings_dates(profile.name):
         proposal = build_proposal(profile, lh, audit.as_of, mode=mode)
-    return WeeklyReview(audit, panel, proposal, decide(decision_inputs(audit, panel, proposal)))
+    rec = recommend(proposal, lh) if proposal is not None else None
+    decision = decide(decision_inputs(audit, panel, proposal, rec),
+                      proposal_id=proposal.id if proposal is not None else "",
+                      remedial_id=proposal.remedial.id if proposal is not None and proposal.remedial else "")
+    return WeeklyReview(audit, panel, proposal, decision, rec)

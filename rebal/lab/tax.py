@@ -1,17 +1,21 @@
-"""Tax lots, lot relief and the tax-aware rebalancing rule.
+"""Taxes in the rule lab: the tax replay of an engine run and the tax-aware rebalancing rule.
+
+Lots live in :class:`rebal.analytics.lots.LotBook` (the one home of lot accounting, shared with the
+proposal); netting in :func:`rebal.analytics.tax.net_year`.
 
 - Every buy opens a lot (shares, cost per share, date). A sale relieves lots in an order:
   ``fifo`` oldest first, ``hifo`` highest cost first; with ``harvest_first`` lots at a loss go
   first (largest loss per share first); with ``defer_short`` lots with a short-term gain are
   not sold (the sale is smaller than asked).
-- A gain is long-term when the lot was held more than 365 days, short-term otherwise.
+- A gain is long-term when the lot was held more than one year (sold after the anniversary of
+  its purchase, IRS Publication 550), short-term otherwise.
 - Yearly tax (US-style netting): short- and long-term results are netted within their class;
   a net loss in one class offsets a net gain in the other; what is left negative carries
   forward to the next year with its character. Tax = rate_st x ST + rate_lt x LT. Rates are
   parameters (:class:`TaxRates`); taxes are reported, not withdrawn from the portfolio.
 - Harvesting sells a lot whose unrealised loss is at least ``loss_trigger`` and buys the same
   exposure back at once: the lab assumes a substitute security with the same returns, so the
-  wash-sale rule is not modelled.
+  wash-sale rule is not modelled (the proposal applies it: :mod:`rebal.proposal.tax`).
 
 The tax-aware rule (``tax:hifo,0.05``) acts when portfolio drift >= its threshold or any lot's
 unrealised loss >= ``loss_trigger`` (10 %): it harvests the loss lots, and when drift (or a
@@ -27,12 +31,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rebal.analytics.lots import Lot, LotBook, Realized
+from rebal.analytics.tax import net_year
 from rebal.lab.engine import BacktestResult, LabSettings, day_regimes, review_days, target_path, window
 from rebal.lab.rules import Config, Rule
 
-__all__ = ["TaxRates", "LotBook", "Realized", "year_taxes", "replay_taxes", "tax_backtest", "TaxReport"]
-
-LONG_TERM_DAYS = 365
+__all__ = ["TaxRates", "LotBook", "Realized", "loss_lots", "harvest", "year_taxes", "replay_taxes", "tax_backtest",
+           "TaxReport"]
 
 
 @dataclass(frozen=True)
@@ -44,96 +49,34 @@ class TaxRates:
     loss_trigger: float = 0.10
 
 
-@dataclass
-class Realized:
-    """Realised gains (+) and losses (-) of one sale, by character."""
-
-    short_term: float = 0.0
-    long_term: float = 0.0
-    shares: float = 0.0
-
-    def __iadd__(self, other: "Realized") -> "Realized":
-        self.short_term += other.short_term
-        self.long_term += other.long_term
-        self.shares += other.shares
-        return self
+def loss_lots(book: LotBook, asset: str, price: float, trigger: float) -> float:
+    """Shares of ``asset`` in lots whose unrealised loss is at least ``trigger`` (a fraction of cost)."""
+    return float(sum(lot.shares for lot in book.lots.get(asset, [])
+                     if price <= lot.cost * (1.0 - trigger) + 1e-15))
 
 
-class LotBook:
-    """Open tax lots per asset: arrays of shares, cost per share and purchase date."""
+def harvest(book: LotBook, asset: str, price: float, day, trigger: float) -> Realized:
+    """Sell every lot of ``asset`` at a loss >= ``trigger`` and buy the same shares back (a new lot today).
 
-    def __init__(self) -> None:
-        self.lots: dict[str, list[list]] = {}
-
-    def buy(self, asset: str, shares: float, price: float, day: pd.Timestamp) -> None:
-        """Open a lot of ``shares`` at ``price`` per share on ``day`` (nothing when ``shares`` <= 0)."""
-        if shares > 0:
-            self.lots.setdefault(asset, []).append([float(shares), float(price), pd.Timestamp(day)])
-
-    def shares(self, asset: str) -> float:
-        """Return the shares held in ``asset`` across its open lots."""
-        return float(sum(lot[0] for lot in self.lots.get(asset, [])))
-
-    def order(self, asset: str, price: float, relief: str, harvest_first: bool) -> list[list]:
-        """Return the lots of ``asset`` in the order a sale relieves them (see the module docstring)."""
-        lots = self.lots.get(asset, [])
-        if relief == "fifo":
-            ranked = sorted(lots, key=lambda lot: lot[2])
-        elif relief == "hifo":
-            ranked = sorted(lots, key=lambda lot: -lot[1])
-        else:
-            raise ValueError(f"unknown lot relief {relief!r}; valid: fifo, hifo")
-        if harvest_first:
-            losses = sorted((lot for lot in ranked if lot[1] > price), key=lambda lot: price - lot[1])
-            ranked = losses + [lot for lot in ranked if lot[1] <= price]
-        return ranked
-
-    def sell(self, asset: str, shares: float, price: float, day: pd.Timestamp, *, relief: str = "fifo",
-             harvest_first: bool = False, defer_short: bool = False) -> Realized:
-        """Relieve up to ``shares``; returns what was realised (``shares`` = shares actually sold)."""
-        day = pd.Timestamp(day)
-        out = Realized()
-        left = float(shares)
-        for lot in self.order(asset, price, relief, harvest_first):
-            if left <= 1e-15:
-                break
-            long = (day - lot[2]).days > LONG_TERM_DAYS
-            if defer_short and not long and price > lot[1]:
-                continue
-            q = min(lot[0], left)
-            gain = q * (price - lot[1])
-            if long:
+    The lab's harvest: it assumes a substitute with the same returns, so no wash-sale rule.
+    """
+    day = pd.Timestamp(day)
+    out = Realized()
+    keep = []
+    for lot in book.lots.get(asset, []):
+        if price <= lot.cost * (1.0 - trigger) + 1e-15:
+            gain = lot.shares * (price - lot.cost)
+            if lot.is_long(day):
                 out.long_term += gain
             else:
                 out.short_term += gain
-            out.shares += q
-            lot[0] -= q
-            left -= q
-        self.lots[asset] = [lot for lot in self.lots.get(asset, []) if lot[0] > 1e-15]
-        return out
-
-    def loss_lots(self, asset: str, price: float, trigger: float) -> float:
-        """Shares in lots whose unrealised loss is at least ``trigger`` (a fraction of cost)."""
-        return float(sum(lot[0] for lot in self.lots.get(asset, []) if price <= lot[1] * (1.0 - trigger) + 1e-15))
-
-    def harvest(self, asset: str, price: float, day: pd.Timestamp, trigger: float) -> Realized:
-        """Sell every lot at a loss >= ``trigger`` and buy the same shares back (a new lot today)."""
-        lots = self.lots.get(asset, [])
-        out = Realized()
-        keep = []
-        for lot in lots:
-            if price <= lot[1] * (1.0 - trigger) + 1e-15:
-                gain = lot[0] * (price - lot[1])
-                if (pd.Timestamp(day) - lot[2]).days > LONG_TERM_DAYS:
-                    out.long_term += gain
-                else:
-                    out.short_term += gain
-                out.shares += lot[0]
-            else:
-                keep.append(lot)
-        self.lots[asset] = keep
-        self.buy(asset, out.shares, price, day)
-        return out
+            out.shares += lot.shares
+        else:
+            keep.append(lot)
+    book.lots[asset] = keep
+    if out.shares > 0:
+        book.lots[asset].append(Lot(out.shares, price, day))
+    return out
 
 
 def year_taxes(realized: pd.DataFrame, rates: TaxRates) -> pd.DataFrame:
@@ -154,15 +97,10 @@ def year_taxes(realized: pd.DataFrame, rates: TaxRates) -> pd.DataFrame:
     """
     rows, carry_st, carry_lt = [], 0.0, 0.0
     for year, r in realized.sort_index().iterrows():
-        st, lt = float(r["short_term"]) + carry_st, float(r["long_term"]) + carry_lt
-        if st < 0 < lt:
-            lt, st = lt + st, 0.0
-        elif lt < 0 < st:
-            st, lt = st + lt, 0.0
-        carry_st, carry_lt = min(st, 0.0), min(lt, 0.0)
-        tax = rates.short_term * max(st, 0.0) + rates.long_term * max(lt, 0.0)
+        n = net_year(float(r["short_term"]), float(r["long_term"]), carry_st, carry_lt)
+        carry_st, carry_lt = n.carry_short, n.carry_long
         rows.append({"year": year, "short_term": float(r["short_term"]), "long_term": float(r["long_term"]),
-                     "taxable_short": max(st, 0.0), "taxable_long": max(lt, 0.0), "tax": tax,
+                     "taxable_short": n.taxable_short, "taxable_long": n.taxable_long, "tax": n.tax(rates),
                      "carry_forward": carry_st + carry_lt})
     return pd.DataFrame(rows).set_index("year") if rows else pd.DataFrame(
         columns=["short_term", "long_term", "taxable_short", "taxable_long", "tax", "carry_forward"])
@@ -252,7 +190,7 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
         w = W[t]
         d = 0.5 * (np.abs(h / V - w).sum() + abs(cash / V - C[t]))
         drift[t] = d
-        losers = [i for i, a in enumerate(assets) if book.loss_lots(a, p[i], rates.loss_trigger) > 0]
+        losers = [i for i, a in enumerate(assets) if loss_lots(book, a, p[i], rates.loss_trigger) > 0]
         rebalance = bool(cal[t] or d >= cfg.drift - 1e-12 or (losers and rebalance_on_loss))
         if not (rebalance or losers):
             values[t] = V
@@ -260,7 +198,7 @@ def tax_backtest(prices: pd.DataFrame, target: pd.Series | pd.DataFrame, rule: R
         before = shares.copy()
         cost = washed = 0.0
         for i in losers:  # harvest: sell the loss lots and buy the exposure back
-            r = book.harvest(assets[i], p[i], day, rates.loss_trigger)
+            r = harvest(book, assets[i], p[i], day, rates.loss_trigger)
             records.append((day.year, r))
             harvested += r.short_term + r.long_term
             washed += r.shares * p[i]

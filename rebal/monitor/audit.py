@@ -16,6 +16,7 @@ from rebal.allocation.target import TargetWeights, compute_target
 from rebal.analytics.drift import (
     DriftResult,
     drift_path,
+    drift_split,
     drift_status,
     drift_table,
     portfolio_drift,
@@ -99,11 +100,14 @@ class DriftAudit:
     total_value: float | None    # dollars, when the LIS is a holdings snapshot
     target: TargetWeights
     result: DriftResult
-    table: pd.DataFrame          # per asset: name, sector, actual, target, drift, breach, value
+    table: pd.DataFrame          # per asset: name, sector, actual, target, drift, beyond_band, value
     path: pd.Series              # daily drift since implementation vs the implemented weights
     price_drift: float           # implemented weights vs today's weights (market moves only)
     target_change: float         # implemented weights vs today's target (the target moved)
     freshness: Freshness
+    #: the drift against today's target split into parts that add up (prices, the target's move)
+    price_part: float = float("nan")
+    target_part: float = float("nan")
 
     @property
     def is_rerun(self) -> bool:
@@ -138,10 +142,12 @@ def drift_audit(profile: Profile, lh: Lakehouse, as_of: date | None = None,
     table.insert(0, "sector", [("Cash" if a == CASH else ref["sector"].get(a)) for a in table.index])
     table.insert(0, "name", [("Cash (USD)" if a == CASH else ref["name"].get(a, a)) for a in table.index])
     total = float(values.sum()) if lis.dollars else None
+    price_part, target_part = drift_split(actual, lis.weights, target.weights)
     table["value"] = values.reindex(table.index).fillna(0.0) if lis.dollars else float("nan")
     return DriftAudit(
         profile=profile, as_of=as_of, data_latest=data_latest, lis=lis, actual=actual,
         prices=last_px.rename("price"), total_value=total, target=target, result=result, table=table,
         path=path, price_drift=portfolio_drift(actual, lis.weights),
         target_change=portfolio_drift(lis.weights, target.weights), freshness=freshness,
+        price_part=price_part, target_part=target_part,
     )

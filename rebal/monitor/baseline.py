@@ -84,7 +84,7 @@ def monitor_json(res: MonitorResult) -> dict:
                 "baseline": b.to_json(), "message": b.note}
     a = res.audit
     rows = [{"asset": k, "actual": float(r["actual"]), "target": float(r["target"]), "drift": float(r["drift"]),
-             "breach": bool(r["breach"])} for k, r in a.table.iterrows()]
+             "beyond_band": bool(r["beyond_band"])} for k, r in a.table.iterrows()]
     th = res.profile.drift
     return {"profile": res.profile.name, "as_of": str(a.as_of), "first_run": False,
             "status": a.result.status.value, "turnover": a.result.portfolio_drift,

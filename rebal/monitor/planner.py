@@ -18,15 +18,22 @@ Definitions used here (the spec leaves them open):
   one-off cost by an annualised volatility: below 1 at almost any drift, so it carried no
   information.) With λ = 2 and H = 1 year, TE = 1 % gives B = 1 bp, TE = 5 % gives 25 bps;
 - liquidity days = |trade| / (participation x dollar ADV), participation 10 % by default;
-- calendar trigger: a review date (last session of a month or quarter) fell after the last
-  implementation and on or before today;
-- hybrid: the monthly review is due, or drift >= the early-override level (``hybrid_override``,
-  10 %) widened by the regime like every drift threshold (x 1.2 = 12 % in the elevated regime,
-  x 1.5 = 15 % in stress: the planner spec's dynamic thresholds);
+- calendar review: a review date (last session of a month or quarter) fell after the last
+  implementation and on or before today; a review is when the drift rules are looked at, not a
+  drift rule itself (a due review with no drift rule firing is QUIET);
+- hybrid early override: drift >= the early-override level (``hybrid_override``, 10 %) widened by the
+  regime like every drift threshold (x 1.2 = 12 % in the elevated regime, x 1.5 = 15 % in stress: the
+  planner spec's dynamic thresholds); with the monthly review it makes the spec's hybrid rule;
 - no-trade-band threshold for the portfolio: half the sum over assets of each asset's
   Whalley-Wilmott band (the portfolio drift when every asset sits on its band edge);
 - VIX: the lakehouse's ``VIX`` close at the as-of date; where there is none, a labelled proxy
   (21-day realised volatility of the benchmark, annualised, in VIX points).
+
+The rules table (:data:`RULES`, in named stages: inputs -> economics -> thresholds -> rules -> verdict)
+gives each rule its kind: a **drift rule** (the threshold and the hybrid early override: one of them
+must fire for a trade), the **calendar** review, the **cost-benefit** test, the stress **delay**
+condition, and information (high-volatility and illiquid assets, the VIX widening). The verdict reads
+the same rows, so the table and the verdict agree.
 
 The verdict is one of :data:`VERDICTS`, words distinct from the drift monitor's MAINTAIN /
 REBALANCE / URGENT (the planner applies its own, tighter, regime-adjusted threshold and its
@@ -46,11 +53,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from rebal.analytics.costs import CostModel, estimate_costs, rebalancing_cost
+from rebal.analytics.costs import ADV_DAYS, CostModel, estimate_costs, rebalancing_cost
 from rebal.analytics.measures import annualise_variance, annualise_vol, classify_vix
 from rebal.analytics.regime import market_vix
 from rebal.analytics.returns import simple_returns
@@ -67,7 +75,7 @@ from rebal.analytics.risk import (
 from rebal.calendar import nyse_sessions, sessions_after
 from rebal.data.lakehouse import CASH, Lakehouse
 
-__all__ = ["VERDICTS", "PlannerResult", "decision_panel", "review_dates"]
+__all__ = ["VERDICTS", "RULES", "Rule", "PlannerResult", "decision_panel", "review_dates"]
 
 DRIFT_CAP = 0.50
 #: The planner's verdicts (see the module docstring); QUIET replaced HOLD (issue 13).
@@ -97,7 +105,8 @@ class PlannerResult:
         The three threshold methods: ``method``, ``threshold`` (fraction of value), ``basis``
         (how it was computed) and ``selected``.
     triggers
-        One row per rule: ``rule``, ``fires`` and ``why``.
+        One row per rule of :data:`RULES`: ``rule``, ``kind``, ``fires``, ``why`` and ``role`` (how it
+        enters the verdict).
     vix, vix_source, regime
         The VIX level (VIX points), where it came from, and the regime name.
     verdict, verdict_reason
@@ -160,6 +169,25 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     -------
     The :class:`PlannerResult`; units are listed on its attributes.
     """
+    x = _inputs(audit, lh, target)                           # 1. inputs
+    table, metrics = _economics(x)                           # 2. per-asset economics, TE, cost, benefit
+    thresholds, th = _thresholds(x, table)                   # 3. thresholds, regime
+    ctx = {**x, **metrics, **th, "table": table}
+    triggers = pd.DataFrame([{"rule": r.name(ctx), "kind": r.kind, "fires": bool(r.holds(ctx)), "why": r.why(ctx),
+                              "role": r.role} for r in RULES])   # 4. rules
+    verdict, why = _verdict(ctx, triggers)                   # 5. verdict, from the same rows
+    spec = x["spec"]
+    metrics |= {"effective_threshold": th["effective"], "effective_override": th["override"],
+                "sigma_p": th["sigma_p"], "days_since_implementation": float(x["days_since"]),
+                "horizon_years": spec.horizon_years, "risk_aversion": spec.risk_aversion}
+    return PlannerResult(assets=table, metrics=metrics, thresholds=thresholds, triggers=triggers, vix=th["vix"],
+                         vix_source=th["vix_source"], regime=th["regime"], verdict=verdict, verdict_reason=why,
+                         flags=tuple(dict.fromkeys(x["flags"])), synthetic_inputs=x["synthetic"],
+                         status_rebalance_threshold=x["prof"].drift.rebalance)
+
+
+def _inputs(audit, lh: Lakehouse, target: pd.Series | None) -> dict[str, Any]:
+    """Stage 1: drift by asset, returns, volatilities, covariances, value, trades and liquidity."""
     prof, spec, as_of = audit.profile, audit.profile.planner, audit.as_of
     view = lh.at(as_of)
     flags: list[str] = []
@@ -178,78 +206,79 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     if capped.any():
         flags.append(f"drift above 50 points capped (probable data error): {', '.join(drift.index[capped])}")
         drift = drift.clip(-DRIFT_CAP, DRIFT_CAP)
-    pdrift = 0.5 * float(drift.abs().sum())
-
     assets = [a for a in idx if a != CASH]
     px = view.prices([*assets, prof.benchmark]).iloc[-253:]
     rets = simple_returns(px, fill="none").iloc[1:]
     sig60 = rets[assets].iloc[-60:].std(ddof=1)
-    bench_sig = float(rets[prof.benchmark].iloc[-60:].std(ddof=1))
     if sig60.isna().any():
         sectors = lh.tickers()["sector"].reindex(assets)
-        by_sector = sig60.groupby(sectors).transform("mean")
         miss = sig60.index[sig60.isna()].tolist()
-        sig60 = sig60.fillna(by_sector).fillna(bench_sig)
+        sig60 = sig60.fillna(sig60.groupby(sectors).transform("mean")).fillna(
+            float(rets[prof.benchmark].iloc[-60:].std(ddof=1)))
         flags.append(f"no volatility for {', '.join(miss)}: sector average, else benchmark volatility")
-    cov60 = covariance(rets[assets], window=60)
-    cov252 = covariance(rets[assets], window=252)
+    cov60, cov252 = covariance(rets[assets], window=60), covariance(rets[assets], window=252)
     if cov252.isna().any().any():
         flags.append("no correlation for some pairs: assumed zero")
         diag = np.diag(np.diag(cov252.fillna(0.0)))
         cov252 = cov252.fillna(pd.DataFrame(diag, index=assets, columns=assets))
         cov60 = cov60.fillna(0.0)
-
     value = audit.total_value
     if value is None:
         value = spec.notional_value
         flags.append(f"portfolio value unknown (weights-only state): notional ${value:,.0f} used for trade sizes")
-    trades = (-drift.reindex(assets)) * value
-    vol = view.prices(assets, field="volume").iloc[-20:]
-    close = px[assets].iloc[-20:]
-    adv = (vol * close).mean()
-    synthetic = view.has_synthetic_ohlv(assets)
-    have_adv = adv.notna().all() and (adv > 0).all()
-    costs, cflags = estimate_costs(trades, dollar_adv=adv if have_adv else None,
-                                   sigma_daily=sig60 if have_adv else None,
+    # the cost model's inputs as the proposal reads them (rebal.analytics.costs.liquidity_inputs); a missing
+    # volatility is filled above rather than dropping the impact model
+    adv = (view.prices(assets, field="volume").iloc[-ADV_DAYS:] * px[assets].iloc[-ADV_DAYS:]).mean()
+    return {"audit": audit, "prof": prof, "spec": spec, "as_of": as_of, "view": view, "flags": flags, "tgt": tgt,
+            "drift": drift.reindex(assets), "pdrift": 0.5 * float(drift.abs().sum()), "assets": assets,
+            "sig60": sig60, "cov60": cov60, "cov252": cov252, "value": value,
+            "trades": (-drift.reindex(assets)) * value,
+            "adv": adv, "have_adv": bool(adv.notna().all() and (adv > 0).all()),
+            "synthetic": view.has_synthetic_ohlv(assets),
+            "days_since": sessions_after(audit.lis.as_of, as_of)}
+
+
+def _economics(x: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Stage 2: per-asset costs and liquidity; tracking errors; the cost and benefit of a full rebalance."""
+    spec, trades, adv, value, d = x["spec"], x["trades"], x["adv"], x["value"], x["drift"]
+    costs, cflags = estimate_costs(trades, dollar_adv=adv if x["have_adv"] else None,
+                                   sigma_daily=x["sig60"] if x["have_adv"] else None,
                                    model=CostModel(commission_bps=spec.commission_bps,
                                                    impact_coefficient=spec.impact_coefficient))
-    flags.extend(cflags)
-    if synthetic and have_adv:
-        flags.append("dollar ADV and impact rest on the synthetic volume layer (ohlv_synthetic)")
-    liq_days = trades.abs() / (spec.participation * adv)
-    days_since = sessions_after(audit.lis.as_of, as_of)
-    sig_ann = annualise_vol(sig60)
-    speed = drift_speed(sig_ann, max(days_since, 0))
+    x["flags"].extend(cflags)
+    if x["synthetic"] and x["have_adv"]:
+        x["flags"].append("dollar ADV and impact rest on the synthetic volume layer (ohlv_synthetic)")
+    sig_ann = annualise_vol(x["sig60"])
+    speed = drift_speed(sig_ann, max(x["days_since"], 0))
     table = pd.DataFrame({
-        "drift": drift.reindex(assets), "vol_60d": sig_ann,
-        "drift_speed": speed["drift_speed"], "speed_pct": speed["percentile"],
-        "trade_usd": trades, "dollar_adv": adv, "liquidity_days": liq_days,
+        "drift": d, "vol_60d": sig_ann, "drift_speed": speed["drift_speed"], "speed_pct": speed["percentile"],
+        "trade_usd": trades, "dollar_adv": adv, "liquidity_days": trades.abs() / (spec.participation * adv),
         "spread_bps": costs["spread_bps"], "impact_bps": costs["impact_bps"], "cost_bps": costs["cost_bps"],
     })
-    d_assets = drift.reindex(assets)
-    te60 = tracking_error(d_assets, cov60)
-    te252 = tracking_error(d_assets, cov252)
-    te_diag = tracking_error_diagonal(d_assets, cov252)
+    te252 = tracking_error(d, x["cov252"])
     reb_cost = rebalancing_cost(trades, costs["cost_bps"], value)
-    lam, horizon = spec.risk_aversion, spec.horizon_years
-    benefit = tracking_benefit(te252**2, risk_aversion=lam, horizon_years=horizon)
-    cb = cost_benefit_ratio(reb_cost, benefit)
+    benefit = tracking_benefit(te252**2, risk_aversion=spec.risk_aversion, horizon_years=spec.horizon_years)
+    return table, {"portfolio_drift": x["pdrift"], "te_60d": tracking_error(d, x["cov60"]), "te_252d": te252,
+                   "te_diagonal_252d": tracking_error_diagonal(d, x["cov252"]), "rebalancing_cost": reb_cost,
+                   "benefit": benefit, "cost_benefit": cost_benefit_ratio(reb_cost, benefit),
+                   "portfolio_value": float(value)}
 
-    # thresholds
-    w_t = tgt.reindex(assets, fill_value=0.0)
-    sigma_p = float(np.sqrt(annualise_variance(max(w_t @ cov252.to_numpy() @ w_t, 0.0))))
-    avg_cost = float((costs["cost_bps"] * w_t).sum() / max(w_t.sum(), 1e-12) / 1e4)
+
+def _thresholds(x: dict[str, Any], table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Stage 3: the three threshold methods, the regime and the effective (widened) levels."""
+    spec, assets = x["spec"], x["assets"]
+    w_t = x["tgt"].reindex(assets, fill_value=0.0)
+    sigma_p = float(np.sqrt(annualise_variance(max(w_t @ x["cov252"].to_numpy() @ w_t, 0.0))))
+    avg_cost = float((table["cost_bps"] * w_t).sum() / max(w_t.sum(), 1e-12) / 1e4)
     formula = optimal_threshold_formula(avg_cost, sigma_p, spec.horizon_years) if sigma_p > 0 else float("nan")
     bands = pd.Series([no_trade_band(c / 1e4, w * (1 - w) * s, risk_aversion=spec.risk_aversion)
-                       for c, w, s in zip(costs["cost_bps"], w_t, sig_ann, strict=True)], index=assets)
+                       for c, w, s in zip(table["cost_bps"], w_t, table["vol_60d"], strict=True)], index=assets)
     ntb = 0.5 * float(bands.sum())
     base = {"fixed": spec.threshold, "formula": formula, "no_trade_band": ntb}[spec.threshold_method]
-    vix, vix_source = market_vix(view, prof.benchmark, as_of)
+    vix, vix_source = market_vix(x["view"], x["prof"].benchmark, x["as_of"])
     reg, widen = classify_vix(vix, elevated=spec.elevated_vix, stress=spec.stress_vix, widening=spec.regime_widening)
     if np.isnan(vix):
-        flags.append(f"market regime unknown ({vix_source}): normal regime assumed")
-    effective = base * widen
-    override = spec.hybrid_override * widen
+        x["flags"].append(f"market regime unknown ({vix_source}): normal regime assumed")
     thresholds = pd.DataFrame([
         ("fixed (profile)", spec.threshold, "planner.threshold"),
         ("spec formula sqrt(2c / (σp² T))", formula,
@@ -258,66 +287,97 @@ def decision_panel(audit, lh: Lakehouse, *, target: pd.Series | None = None) -> 
     ], columns=["method", "threshold", "basis"])
     thresholds["selected"] = thresholds["method"].str.startswith(
         {"fixed": "fixed", "formula": "spec", "no_trade_band": "no-trade"}[spec.threshold_method])
+    audit = x["audit"]
+    months = review_dates(audit.lis.as_of, x["as_of"], "monthly")
+    cal = months if spec.calendar == "monthly" else review_dates(audit.lis.as_of, x["as_of"], "quarterly")
+    return thresholds, {"base": base, "widen": widen, "regime": reg, "vix": vix, "vix_source": vix_source,
+                        "effective": base * widen, "override": spec.hybrid_override * widen, "sigma_p": sigma_p,
+                        "due_cal": cal[-1] if cal else None}
 
-    months = review_dates(audit.lis.as_of, as_of, "monthly")
-    due_m = months[-1] if months else None
-    cal = months if spec.calendar == "monthly" else review_dates(audit.lis.as_of, as_of, "quarterly")
-    due_cal = cal[-1] if cal else None
-    hv = table.index[(table["vol_60d"] >= spec.high_vol_sigma) & (table["drift"].abs() >= spec.high_vol_band)].tolist()
-    illq = table.index[(table["dollar_adv"] < spec.min_adv)
-                       | (table["liquidity_days"] > spec.max_liquidity_days)].tolist()
-    stress_delay = reg == "stress" and pdrift <= spec.delay_max_drift
-    stress_override = reg == "stress" and pdrift >= spec.stress_override
-    rows = [
-        ("threshold", pdrift >= effective,
-         f"drift {pdrift:.2%} vs threshold {effective:.2%} "
-         f"({spec.threshold_method} {base:.2%} x {widen:.1f} for the {reg} regime)"),
-        (f"calendar ({spec.calendar})", due_cal is not None,
-         f"review date {due_cal} passed since the last implementation on {audit.lis.as_of}" if due_cal
-         else f"no {spec.calendar} review date since {audit.lis.as_of}"),
-        ("hybrid (monthly + early override)", due_m is not None or pdrift >= override,
-         f"monthly review due: {'yes, ' + str(due_m) if due_m else 'no'}; early override at "
-         f"{spec.hybrid_override:.0%} x {widen:.1f} for the {reg} regime = {override:.2%}: drift {pdrift:.2%}"),
-        ("cost-benefit", cb < 1,
-         f"cost C = {reb_cost * 1e4:.2f} bps of value (one-off) vs benefit B = ½ λ H TE² = ½ x {lam:g} x "
-         f"{horizon:g} y x ({te252:.2%} a year)² = {benefit * 1e4:.2f} bps of value: C / B = {cb:.2f} "
-         "(act when < 1)"),
-        ("high-volatility assets", bool(hv),
-         (f"{', '.join(hv)}: σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}: tighter band"
-          if hv else f"none with σ60 >= {spec.high_vol_sigma:.0%} and |drift| >= {spec.high_vol_band:.0%}")),
-        ("stress regime delay", stress_delay and not stress_override,
-         f"VIX {vix:.1f} ({reg}); drift {pdrift:.2%}: " + (
-             "delay 10-20 sessions" if stress_delay
-             else f"override: drift >= {spec.stress_override:.0%}" if stress_override else "no delay")),
-        ("illiquid assets", bool(illq),
-         (f"skip {', '.join(illq)}: ADV < ${spec.min_adv:,.0f} or > {spec.max_liquidity_days:g} days to trade"
-          if illq else "none")),
-        ("VIX threshold widening", widen > 1.0, f"VIX {vix:.1f}: {reg} regime, thresholds x{widen:.1f}"),
-    ]
-    triggers = pd.DataFrame(rows, columns=["rule", "fires", "why"])
-    drift_rules = [f"{name} ({pdrift:.2%} >= {level:.2%})"
-                   for name, level in (("threshold", effective), ("hybrid early override", override))
-                   if pdrift >= level]
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the planner's rules table: its kind, whether it holds, why, and how it enters the verdict."""
+
+    name: Callable[[dict], str]
+    kind: str
+    holds: Callable[[dict], bool]
+    why: Callable[[dict], str]
+    role: str
+
+
+def _stress(c: dict) -> tuple[bool, bool]:
+    """Return (a moderate drift in stress waits, a large one overrides the wait)."""
+    s = c["spec"]
+    return (c["regime"] == "stress" and c["pdrift"] <= s.delay_max_drift,
+            c["regime"] == "stress" and c["pdrift"] >= s.stress_override)
+
+
+def _hv(c: dict) -> list[str]:
+    t, s = c["table"], c["spec"]
+    return t.index[(t["vol_60d"] >= s.high_vol_sigma) & (t["drift"].abs() >= s.high_vol_band)].tolist()
+
+
+def _illiquid(c: dict) -> list[str]:
+    t, s = c["table"], c["spec"]
+    return t.index[(t["dollar_adv"] < s.min_adv) | (t["liquidity_days"] > s.max_liquidity_days)].tolist()
+
+
+#: The planner's rules, in table order; the verdict reads the rows of kind "drift rule", "test" and "condition".
+RULES: tuple[Rule, ...] = (
+    Rule(lambda c: "threshold", "drift rule", lambda c: c["pdrift"] >= c["effective"],
+         lambda c: f"drift {c['pdrift']:.2%} vs threshold {c['effective']:.2%} ({c['spec'].threshold_method} "
+                   f"{c['base']:.2%} x {c['widen']:.1f} for the {c['regime']} regime)", "a trade needs a drift rule"),
+    Rule(lambda c: "hybrid early override", "drift rule", lambda c: c["pdrift"] >= c["override"],
+         lambda c: f"early override at {c['spec'].hybrid_override:.0%} x {c['widen']:.1f} for the {c['regime']} "
+                   f"regime = {c['override']:.2%}: drift {c['pdrift']:.2%}", "a trade needs a drift rule"),
+    Rule(lambda c: f"calendar review ({c['spec'].calendar})", "schedule", lambda c: c["due_cal"] is not None,
+         lambda c: (f"review date {c['due_cal']} passed since the last implementation on {c['audit'].lis.as_of}"
+                    if c["due_cal"] else f"no {c['spec'].calendar} review date since {c['audit'].lis.as_of}"),
+         "when the drift rules are looked at; trades nothing on its own"),
+    Rule(lambda c: "cost-benefit", "test", lambda c: c["cost_benefit"] < 1,
+         lambda c: f"cost C = {c['rebalancing_cost'] * 1e4:.2f} bps of value (one-off) vs benefit B = ½ λ H TE² = ½ x "
+                   f"{c['spec'].risk_aversion:g} x {c['spec'].horizon_years:g} y x ({c['te_252d']:.2%} a year)² = "
+                   f"{c['benefit'] * 1e4:.2f} bps of value: C / B = {c['cost_benefit']:.2f} (act when < 1)",
+         "TRADE when it holds, REVIEW when it does not"),
+    Rule(lambda c: "stress regime delay", "condition", lambda c: _stress(c)[0] and not _stress(c)[1],
+         lambda c: f"VIX {c['vix']:.1f} ({c['regime']}); drift {c['pdrift']:.2%}: " + (
+             "delay 10-20 sessions" if _stress(c)[0] else
+             f"override: drift >= {c['spec'].stress_override:.0%}" if _stress(c)[1] else "no delay"),
+         "DELAY when it holds"),
+    Rule(lambda c: "high-volatility assets", "information", lambda c: bool(_hv(c)),
+         lambda c: (f"{', '.join(_hv(c))}: σ60 >= {c['spec'].high_vol_sigma:.0%} and |drift| >= "
+                    f"{c['spec'].high_vol_band:.0%}: tighter band" if _hv(c) else
+                    f"none with σ60 >= {c['spec'].high_vol_sigma:.0%} and |drift| >= {c['spec'].high_vol_band:.0%}"),
+         "information"),
+    Rule(lambda c: "illiquid assets", "information", lambda c: bool(_illiquid(c)),
+         lambda c: (f"skip {', '.join(_illiquid(c))}: ADV < ${c['spec'].min_adv:,.0f} or > "
+                    f"{c['spec'].max_liquidity_days:g} days to trade" if _illiquid(c) else "none"), "information"),
+    Rule(lambda c: "VIX threshold widening", "information", lambda c: c["widen"] > 1.0,
+         lambda c: f"VIX {c['vix']:.1f}: {c['regime']} regime, thresholds x{c['widen']:.1f}", "information"),
+)
+
+
+def _verdict(c: dict, triggers: pd.DataFrame) -> tuple[str, str]:
+    """Stage 5: the verdict from the rows of the rules table (see the module docstring)."""
+    spec, pdrift = c["spec"], c["pdrift"]
+    rows = triggers.set_index("rule")
+    level = {"threshold": c["effective"], "hybrid early override": c["override"]}
+    drift_rules = [f"{r} ({pdrift:.2%} >= {level[r]:.2%})" for r in triggers.loc[
+        (triggers["kind"] == "drift rule") & triggers["fires"], "rule"]]
     fire = f"{' and '.join(drift_rules)} {'fires' if len(drift_rules) == 1 else 'fire'}"
-    worth = f"cost {reb_cost * 1e4:.2f} bps vs benefit {benefit * 1e4:.2f} bps of value over {horizon:g} y"
-    if drift_rules and stress_delay and not stress_override:
-        verdict, why = "DELAY", (f"{fire}, but in the stress regime (VIX {vix:.1f}) a moderate drift "
-                                 f"(<= {spec.delay_max_drift:.0%}) waits: revisit in 10-20 sessions")
-    elif drift_rules and cb < 1:
-        verdict, why = "TRADE", f"{fire} and the cost is below the benefit ({worth})"
-    elif drift_rules:
-        verdict, why = "REVIEW", f"{fire} but the cost exceeds the benefit ({worth})"
-    elif due_cal is not None:
-        verdict, why = "QUIET", (f"{spec.calendar} review due ({due_cal}) but drift {pdrift:.2%} is below the "
-                                 f"threshold {effective:.2%}: no drift rule fires")
-    else:
-        verdict, why = "QUIET", f"no drift rule fires (drift {pdrift:.2%} below the threshold {effective:.2%})"
-    metrics = {"portfolio_drift": pdrift, "te_60d": te60, "te_252d": te252, "te_diagonal_252d": te_diag,
-               "rebalancing_cost": reb_cost, "benefit": benefit, "cost_benefit": cb, "horizon_years": horizon,
-               "risk_aversion": lam, "portfolio_value": float(value), "sigma_p": sigma_p,
-               "effective_threshold": effective, "effective_override": override,
-               "days_since_implementation": float(days_since)}
-    return PlannerResult(assets=table, metrics=metrics, thresholds=thresholds, triggers=triggers, vix=vix,
-                         vix_source=vix_source, regime=reg, verdict=verdict, verdict_reason=why,
-                         flags=tuple(dict.fromkeys(flags)), synthetic_inputs=synthetic,
-                         status_rebalance_threshold=prof.drift.rebalance)
+    worth = (f"cost {c['rebalancing_cost'] * 1e4:.2f} bps vs benefit {c['benefit'] * 1e4:.2f} bps of value over "
+             f"{spec.horizon_years:g} y")
+    due = triggers.loc[triggers["kind"] == "schedule"].iloc[0]
+    if drift_rules and rows.loc["stress regime delay", "fires"]:
+        return "DELAY", (f"{fire}, but in the stress regime (VIX {c['vix']:.1f}) a moderate drift "
+                         f"(<= {spec.delay_max_drift:.0%}) waits: revisit in 10-20 sessions")
+    if drift_rules and rows.loc["cost-benefit", "fires"]:
+        return "TRADE", f"{fire} and the cost is below the benefit ({worth})"
+    if drift_rules:
+        return "REVIEW", f"{fire} but the cost exceeds the benefit ({worth})"
+    if due["fires"]:
+        return "QUIET", (f"the {spec.calendar} review is due ({c['due_cal']}) but no drift rule fires: drift "
+                         f"{pdrift:.2%} is below the threshold {c['effective']:.2%} and the early override "
+                         f"{c['override']:.2%}")
+    return "QUIET", f"no drift rule fires (drift {pdrift:.2%} below the threshold {c['effective']:.2%})"

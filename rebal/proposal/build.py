@@ -1,58 +1,58 @@
-"""The rebalance proposal: from drift to a reviewed, limit-compliant trade list.
+"""The rebalance proposal: from drift to a reviewed, limit-compliant trade list, in named stages.
 
 :func:`build_proposal` (read-only) for one profile as of a date:
 
-1. **current** allocation: the latest holdings snapshot (shares and cash) valued at the as-of closes;
-2. **target**: the profile's allocation strategy fitted on data up to the as-of date;
-3. **mode** (profile default, ``--mode`` overrides) applied to the target's sleeves, see
-   :mod:`rebal.proposal.modes`; the modes start from the target because the target is what drift is
-   measured against (the spec's sleeves had no separate target, so its modes started from the
-   current allocation). Correlations over ``correlation_days``; when they cannot be computed
-   (too little data) the mode falls back to proportional and says so;
-4. **circuit breakers**: every limit checked, adjusted and re-checked until all hold, or BLOCKED;
-5. **trade list** in whole shares (:mod:`rebal.proposal.trades`) with the cost model of :mod:`rebal.analytics.costs`
-   (spread + commission + square-root impact on 20-day dollar ADV, 60-day volatility);
-6. **impact simulation** (:mod:`rebal.proposal.simulation`): the book as held on each date
-   (:mod:`rebal.proposal.held_book`) vs the proposal, in-sample (look-ahead, labelled) and
-   walk-forward out-of-sample from the book as held at the window start, net of costs; skipped
-   when the limits cannot all hold or there is nothing to trade;
-7. **simulation verdict** (:mod:`rebal.proposal.verdict`): IMPROVES / WITHIN NOISE / WORSENS /
-   NOT SIMULATED from the out-of-sample Sharpe change against both ``improvement_threshold`` and
-   its standard error (:mod:`rebal.proposal.noise`), with a one-line reason; infeasible limits
-   are ``blocked`` instead. Beside it: the hard limits the current holdings break
-   (``hard_breaches``), those the target itself breaks (``target_conflicts``: a configuration
-   conflict, never a routine trade), WARNINGS (dust, marginal improvement) and ALERTS (a
-   correlation above 0.95, drift above 15 %).
-
-Steps 3-4 are :mod:`rebal.proposal.allocate`. A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``,
-the hash of its content (:mod:`rebal.proposal.serialize`): rebuilding it from the same data and
-parameters gives the same id, so an approval (``rebal approve``) applies to exactly the numbers
-that were reviewed, and ``--execute`` refuses once anything changed.
+1. **inputs** (:mod:`rebal.proposal.inputs`): the latest holdings snapshot (shares and cash) valued
+   at the as-of closes, the target fitted on data up to the as-of date, returns, and the cost model's
+   inputs (the planner's: 20-day dollar ADV, 60-day volatility);
+2. **target -> mode -> circuit breakers** (:mod:`rebal.proposal.allocate`): the mode (profile default,
+   ``--mode`` overrides) applied to the target's sleeves, then every hard limit checked, adjusted and
+   re-checked until all hold, or BLOCKED; the modes start from the target because the target is what
+   drift is measured against (the spec's sleeves had no separate target);
+3. **breakers on the holdings** (:mod:`rebal.proposal.verdict`): the hard limits the current holdings
+   break (``hard_breaches``) and those the target itself breaks (``target_conflicts``: a configuration
+   conflict, never a routine trade);
+4. **trades**: the full adoption in whole shares (:mod:`rebal.proposal.trades`), priced by the cost model,
+   and its **tax** (:mod:`rebal.proposal.tax`: the lots each sell relieves, realised gains, the estimated
+   tax; in the tax-aware mode the allocation and trades re-planned to spare tax); the **required remedial
+   part** when a hard limit is broken now, and the **part-way** trade, both
+   optima of one convex trade-off (:mod:`rebal.proposal.options`, :mod:`rebal.proposal.tradeoff`), with
+   the target's **stability** (:mod:`rebal.proposal.stability`); the tax of each trade list (its realised
+   gains enter the trade-off as a cost per dollar sold, :func:`rebal.proposal.tax.tax_sell_cost`);
+5. **evidence**: the impact simulation (:mod:`rebal.proposal.replay`) against the book as held and
+   its verdict (:mod:`rebal.proposal.verdict`): IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED from the
+   out-of-sample Sharpe difference and its standard error; WARNINGS and ALERTS;
+6. **id**: ``<profile>-<YYYYMMDD>-<hash>``, the hash of what is signed (:func:`rebal.proposal.serialize.
+   signed_content`: holdings, prices, target, parameters and every trade list), never of what is derived
+   from it (the simulation, the verdict, the explanation): rebuilding from the same data and parameters
+   gives the same id, with or without the simulation, so an approval (``rebal approve``) applies to
+   exactly the numbers reviewed and ``--execute`` refuses once anything changed. The remedial part has
+   its own id (``<profile>-<YYYYMMDD>-remedial-<hash>``), signed apart.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from rebal.allocation.target import compute_target
-from rebal.analytics.costs import CostModel, estimate_costs
-from rebal.analytics.drift import drift_status, weights_from_holdings
-from rebal.analytics.returns import simple_returns
+from rebal.analytics.costs import estimate_costs
+from rebal.analytics.drift import drift_status
 from rebal.cache import memoize
 from rebal.config import Profile
-from rebal.data.freshness import check_freshness
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.proposal import modes
 from rebal.proposal.allocate import Allocation, propose_allocation
-from rebal.proposal.held_book import held_book
-from rebal.proposal.noise import compare_sharpe
-from rebal.proposal.serialize import proposal_id
-from rebal.proposal.simulation import Simulation, path_metrics, path_returns, walk_forward
+from rebal.proposal.inputs import ProposalInputs, read_inputs
+from rebal.proposal.options import TradeOption, partway_option, remedial_option
+from rebal.proposal.replay import simulate as simulate_proposal
+from rebal.proposal.serialize import proposal_id, remedial_id
+from rebal.proposal.simulation import Simulation, SimulationFigure
+from rebal.proposal.stability import Stability, target_stability
+from rebal.proposal.tax import ProposalTax, Replan, option_tax, tax_stage
 from rebal.proposal.trades import TradeList, trade_list
 from rebal.proposal.verdict import flags, hard_breaches, simulation_verdict, target_conflicts
 from rebal.provenance import utc_stamp
@@ -97,6 +97,17 @@ class Proposal:
     current_checks: pd.DataFrame | None = None
     #: the fitted allocator of the target (``mu_``, ``covariance_``, a Black-Litterman ``result_``...)
     target_model: object = None
+    #: the required remedial trades (only when the holdings break a hard limit), with their own id
+    remedial: TradeOption | None = None
+    #: the optimal trade part of the way to the proposed allocation (see rebal.proposal.options)
+    partway: TradeOption | None = None
+    #: the target's stability (weekly turnover, weights on bounds, bootstrap spread)
+    stability: Stability | None = None
+    #: what the proposal read (holdings, prices, returns, covariance, cost inputs)
+    inputs: ProposalInputs | None = None
+    #: the tax consequences of the full adoption's trades (:mod:`rebal.proposal.tax`); the remedial and
+    #: part-way trade lists carry their own (``remedial.tax``, ``partway.tax``)
+    tax: ProposalTax | None = None
 
     @property
     def proposed(self) -> pd.Series:
@@ -119,25 +130,8 @@ class Proposal:
         return self.simulation.baseline_source if self.simulation is not None else "not simulated"
 
     @property
-    def improvement(self) -> float | None:
-        """The judged improvement: out-of-sample Sharpe change relative to max(|baseline|, floor), a fraction.
-
-        None when the verdict is NOT SIMULATED. Its standard error is :attr:`improvement_se`; the
-        Sharpe difference and its SE (annualised Sharpe units) are :attr:`sharpe_difference` and
-        :attr:`sharpe_difference_se`.
-        """
-        c = self._judged()
-        return c.relative if c is not None else None
-
-    @property
-    def improvement_se(self) -> float | None:
-        """Standard error of :attr:`improvement` (fraction), SE(D) / max(|baseline|, floor)."""
-        c = self._judged()
-        return c.relative_se if c is not None else None
-
-    @property
     def sharpe_difference(self) -> float | None:
-        """Out-of-sample Sharpe ratio of the proposal minus the baseline's (annualised Sharpe units)."""
+        """Out-of-sample Sharpe ratio of the walk-forward strategy minus the baseline's (annualised), or None."""
         c = self._judged()
         return c.difference if c is not None else None
 
@@ -146,6 +140,13 @@ class Proposal:
         """Jobson-Korkie-Memmel standard error of :attr:`sharpe_difference` (annualised Sharpe units)."""
         c = self._judged()
         return c.difference_se if c is not None else None
+
+    @property
+    def figure(self) -> SimulationFigure | None:
+        """The judged simulation figure in words (None when the verdict is NOT SIMULATED)."""
+        if self._judged() is None:
+            return None
+        return self.simulation.figure(self.profile.proposal.noise_z)
 
     def _judged(self):
         if self.verdict == "NOT SIMULATED" or self.simulation is None:
@@ -179,8 +180,11 @@ class Proposal:
                     parts.append("increase" if p > c else "decrease")
                 if m is not None and abs(m - t) > 1e-9:
                     parts.append(f"{self.allocation.mode.replace('_', '-')} mode {t:.2%} -> {m:.2%}")
-                if m is not None and abs(p - m) > 1e-9:
-                    parts.append(f"circuit breakers {m:.2%} -> {p:.2%}")
+                b = float(getattr(self.allocation, "plain", self.allocation).proposed.get(a, 0.0))  # before tax-aware
+                if m is not None and abs(b - m) > 1e-9:
+                    parts.append(f"circuit breakers {m:.2%} -> {b:.2%}")
+                if abs(p - b) > 1e-9 and self.tax is not None and self.tax.aware is not None:
+                    parts.append(self.tax.aware.plan.reasons.get(a, f"tax-aware {b:.2%} -> {p:.2%}"))
                 if len(parts) == 1 and abs(p - c) > 1e-9:
                     parts.append("back to target")
                 why = "; ".join(parts)
@@ -191,19 +195,11 @@ class Proposal:
         return out
 
 
-def _cost_fn(dollar_adv: pd.Series | None, sigma: pd.Series | None, model: CostModel):
-    def fn(trades: pd.Series) -> pd.Series:
-        t = trades[trades != 0]
-        if t.empty:
-            return trades * 0.0
-        frame, _ = estimate_costs(t, dollar_adv=dollar_adv, sigma_daily=sigma, model=model)
-        return frame["cost_usd"].reindex(trades.index).fillna(0.0)
-    return fn
-
-
 def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *, mode: str | None = None,
-                   simulate: bool = True, states: StateStore | None = None) -> Proposal:
+                   simulate: bool = True, states: StateStore | None = None, tax_aware: bool | None = None) -> Proposal:
     """Build the proposal of ``profile`` as of ``as_of`` (default: the latest price date). Read-only.
+
+    ``tax_aware``: the tax-aware mode on or off (default: the profile's ``tax.aware.enabled``).
 
     ``states``: the accepted states the baseline may fall back on before the first holdings
     snapshot (default: the state files beside the lakehouse, ``<lakehouse dir>/states``).
@@ -215,98 +211,116 @@ def build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None = None, *
         from rebal.monitor.state import StateStore
 
         states = StateStore(lh.path.parent / "states")
-    return _build_proposal(profile, lh, as_of, mode=mode, simulate=simulate, states=states)
+    return _build_proposal(profile, lh, as_of, mode=mode, simulate=simulate, states=states, tax_aware=tax_aware)
 
 
 @memoize(32)
 def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode: str | None, simulate: bool,
-                    states: StateStore) -> Proposal:
+                    states: StateStore, tax_aware: bool | None = None) -> Proposal:
     as_of = as_of or lh.at(None).latest_date()
-    view = lh.at(as_of)
     spec = profile.proposal
     mode_requested = mode or spec.mode
     if mode_requested not in modes.MODES:
         raise ConfigError(f"--mode: unknown mode {mode_requested!r}; valid: {', '.join(modes.MODES)}")
-    if not view.holdings_dates(profile.name):
-        raise DataError(f"{profile.source}: no holdings for {profile.name!r} on or before {as_of}: a proposal "
-                        "trades real shares; import them with `rebal data import holdings FILE`")
-    snap, shares, cash = view.holdings(profile.name)
-    shares = shares[shares != 0]
-    target_w = compute_target(profile, lh, as_of)
-    target = target_w.weights
-    assets = list(dict.fromkeys([*shares.index, *target.drop(CASH, errors="ignore").index]))
-    check_freshness(lh, assets, as_of, max_stale_sessions=profile.data.max_stale_sessions, source=profile.source)
-    # the simulation window plus, before its first refit, enough history for correlations and costs
-    need = spec.simulation_days + max(spec.correlation_days, spec.performance_days, 60) + 1
-    # returns of the whole universe too: a walk-forward refit may pick a name neither held nor targeted today
-    px_all = view.prices(list(dict.fromkeys([*assets, *profile.tickers])))
-    px = px_all.iloc[-(need + 1):]
-    value_px = px[assets].ffill().iloc[-1]  # each asset's latest close (within the staleness limit)
-    current = weights_from_holdings(shares, value_px, cash)
-    value = cash + float((shares * value_px.reindex(shares.index)).sum())
-    returns = simple_returns(px, fill="none").iloc[1:]
-
-    alloc = propose_allocation(profile, target, returns, mode=mode_requested, held=list(shares.index))
-    th = profile.drift
-    dres = drift_status(current, target, rebalance=th.rebalance, urgent=th.urgent,
-                        single_asset_urgent=th.single_asset_urgent)
-    notes = list(alloc.notes)
-
-    # costs: 20-day dollar ADV and 60-day daily volatility of each asset
-    vol = view.prices(assets, field="volume").iloc[-20:]
-    adv = (vol * px_all[assets].iloc[-20:]).mean()
-    sig = returns[assets].iloc[-60:].std(ddof=1)
-    have = bool(adv.notna().all() and (adv > 0).all() and sig.notna().all())
-    model = CostModel(commission_bps=profile.planner.commission_bps,
-                      impact_coefficient=profile.planner.impact_coefficient)
-    cost_fn = _cost_fn(adv if have else None, sig if have else None, model)
-    synthetic_volume = view.has_synthetic_ohlv(assets)
-
-    blocked = alloc.breaker.status == "BLOCKED"
-    if blocked:
-        tl = TradeList(pd.DataFrame(columns=["ticker", "action", "shares", "price", "value", "reason", "est_cost"]),
-                       shares, cash, value, 0.0, ["BLOCKED: no trades"])
-    else:
-        tl = trade_list(alloc.proposed, shares, value_px, cash, min_trade_value=spec.min_trade_value,
-                        max_trades=spec.max_trades, cost_fn=cost_fn)
-    costs = _cost_summary(tl, adv if have else None, sig if have else None, model, value)
-    if synthetic_volume and have:
-        notes.append("impact costs rest on the synthetic volume layer of the sample data (ohlv_synthetic)")
-    if not have:
-        notes.append("no dollar ADV or volatility for every asset: size-bucket cost estimates used")
-
-    sim = None
-    if simulate and not blocked and not tl.trades.empty:
-        sim = _simulate(profile, lh, as_of, alloc, current, returns, costs, mode_requested, states)
+    inp = read_inputs(profile, lh, as_of)                                                # 1. inputs
+    alloc = propose_allocation(profile, inp.target.weights, inp.returns, mode=mode_requested,
+                               held=list(inp.shares.index))                              # 2. target -> breakers
     sleeves = alloc.after_mode.index
-    current_checks = modes.check_limits(current.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0),
-                                        alloc.clusters, profile.proposal.limits)
+    current_checks = modes.check_limits(inp.current.drop(CASH, errors="ignore").reindex(sleeves).fillna(0.0),
+                                        alloc.clusters, spec.limits)                     # 3. breakers on holdings
+    breaches = hard_breaches(current_checks)
+    tl, costs, notes = _full_trades(inp, alloc)                                          # 4. trades
+    # its tax: lots relieved, gains realised, the estimated tax; tax-aware: allocation and trades re-planned
+    alloc, tl, costs, tax = tax_stage(profile, lh.at(as_of), as_of, alloc, tl, costs, inp.returns, _replan(inp),
+                                      tax_aware=tax_aware, history=inp.tax.history if inp.tax else None)
+    blocked = alloc.breaker.status == "BLOCKED"
+    stability, remedial, partway = _options(inp, lh, alloc, breaches, notes)
+    sim = None                                                                           # 5. evidence
+    if simulate and not blocked and not tl.trades.empty:
+        sim = simulate_proposal(inp, lh, alloc, costs, mode_requested, states)
     verdict, reason = simulation_verdict(spec, sim, blocked=alloc.breaker.reason if blocked else None,
                                          no_trades=tl.trades.empty, min_trade_value=spec.min_trade_value)
     if not simulate and not blocked and not tl.trades.empty:
         reason = "no impact simulation was run (not requested)"
+    th = profile.drift
+    dres = drift_status(inp.current, inp.target.weights, rebalance=th.rebalance, urgent=th.urgent,
+                        single_asset_urgent=th.single_asset_urgent)
     warnings, alerts = flags(profile, alloc, sim, dres.portfolio_drift, current_checks)
-    data = {"prices_latest": str(px.index[-1].date()), "holdings_date": str(snap),
-            "target_method": target_w.method, "target_fitted_on": str(target_w.fitted_on),
-            "target_window_start": str(target_w.window_start) if target_w.window_start else None,
-            "synthetic_volume": bool(synthetic_volume)}
-    p = Proposal(profile, as_of, mode_requested, snap, value, cash, current, alloc, dres.portfolio_drift,
-                 dres.status.value, tl, costs, sim, verdict, reason, warnings, alerts, notes + tl.notes, data,
-                 hard_breaches(current_checks), target_conflicts(alloc, spec.limits))
-    p.target_model = target_w.model
-    p.current_checks = current_checks
-    p.created_at = utc_stamp()
+    p = Proposal(profile, as_of, mode_requested, inp.holdings_date, inp.value, inp.cash, inp.current, alloc,
+                 dres.portfolio_drift, dres.status.value, tl, costs, sim, verdict, reason, warnings, alerts,
+                 notes + tl.notes, _data(inp), breaches, target_conflicts(alloc, spec.limits))
+    p.target_model, p.current_checks, p.created_at = inp.target.model, current_checks, utc_stamp()
+    p.remedial, p.partway, p.stability, p.inputs, p.tax = option_tax(inp, remedial), option_tax(inp, partway), \
+        stability, inp, tax
+    if remedial is not None:                                                             # 6. ids
+        p.remedial = replace(remedial, id=remedial_id(p))
     p.id = proposal_id(p)
     return p
 
 
-def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> dict:
-    t = tl.trades
+def _replan(inp: ProposalInputs) -> Replan:
+    """How this proposal builds a trade list and its costs (the tax-aware mode rebuilds both with it)."""
+    spec = inp.profile.proposal
+
+    def liquid(adv, sig) -> ProposalInputs:
+        return replace(inp, adv=adv, sigma=sig)
+    return Replan(lambda w, px, fn: trade_list(w, inp.shares, px, inp.cash, min_trade_value=spec.min_trade_value,
+                                               max_trades=spec.max_trades, cost_fn=fn),
+                  lambda t, a, s: _cost_summary(t, liquid(a, s)), lambda a, s: liquid(a, s).cost_fn(),
+                  inp.adv, inp.sigma, inp.prices, inp.current, inp.value)
+
+
+def _data(inp: ProposalInputs) -> dict:
+    tw = inp.target
+    return {"prices_latest": str(inp.prices_latest), "holdings_date": str(inp.holdings_date),
+            "target_method": tw.method, "target_fitted_on": str(tw.fitted_on),
+            "target_window_start": str(tw.window_start) if tw.window_start else None,
+            "synthetic_volume": bool(inp.synthetic_volume)}
+
+
+def _full_trades(inp: ProposalInputs, alloc: Allocation) -> tuple[TradeList, dict, list[str]]:
+    """Stage 4a: the whole-share trades of the full adoption, their cost summary, and notes on the cost inputs."""
+    notes = list(alloc.notes)
+    spec = inp.profile.proposal
+    if alloc.breaker.status == "BLOCKED":
+        tl = TradeList(pd.DataFrame(columns=["ticker", "action", "shares", "price", "value", "reason", "est_cost"]),
+                       inp.shares, inp.cash, inp.value, 0.0, ["BLOCKED: no trades"])
+    else:
+        tl = trade_list(alloc.proposed, inp.shares, inp.prices, inp.cash, min_trade_value=spec.min_trade_value,
+                        max_trades=spec.max_trades, cost_fn=inp.cost_fn())
+    costs = _cost_summary(tl, inp)
+    if inp.synthetic_volume and inp.have_liquidity:
+        notes.append("impact costs rest on the synthetic volume layer of the sample data (ohlv_synthetic)")
+    if not inp.have_liquidity:
+        notes.append("no dollar ADV or volatility for every asset: size-bucket cost estimates used")
+    return tl, costs, notes
+
+
+def _options(inp: ProposalInputs, lh: Lakehouse, alloc: Allocation, breaches: list[str], notes: list[str]
+             ) -> tuple[Stability | None, TradeOption | None, TradeOption | None]:
+    """Stage 4b: the target's stability, the remedial part and the part-way trade."""
+    try:
+        stability = target_stability(inp.profile, lh, inp.as_of)
+    except (DataError, ConfigError) as exc:
+        stability = None
+        notes.append(f"target stability not measured: {exc}")
+    if alloc.breaker.status == "BLOCKED":
+        return stability, None, None
+    try:
+        remedial = remedial_option(inp, alloc, breaches)
+    except DataError as exc:
+        remedial = None
+        notes.append(f"no remedial trade found: {exc}")
+    return stability, remedial, partway_option(inp, alloc, stability)
+
+
+def _cost_summary(tl: TradeList, inp: ProposalInputs) -> dict:
+    t, value = tl.trades, inp.value
     if t.empty:
         return {"traded_value": 0.0, "slippage_bps": 0.0, "commission_bps": 0.0, "total_bps": 0.0, "total_usd": 0.0,
                 "slippage_usd": 0.0, "commission_usd": 0.0, "rate_bps_of_traded": 0.0, "basis": "no trades"}
     signed = pd.Series(np.where(t["action"] == "BUY", 1.0, -1.0) * t["value"].to_numpy(), index=t["ticker"])
-    frame, _ = estimate_costs(signed, dollar_adv=adv, sigma_daily=sig, model=model)
+    frame, _ = estimate_costs(signed, dollar_adv=inp.adv, sigma_daily=inp.sigma, model=inp.model)
     commission = float((signed.abs() * frame["commission_bps"]).sum() / 1e4)
     total = float(frame["cost_usd"].sum())
     traded = float(signed.abs().sum())
@@ -314,43 +328,3 @@ def _cost_summary(tl: TradeList, adv, sig, model: CostModel, value: float) -> di
             "commission_bps": 1e4 * commission / value, "total_bps": 1e4 * total / value, "total_usd": total,
             "slippage_usd": total - commission, "commission_usd": commission,
             "rate_bps_of_traded": 1e4 * total / traded, "basis": str(frame["basis"].iloc[0])}
-
-
-def _simulate(profile: Profile, lh: Lakehouse, as_of: date, alloc: Allocation, current: pd.Series,
-              returns: pd.DataFrame, costs: dict, mode: str, states: StateStore | None) -> Simulation:
-    spec = profile.proposal
-    rf, floor = profile.target.risk_free_rate, spec.sharpe_floor
-    win = returns.iloc[-spec.simulation_days:]
-    notes = []
-    cost = costs["total_bps"] / 1e4
-    sessions = lh.at(as_of).sessions()
-    start = sessions[sessions < win.index[0]][-1]  # the session before the window: the first refit
-    book = held_book(lh.at(as_of), profile.name, win, start, current, states)
-    notes += book.notes
-    base = book.returns
-    ins = path_returns(alloc.proposed, win, cost=cost)
-    mb, mi = path_metrics(base, rf), path_metrics(ins, rf)
-    cmp_in = compare_sharpe(ins, base, risk_free_rate=rf, floor=floor)
-    refits = [start, *win.index[spec.refit_every - 1:-1:spec.refit_every]]
-    rate = costs["rate_bps_of_traded"] / 1e4  # today's cost per dollar traded (the simulation needs trades)
-
-    def propose_at(d: date) -> pd.Series:
-        t = compute_target(profile, lh, d).weights
-        r = returns[returns.index <= pd.Timestamp(d)]
-        return propose_allocation(profile, t, r, mode=mode, held=[]).proposed
-
-    oos, log, mo, cmp_oos = None, [], None, None
-    try:
-        wf, log = walk_forward(book.start_weights, win, refits, propose_at, rate)
-        if len(wf) == len(win):
-            mo = path_metrics(wf, rf)
-            cmp_oos = compare_sharpe(wf, base, risk_free_rate=rf, floor=floor)
-            oos = wf
-    except (DataError, ConfigError, ValueError) as exc:
-        notes.append(f"out-of-sample estimate unavailable: {exc}")
-    paths = pd.DataFrame({"baseline": (1 + base).cumprod(), "in_sample": (1 + ins).cumprod()})
-    if oos is not None:
-        paths["out_of_sample"] = (1 + oos).cumprod()
-    return Simulation(win.index[0].date(), win.index[-1].date(), len(win), cost, mb, mi, mo, cmp_in.relative,
-                      cmp_oos.relative if cmp_oos is not None else None, paths, log, notes, book.label,
-                      book.hindsight, cmp_in, cmp_oos)

@@ -1,11 +1,14 @@
 """Approval and execution of proposals; post-trade verification; the rebalance history.
 
 - :func:`record_proposal` stores a proposal (id, status, simulation verdict, JSON) in the
-  ``proposals`` table (the verdict goes to its ``recommendation`` column); re-recording the same
-  id keeps its approval.
+  ``proposals`` table (the verdict goes to its ``recommendation`` column), and its required remedial
+  part under its own id (``recommendation`` REMEDIAL), so either can be approved apart;
+  re-recording the same id keeps its approval.
 - :func:`approve` records who approved a proposal and when (``rebal approve ID``).
 - :func:`execute_proposal` requires an APPROVED proposal whose id matches the one rebuilt from
-  today's data, sends its trades as one batch to a broker (the :class:`~rebal.proposal.broker.PaperBroker`
+  today's data (or, for ``option``, the approved id of that trade list: the remedial part's own id, or
+  the proposal's id for its part-way trade), sends its trades as one batch to a broker (the
+  :class:`~rebal.proposal.broker.PaperBroker`
   by default) and, inside the same transaction, verifies the result: allocations recomputed
   from the new positions, every limit checked again, actual vs estimated costs, drift before and
   after; appends the execution summary to ``rebalance_history`` (the last
@@ -37,6 +40,7 @@ from rebal.monitor.state import StateEntry, StateStore, default_actor
 from rebal.proposal.broker import Account, Broker, Fill, Order, PaperBroker
 from rebal.proposal.build import Proposal
 from rebal.proposal.modes import check_limits
+from rebal.proposal.options import TradeOption
 from rebal.proposal.serialize import proposal_json
 from rebal.provenance import utc_stamp
 
@@ -59,6 +63,10 @@ def record_proposal(lh: Lakehouse, p: Proposal, path: str = "") -> dict:
     proposals.insert_proposal(lh, proposal_id=p.id, profile=p.profile.name, as_of=p.as_of, created_at=p.created_at,
                               status="BLOCKED" if p.blocked else "PROPOSED", recommendation=p.verdict,
                               path=path, doc=doc)
+    if p.remedial is not None:
+        proposals.insert_proposal(lh, proposal_id=p.remedial.id, profile=p.profile.name, as_of=p.as_of,
+                                  created_at=p.created_at, status="PROPOSED", recommendation="REMEDIAL", path=path,
+                                  doc=json.dumps({"proposal_id": p.id, **p.remedial.to_json()}, default=str))
     return get_proposal(lh, p.id)
 
 
@@ -114,31 +122,40 @@ class ExecutionReport:
 
 
 def _history_row(con, p: Proposal, status: str, executed_at: str, summary: dict, *, n_trades: int,
-                 est: float | None, actual: float | None, before: float, after: float | None, ok: bool | None) -> None:
-    trading.append_history(con, profile=p.profile.name, executed_at=executed_at, proposal_id=p.id, as_of=p.as_of,
+                 est: float | None, actual: float | None, before: float, after: float | None, ok: bool | None,
+                 pid: str | None = None) -> None:
+    trading.append_history(con, profile=p.profile.name, executed_at=executed_at, proposal_id=pid or p.id, as_of=p.as_of,
                            status=status, mode=p.allocation.mode, n_trades=n_trades, est_cost_bps=est,
                            actual_cost_bps=actual, drift_before=before, drift_after=after, limits_ok=ok,
                            summary_json=json.dumps(summary, default=str), keep=HISTORY_KEEP)
 
 
 def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: Broker | None = None,
-                     executed_by: str | None = None) -> ExecutionReport:
-    """Execute an approved proposal (see the module docstring). ``lh`` must be open for writing."""
-    row = get_proposal(lh, p.id)
+                     executed_by: str | None = None, option: TradeOption | None = None) -> ExecutionReport:
+    """Execute an approved proposal (see the module docstring). ``lh`` must be open for writing.
+
+    ``option``: one of the proposal's other trade lists (its part-way trade, approved under the proposal's
+    id, or its remedial part, approved under its own id) instead of the full adoption.
+    """
+    pid = option.id if option is not None and option.id else p.id
+    row = get_proposal(lh, pid)
     if row is None or row["status"] in ("PROPOSED", "BLOCKED"):
         approved = proposals.latest_approved_id(lh, p.profile.name)
         hint = (f"; proposal {approved} is approved but was built on other data or parameters, so it no longer "
-                "matches" if approved and approved != p.id else "")
+                "matches" if approved and approved != pid else "")
         if row is not None and row["status"] == "BLOCKED":
-            raise ApprovalError(f"proposal {p.id} is BLOCKED: nothing to execute")
-        raise ApprovalError(f"proposal {p.id} is not approved: review it, then run `rebal approve {p.id}`{hint}")
+            raise ApprovalError(f"proposal {pid} is BLOCKED: nothing to execute")
+        raise ApprovalError(f"proposal {pid} is not approved: review it, then run `rebal approve {pid}`{hint}")
     if row["status"] == "EXECUTED":
-        raise ApprovalError(f"proposal {p.id} was already executed at {row['executed_at']}")
+        raise ApprovalError(f"proposal {pid} was already executed at {row['executed_at']}")
+    trades = option.trades if option is not None else p.trades
+    proposed = option.weights if option is not None else p.proposed
+    est_bps = 1e4 * option.cost_usd / p.value if option is not None else p.costs["total_bps"]
     broker = broker or PaperBroker(lh, p.profile.name, p.as_of, commission_bps=p.profile.planner.commission_bps,
                                    impact_coefficient=p.profile.planner.impact_coefficient,
                                    slippage_tolerance_bps=p.profile.proposal.slippage_tolerance_bps)
     acc = broker.account()  # the holdings the proposal was built on (its id pins them)
-    t = p.trades.trades
+    t = trades.trades
     orders = [Order(r.ticker, r.action, float(r.shares), float(r.price), float(r.est_cost)) for r in t.itertuples()]
     executed_at = _now()
     result: dict = {}
@@ -155,32 +172,32 @@ def execute_proposal(p: Proposal, lh: Lakehouse, states: StateStore, *, broker: 
         actual = sum(f.cost for f in fills)
         value = p.value
         rep = ExecutionReport(
-            p.id, "EXECUTED" if (checks["status"] == "PASS").all() else "EXECUTED_LIMIT_BREACH",
+            pid, "EXECUTED" if (checks["status"] == "PASS").all() else "EXECUTED_LIMIT_BREACH",
             pd.DataFrame([{**vars(f), "value": f.value, "cost": f.cost} for f in fills]), w_after, checks,
-            p.costs["total_bps"], 1e4 * actual / value, p.drift, portfolio_drift(w_after, p.target),
-            portfolio_drift(w_after, p.proposed), after.cash)
+            est_bps, 1e4 * actual / value, p.drift, portfolio_drift(w_after, p.target),
+            portfolio_drift(w_after, proposed), after.cash)
         summary = {**rep.summary(), "mode": p.allocation.mode, "executed_by": executed_by or default_actor(),
                    "positions_before": {k: float(v) for k, v in acc.positions.items()}, "cash_before": acc.cash,
                    "failed_checks": checks[checks["status"] == "FAIL"].to_dict("records")}
         _history_row(con, p, rep.status, executed_at, summary, n_trades=len(fills), est=rep.est_cost_bps,
                      actual=rep.actual_cost_bps, before=rep.drift_before, after=rep.drift_after,
-                     ok=bool((checks["status"] == "PASS").all()))
-        proposals.mark_executed(con, p.id, executed_at)
+                     ok=bool((checks["status"] == "PASS").all()), pid=pid)
+        proposals.mark_executed(con, pid, executed_at)
         # the new state, built and serialised inside the transaction: if it cannot be, nothing is committed
-        note = f"proposal {p.id} executed ({len(orders)} trades)"
+        note = f"proposal {pid} executed ({len(orders)} trades)"
         result["state"] = states.prepare(name, w_after, as_of=p.as_of, source="paper execution",
                                          accepted_by=executed_by, note=note)
         result["report"] = rep
 
     with states.lock(name):  # no other writer between the commit and the state write
         try:
-            broker.execute(orders, batch_id=p.id, finalize=finalize)
+            broker.execute(orders, batch_id=pid, finalize=finalize)
         except ExecutionError as exc:
             with lh.transaction() as con:
                 _history_row(con, p, "FAILED", executed_at,
                              {"error": str(exc), "executed_by": executed_by or default_actor()},
-                             n_trades=0, est=p.costs["total_bps"], actual=None, before=p.drift, after=None, ok=None)
-            raise ExecutionError(f"proposal {p.id}: execution failed, nothing was applied (positions unchanged): "
+                             n_trades=0, est=est_bps, actual=None, before=p.drift, after=None, ok=None, pid=pid)
+            raise ExecutionError(f"proposal {pid}: execution failed, nothing was applied (positions unchanged): "
                                  f"{exc}") from None
         rep: ExecutionReport = result["report"]
         entry, text = result["state"]

@@ -1,18 +1,13 @@
-"""The improvement figure of a proposal and its statistical noise (pure functions).
+"""The Sharpe difference of a simulated proposal against its baseline, and its statistical noise (pure functions).
 
 What is computed, and what it is called
 ---------------------------------------
 Two daily return paths over the same window are compared: the projected one (the proposal) and
 the baseline (the book as held). With Ŝ_p and Ŝ_b their annualised Sharpe ratios
-(:func:`rebal.analytics.measures.sharpe_ratio`, excess over the risk-free rate):
-
-- the **Sharpe difference** D = Ŝ_p − Ŝ_b, in annualised Sharpe units;
-- the **improvement** R = D / max(|Ŝ_b|, floor), a fraction, called everywhere "Sharpe change
-  relative to max(|baseline|, floor)" (floor = ``proposal.sharpe_floor``, 0.5 by default).
-
-R is *not* the relative change of the Sharpe ratio (Ŝ_p − Ŝ_b) / |Ŝ_b|: that figure divides by
-a noisy estimate that is often near zero or negative, so it is left uncomputed and the floored
-figure is labelled for what it is.
+(:func:`rebal.analytics.measures.sharpe_ratio`, excess over the risk-free rate), the **Sharpe
+difference** D = Ŝ_p − Ŝ_b is in annualised Sharpe units, and z = D / SE(D) says how many standard
+errors it is from zero. Nothing is divided by the baseline's Sharpe ratio: the former "improvement",
+D / max(|Ŝ_b|, 0.5), was neither a relative Sharpe change nor a return, and is gone.
 
 Standard errors
 ---------------
@@ -28,16 +23,8 @@ Memmel corrected). Annualised Sharpe ratios are √252 times
 the daily ones, so SE(D) = √252 · sqrt(Var(ŝ_p − ŝ_b)) in annualised Sharpe units (T counts
 sessions, 252 a year: a 126-session Sharpe ratio alone has SE = sqrt(252/126 · (1 + s²/2)) ≈ 1.4).
 
-The SE of R is SE(D) / max(|Ŝ_b|, floor): the SE of the difference on the scale of R, the
-denominator taken as a fixed scale. It is exact while the floor binds, and it keeps
-R / SE(R) = D / SE(D), so the figure, its ± and the noise test say the same thing. It ignores the
-denominator's own noise when |Ŝ_b| > floor; adding it by the delta method does not help on a
-126-session window, where SE(Ŝ_b) ≈ 1.4 dwarfs |Ŝ_b| − floor and the figure is far from linear
-(in a Monte Carlo with annual Sharpe ratios 1.5 vs 0.8, ρ = 0.6, T = 126, the spread of R is 1.67;
-SE(D)/m gives 1.59, the full delta method 2.66).
-
-The noise test is on D (H₀: equal Sharpe ratios): D clears its noise when |D| > z · SE(D), z =
-``proposal.noise_z`` (1.96 by default: two-sided 5 %).
+The noise test is on D (H₀: equal Sharpe ratios): D is significant when |z| > ``proposal.noise_z``
+(1.96 by default: two-sided 5 %); otherwise it is "not significant", in words, wherever it is shown.
 """
 from __future__ import annotations
 
@@ -49,11 +36,11 @@ import pandas as pd
 
 from rebal.analytics.measures import PERIODS_PER_YEAR, sharpe_ratio
 
-__all__ = ["IMPROVEMENT_DEFINITION", "sharpe_difference_se", "SharpeComparison", "compare_sharpe"]
+__all__ = ["SE_DEFINITION", "sharpe_difference_se", "SharpeComparison", "compare_sharpe"]
 
-#: How the improvement figure is named wherever it is shown (``{floor}`` is the profile's sharpe_floor).
-IMPROVEMENT_DEFINITION = ("Sharpe change relative to max(|baseline Sharpe|, {floor:g}): "
-                          "(S_proposed - S_baseline) / max(|S_baseline|, {floor:g}), net of costs")
+#: How the standard error of the Sharpe difference is named wherever it is shown.
+SE_DEFINITION = ("Jobson-Korkie with Memmel's (2003) correction on the two daily return series, annualised "
+                 "(x sqrt(252))")
 
 
 def sharpe_difference_se(s_a: float, s_b: float, rho: float, n: int,
@@ -84,9 +71,8 @@ def sharpe_difference_se(s_a: float, s_b: float, rho: float, n: int,
 class SharpeComparison:
     """Projected vs baseline Sharpe ratios on the same window, their difference and its noise.
 
-    Sharpe ratios and the difference are annualised (Sharpe units); ``relative`` and
-    ``relative_se`` are fractions (0.10 = +10 % of max(|baseline|, floor)); ``sessions`` counts the
-    daily observations; ``correlation`` is that of the two daily return series.
+    Sharpe ratios and the difference are annualised (Sharpe units); ``sessions`` counts the daily
+    observations; ``correlation`` is that of the two daily return series.
     """
 
     sessions: int
@@ -95,9 +81,6 @@ class SharpeComparison:
     correlation: float
     difference: float
     difference_se: float
-    floor: float
-    relative: float
-    relative_se: float
 
     @property
     def z(self) -> float:
@@ -107,15 +90,20 @@ class SharpeComparison:
     @property
     def defined(self) -> bool:
         """Whether every figure is a finite number (a path with no variation has no Sharpe ratio)."""
-        return all(math.isfinite(x) for x in (self.baseline, self.projected, self.difference_se, self.relative_se))
+        return all(math.isfinite(x) for x in (self.baseline, self.projected, self.difference_se))
+
+    def significant(self, z: float = 1.96) -> bool:
+        """Whether the difference is beyond ``z`` standard errors (False when undefined)."""
+        return self.defined and math.isfinite(self.z) and abs(self.z) > z
 
     def to_json(self) -> dict:
-        """Plain types (NaN as None)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+        """Plain types (NaN as None), with z."""
+        out = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+        out["z"] = self.z if math.isfinite(self.z) else None
+        return out
 
 
-def compare_sharpe(projected: pd.Series, baseline: pd.Series, *, risk_free_rate: float = 0.0,
-                   floor: float = 0.5) -> SharpeComparison:
+def compare_sharpe(projected: pd.Series, baseline: pd.Series, *, risk_free_rate: float = 0.0) -> SharpeComparison:
     """Compare two daily return paths over the same sessions (see the module docstring).
 
     Parameters
@@ -124,8 +112,6 @@ def compare_sharpe(projected: pd.Series, baseline: pd.Series, *, risk_free_rate:
         Daily simple returns (fractions), aligned on their common dates; NaN rows are dropped.
     risk_free_rate
         Annual risk-free rate (fraction), taken off both paths as in the Sharpe ratio.
-    floor
-        Smallest denominator of the relative figure, annualised Sharpe units.
     """
     both = pd.concat([projected.rename("p"), baseline.rename("b")], axis=1, join="inner").dropna()
     n = len(both)
@@ -136,9 +122,6 @@ def compare_sharpe(projected: pd.Series, baseline: pd.Series, *, risk_free_rate:
     rho = float(np.corrcoef(both["p"], both["b"])[0, 1]) if ok else nan
     if ok and not math.isfinite(rho):
         ok = False
-    diff = sp - sb
-    rel = diff / max(abs(sb), floor) if ok else nan
     k = math.sqrt(PERIODS_PER_YEAR)
     se = sharpe_difference_se(sp / k, sb / k, rho, n) if ok else nan
-    rse = se / max(abs(sb), floor) if ok else nan
-    return SharpeComparison(n, sb, sp, rho, diff, se, floor, rel, rse)
+    return SharpeComparison(n, sb, sp, rho, sp - sb, se)

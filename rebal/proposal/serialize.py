@@ -1,8 +1,13 @@
-"""A proposal as plain data: its JSON (``proposal.json``), its content id and its plain-English explanation.
+"""A proposal as plain data: its JSON (``proposal.json``), its ids and its plain-English explanation.
 
-A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``, the hash of its content: rebuilding it
-from the same data and parameters gives the same id, so an approval applies to exactly the
-numbers that were reviewed. The explanation is generated from the numbers (no external service).
+A proposal's ``id`` is ``<profile>-<YYYYMMDD>-<hash>``, the hash of **what is signed**
+(:func:`signed_content`): the holdings and prices it starts from, the target and the proposed
+allocation, the profile's parameters, and every trade list (the full adoption, the part-way trade,
+the remedial part). Nothing derived from them enters it (the simulation and its verdict, warnings,
+the explanation, the time it was built): every report, ``rebal propose``, ``rebal risk`` and
+``rebal drift-monitor`` show the same id for the same data and parameters, simulated or not. The
+remedial part has its own id (:func:`remedial_id`), the hash of the holdings, prices, limits and its
+own trades, so it can be signed apart. The explanation is generated from the numbers.
 """
 from __future__ import annotations
 
@@ -18,12 +23,13 @@ import pandas as pd
 
 from rebal.data.lakehouse import CASH
 from rebal.fileio import atomic_write_json
-from rebal.proposal.noise import IMPROVEMENT_DEFINITION
+from rebal.proposal.noise import SE_DEFINITION
+from rebal.proposal.tax_text import tax_json
 
 if TYPE_CHECKING:
     from rebal.proposal.build import Proposal
 
-__all__ = ["proposal_json", "proposal_id", "write_proposal", "explain"]
+__all__ = ["proposal_json", "signed_content", "proposal_id", "remedial_id", "write_proposal", "explain"]
 
 
 def _num(x):
@@ -45,6 +51,29 @@ def _cmp(c) -> dict | None:
     return None if c is None else {k: _num(v) for k, v in c.to_json().items()}
 
 
+def _trades(tl) -> list[dict]:
+    cols = [c for c in ("ticker", "action", "shares", "price", "value") if c in tl.trades.columns]
+    return [{k: _num(v) for k, v in r.items()} for r in tl.trades[cols].to_dict("records")]
+
+
+def _simulation_json(p: Proposal) -> dict:
+    s = p.simulation
+    fig = p.figure
+    return {
+        "window": {"start": str(s.start), "end": str(s.end), "sessions": s.n_days},
+        "compared": fig.compared if fig is not None else "",
+        "figure": fig.to_json() if fig is not None else None,
+        "baseline_source": s.baseline_source,
+        "baseline": {k: _num(v) for k, v in s.baseline.items()},
+        "in_sample": {k: _num(v) for k, v in s.in_sample.items()},
+        "out_of_sample": {k: _num(v) for k, v in s.out_of_sample.items()} if s.out_of_sample else None,
+        "comparison_in_sample": _cmp(s.comparison_in_sample),
+        "comparison_out_of_sample": _cmp(s.comparison_out_of_sample),
+        "refits": [{k: (str(v) if isinstance(v, date) else _num(v)) for k, v in r.items()} for r in s.refits],
+        "notes": s.notes,
+    }
+
+
 def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
     """Return the proposal as plain types (what ``proposal.json`` holds)."""
     a, b = p.allocation, p.allocation.breaker
@@ -54,15 +83,9 @@ def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
         "status": "BLOCKED" if p.blocked else "PROPOSED", "simulation_verdict": p.verdict,
         "verdict_reason": p.verdict_reason, "hard_breaches": list(p.hard_breaches),
         "target_conflicts": list(p.target_conflicts), "baseline": p.baseline,
-        "improvement": {"definition": IMPROVEMENT_DEFINITION.format(floor=spec.sharpe_floor),
-                        "basis": "out-of-sample (walk-forward) against the baseline",
-                        "value": _num(p.improvement), "se": _num(p.improvement_se),
-                        "se_definition": "SE of the Sharpe difference / max(|baseline Sharpe|, floor)",
-                        "sharpe_difference": _num(p.sharpe_difference),
-                        "sharpe_difference_se": _num(p.sharpe_difference_se),
-                        "sharpe_difference_se_definition": "Jobson-Korkie with Memmel's (2003) correction on the two "
-                                                           "daily return series, annualised (x sqrt(252))",
-                        "threshold": _num(spec.improvement_threshold), "noise_z": _num(spec.noise_z)},
+        "sharpe_difference": {"basis": "out-of-sample (walk-forward) against the baseline, net of costs",
+                              "value": _num(p.sharpe_difference), "se": _num(p.sharpe_difference_se),
+                              "se_definition": SE_DEFINITION, "noise_z": _num(spec.noise_z)},
         "value": _num(p.value), "cash": _num(p.cash),
         "drift": {"portfolio": _num(p.drift), "status": p.drift_status},
         "current": _series(p.current), "target": _series(p.target), "proposed": _series(p.proposed),
@@ -74,35 +97,59 @@ def proposal_json(p: Proposal, *, with_id: bool = True) -> dict:
         "costs": {k: _num(v) for k, v in p.costs.items()},
         "trades": [{k: _num(v) for k, v in r.items()} for r in p.trades.trades.to_dict("records")],
         "cash_after": _num(p.trades.cash_after),
+        "tax": tax_json(p.tax),
+        "remedial": p.remedial.to_json() if p.remedial is not None else None,
+        "partway": p.partway.to_json() if p.partway is not None else None,
+        "stability": p.stability.to_json() if p.stability is not None else None,
         "flags": {"warnings": p.warnings, "alerts": p.alerts},
         "notes": p.notes, "data": p.data,
     }
     if p.simulation is not None:
-        s = p.simulation
-        doc["simulation"] = {
-            "window": {"start": str(s.start), "end": str(s.end), "sessions": s.n_days},
-            "baseline_source": s.baseline_source,
-            "baseline": {k: _num(v) for k, v in s.baseline.items()},
-            "in_sample": {k: _num(v) for k, v in s.in_sample.items()},
-            "out_of_sample": {k: _num(v) for k, v in s.out_of_sample.items()} if s.out_of_sample else None,
-            "improvement_in_sample": _num(s.improvement_in_sample),
-            "improvement_out_of_sample": _num(s.improvement_out_of_sample),
-            "comparison_in_sample": _cmp(s.comparison_in_sample),
-            "comparison_out_of_sample": _cmp(s.comparison_out_of_sample),
-            "refits": [{k: (str(v) if isinstance(v, date) else _num(v)) for k, v in r.items()} for r in s.refits],
-            "notes": s.notes,
-        }
+        doc["simulation"] = _simulation_json(p)
     doc["explanation"] = explain(p)
     if with_id:
         doc = {"id": p.id, "created_at": p.created_at, **doc}
     return doc
 
 
+def _parameters(p: Proposal) -> str:
+    """SHA-256 of the profile's parameters (its content, without where it was read from)."""
+    from dataclasses import asdict
+
+    params = {k: v for k, v in asdict(p.profile).items() if k not in ("source", "sha256")}
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _start(p: Proposal) -> dict:
+    inp = p.inputs
+    prices = _series(inp.prices) if inp is not None else {}
+    shares = _series(inp.shares) if inp is not None else {}
+    return {"profile": p.profile.name, "as_of": str(p.as_of), "holdings_date": str(p.holdings_date),
+            "shares": shares, "cash": _num(p.cash), "prices": prices, "parameters": _parameters(p)}
+
+
+def signed_content(p: Proposal) -> dict:
+    """Return what a signature of the proposal covers: inputs, parameters, target, allocation and every trade list."""
+    return {**_start(p), "data": p.data, "mode": p.allocation.mode, "target": _series(p.target),
+            "proposed": _series(p.proposed), "trades": _trades(p.trades),
+            "partway": _trades(p.partway.trades) if p.partway is not None else None,
+            "remedial": _trades(p.remedial.trades) if p.remedial is not None else None}
+
+
+def _digest(doc: dict) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
 def proposal_id(p: Proposal) -> str:
-    """``<profile>-<YYYYMMDD>-<hash>``: the first 10 hex digits of the SHA-256 of the proposal's JSON without id."""
-    body = json.dumps(proposal_json(p, with_id=False), sort_keys=True, default=str)
-    digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    return f"{p.profile.name}-{p.as_of:%Y%m%d}-{digest}"
+    """``<profile>-<YYYYMMDD>-<hash>``: the first 10 hex digits of the SHA-256 of :func:`signed_content`."""
+    return f"{p.profile.name}-{p.as_of:%Y%m%d}-{_digest(signed_content(p))}"
+
+
+def remedial_id(p: Proposal) -> str:
+    """``<profile>-<YYYYMMDD>-remedial-<hash>``: the hash of the holdings, prices, limits and the remedial trades."""
+    doc = {**_start(p), "limits": {k: _num(v) for k, v in vars(p.profile.proposal.limits).items()},
+           "remedial": _trades(p.remedial.trades) if p.remedial is not None else None}
+    return f"{p.profile.name}-{p.as_of:%Y%m%d}-remedial-{_digest(doc)}"
 
 
 def write_proposal(p: Proposal, reports_dir: Path) -> Path:
@@ -114,7 +161,6 @@ def write_proposal(p: Proposal, reports_dir: Path) -> Path:
 def explain(p: Proposal) -> str:
     """Explain the proposal in plain English, a paragraph per topic, from its numbers."""
     a, b = p.allocation, p.allocation.breaker
-    floor = p.profile.proposal.sharpe_floor
     deployed_now = 1.0 - float(p.current.get(CASH, 0.0))
     deployed_new = 1.0 - float(p.proposed.get(CASH, 0.0))
     out = []
@@ -127,6 +173,11 @@ def explain(p: Proposal) -> str:
                f"(status {p.drift_status}).")
     if p.hard_breaches:
         out.append(f"The current holdings break {len(p.hard_breaches)} hard limit(s): {'; '.join(p.hard_breaches)}.")
+        r = p.remedial
+        if r is not None:
+            out.append(f"Required apart from anything else: the remedial part {r.id}, {len(r.trades.trades)} trade(s) "
+                       f"worth ${r.traded_value:,.0f} at an estimated ${r.cost_usd:,.0f}, the smallest that bring the "
+                       "holdings within every hard limit, moving towards the proposal.")
     how = f"The {a.mode.replace('_', '-')} mode"
     if a.mode != p.mode_requested:
         how += f" (requested {p.mode_requested.replace('_', '-')}, which fell back)"
@@ -150,17 +201,9 @@ def explain(p: Proposal) -> str:
     out.append(f"The proposal deploys {deployed_new:.1%} and needs {n} trade(s) worth "
                f"${p.costs['traded_value']:,.0f}, at an estimated cost of {p.costs['total_bps']:.1f} bps of the "
                f"portfolio (${p.costs['total_usd']:,.0f}).")
-    s = p.simulation
-    if s is not None:
-        txt = (f"Over the last {s.n_days} sessions the baseline, {s.baseline_source}, had a Sharpe ratio of "
-               f"{s.baseline['sharpe']:.2f}; the proposal, net of costs, {s.in_sample['sharpe']:.2f} in-sample "
-               f"({s.improvement_in_sample:+.1%} relative to max(|baseline|, {floor:g}), flattered by look-ahead "
-               "and not judged)")
-        if s.out_of_sample is not None:
-            origin = "today's holdings" if s.baseline_hindsight else "the book as held at the window start"
-            txt += (f" and {s.out_of_sample['sharpe']:.2f} out-of-sample with walk-forward refits starting from "
-                    f"{origin} ({s.improvement_out_of_sample:+.1%})")
-        out.append(txt + ".")
+    fig = p.figure
+    if fig is not None:
+        out.append(f"Simulation: {fig.words()}.")
     out.append(f"Simulation verdict: {p.verdict} ({p.verdict_reason}).")
     if p.warnings:
         out.append("Warnings: " + "; ".join(p.warnings) + ".")

@@ -22,15 +22,19 @@ instead: starting from the book as held at the window start, at the window start
 mode and circuit breakers applied) and held until the next refit, paying the trading cost of
 each refit. Both are net of costs.
 
-Improvement
------------
-What is computed is the **Sharpe change relative to max(|baseline|, floor)**, net of costs:
-(S_projected - S_baseline) / max(|S_baseline|, floor), named so everywhere (it is not the
-relative change of the Sharpe ratio, which would divide by a noisy, often near-zero baseline);
-its standard error and the Sharpe difference's are in :mod:`rebal.proposal.noise`. The
-rebalance-modes spec subtracts a cost in percent of portfolio value from a relative Sharpe change
-(14.3 % - 0.30 % = 14.0 %), which mixes units; here the cost is charged to the projected path
-instead (a one-off loss on the first day), so it lowers the projected Sharpe ratio it belongs to.
+What the figure says
+--------------------
+:meth:`Simulation.figure` states what is compared with what: the profile's strategy rebuilt every
+``refit_every`` sessions from data up to each refit (walk-forward, out of sample), starting from the
+book as held at the window start, against the book as actually held; over a named window; net of
+costs. It gives the Sharpe ratio of each side, their difference with its standard error and z
+(:mod:`rebal.proposal.noise`; "not significant" when |z| is at most ``noise_z``), the differences in
+volatility and in maximum drawdown, and the difference in P&L in dollars on today's book value. It
+measures "refit on schedule vs leave the book alone", not the trades proposed today. The spec's
+"improvement" (a Sharpe change divided by max(|baseline|, 0.5), printed as a percentage) is gone:
+it was neither a relative Sharpe change nor a return. The rebalance-modes spec subtracts a cost in
+percent of portfolio value from a relative Sharpe change, which mixes units; here the cost is charged
+to the projected path instead (a one-off loss on the first day).
 """
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ from rebal.analytics.measures import annualise_vol, max_drawdown, sharpe_ratio
 from rebal.data.lakehouse import CASH
 from rebal.proposal.noise import SharpeComparison
 
-__all__ = ["path_returns", "path_metrics", "improvement", "walk_forward", "Simulation", "METRIC_LABELS"]
+__all__ = ["path_returns", "path_metrics", "walk_forward", "Simulation", "SimulationFigure", "METRIC_LABELS"]
 
 METRIC_LABELS = {"sharpe": "Sharpe ratio (annualised)", "max_drawdown": "Max drawdown",
                  "win_rate": "Win rate (up days)", "total_return": "Return over the window",
@@ -106,23 +110,6 @@ def path_metrics(daily: pd.Series, risk_free_rate: float = 0.0) -> dict[str, flo
             "total_return": float(value.iloc[-1] - 1.0), "volatility": float(annualise_vol(sd))}
 
 
-def improvement(baseline_sharpe: float, projected_sharpe: float, floor: float = 0.5) -> float:
-    """Compute the Sharpe change relative to max(|baseline|, floor): (S_p - S_b) / max(|S_b|, floor).
-
-    Parameters
-    ----------
-    baseline_sharpe, projected_sharpe
-        Annualised Sharpe ratios, both net of costs.
-    floor
-        Smallest denominator (Sharpe units), so a near-zero baseline does not blow the ratio up.
-
-    Returns
-    -------
-    The improvement as a fraction (0.10 = the Sharpe ratio is higher by 10 % of max(|S_baseline|, floor)).
-    """
-    return (projected_sharpe - baseline_sharpe) / max(abs(baseline_sharpe), floor)
-
-
 def _drifted(weights: pd.Series, growth: pd.Series) -> pd.Series:
     """Weights (incl. CASH) after the assets grew by ``growth`` (gross factors)."""
     w = weights.drop(CASH, errors="ignore")
@@ -167,12 +154,75 @@ def walk_forward(start_weights: pd.Series, returns: pd.DataFrame, refit_dates: l
     return (pd.concat(out) if out else pd.Series(dtype=float)), log
 
 
+@dataclass(frozen=True)
+class SimulationFigure:
+    """The judged comparison of a simulation, in words a committee reads (see the module docstring).
+
+    Sharpe ratios and the difference are annualised; ``vol_difference`` and ``drawdown_difference``
+    are projected minus baseline (fractions; a drawdown is negative, so a positive difference is a
+    shallower one); ``pnl_difference_usd`` is (return projected − return baseline) over the window
+    times ``value`` (today's book value, dollars).
+    """
+
+    start: str
+    end: str
+    sessions: int
+    compared: str
+    sharpe_projected: float
+    sharpe_baseline: float
+    difference: float
+    se: float
+    z: float
+    noise_z: float
+    vol_difference: float
+    drawdown_difference: float
+    pnl_difference_usd: float
+    value: float
+
+    @property
+    def significant(self) -> bool:
+        """Whether |z| exceeds ``noise_z``."""
+        return bool(np.isfinite(self.z) and abs(self.z) > self.noise_z)
+
+    @property
+    def window(self) -> str:
+        """The window in words."""
+        return f"{self.start} to {self.end} ({self.sessions} sessions)"
+
+    def words(self) -> str:
+        """One sentence: what is compared, the Sharpe ratios, the difference with its noise, vol, drawdown, P&L."""
+        sig = ("significant" if self.significant else "not significant") + f" (|z| {'>' if self.significant else '≤'} "\
+              f"{self.noise_z:g})"
+        return (f"{self.compared}, {self.window}, net of costs: Sharpe {self.sharpe_projected:.2f} vs "
+                f"{self.sharpe_baseline:.2f}, difference {self.difference:+.2f} ± {self.se:.2f} (z = {self.z:+.2f}): "
+                f"{sig}; volatility {100 * self.vol_difference:+.1f} pts, max drawdown "
+                f"{100 * self.drawdown_difference:+.1f} pts; P&L {_usd(self.pnl_difference_usd)} on today's "
+                f"{_usd(self.value, sign=False)}")
+
+    def short(self) -> str:
+        """Return a few words for a table cell: the Sharpe difference, its SE and z, significant or not."""
+        return (f"Sharpe {self.difference:+.2f} ± {self.se:.2f} (z {self.z:+.2f}): "
+                + ("significant" if self.significant else "not significant"))
+
+    def to_json(self) -> dict:
+        """Plain types (NaN as None), with ``significant``, ``window`` and ``words``."""
+        out = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in vars(self).items()}
+        return {**out, "significant": self.significant, "window": self.window, "words": self.words()}
+
+
+def _usd(x: float, *, sign: bool = True) -> str:
+    a = abs(x)
+    text = f"${a / 1e6:.2f}M" if a >= 1e6 else f"${a / 1e3:.1f}k" if a >= 1e3 else f"${a:,.0f}"
+    return (("−" if x < 0 else "+") if sign else "") + text
+
+
 @dataclass
 class Simulation:
     """Baseline vs projected metrics, in-sample and out-of-sample, and their paths.
 
     The metric dicts hold :func:`path_metrics` (annualised Sharpe and volatility, drawdown and returns
-    as fractions); improvements are fractions (:func:`improvement`); ``n_days`` counts sessions.
+    as fractions); ``n_days`` counts sessions; ``value`` is today's book value (dollars) the P&L
+    difference is scaled to, ``refit_every`` the sessions between walk-forward refits.
     ``baseline_source`` says which baseline was used (:mod:`rebal.proposal.held_book`); the
     comparisons carry the Sharpe difference and its standard error (:mod:`rebal.proposal.noise`).
     """
@@ -184,8 +234,6 @@ class Simulation:
     baseline: dict[str, float]
     in_sample: dict[str, float]
     out_of_sample: dict[str, float] | None
-    improvement_in_sample: float
-    improvement_out_of_sample: float | None
     paths: pd.DataFrame  # cumulative value of each path (1 at the start)
     refits: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -193,6 +241,21 @@ class Simulation:
     baseline_hindsight: bool = True
     comparison_in_sample: SharpeComparison | None = None
     comparison_out_of_sample: SharpeComparison | None = None
+    refit_every: int = 21
+    value: float = float("nan")
+
+    def figure(self, noise_z: float = 1.96) -> SimulationFigure | None:
+        """Return the judged (out-of-sample) comparison as a :class:`SimulationFigure`; None without one."""
+        c, o = self.comparison_out_of_sample, self.out_of_sample
+        if c is None or o is None:
+            return None
+        what = (f"the strategy rebuilt every {self.refit_every} sessions from the data up to each refit "
+                f"(walk-forward, out of sample) against {self.baseline_source}")
+        return SimulationFigure(str(self.start), str(self.end), self.n_days, what, c.projected, c.baseline,
+                                c.difference, c.difference_se, c.z, noise_z,
+                                o["volatility"] - self.baseline["volatility"],
+                                o["max_drawdown"] - self.baseline["max_drawdown"],
+                                (o["total_return"] - self.baseline["total_return"]) * self.value, self.value)
 
     def table(self) -> pd.DataFrame:
         """Tabulate the metrics by path: baseline, projected in-sample, projected out-of-sample."""
@@ -205,13 +268,12 @@ class Simulation:
         return df
 
     def noise_table(self) -> pd.DataFrame:
-        """Tabulate each comparison with the baseline: Sharpe ratios, difference ± SE, z, relative figure ± SE."""
+        """Tabulate each comparison with the baseline: Sharpe ratios, difference ± SE, z, correlation, sessions."""
         rows = {}
         for name, c in (("in-sample (look-ahead)", self.comparison_in_sample),
                         ("out-of-sample (walk-forward)", self.comparison_out_of_sample)):
             if c is not None:
                 rows[name] = {"baseline Sharpe": c.baseline, "projected Sharpe": c.projected,
                               "difference": c.difference, "SE of the difference": c.difference_se, "z": c.z,
-                              "correlation": c.correlation, "relative to max(|baseline|, floor)": c.relative,
-                              "SE of the relative figure": c.relative_se, "sessions": c.sessions}
+                              "correlation": c.correlation, "sessions": c.sessions}
         return pd.DataFrame(rows).T

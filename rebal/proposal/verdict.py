@@ -6,11 +6,9 @@ One of ``IMPROVES`` / ``WITHIN NOISE`` / ``WORSENS`` / ``NOT SIMULATED``, from t
 (walk-forward) comparison with the book as held (:mod:`rebal.proposal.noise`,
 :mod:`rebal.proposal.held_book`); the in-sample comparison looks ahead and is never judged:
 
-- ``IMPROVES``: the improvement R (Sharpe change relative to max(|baseline|, floor)) exceeds
-  ``improvement_threshold`` **and** the Sharpe difference D clears its noise, D > z · SE(D)
-  (z = ``noise_z``);
-- ``WORSENS``: symmetric, R < −threshold and D < −z · SE(D);
-- ``WITHIN NOISE``: anything else;
+- ``IMPROVES``: the Sharpe difference D clears its noise, D > z · SE(D) (z = ``noise_z``);
+- ``WORSENS``: symmetric, D < −z · SE(D);
+- ``WITHIN NOISE``: anything else ("not significant");
 - ``NOT SIMULATED``: no simulation to judge (limits infeasible, nothing to trade, no
   out-of-sample estimate, or a path without variation), with the reason.
 
@@ -26,7 +24,6 @@ cannot comply), checked on the target's weights with the proposal's correlation 
 """
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,20 +57,15 @@ def pct(x: float) -> str:
 
 def judge(c: SharpeComparison, spec: ProposalSpec, baseline: str) -> tuple[str, str]:
     """(verdict, one-line reason) of an out-of-sample comparison (see the module docstring)."""
-    thr, z0 = spec.improvement_threshold, spec.noise_z
-    head = (f"over {c.sessions} sessions out of sample (walk-forward) the proposal's Sharpe ratio is "
-            f"{c.projected:.2f} against {c.baseline:.2f} for the baseline, {baseline}: difference "
-            f"{c.difference:+.2f} ± {c.difference_se:.2f} (1 SE, z = {c.z:+.2f}); Sharpe change relative to "
-            f"max(|baseline|, {c.floor:g}) {c.relative:+.1%} ± {c.relative_se:.1%}")
-    beyond, noisy = abs(c.relative) > thr, abs(c.z) > z0
-    if c.relative > thr and c.z > z0:
-        return "IMPROVES", f"{head}: above the {pct(thr)} threshold and beyond its noise (z > {z0:g})"
-    if c.relative < -thr and c.z < -z0:
-        return "WORSENS", f"{head}: below -{pct(thr)} and beyond its noise (z < -{z0:g})"
-    if beyond:
-        return "WITHIN NOISE", f"{head}: beyond the ±{pct(thr)} threshold but within its noise (|z| ≤ {z0:g})"
-    why = f"though beyond its noise (|z| > {z0:g})" if noisy else f"and within its noise (|z| ≤ {z0:g})"
-    return "WITHIN NOISE", f"{head}: inside the ±{pct(thr)} threshold, {why}"
+    z0 = spec.noise_z
+    head = (f"over {c.sessions} sessions out of sample (walk-forward) the strategy's Sharpe ratio is "
+            f"{c.projected:.2f} against {c.baseline:.2f} for {baseline}: difference "
+            f"{c.difference:+.2f} ± {c.difference_se:.2f} (1 SE, z = {c.z:+.2f})")
+    if c.z > z0:
+        return "IMPROVES", f"{head}: significant (z > {z0:g})"
+    if c.z < -z0:
+        return "WORSENS", f"{head}: significantly worse (z < -{z0:g})"
+    return "WITHIN NOISE", f"{head}: not significant (|z| ≤ {z0:g})"
 
 
 def simulation_verdict(spec: ProposalSpec, sim: Simulation | None, *, blocked: str | None, no_trades: bool,
@@ -92,8 +84,9 @@ def simulation_verdict(spec: ProposalSpec, sim: Simulation | None, *, blocked: s
     c = sim.comparison_out_of_sample
     if c is None:
         why = "; ".join(n for n in sim.notes if n.startswith("out-of-sample")) or "out-of-sample estimate unavailable"
-        return "NOT SIMULATED", (f"{why}; the in-sample figure ({sim.improvement_in_sample:+.1%}) looks ahead "
-                                 "and is not judged")
+        ins = sim.comparison_in_sample
+        extra = f" ({ins.difference:+.2f})" if ins is not None and ins.defined else ""
+        return "NOT SIMULATED", f"{why}; the in-sample Sharpe difference{extra} looks ahead and is not judged"
     if not c.defined:
         return "NOT SIMULATED", ("a Sharpe ratio is undefined over the window (a path without variation): "
                                  "nothing to judge")
@@ -129,8 +122,8 @@ def flags(profile: Profile, alloc: Allocation, sim: Simulation | None, drift: fl
     """(warnings, alerts) of a proposal.
 
     Alerts: a correlation above ``correlation_alert``, drift above ``drift_alert``, limits that
-    cannot all hold. Warnings: dust positions under ``min_allocation``; an improvement under
-    ``marginal_threshold``; in-sample and out-of-sample figures on opposite sides of the threshold.
+    cannot all hold. Warnings: dust positions under ``min_allocation``; in-sample and out-of-sample
+    Sharpe differences of opposite signs.
     """
     spec = profile.proposal
     warnings: list[str] = []
@@ -143,7 +136,8 @@ def flags(profile: Profile, alloc: Allocation, sim: Simulation | None, drift: fl
             names = alloc.correlation.index
             alerts.append(f"correlation spike: {names[i]} / {names[j]} at {c[i, j]:.2f} > {spec.correlation_alert:.2f}")
     if drift > spec.drift_alert:
-        alerts.append(f"drift {drift:.1%} exceeds {spec.drift_alert:.0%}: severe imbalance")
+        alerts.append(f"drift {drift:.1%} above the proposal's drift alert level {pct(spec.drift_alert)} "
+                      "(proposal.drift_alert)")
     if alloc.breaker.status == "BLOCKED":
         alerts.append(f"circuit breaker violation unresolved: {alloc.breaker.reason}; manual action needed")
     fails = current_checks[current_checks["status"] == "FAIL"]
@@ -152,13 +146,8 @@ def flags(profile: Profile, alloc: Allocation, sim: Simulation | None, drift: fl
         warnings.append(f"{len(dust)} current position(s) under the {spec.limits.min_allocation:.0%} minimum "
                         f"({', '.join(dust['item'][:6])}): the proposal closes or resizes them")
     c = sim.comparison_out_of_sample if sim is not None else None
-    if c is not None and c.defined:
-        thr = spec.improvement_threshold
-        if -thr <= c.relative < spec.marginal_threshold:
-            warnings.append(f"projected improvement {c.relative:+.1%} is under {spec.marginal_threshold:.0%}: "
-                            "at most a marginal benefit")
-        ins = sim.improvement_in_sample
-        if math.isfinite(ins) and (ins > thr) != (c.relative > thr):
-            warnings.append(f"in-sample ({ins:+.1%}, look-ahead) and out-of-sample ({c.relative:+.1%}) fall on "
-                            f"opposite sides of the {pct(thr)} threshold; the verdict follows the out-of-sample one")
+    ins = sim.comparison_in_sample if sim is not None else None
+    if c is not None and c.defined and ins is not None and ins.defined and ins.difference * c.difference < 0:
+        warnings.append(f"in-sample ({ins.difference:+.2f}, look-ahead) and out-of-sample ({c.difference:+.2f}) "
+                        "Sharpe differences have opposite signs; the verdict follows the out-of-sample one")
     return warnings, alerts

@@ -11,10 +11,11 @@ that records its evidence that way.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable, Mapping
 
-__all__ = ["EvidenceRow", "EvidenceTable", "SignItem", "rows_from_json", "signs_from_json", "pct", "money"]
+__all__ = ["EvidenceRow", "EvidenceTable", "SignItem", "rows_from_json", "signs_from_json", "merge_rows", "pct",
+           "money"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class EvidenceRow:
         Id of the heading of the report's section the figure comes from ("" for none).
     order
         Position on the page (lower first) across every report's rows.
+    partway
+        The figure for the part-way trade, when the proposal offers one ("" otherwise).
+    says
+        What the row says about the new target: ``for``, ``against``, ``neutral`` or ``not significant``,
+        with a reason after a colon ("against: deeper (2020 Covid crash)"); "" when it is not judged.
+    key
+        The measure's name when several reports give it ("volatility", "var99"): the packet shows one row,
+        with the decision report's figures and verdict, every report's caveats, and the link to the
+        other report's section (where the figure is explained).
     """
 
     label: str
@@ -44,6 +54,9 @@ class EvidenceRow:
     flag: str = ""
     anchor: str = ""
     order: int = 50
+    partway: str = ""
+    says: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,8 @@ class SignItem:
 def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[EvidenceRow]:
     """Read evidence rows recorded as plain dicts (unknown keys are ignored, missing ones take their defaults)."""
     names = {f.name for f in fields(EvidenceRow)}
-    return [EvidenceRow(**{k: (int(v) if k == "order" else str(v)) for k, v in dict(d).items() if k in names})
+    return [EvidenceRow(**{k: (int(v) if k == "order" else str(v)) for k, v in dict(d).items()
+                           if k in names and v is not None})
             for d in items if isinstance(d, Mapping) and d.get("label")]
 
 
@@ -86,6 +100,38 @@ def signs_from_json(items: Iterable[Mapping[str, Any]]) -> list[SignItem]:
     """Read lines to sign recorded as plain dicts (``what``, ``id``, optional ``detail`` and ``required``)."""
     return [SignItem(str(d["what"]), str(d["id"]), str(d.get("detail", "")), bool(d.get("required", False)))
             for d in items if isinstance(d, Mapping) and d.get("what") and d.get("id")]
+
+
+def merge_rows(rows: list[tuple[str, EvidenceRow]], decision: str) -> list[tuple[str, EvidenceRow]]:
+    """Make one row of the rows sharing a ``key`` (rows without one pass as they are), as (report, row).
+
+    The decision report's row (``decision``: its notebook) gives the figures, the part-way figure and
+    what the row says; the other reports' rows give their "measured against" text (in place of the
+    decision report's) and add their caveats, and the link goes to the first of them (the report where
+    the figure is explained). The merged row takes the lowest ``order`` of its key.
+    """
+    groups: dict[str, list[tuple[str, EvidenceRow]]] = {}
+    for nb, r in rows:
+        if r.key:
+            groups.setdefault(r.key, []).append((nb, r))
+    out, done = [], set()
+    for nb, r in rows:
+        if not r.key:
+            out.append((nb, r))
+            continue
+        if r.key in done:
+            continue
+        done.add(r.key)
+        group = groups[r.key]
+        main = next((x for x in group if x[0] == decision), group[0])[1]
+        others = [(n, x) for n, x in group if x is not main]
+        src = next(((n, x.anchor) for n, x in others if x.anchor), (decision, main.anchor) if main.anchor else
+                   (others[0][0] if others else nb, ""))
+        against = "; ".join(dict.fromkeys(x.against for _, x in others if x.against)) or main.against
+        flag = "; ".join(dict.fromkeys(x.flag for x in [main] + [x for _, x in others] if x.flag))
+        out.append((src[0], replace(main, label=main.label or others[0][1].label, against=against, flag=flag,
+                                    anchor=src[1], order=min(x.order for _, x in group))))
+    return out
 
 
 def pct(x: Any, fmt: str = ".1%") -> str:

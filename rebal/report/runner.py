@@ -143,8 +143,11 @@ def run_weekly(
                 profs.remove(p)
                 invalid.append({"profile": p.name, "error": " ".join(str(exc).split())})
                 first_error = first_error or exc
+        from rebal.llm.batch import weekly_calls  # the LLM-assisted views of profiles with an `llm` section
+
+        views = weekly_calls(profs, lh, run_as_of, invalid)
         if not profs:  # nothing can run: the first problem, before anything is written
-            raise first_error
+            raise first_error or ConfigError(invalid[-1]["error"])
         for bad in invalid:
             _log(f"rebal run: profile {bad['profile']} left out: {bad['error']}", progress)
         with_holdings = {p.name for p in profs if lh.at(run_as_of).holdings_dates(p.name)}
@@ -161,6 +164,10 @@ def run_weekly(
     for _, nb in jobs:
         if not (paths.notebooks_dir / f"{nb}.ipynb").is_file():
             raise ConfigError(f"{paths.notebooks_dir / (nb + '.ipynb')}: template notebook not found")
+    from rebal.llm.batch import record_at  # every new LLM call, in the lakehouse before the reports replay them
+
+    if (why := record_at(views, paths.lakehouse)):
+        _log(f"rebal run: LLM calls not recorded: {why}", progress)
 
     with _scheduler_client(scheduler, paths) as (client, threads):  # reached before anything is written
         from rebal.report.execute import prepare_environment

@@ -241,8 +241,12 @@ def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``run.json`` atomically."""
-    return atomic_write_json(out_dir / MANIFEST, manifest, indent=2, default=str, final_newline=False)
+    """Write ``run.json`` atomically, and the week's ``index.html`` from it (:mod:`rebal.report.week_index`)."""
+    from rebal.report.week_index import write_index
+
+    path = atomic_write_json(out_dir / MANIFEST, manifest, indent=2, default=str, final_newline=False)
+    write_index(out_dir, manifest)
+    return path
 
 
 def week_date(out_dir: Path) -> date:

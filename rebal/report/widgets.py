@@ -69,14 +69,15 @@ def check_parameters(profile: Any, as_of: Any, home: Any) -> date | None:
 
     ``profile`` a non-empty string, ``as_of`` ``""`` or a ``YYYY-MM-DD`` string (``-p as_of 20220630``
     arrives as an integer: refused, not read as a date), ``home`` a string. Raises
-    :class:`~rebal.errors.ConfigError` with one line naming the parameter, the value and its type.
+    :class:`~rebal.errors.ParameterError` (a ``ConfigError`` whose notebook output is its one line, no
+    traceback) naming the parameter, the value and its type.
     """
     from rebal.config.loader import shorten
-    from rebal.errors import ConfigError
+    from rebal.errors import ParameterError
 
-    def bad(name: str, value: Any, need: str) -> ConfigError:
-        return ConfigError(f"notebook parameter `{name}`: expected {need}, found {shorten(value)} "
-                           f"({type(value).__name__})")
+    def bad(name: str, value: Any, need: str) -> ParameterError:
+        return ParameterError(f"notebook parameter `{name}`: expected {need}, found {shorten(value)} "
+                              f"({type(value).__name__})")
 
     if not isinstance(profile, str) or not profile:
         raise bad("profile", profile, "a profile name (a non-empty string)")
@@ -88,8 +89,8 @@ def check_parameters(profile: Any, as_of: Any, home: Any) -> date | None:
         text = str(as_of)
         hint = f"; write -p as_of {text[:4]}-{text[4:6]}-{text[6:]}" if isinstance(as_of, int) and len(text) == 8 \
             else ""
-        raise ConfigError(f"notebook parameter `as_of`: expected a YYYY-MM-DD string (\"\" for the latest data), "
-                          f"found {shorten(as_of)} ({type(as_of).__name__}){hint}")
+        raise ParameterError(f"notebook parameter `as_of`: expected a YYYY-MM-DD string (\"\" for the latest "
+                             f"data), found {shorten(as_of)} ({type(as_of).__name__}){hint}")
     if not as_of:
         return None
     try:
@@ -101,13 +102,17 @@ def check_parameters(profile: Any, as_of: Any, home: Any) -> date | None:
 def start(profile: str, as_of: str = "", home: str = "") -> ReportRun:
     """Load the profile and open the lakehouse as of ``as_of`` (``""``: latest data).
 
-    The parameters are checked first (:func:`check_parameters`), and the date against the data
+    The parameters are checked first: names papermill injected that the template does not declare
+    (:func:`rebal.report.parameters.check_injected_parameters`, "did you mean"), then the values
+    (:func:`check_parameters`), and the date against the data
     (:func:`rebal.data.freshness.check_as_of`, the rule of ``rebal run``). Every read through
     ``run.lakehouse`` is limited to rows dated on or before the as-of date.
     """
     from rebal.config import load_profile
     from rebal.data.freshness import check_as_of
+    from rebal.report.parameters import check_injected_parameters
 
+    check_injected_parameters()  # papermill -p with a name the template does not declare
     when = check_parameters(profile, as_of, home)
     setup()
     started = datetime.now(timezone.utc)

@@ -56,7 +56,8 @@ def test_audit_and_factor_map_on_the_sample(sample_lakehouse, tmp_path, cli):
     res = cli(REPO, "audit", "--json", **env)
     assert res.returncode == 0, res.stderr
     rows = {r["profile"]: r for r in json.loads(res.stdout)}
-    assert set(rows) == {"bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"}
+    assert set(rows) == {"bl_tilts", "hrp_balanced", "llm_tilts", "max_sharpe", "min_variance", "risk4_us",
+                         "strategy_sleeves"}
     assert rows["min_variance"]["defensive"] and all(0 < r["beta"] < 1.5 for r in rows.values())
     # held and target books, labelled: beta is the held book's; a fitted target's beta is in-sample
     assert all(r["beta_basis"] == "held" and r["beta"] == r["beta_held"] for r in rows.values())

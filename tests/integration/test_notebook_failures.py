@@ -30,7 +30,7 @@ def test_an_integer_as_of_from_papermill_is_a_one_line_parameter_error(tiny_home
         execute_notebook(tiny_home / "notebooks" / "drift_audit.ipynb", tmp_path / "out.ipynb",
                          {"profile": "tiny", "as_of": 20240105, "home": str(tiny_home)}, cwd=tiny_home / "notebooks")
     msg = str(err.value)
-    assert "raised ConfigError: notebook parameter `as_of`: expected a YYYY-MM-DD string" in msg
+    assert "raised ParameterError: notebook parameter `as_of`: expected a YYYY-MM-DD string" in msg
     assert "found 20240105 (int); write -p as_of 2024-01-05" in msg and "TypeError" not in msg
     assert "rn.start(" in msg  # the line of the start-up call, not the cell's first line
     json.loads((tmp_path / "out.ipynb").read_text())  # the partial notebook is kept for diagnosis

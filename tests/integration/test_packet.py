@@ -37,7 +37,7 @@ def packet(sample_lakehouse, tmp_path_factory):
         out = run_weekly(paths=get_paths(home), notebooks=NOTEBOOKS, workers=2, progress=False)
     finally:
         os.environ.update(saved)
-    assert out.ok and len(out.reports) == 18, [r.error for r in out.reports if not r.ok]
+    assert out.ok and len(out.reports) == 21, [r.error for r in out.reports if not r.ok]
     reader = PdfReader(out.packet)
     texts = [p.extract_text() for p in reader.pages]
     appendix = next(x for x in reader.outline if not isinstance(x, list) and x.title == "Appendix — the reports")
@@ -93,7 +93,7 @@ def test_the_outline_lists_every_report_with_its_sections(packet):
     for profile in sorted(p.name for p in out.out_dir.iterdir() if p.is_dir()):
         assert (1, profile) in got
     titles = [t for d, t in got if d == 2]
-    assert titles.count("Weekly review") == titles.count("Risk and stress") == 6
+    assert titles.count("Weekly review") == titles.count("Risk and stress") == 7
     assert (3, "Historical episodes") in got and (3, "Backtest of the one-day VaR") in got
 
 
@@ -108,7 +108,8 @@ def test_the_cover_names_rejected_var_models_with_their_direction_and_proxied_ep
 
     out, _, texts, _ = packet
     cover = re.sub(r"\s+", " ", texts[0])
-    for profile in ("bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"):
+    for profile in ("bl_tilts", "hrp_balanced", "llm_tilts", "max_sharpe", "min_variance", "risk4_us",
+                    "strategy_sleeves"):
         s = read_scraps(out.out_dir / profile / "risk_stress.ipynb")
         if s["kupiec_p"] is not None and s["kupiec_p"] < 0.05:
             direction = "too many" if s["backtest_exceedances"] > s["backtest_expected"] else "too few"

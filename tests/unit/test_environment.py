@@ -9,8 +9,9 @@ from conftest import REPO
 
 # conda-forge names that differ from the PyPI names
 CONDA_NAMES = {"duckdb": "python-duckdb", "exchange_calendars": "exchange-calendars", "arch": "arch-py"}
-# extras installed with pip only (the benchmarks' peers: bt, PyPortfolioOpt), not part of the conda environment
-PIP_ONLY_EXTRAS = {"bench"}
+# extras installed with pip only, not part of the conda environment: the benchmarks' peers (bt, PyPortfolioOpt) and
+# the local-model provider of the LLM-assisted views (llama-cpp-python compiles llama.cpp: for users with a GGUF file)
+PIP_ONLY_EXTRAS = {"bench", "llm-local"}
 
 
 def _name(req: str) -> str:

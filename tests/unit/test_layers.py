@@ -8,7 +8,7 @@ from conftest import REPO
 FOUNDATION = {"rebal", "rebal.errors", "rebal.paths", "rebal.fileio", "rebal.calendar", "rebal.provenance",
               "rebal.config.loader", "rebal.analytics.measures"}
 RANK = {"data": 1, "analytics": 2, "allocation": 3, "selection": 3, "monitor": 3, "proposal": 3, "lab": 3,
-        "config": 3, "decision": 3, "stress": 3, "report": 4, "cli": 5, "__main__": 5}
+        "config": 3, "decision": 3, "stress": 3, "llm": 3, "report": 4, "cli": 5, "__main__": 5}
 #: the one import against the flow, made at call time: a profile's `notebooks:` list is checked against the
 #: reports the report package declares (and a profile without one gets the declared defaults)
 ALLOWED = {("rebal.config.profile", "rebal.report.registry")}

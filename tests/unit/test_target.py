@@ -122,3 +122,12 @@ def test_sector_caps_need_known_sectors_of_the_universe(market, tmp_path):
     with Lakehouse(nosector) as lh, pytest.raises(DataError, match=r"`target.sector_max`: no GICS sector for 'C'"):
         compute_target(_profile(tmp_path, "{method: min_variance, lookback_days: 20, max_sector_weight: 0.6}", "ms"),
                        lh, AS_OF)
+
+
+def test_a_weight_under_the_floor_is_zero_and_what_it_held_is_cash():
+    from rebal.allocation.target import WEIGHT_FLOOR, apply_floor
+
+    w = pd.Series({"A": 0.2, "B": 0.2, "C": 0.5999999952, "D": 4.8e-9})
+    out = apply_floor(w)
+    assert out["D"] == 0.0 and out["A"] == 0.2 and out["B"] == 0.2  # a weight at its cap is not scaled over it
+    assert WEIGHT_FLOOR == 1e-4 and apply_floor(pd.Series({"A": 5e-5, "B": 0.99995}))["A"] == 0.0

@@ -59,7 +59,9 @@ def _row(profile: str, s: dict[str, Any]) -> str:
     alerts = [f"new: {a}" for a in c.get("new_alerts", [])] + [f"resolved: {a}" for a in c.get("resolved_alerts", [])]
     signed = c.get("approvals", []) + c.get("executions", []) + [
         f"implemented {i.get('date')}: {i.get('what')}" for i in c.get("implementations", [])]
-    return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts)}</td>"
+    continuing = len(s.get("alerts", [])) - len(c.get("new_alerts", []))
+    empty = f"no new alert ({continuing} continuing, on the cover)" if continuing > 0 else "none new"
+    return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts, empty)}</td>"
             f"<td>{_list(signed)}</td><td class='tiny'>{e(str(c.get('previous')))}</td>"
             f"<td>{sparkline(c.get('drift_points', []))}</td></tr>")
 
@@ -79,8 +81,8 @@ def changes_section(entries: list[PacketEntry]) -> str:
             '<table class="summary changes"><colgroup><col style="width:13%"><col style="width:13%">'
             '<col style="width:20%"><col style="width:13%"><col style="width:14%"><col style="width:10%">'
             '<col style="width:17%"></colgroup><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
-            "added / dropped, largest moves</th><th>Alerts</th><th>Approved, executed, implemented (see the "
-            "sign-off)</th><th>since</th>"
+            "added / dropped, largest moves</th><th>Alerts: new and resolved only</th><th>Approved, executed, "
+            "implemented (see the sign-off)</th><th>since</th>"
             f"<th>Drift, weekly</th></tr></thead><tbody>{rows}</tbody></table>")
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from rebal.report.evidence import EvidenceRow, EvidenceTable, SignItem, rows_from_json, signs_from_json
+from rebal.report.evidence import EvidenceRow, EvidenceTable, SignItem, merge_rows, rows_from_json, signs_from_json
 from rebal.report.packet.entries import PacketEntry, decision_entry, ordered, profiles
 from rebal.report.packet.refs import Refs
+from rebal.report.pages.decision_view import SAYS_COLORS
 from rebal.report.pages.weekly_review import decision_badge
 
 __all__ = ["SAMPLE_MARK", "evidence_of", "sign_items", "decides", "decision_page", "quiet_page", "flags_of"]
@@ -24,14 +25,19 @@ SAMPLE_MARK = "SAMPLE DATA — NOT FOR INVESTMENT DECISIONS"
 
 
 def evidence_of(entries: list[PacketEntry], profile: str) -> list[tuple[str, Any]]:
-    """Every evidence item of the profile's rendered reports as (report, item), in page order."""
+    """Every evidence item of the profile's rendered reports as (report, item), in page order.
+
+    Rows of several reports with the same ``key`` are one row (:func:`rebal.report.evidence.merge_rows`).
+    """
     out: list[tuple[str, Any]] = []
     for e in ordered([x for x in entries if x.profile == profile and x.ok and x.spec is not None]):
         items = list(e.spec.evidence(e.scraps)) if e.spec.evidence is not None else []
         if e.spec.role == "decision":  # a decision report may also record its evidence as a scrap
             items += rows_from_json(e.scraps.get("evidence") or [])
         out += [(e.notebook, it) for it in items]
-    return sorted(out, key=lambda x: x[1].order)
+    d = decision_entry(entries, profile)
+    rows = merge_rows([(nb, it) for nb, it in out if isinstance(it, EvidenceRow)], d.notebook if d else "")
+    return sorted(rows + [(nb, it) for nb, it in out if not isinstance(it, EvidenceRow)], key=lambda x: x[1].order)
 
 
 def sign_items(entries: list[PacketEntry], profile: str) -> list[tuple[str, SignItem]]:
@@ -69,12 +75,23 @@ def decides(entries: list[PacketEntry], profile: str) -> bool:
     return d.spec.decides(d.scraps) if d.spec is not None and d.spec.decides is not None else True
 
 
-def _row(profile: str, report: str, r: EvidenceRow, refs: Refs) -> str:
+def _says(text: str) -> str:
+    """Say what a row says about the new target, its verdict coloured ("" for a neutral row without a reason)."""
+    verdict, _, why = text.partition(": ")
+    if not verdict or (verdict == "neutral" and not why):
+        return ""
+    head = (f"<b style='color:{SAYS_COLORS.get(verdict, '#546e7a')}'>{html.escape(verdict)}</b>"
+            if verdict != "neutral" else "")
+    return f"<div class='says'>{head}{': ' if head and why else ''}{html.escape(why)}</div>"
+
+
+def _row(profile: str, report: str, r: EvidenceRow, refs: Refs, partway: bool) -> str:
     e = html.escape
     flag = f"<div class='flag'>{e(r.flag)}</div>" if r.flag else ""
     src = refs.link(profile, report, r.anchor) if r.anchor else ""
-    return (f"<tr><th>{e(r.label)}</th><td>{e(r.current) or '—'}</td><td>{e(r.proposed) or '—'}</td>"
-            f"<td class='against'>{e(r.against)}{flag}</td><td class='src'>{src}</td></tr>")
+    pw = f"<td>{e(r.partway) or '—'}</td>" if partway else ""
+    return (f"<tr><th>{e(r.label)}</th><td>{e(r.current) or '—'}</td><td>{e(r.proposed) or '—'}</td>{pw}"
+            f"<td class='against'>{_says(r.says)}{e(r.against)}{flag}</td><td class='src'>{src}</td></tr>")
 
 
 def _cell(text: str) -> str:
@@ -130,33 +147,56 @@ def _sign_box(profile: str, items: list[tuple[str, SignItem]], refs: Refs) -> st
             "sign-off, the reports and the proposal file.</p></div>")
 
 
-def decision_page(entries: list[PacketEntry], profile: str, refs: Refs, *, sample: bool) -> str:
-    """Write the profile's decision page (HTML)."""
+def _rule_ref(rule: Any) -> str:
+    return (f" <span class='tiny'>(row {html.escape(str(rule))} of the <a class='iref' href='#decision-rules'>"
+            "decision table</a>)</span>") if rule is not None else ""
+
+
+def _verdict(s: Any) -> str:
+    """Write the decision: a required part first (a hard limit broken now), then the decision on the rest."""
     from rebal.decision.table import ACTIONS
 
     e = html.escape
+    action = str(s.get("decision_action", ""))
+    head = (f"{'<b>Required</b>: ' if s.get('decision_required') else ''}{decision_badge(action)} "
+            f"<b>{e(ACTIONS.get(action, ''))}</b><br>{e(str(s.get('decision_reason', '')))}"
+            f"{_rule_ref(s.get('decision_rule'))}")
+    then = str(s.get("discretionary_action") or "") if s.get("decision_required") else ""
+    if then:
+        head += (f"<div class='then'><b>Then, on the rest</b>: {decision_badge(then)} <b>{e(ACTIONS.get(then, ''))}"
+                 f"</b><br>{e(str(s.get('discretionary_reason', '')))}"
+                 f"{_rule_ref(s.get('discretionary_rule'))}</div>")
+    rec = s.get("recommendation") or {}
+    if rec.get("headline") and (then or action) in ("ADOPT TARGET", "ADOPT PART-WAY", "KEEP CURRENT"):
+        head += f"<div class='then'><b>Recommended</b>: {e(str(rec['headline']))}</div>"
+    return f"<div class='verdict'>{head}</div>"
+
+
+def decision_page(entries: list[PacketEntry], profile: str, refs: Refs, *, sample: bool) -> str:
+    """Write the profile's decision page (HTML)."""
+    e = html.escape
     d = decision_entry(entries, profile)
     s = d.scraps if d is not None else {}
-    action = str(s.get("decision_action", ""))
     reasons = "".join(f"<li>{e(str(x))}</li>" for x in s.get("decision_reasons") or [])
-    rule = s.get("decision_rule")
-    rule_ref = (f" <span class='tiny'>(row {e(str(rule))} of the <a class='iref' href='#decision-rules'>decision "
-                "table</a>)</span>") if rule is not None else ""
     items = evidence_of(entries, profile)
-    rows = "".join(_row(profile, nb, it, refs) for nb, it in items if isinstance(it, EvidenceRow))
+    ev = [(nb, it) for nb, it in items if isinstance(it, EvidenceRow)]
+    pw = any(it.partway for _, it in ev)
+    rows = "".join(_row(profile, nb, it, refs, pw) for nb, it in ev)
     tables = _tables(profile, [(nb, it) for nb, it in items if isinstance(it, EvidenceTable)], refs)
     signs = sign_items(entries, profile)
     mark = f"<div class='sample-mark'>{SAMPLE_MARK}</div>" if sample else ""
     full = refs.link(profile, d.notebook, text="the full report") if d is not None else ""
-    return (f"<section class='decision-page'>{mark}<h1 id='decide-{e(profile)}'>{e(profile)} — decision</h1>"
-            f"<div class='verdict'>{decision_badge(action)} <b>{e(ACTIONS.get(action, ''))}</b><br>"
-            f"{e(str(s.get('decision_reason', '')))}{rule_ref}</div>"
-            f"<p class='tiny'>What each input said ({full}):</p><ol class='reasons'>{reasons}</ol>"
-            "<h2>Evidence: the book now → the proposal</h2><table class='summary evidence keep'><colgroup>"
+    cols = ("<col style='width:17%'><col style='width:15%'><col style='width:15%'><col style='width:15%'>"
+            "<col style='width:32%'><col style='width:6%'>" if pw else
             "<col style='width:17%'><col style='width:22%'><col style='width:22%'><col style='width:33%'>"
-            "<col style='width:6%'></colgroup><thead><tr><th>Figure</th><th>Now</th><th>Proposed</th>"
-            f"<th>Measured against, caveats</th><th>See</th></tr></thead><tbody>{rows}</tbody></table>{tables}"
-            f"{_sign_box(profile, signs, refs) if signs else ''}</section>")
+            "<col style='width:6%'>")
+    return (f"<section class='decision-page'>{mark}<h1 id='decide-{e(profile)}'>{e(profile)} — decision</h1>"
+            f"{_verdict(s)}<p class='tiny'>What each input said ({full}):</p><ol class='reasons'>{reasons}</ol>"
+            f"<h2>Evidence: the book now → the proposal</h2><table class='summary evidence keep'><colgroup>{cols}"
+            "</colgroup><thead><tr><th>Figure</th><th>Now</th><th>Proposed</th>"
+            + ("<th>Part-way</th>" if pw else "")
+            + f"<th>What it says, measured against, caveats</th><th>See</th></tr></thead><tbody>{rows}</tbody>"
+            f"</table>{tables}{_sign_box(profile, signs, refs) if signs else ''}</section>")
 
 
 def quiet_page(entries: list[PacketEntry], quiet: list[str], refs: Refs, *, sample: bool) -> str:

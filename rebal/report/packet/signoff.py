@@ -1,8 +1,10 @@
 """The packet's sign-off: every line to sign with a line for the approver, and the record of the week.
 
-The lines to sign come from the reports' ``sign`` hooks (the registry); the record of the week is
-every approval, execution and implementation recorded since the last committee, whichever command
-recorded it (:mod:`rebal.decision.record`, carried in the decision report's ``changes`` scrap).
+The lines to sign come from the reports' ``sign`` hooks (the registry). A profile whose holdings
+break a hard limit has two: the required remedy (its own id) first, then the discretionary trades
+(the proposal id), whose trades include the remedy. The record of the week is every approval,
+execution and implementation recorded since the last committee, whichever command recorded it
+(:mod:`rebal.decision.record`, carried in the decision report's ``changes`` scrap).
 """
 from __future__ import annotations
 
@@ -41,13 +43,18 @@ def signoff_section(entries: list[PacketEntry]) -> str:
     why = {r["profile"]: r for r in summary_rows(entries)}
     for p in profiles(entries):
         items = sign_items(entries, p)
-        for _, it in items:
-            rows.append(f"<tr><td><a href='#decide-{e(p)}'>{e(p)}</a></td><td><code>{e(it.id)}</code></td>"
+        numbered = len(items) > 1 or any(it.required for _, it in items)
+        for k, (_, it) in enumerate(items, 1):
+            rows.append(f"<tr><td><a href='#decide-{e(p)}'>{e(p)}</a></td><td>{f'{k}. ' if numbered else ''}"
+                        f"<code>{e(it.id)}</code></td>"
                         f"<td>{'<b>required</b>: ' if it.required else ''}{e(it.what)}<br>"
                         f"<span class='why'>{e(it.detail)}</span></td>"
                         "<td class='sign-line'>approved by: <br><br>date:</td></tr>")
+        r = why.get(p, {})
+        if items and len(items) == 1 and items[0][1].required and r.get("then"):
+            rows.append(f"<tr><td>{e(p)}</td><td>2. —</td><td><b>{e(r['then'])}</b><br><span class='why'>nothing to "
+                        "sign beyond the remedy</span></td><td></td></tr>")
         if not items:
-            r = why.get(p, {})
             reason = ("its decision report failed" if "failed" in r else "no decision report" if r.get("absent")
                       else r.get("action", ""))
             nothing.append(f"{e(p)} ({e(reason)})")
@@ -57,7 +64,8 @@ def signoff_section(entries: list[PacketEntry]) -> str:
              if rows else "<p>No line to sign this week.</p>")
     return (table
             + (f"<p>Nothing to sign for: {'; '.join(nothing)}.</p>" if nothing else "")
-            + "<p>A signature approves exactly the id beside it: <code>rebal approve ID --by NAME</code> records it, "
+            + "<p>A signature approves exactly the id beside it: <code>rebal approve ID --by NAME</code> "
+              "records it (a required remedy alone, or the discretionary trades, which include the remedy), "
               "and <code>rebal propose --profile NAME --execute</code> refuses a proposal whose data or parameters "
               "changed since (its id would differ).</p>"
             + "<h2>Orders across books</h2>"

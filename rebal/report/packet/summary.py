@@ -13,13 +13,21 @@ import pandas as pd
 
 from rebal.report.packet.entries import PacketEntry, by_profile, decision_entry, profile_scrap, weekly
 from rebal.report.pages.weekly_review import ACTION_COLORS, SIGNED_ACTIONS, decision_badge
+from rebal.report.pages.weekly_review_evidence import signs
+from rebal.report.tax import tax_summary
 
 __all__ = ["SIGNED_ACTIONS", "to_sign", "summary_rows", "executive_summary", "book_line", "netted_trades",
            "crossed_trades", "vocabulary"]
 
+
 def to_sign(s: dict[str, Any]) -> bool:
-    """Whether a weekly review's proposal is to sign: a decision that trades and a proposal id to sign."""
-    return s.get("decision_action") in SIGNED_ACTIONS and bool(s.get("proposal_id"))
+    """Whether a weekly review's discretionary trades are to sign: a decision that trades and a proposal id."""
+    return signs(s)
+
+
+def remedy_to_sign(s: dict[str, Any]) -> bool:
+    """Whether a weekly review has a required remedy to sign on its own line."""
+    return bool(s.get("remedial_id"))
 
 
 def _money(x: float) -> str:
@@ -51,8 +59,12 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
             "n_trades": int(s["n_trades"]), "gross": float(s["gross_buys"]) + float(s["gross_sells"]),
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
             "stress": (cur, prop), "proxied": proxied, "proposal_id": s["proposal_id"],
-            "sign": to_sign(s),
-            "value": float(s["value"]),
+            "sign": to_sign(s), "then": s.get("discretionary_action") if s.get("decision_required") else None,
+            "then_reason": s.get("discretionary_reason", ""),
+            "remedial_id": s.get("remedial_id", ""), "remedial_value": float(s.get("remedial_value", 0.0)),
+            "remedial_cost": float(s.get("remedial_cost", 0.0)), "remedial_tax": float(s.get("remedial_tax", 0.0)),
+            "remedial_trades": len(s["remedial_trades"]) if hasattr(s.get("remedial_trades"), "__len__") else 0,
+            "value": float(s["value"]), "tax": tax_summary(s, _money),
         })
     return rows
 
@@ -87,24 +99,33 @@ def executive_summary(entries: list[PacketEntry]) -> str:
             body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: its decision report is '
                         "not among this profile's reports (see its reports in the appendix)</td></tr>")
             continue
+        rtax = f', est. tax {_money(r["remedial_tax"])}' if r["tax"] and r["tax"] != "tax-exempt" else ""
+        remedy = (f'required: {r["remedial_trades"]} · {_money(r["remedial_value"])}, cost {_money(r["remedial_cost"])}'
+                  f"{rtax}<br>then: " if r["remedial_id"] else "")
         if not r["n_trades"]:
-            trades = "none"
+            trades = "none" if not remedy else "nothing more"
         elif r["sign"]:
-            trades = f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} ({r["cost_bps"]:.1f} bps)'
+            trades = (f'{r["n_trades"]} · {_money(r["gross"])}<br>cost {_money(r["cost_usd"])} '
+                      f'({r["cost_bps"]:.1f} bps)' + (f'<br>{html.escape(r["tax"])}' if r["tax"] else ""))
         else:  # the decision trades nothing: the proposal's list is context, not an order
             trades = (f'none this week<br><span class="why">(the proposal listed {r["n_trades"]} · '
                       f'{_money(r["gross"])})</span>')
         alerts = r["alerts"]
         alert_text = (f'<b>{len(alerts)}</b>: ' + "; ".join(e(a) for a in alerts[:2])
                       + (f"; +{len(alerts) - 2} more" if len(alerts) > 2 else "")) if alerts else "none"
-        sign = f'<code>{e(r["proposal_id"])}</code>' if r["sign"] else "—"
-        body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}</span>"
-                    f"</td><td>{trades}</td><td>{alert_text}</td>"
+        trades = remedy + trades
+        sign = "<br>".join([f'1. <code>{e(r["remedial_id"])}</code>'] if r["remedial_id"] else []) or ""
+        if r["sign"]:
+            sign += ("<br>2. " if sign else "") + f'<code>{e(r["proposal_id"])}</code>'
+        then = (f"<br>then {decision_badge(r['then'])}<br><span class='why'>{e(r['then_reason'])}</span>"
+                if r.get("then") else "")
+        body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}"
+                    f"</span>{then}</td><td>{trades}</td><td>{alert_text}</td>"
                     f"<td class='num'>{_stress_text(r['stress'], r.get('proxied', False))}</td>"
-                    f"<td>{sign}</td></tr>")
+                    f"<td>{sign or '—'}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'
-            '<th>Decision and why</th><th>Trades (gross, est. cost)</th><th>Alerts</th>'
+            '<th>Decision and why</th><th>Trades (gross, est. cost and tax)</th><th>Alerts</th>'
             '<th>Worst episode: now → proposed</th>'
             '<th>To sign</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
 
@@ -117,9 +138,9 @@ def netted_trades(entries: list[PacketEntry]) -> pd.DataFrame:
     """
     frames = []
     for profile, s in weekly(entries).items():
-        if not to_sign(s):
+        if not to_sign(s) and not remedy_to_sign(s):
             continue
-        t = s.get("trades")
+        t = s.get("trades") if to_sign(s) else s.get("remedial_trades")  # the discretionary trades include the remedy
         if t is None or not hasattr(t, "columns") or t.empty:
             continue
         t = t.assign(profile=profile, signed=t["value"].astype(float).where(t["action"] == "BUY",
@@ -183,7 +204,9 @@ def vocabulary() -> str:
             "own words: the drift monitor's <b>status</b> (MAINTAIN, REBALANCE, URGENT: drift against the "
             "profile's thresholds), the planner's <b>verdict</b> (TRADE, REVIEW, DELAY, QUIET: drift rules, cost "
             "against benefit, market regime) and the proposal's <b>simulation verdict</b> (IMPROVES, WITHIN "
-            "NOISE, WORSENS, NOT SIMULATED: the out-of-sample Sharpe change against its threshold and its standard "
-            "error). The decision table is on the page after the changes. Worst episode: the largest "
+            "NOISE, WORSENS, NOT SIMULATED: the walk-forward strategy's Sharpe difference against the book as held, "
+            "in standard errors), with the recommendation on a changed target weighed on its evidence. A broken hard "
+            "limit is cured first, on its own line (1.), before any question on the target (2.). The decision table "
+            "is on the page after the changes. Worst episode: the largest "
             "peak-to-trough loss over the historical stress episodes, of the current and of the proposed "
             "weights.</p>")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["REPORT", "summary_card", "asof_note", "drift_sources_note", "drift_scraps", "planner_card",
            "planner_flags", "economics_table", "freshness_table", "planner_scraps", "VERDICT_COLORS",
-           "ECONOMICS_FORMATS", "scraps", "drift_overview", "weights_comparison", "drift_path_plot"]
+           "ECONOMICS_FORMATS", "scraps", "drift_overview", "weights_comparison", "drift_path_plot", "ladder_table"]
 
 
 def summary_card(audit: Any) -> Any:
@@ -60,17 +60,29 @@ def asof_note(audit: Any) -> Any:
 
 
 def drift_sources_note(audit: Any) -> Any:
-    """Price drift vs target change since the last implementation."""
-    return note(f"Price drift since {audit.lis.as_of}: <b>{audit.price_drift:.2%}</b>. "
-                f"Target change over the same period: <b>{audit.target_change:.2%}</b>. "
-                f"Drift against today's target: <b>{audit.result.portfolio_drift:.2%}</b>.")
+    """Return the drift against today's target, split into parts that add up, and the two distances apart."""
+    return note(f"Drift against today's target: <b>{audit.result.portfolio_drift:.2%}</b>, of which prices "
+                f"<b>{audit.price_part:+.2%}</b> and the target's move <b>{audit.target_part:+.2%}</b> (parts that add "
+                f"up; a negative part brought the book closer to the target). As distances, not parts: prices moved "
+                f"the holdings {audit.price_drift:.2%} from the weights implemented on {audit.lis.as_of}, and the "
+                f"target moved {audit.target_change:.2%} from them.")
+
+
+def ladder_table(audit: Any, panel: Any) -> pd.DataFrame:
+    """Return the profile's drift thresholds as one ladder (:func:`rebal.monitor.ladder.threshold_ladder`)."""
+    from rebal.monitor.ladder import threshold_ladder
+
+    t = panel.thresholds
+    base = float(t.loc[t["selected"], "threshold"].iloc[0]) if t["selected"].any() else None
+    widen = panel.metrics["effective_threshold"] / base if base else 1.0
+    return threshold_ladder(audit.profile, planner_threshold=base, widen=widen, regime=panel.regime).set_index("name")
 
 
 def drift_scraps(audit: Any) -> dict[str, Any]:
     """Key results of a drift audit as plain types scrapbook can encode."""
     r = audit.result
     t = audit.table.reset_index()
-    t["breach"] = t["breach"].astype(bool)
+    t["beyond_band"] = t["beyond_band"].astype(bool)
     return {
         "profile": audit.profile.name,
         "as_of": str(audit.as_of),
@@ -89,7 +101,7 @@ def drift_scraps(audit: Any) -> dict[str, Any]:
         "target_change": float(audit.target_change),
         "thresholds": {"rebalance": audit.profile.drift.rebalance, "urgent": audit.profile.drift.urgent,
                        "single_asset_urgent": audit.profile.drift.single_asset_urgent},
-        "drift_table": t[["asset", "name", "sector", "actual", "target", "drift", "breach", "value"]].astype(
+        "drift_table": t[["asset", "name", "sector", "actual", "target", "drift", "beyond_band", "value"]].astype(
             {"name": str, "sector": str}),
     }
 
@@ -119,7 +131,9 @@ def planner_card(panel: Any) -> Any:
         ("Tracking error of the drift", f"{m['te_252d']:.2%} a year (252-session covariance); {m['te_60d']:.2%} (60 "
                                         f"sessions); {m['te_diagonal_252d']:.2%} ignoring correlations"),
         ("Cost of a full rebalance", f"{m['rebalancing_cost'] * 1e4:.2f} bps of ${m['portfolio_value']:,.0f} "
-                                     "(one-off)"),
+                                     "(one-off): the weights traded to the target, before the circuit breakers, "
+                                     "whole shares and minimum trade sizes; the proposal prices its own trades with "
+                                     "the same cost model and inputs, so its cost differs only by its trades"),
         ("Benefit of a full rebalance", f"{m['benefit'] * 1e4:.2f} bps of value: ½ λ H TE² with λ = "
                                         f"{m['risk_aversion']:g}, H = {m['horizon_years']:g} year(s), TE = "
                                         f"{m['te_252d']:.2%} a year"),
@@ -175,7 +189,7 @@ def planner_scraps(panel: Any) -> dict[str, Any]:
 
 
 def drift_overview(audit) -> Figure:
-    """Two panels: per-asset drift (points) with the single-asset limit, and portfolio drift on the status scale."""
+    """Two panels: per-asset drift (points) with the single-asset urgent band, portfolio drift on the status scale."""
     plt = pyplot()
     th = audit.profile.drift
     t = audit.table.sort_values("drift")
@@ -195,7 +209,7 @@ def drift_overview(audit) -> Figure:
     ax.set_xlim(-span, span)
     number_axis(ax.xaxis, signed=True)
     ax.set_xlabel("drift = actual − target (percentage points of portfolio value)")
-    ax.set_title(f"Per-asset drift (dashed: ±{lim:.1f} pt urgent limit)", fontsize=11, loc="left")
+    ax.set_title(f"Per-asset drift (dashed: the ±{lim:.1f} pt urgent band)", fontsize=11, loc="left")
     ax.grid(axis="x", alpha=0.3)
 
     pdv = audit.result.portfolio_drift * 100
@@ -304,9 +318,9 @@ REPORT = ReportSpec(
                   "worked example (20 bps, σ 15 %, one year: \"about 5 %\") does not follow from it: the formula "
                   "gives 42 %. The drift audit shows the formula's value beside the fixed threshold and the "
                   "no-trade band.",),
-    legend="Status: MAINTAIN (portfolio drift at or below the rebalance threshold, every asset within its limit), "
-           "REBALANCE (above the rebalance threshold), URGENT (above the urgent threshold, or one asset beyond the "
-           "single-asset limit). Planner: TRADE (a drift rule fires and the cost is below the benefit), REVIEW (a "
-           "drift rule fires but the cost exceeds the benefit), DELAY (stress regime, moderate drift: the trade "
-           "waits), QUIET (no drift rule fires).",
+    legend="Status: MAINTAIN (portfolio drift at or below the rebalance threshold, every asset within its urgent "
+           "band), REBALANCE (above the rebalance threshold), URGENT (above the urgent threshold, or one asset "
+           "beyond the single-asset urgent band). Planner: TRADE (a drift rule fires and the cost is below the "
+           "benefit), REVIEW (a drift rule fires but the cost exceeds the benefit), DELAY (stress regime, moderate "
+           "drift: the trade waits), QUIET (no drift rule fires).",
 )

@@ -2,7 +2,7 @@
 
 Read from the report's scraps (:func:`rebal.report.pages.rebalance_proposal.proposal_scraps`) by the
 registry hook ``evidence``: the hard limits now and after the circuit breakers, and the simulated
-Sharpe change with its standard error and verdict.
+Sharpe difference with its standard error and verdict.
 """
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ SIMULATION, BREAKERS = "Impact-simulation", "Circuit-breakers"
 
 
 def evidence(s: Any) -> list[Any]:
-    """Rows of the decision page: the hard limits now and after, the simulated improvement with its noise."""
-    from rebal.report.evidence import EvidenceRow, pct
+    """Rows of the decision page: the hard limits now and after, the simulated Sharpe difference with its noise.
+
+    The simulation row has the key ``simulation``: on the decision page it is one row with the
+    recommendation's (the decision report's), which this one gives its window and its link.
+    """
+    from rebal.report.evidence import EvidenceRow
 
     breaches = list(s.get("hard_breaches") or [])
     conflicts = list(s.get("target_conflicts") or [])
@@ -25,15 +29,15 @@ def evidence(s: Any) -> list[Any]:
                         "BLOCKED: no allocation within them" if s.get("blocked") else "within",
                         f"circuit breakers {s.get('breakers')}, {s.get('n_adjustments', 0)} adjustment(s)",
                         flag="; ".join(f"configuration conflict: {c}" for c in conflicts), anchor=BREAKERS, order=15)]
-    imp, se = s.get("improvement"), s.get("improvement_se")
+    f = s.get("simulation") or {}
     d, dse = s.get("sharpe_difference"), s.get("sharpe_difference_se")
-    if imp is not None:
-        diff = f": Sharpe {d:+.2f} ± {dse:.2f} (1 SE)" if d is not None and dse is not None else ""
-        rows.append(EvidenceRow("Simulated Sharpe change", "",
-                                f"{pct(imp, '+.1%')} ± {pct(se)}" if se is not None else pct(imp, "+.1%"),
-                                f"{s.get('simulation_verdict')}{diff}; out of sample, net of costs",
-                                anchor=SIMULATION, order=40))
+    if d is not None and dse is not None:
+        z = f" (z {f['z']:+.2f})" if f.get("z") is not None else ""
+        window = f", {f['window']}" if f.get("window") else ""
+        rows.append(EvidenceRow("Simulated Sharpe difference", "", f"{d:+.2f} ± {dse:.2f}{z}",
+                                f"{s.get('simulation_verdict')}: the strategy refitted on schedule against the book "
+                                f"as held{window}, net of costs", anchor=SIMULATION, order=40, key="simulation"))
     else:
-        rows.append(EvidenceRow("Simulated Sharpe change, out of sample", "", "not simulated",
-                                str(s.get("verdict_reason") or ""), anchor=SIMULATION, order=40))
+        rows.append(EvidenceRow("Simulated Sharpe difference", "", "not simulated",
+                                str(s.get("verdict_reason") or ""), anchor=SIMULATION, order=40, key="simulation"))
     return rows

@@ -26,6 +26,12 @@ def _worst_cell(s: Any, side: str) -> str:
             + (f" (proxied: {epct(proxied, '.0%')} of value)" if proxied else ""))
 
 
+def _proxied_flag(s: Any) -> str:
+    """``proxied: 62 % of value replayed through beta`` when a side's worst episode rests on a proxy ("" else)."""
+    share = max(float(s.get(f"worst_episode_proxied_{x}") or 0.0) for x in ("current", "proposed"))
+    return f"proxied: {epct(share, '.0%')} of value replayed through beta" if share else ""
+
+
 def _var_flag_short(s: Any) -> str:
     """``rejected by its Kupiec test: too many exceptions (15 vs 7.5 expected, p = 0.016)`` ("" when it passes)."""
     if not s.get("var_rejected"):
@@ -39,20 +45,24 @@ def evidence(s: Any) -> list[Any]:
     from rebal.report.evidence import EvidenceRow, EvidenceTable
 
     bench = str(s.get("benchmark") or "the benchmark")
+    worse = ("proposal loses more in " + ", ".join(w["episode"] for w in s["episodes_worse"])
+             if s.get("episodes_worse") else "")
     rows: list[Any] = [
         EvidenceRow("Volatility", epct(s.get("vol_current")), epct(s.get("vol_proposed")),
-                    f"annualised, ex ante; the target's {epct(s.get('vol_target'))}", anchor=EXPOSURE, order=20),
+                    f"annualised, ex ante; the target's {epct(s.get('vol_target'))}", anchor=EXPOSURE, order=20,
+                    key="volatility"),
         EvidenceRow(f"Beta to {bench}", f"{s['beta_current']:.2f}", f"{s['beta_proposed']:.2f}", anchor=EXPOSURE,
-                    order=21),
+                    order=21, key="beta"),
         EvidenceRow("Tracking error to target", epct(s.get("te_current")), epct(s.get("te_proposed")),
-                    "annualised", anchor=EXPOSURE, order=22),
+                    "annualised", anchor=EXPOSURE, order=24),
         EvidenceRow("VaR 99 %, 1 day", epct(s.get("var99_1d"), ".2%"), "",
                     f"historical; ES {epct(s.get('es99_1d'), '.2%')}", flag=_var_flag_short(s), anchor=BACKTEST,
-                    order=23),
+                    order=25, key="var99"),
         EvidenceRow("Worst stress episode", _worst_cell(s, "current"), _worst_cell(s, "proposed"),
-                    f"peak to trough; {bench} {epct(s.get('worst_episode_benchmark_loss_current'))} in the window",
-                    flag="proposal loses more in " + ", ".join(w["episode"] for w in s["episodes_worse"])
-                    if s.get("episodes_worse") else "", anchor=EPISODES, order=24),
+                    f"peak to trough; now in {s.get('worst_episode_current')}, {bench} "
+                    f"{epct(s.get('worst_episode_benchmark_loss_current'))} in it",
+                    flag="; ".join(x for x in (_proxied_flag(s), worse) if x), anchor=EPISODES, order=26,
+                    key="worst_episode"),
     ]
     t = s.get("episodes")
     if t is not None and hasattr(t, "iterrows") and len(t):

@@ -87,7 +87,7 @@ def test_drift_status_thresholds_are_parameters():
 def test_drift_table_sorted_by_absolute_drift_with_breach_flag():
     t = drift_table(pd.Series({"A": 0.5, "B": 0.3, "C": 0.2}), pd.Series({"A": 0.4, "B": 0.45, "C": 0.15}))
     assert list(t.index) == ["B", "A", "C"]
-    assert t["breach"].tolist() == [True, True, False]  # 15 and 10 points breach 7.5; 5 does not
+    assert t["beyond_band"].tolist() == [True, True, False]  # 15 and 10 points are beyond the 7.5-point band; 5 is not
 
 
 def test_drift_path_of_fixed_holdings_by_hand():
@@ -96,3 +96,22 @@ def test_drift_path_of_fixed_holdings_by_hand():
     prices = pd.DataFrame({"X": [10.0, 30.0], "Y": [10.0, 10.0]}, index=pd.to_datetime(["2024-01-02", "2024-01-03"]))
     p = drift_path(pd.Series({"X": 1.0, "Y": 1.0}), prices, 0.0, pd.Series({"X": 0.5, "Y": 0.5}))
     assert p.tolist() == pytest.approx([0.0, 0.25])
+
+
+def test_the_drift_splits_into_a_price_part_and_a_target_part_that_add_up():
+    from rebal.analytics.drift import drift_split
+
+    implemented = pd.Series({"A": 0.5, "B": 0.5})
+    target = pd.Series({"A": 0.3, "B": 0.7})
+    # prices moved A up 10 points, the target moved 20 points away: drift 30 = 10 (prices) + 20 (target)
+    away = pd.Series({"A": 0.6, "B": 0.4})
+    assert drift_split(away, implemented, target) == pytest.approx((0.10, 0.20))
+    assert sum(drift_split(away, implemented, target)) == pytest.approx(portfolio_drift(away, target))
+    # prices moved 5 points towards the new target: a negative price part, drift 15 = -5 + 20
+    towards = pd.Series({"A": 0.45, "B": 0.55})
+    assert drift_split(towards, implemented, target) == pytest.approx((-0.05, 0.20))
+    # a name the target adds (C) and cash: still adds up
+    t2 = pd.Series({"A": 0.3, "B": 0.4, "C": 0.2, "CASH": 0.1})
+    a2 = pd.Series({"A": 0.55, "B": 0.40, "CASH": 0.05})
+    p, t = drift_split(a2, implemented, t2)
+    assert p + t == pytest.approx(portfolio_drift(a2, t2))

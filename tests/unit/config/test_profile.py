@@ -11,7 +11,7 @@ from conftest import REPO, TINY_PROFILE
 from rebal.config import Profile, list_profiles, load_profile, load_profiles, validate_profile_name
 from rebal.errors import ConfigError
 
-SAMPLES = ["bl_tilts", "hrp_balanced", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
+SAMPLES = ["bl_tilts", "hrp_balanced", "llm_tilts", "max_sharpe", "min_variance", "risk4_us", "strategy_sleeves"]
 
 
 def write(tmp_path: Path, text: str, name: str = "p") -> Path:
@@ -30,6 +30,8 @@ def test_shipped_sample_profiles_load_and_validate():
     assert profiles["hrp_balanced"].target.method == "hrp"
     assert profiles["max_sharpe"].target.method == "max_sharpe"
     assert profiles["bl_tilts"].target.method == "black_litterman"
+    assert profiles["llm_tilts"].target.method == "hrp" and profiles["llm_tilts"].llm.provider == "offline"
+    assert all(p.llm is None for n, p in profiles.items() if n != "llm_tilts")
     sleeves = profiles["strategy_sleeves"]
     assert sleeves.target.cash == pytest.approx(0.40)
     assert sum(sleeves.target.weights.values()) == pytest.approx(0.60)

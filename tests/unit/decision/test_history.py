@@ -26,7 +26,7 @@ def test_the_first_run_says_there_is_no_earlier_week(tiny_home):
 
 
 def test_a_later_run_uses_the_recorded_decision_and_names_a_difference(tiny_home):
-    # an earlier weekly run of 2024-01-03 recorded DEFER; recomputed as of that date the decision is EXECUTE
+    # an earlier weekly run of 2024-01-03 recorded DEFER; recomputed as of that date the decision is CURE BREACH
     # (AAA 4200 / 10100 = 41.6 % > the 40 % single-asset limit), so the difference is named
     run = tiny_home / "reports" / "2024-01-03"
     run.mkdir(parents=True)
@@ -37,8 +37,8 @@ def test_a_later_run_uses_the_recorded_decision_and_names_a_difference(tiny_home
     prof, lh, rev = _review(tiny_home, date(2024, 1, 5))
     ch = weekly_changes(prof, lh, rev, reports_dir=tiny_home / "reports", every=1)
     assert ch.previous == date(2024, 1, 3) and "run.json" in ch.previous_source
-    assert ch.recorded_decision == "DEFER" and ch.previous_decision == "EXECUTE"
-    assert ch.differences == ["recorded DEFER on 2024-01-03; recomputed as of that date it is EXECUTE "
+    assert ch.recorded_decision == "DEFER" and ch.previous_decision == "CURE BREACH"
+    assert ch.differences == ["recorded DEFER on 2024-01-03; recomputed as of that date it is CURE BREACH "
                               "(data or code changed since)"]
     assert ch.decision_change == ("DEFER", rev.decision.action)
     # the single-asset breach continues (41.6 % then 42.3 %): neither new nor resolved

@@ -88,7 +88,10 @@ def test_hostile_names_and_sectors_never_become_live_html_or_pdf_attachments(sam
     outcome = run_weekly(profiles=["min_variance", "risk4_us"], notebooks=NOTEBOOKS, paths=get_paths(sample_home),
                          workers=2, progress=False)
     assert outcome.ok, [r.error for r in outcome.reports if not r.ok]
-    htmls = sorted(outcome.out_dir.rglob("*.html"))
+    htmls = sorted(p for p in outcome.out_dir.rglob("*.html") if p.name != "index.html")  # the week's index: no PDF
+    # the week's index links only the week's own files (relative paths, no scheme), and runs nothing
+    index = _live((outcome.out_dir / "index.html").read_text())
+    assert all(x.startswith("<a href=") and ":" not in x for x in index) and len(index) >= 10, index[:5]
     pdfs = sorted(outcome.out_dir.rglob("*.pdf"))
     assert len(htmls) >= 8 and len(pdfs) == len(htmls) and any(p.name == "committee_packet.html" for p in htmls)
     shown = 0

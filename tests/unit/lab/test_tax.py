@@ -7,7 +7,7 @@ import pytest
 
 from rebal.lab import Threshold, backtest
 from rebal.lab.rules import TaxAware
-from rebal.lab.tax import LotBook, TaxRates, replay_taxes, tax_backtest, year_taxes
+from rebal.lab.tax import LotBook, TaxRates, harvest, replay_taxes, tax_backtest, year_taxes
 
 
 def book():
@@ -30,7 +30,7 @@ def test_hifo_relieves_the_highest_cost_lots():
     r = b.sell("X", 15, 110.0, "2021-04-01", relief="hifo")
     assert (r.short_term, r.long_term) == pytest.approx((-100.0, 50.0))
     assert b.shares("X") == pytest.approx(15.0)
-    assert sorted(lot[1] for lot in b.lots["X"]) == [90.0, 100.0]
+    assert sorted(lot.cost for lot in b.lots["X"]) == [90.0, 100.0]
 
 
 def test_harvest_first_sells_losses_before_fifo_order():
@@ -56,10 +56,10 @@ def test_long_term_needs_more_than_a_year():
 
 def test_harvest_sells_the_loss_lots_and_buys_the_exposure_back():
     b = book()
-    r = b.harvest("X", 100.0, "2021-04-01", 0.10)  # lot 2 (120) is down 16.7 %; lot 3 (90) is up
+    r = harvest(b, "X", 100.0, "2021-04-01", 0.10)  # lot 2 (120) is down 16.7 %; lot 3 (90) is up
     assert (r.short_term, r.long_term, r.shares) == pytest.approx((-200.0, 0.0, 10.0))
     assert b.shares("X") == pytest.approx(30.0)
-    assert sorted(lot[1] for lot in b.lots["X"]) == [90.0, 100.0, 100.0]
+    assert sorted(lot.cost for lot in b.lots["X"]) == [90.0, 100.0, 100.0]
 
 
 def test_year_taxes_net_across_classes_and_carry_losses_forward():

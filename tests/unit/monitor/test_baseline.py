@@ -75,7 +75,7 @@ def test_second_run_audits_drift_against_the_baseline_by_hand(tiny):
     assert {a: r["target"] for a, r in assets.items()} == pytest.approx(TARGET)
     assert {a: r["drift"] for a, r in assets.items()} == pytest.approx(
         {"AAA": 240 / 10400, "BBB": -420 / 10400, "CCC": 220 / 10400, "CASH": -40 / 10400})
-    assert not any(r["breach"] for r in assets.values())
+    assert not any(r["beyond_band"] for r in assets.values())
 
 
 def test_a_rerun_as_of_an_earlier_date_audits_that_date(tiny):

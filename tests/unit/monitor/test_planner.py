@@ -44,7 +44,7 @@ def test_panel_on_the_tiny_portfolio(tiny_home):
     assert any("regime unknown" in f for f in panel.flags)
     fired = dict(zip(panel.triggers["rule"], panel.triggers["fires"], strict=True))
     assert fired["threshold"] is False or fired["threshold"] == np.False_  # 4.4 % < 5 %
-    assert not fired["calendar (monthly)"]  # no month end between 2024-01-02 and 2024-01-05
+    assert not fired["calendar review (monthly)"]  # no month end between 2024-01-02 and 2024-01-05
     assert panel.verdict == "QUIET" and panel.recommendation == f"QUIET: {panel.verdict_reason}"
     assert panel.verdict_reason == "no drift rule fires (drift 4.42% below the threshold 5.00%)"
 

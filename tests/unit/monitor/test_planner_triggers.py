@@ -132,7 +132,7 @@ def test_the_hybrid_override_widens_with_the_regime(tiny_home, vix, regime, over
     assert panel.regime == regime
     assert panel.metrics["portfolio_drift"] == pytest.approx(1188 / 10400, rel=1e-9)
     assert panel.metrics["effective_override"] == pytest.approx(override)
-    hybrid = panel.triggers.set_index("rule").loc["hybrid (monthly + early override)"]
+    hybrid = panel.triggers.set_index("rule").loc["hybrid early override"]
     assert bool(hybrid["fires"]) is fires  # no month end between 2024-01-02 and 01-05: only the override counts
     assert f"early override at 10% x {override / 0.10:.1f} for the {regime} regime = {override:.2%}: drift 11.42%" \
         in hybrid["why"]
@@ -154,3 +154,26 @@ def test_the_cost_benefit_parameters_are_checked_with_their_units(tiny_home, pla
     path.write_text(path.read_text() + f"planner: {{{planner}}}\n")
     with pytest.raises(ConfigError, match=message):
         load_profile("tiny", tiny_home / "params" / "profiles")
+
+
+@pytest.mark.parametrize(("target", "cash", "planner", "verdict"), [
+    ({"AAA": 0.40, "BBB": 0.30, "CCC": 0.20}, 0.10, "", "QUIET"),                   # 4.42 % < 5 %
+    ({"AAA": 0.40, "BBB": 0.30, "CCC": 0.20}, 0.10, "threshold: 0.04", "REVIEW"),   # fires, cost > benefit
+    (OVERRIDE_TARGET, 0.1, "threshold: 0.15", "TRADE"),                              # the early override fires
+])
+def test_the_verdict_reads_the_rules_table(tiny_home, monkeypatch, target, cash, planner, verdict):
+    # a month-end review fell since the implementation: the calendar row holds, yet it is no drift rule
+    import rebal.monitor.planner as planner_module
+
+    monkeypatch.setattr(planner_module, "review_dates", lambda start, end, freq: [date(2024, 1, 3)])
+    panel = _panel(tiny_home, target, cash, planner=planner)
+    t = panel.triggers.set_index("rule")
+    assert set(t["kind"]) == {"drift rule", "schedule", "test", "condition", "information"}
+    assert bool(t.loc["calendar review (monthly)", "fires"]) and t.loc["calendar review (monthly)", "kind"] == "schedule"
+    drift_rules = t[(t["kind"] == "drift rule") & t["fires"]].index.tolist()
+    assert panel.verdict == verdict
+    assert (panel.verdict == "QUIET") == (not drift_rules)  # the table and the verdict agree
+    for rule in drift_rules:
+        assert panel.verdict_reason.startswith(rule) or f" and {rule}" in panel.verdict_reason
+    if verdict == "QUIET":
+        assert panel.verdict_reason.startswith("the monthly review is due (2024-01-03) but no drift rule fires")

@@ -59,14 +59,15 @@ def test_dry_run_writes_the_proposal_and_changes_no_position(home, capsys):
     doc = json.loads((home / "reports" / str(AS_OF) / "min_variance" / "proposal.json").read_text())
     assert doc["id"] in out and doc["status"] == "PROPOSED" and doc["simulation_verdict"] in SIMULATION_VERDICTS
     assert {"current", "proposed", "changes", "limits", "simulation", "costs", "trades", "explanation", "verdict_reason",
-            "hard_breaches", "target_conflicts", "improvement", "baseline"} <= set(doc)
-    assert "recommendation" not in doc and "confidence" not in doc
-    assert doc["simulation"]["out_of_sample"] is not None and "look-ahead" in doc["explanation"]
-    # the improvement says what it is, with its noise; the baseline is the book as held
-    imp = doc["improvement"]
-    assert imp["definition"].startswith("Sharpe change relative to max(|baseline Sharpe|, 0.5)")
-    assert imp["value"] == pytest.approx(doc["simulation"]["improvement_out_of_sample"]) and imp["se"] > 0
-    assert imp["sharpe_difference_se"] > 0 and imp["noise_z"] == 1.96 and "Memmel" in imp["sharpe_difference_se_definition"]
+            "hard_breaches", "target_conflicts", "sharpe_difference", "baseline", "remedial", "partway",
+            "stability"} <= set(doc)
+    assert "improvement" not in doc and "confidence" not in doc
+    assert doc["simulation"]["out_of_sample"] is not None and "Simulation: the strategy rebuilt" in doc["explanation"]
+    # the Sharpe difference with its noise, and the figure saying what it compares; the baseline is the book as held
+    d, fig = doc["sharpe_difference"], doc["simulation"]["figure"]
+    assert d["value"] == pytest.approx(fig["difference"]) and d["se"] == pytest.approx(fig["se"]) and d["se"] > 0
+    assert d["noise_z"] == 1.96 and "Memmel" in d["se_definition"]
+    assert fig["window"] in fig["words"] and "max(" not in json.dumps(doc["simulation"])
     assert doc["baseline"].startswith("holdings as held on each date (") and doc["baseline"] in doc["explanation"]
     assert f"simulation verdict {doc['simulation_verdict']}" in out and doc["verdict_reason"] in out
     assert _digest(home) == before
@@ -113,7 +114,12 @@ def test_execute_needs_approval_then_applies_the_batch(home, capsys):
     with _lake(home) as lh:
         p = build_proposal(prof, lh, AS_OF)
         _, shares0, cash0 = lh.at(AS_OF).holdings("min_variance")
+        from rebal.decision.review import weekly_review
+
+        d = weekly_review(prof, lh, AS_OF, StateStore(home / "data" / "lakehouse" / "states"), proposal=p).decision
     assert p.id == pid
+    # the approval of the proposal id covers its recommended trade list: the part-way trade when that is recommended
+    signed = p.partway.trades if d.discretionary.action == "ADOPT PART-WAY" else p.trades
     assert main(["--home", str(home), "propose", "--profile", "min_variance", "--execute", "--by", "ops"]) == 0
     assert "executed" in capsys.readouterr().out
     with _lake(home) as lh:
@@ -123,8 +129,8 @@ def test_execute_needs_approval_then_applies_the_batch(home, capsys):
         status = lh.con.execute("SELECT status, approved_by FROM proposals WHERE id = ?", [pid]).fetchone()
         closes = lh.at(AS_OF).prices(list(fills["ticker"])).iloc[-1]
     assert snap == AS_OF and status == ("EXECUTED", "committee")
-    assert len(fills) == len(p.trades.trades)
-    assert shares.to_dict() == pytest.approx(p.trades.shares_after.to_dict())
+    assert len(fills) == len(signed.trades)
+    assert shares.to_dict() == pytest.approx(signed.shares_after.to_dict())
     # the cash follows from the fills, worked out here from their rows
     buys, sells = fills[fills["side"] == "BUY"], fills[fills["side"] == "SELL"]
     assert cash == pytest.approx(cash0 - buys["value"].sum() + sells["value"].sum() - fills["commission"].sum())
@@ -183,8 +189,9 @@ def test_slippage_above_tolerance_rejects_the_batch(home):
     assert _digest(home) == before
 
 
-def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys):
-    # a 0.5 % cluster limit under the 1 % minimum allocation: the limits contradict each other
+def test_contradicting_limits_are_refused_at_load_and_a_blocked_proposal_cannot_be_approved(home, capsys):
+    # a 0.5 % cluster limit under the 1 % minimum allocation: the limits contradict each other, whatever the
+    # data, so the file is refused at load (one line, nothing written) instead of a BLOCKED proposal every week
     path = home / "params" / "profiles" / "strategy_sleeves.yaml"
     text = path.read_text()
     start = text.index("limits:")
@@ -193,15 +200,28 @@ def test_blocked_proposal_writes_its_reason_and_cannot_be_approved(home, capsys)
                     "min_allocation: 0.01}" + text[end:])
     assert main(["--home", str(home), "propose", "--profile", "strategy_sleeves"]) == 2
     err = capsys.readouterr().err
-    assert "BLOCKED" in err and "cannot rebalance while respecting all limits" in err
-    doc = json.loads((home / "reports" / str(AS_OF) / "strategy_sleeves" / "proposal.json").read_text())
-    assert doc["status"] == "BLOCKED" and doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
-    assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["improvement"]["value"] is None
-    with _lake(home) as lh:
-        assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [doc["id"]]).fetchone() == \
+    assert "`proposal.limits.min_allocation` 0.01 is above `proposal.limits.max_cluster` 0.005" in err
+    assert "the circuit breakers block every proposal" in err and len(err.strip().splitlines()) == 1
+    assert not (home / "reports" / str(AS_OF) / "strategy_sleeves").exists()
+    # the same limits set in Python (a what-if, not a file): the breakers block and nothing can be approved
+    path.write_text(text)
+    prof = _profile(home, "strategy_sleeves")
+    limits = dataclasses.replace(prof.proposal.limits, max_total=0.60, max_cluster=0.005, min_allocation=0.01)
+    prof = dataclasses.replace(prof, proposal=dataclasses.replace(prof.proposal, limits=limits))
+    from rebal.errors import ApprovalError
+    from rebal.proposal.serialize import proposal_json
+
+    with _lake(home, True) as lh:
+        p = build_proposal(prof, lh, AS_OF)
+        doc = proposal_json(p)
+        assert p.blocked and "cannot rebalance while respecting all limits" in p.allocation.breaker.reason
+        assert doc["trades"] == [] and doc["simulation_verdict"] == "NOT SIMULATED"
+        assert "no allocation meets the hard limits" in doc["verdict_reason"] and doc["sharpe_difference"]["value"] is None
+        record_proposal(lh, p)
+        assert lh.con.execute("SELECT recommendation FROM proposals WHERE id = ?", [p.id]).fetchone() == \
             ("NOT SIMULATED",)
-    assert main(["--home", str(home), "approve", doc["id"]]) == 2
-    assert "cannot be approved" in capsys.readouterr().err
+        with pytest.raises(ApprovalError, match="cannot be approved"):
+            approve(lh, p.id)
     assert main(["--home", str(home), "approve", "nope-20221228-0"]) == 2
     assert "not found" in capsys.readouterr().err
 
@@ -261,7 +281,7 @@ def test_hard_breaches_name_each_asset_over_the_single_limit(home):
     got = sorted(b for b in p.hard_breaches if b.startswith("single-asset"))
     assert got == sorted(f"single-asset {t}: {_pc(x)} > 20% (proposal.limits.max_single)"
                          for t, x in over.items())
-    assert p.verdict == "NOT SIMULATED" and p.improvement is None
+    assert p.verdict == "NOT SIMULATED" and p.sharpe_difference is None and p.figure is None
 
 
 def test_correlation_failure_falls_back_to_proportional():

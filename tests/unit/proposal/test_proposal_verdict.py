@@ -15,42 +15,38 @@ from rebal.proposal.noise import SharpeComparison
 from rebal.proposal.spec import Limits, ProposalSpec
 from rebal.proposal.verdict import VERDICTS, hard_breaches, judge, pct, simulation_verdict, target_conflicts
 
-SPEC = ProposalSpec()  # threshold 5 %, z 1.96, floor 0.5
+SPEC = ProposalSpec()  # z 1.96
 
 
-def cmp(relative: float, z: float, baseline: float = 1.0) -> SharpeComparison:
-    """A comparison with the given relative figure and z (SE of the difference 0.2, baseline Sharpe 1.0)."""
-    scale = max(abs(baseline), 0.5)
-    diff = relative * scale
-    se = abs(diff / z)
-    return SharpeComparison(126, baseline, baseline + diff, 0.5, diff, se, 0.5, relative, se / scale)
+def cmp(diff: float, z: float, baseline: float = 1.0) -> SharpeComparison:
+    """A comparison with the given Sharpe difference and z (SE = |diff / z|)."""
+    return SharpeComparison(126, baseline, baseline + diff, 0.5, diff, abs(diff / z))
 
 
 def test_the_vocabulary_is_the_decision_tables():
     assert VERDICTS == SIMULATION_VERDICTS
 
 
-@pytest.mark.parametrize("relative, z, verdict, phrase", [
-    (0.10, 2.5, "IMPROVES", "above the 5% threshold and beyond its noise"),
-    (0.10, 1.5, "WITHIN NOISE", "beyond the ±5% threshold but within its noise"),
-    (0.03, 3.0, "WITHIN NOISE", "inside the ±5% threshold, though beyond its noise"),
-    (0.03, 0.5, "WITHIN NOISE", "inside the ±5% threshold, and within its noise"),
-    (-0.10, -2.5, "WORSENS", "below -5% and beyond its noise"),
-    (-0.10, -1.0, "WITHIN NOISE", "within its noise"),
-    (0.051, 1.97, "IMPROVES", "above"),     # both just cleared
-    (0.049, 10.0, "WITHIN NOISE", "inside"),  # significant but under the threshold
+@pytest.mark.parametrize("diff, z, verdict, phrase", [
+    (0.10, 2.5, "IMPROVES", "significant (z > 1.96)"),
+    (0.10, 1.5, "WITHIN NOISE", "not significant (|z| ≤ 1.96)"),
+    (0.03, 3.0, "IMPROVES", "significant"),         # a small difference beyond its noise is significant
+    (-0.10, -2.5, "WORSENS", "significantly worse (z < -1.96)"),
+    (-0.10, -1.0, "WITHIN NOISE", "not significant"),
+    (0.051, 1.97, "IMPROVES", "significant"),
+    (0.051, 1.95, "WITHIN NOISE", "not significant"),
 ])
-def test_verdict_needs_both_the_threshold_and_the_noise(relative, z, verdict, phrase):
-    v, why = judge(cmp(relative, z), SPEC, "holdings as held on each date (3 snapshots)")
+def test_the_verdict_is_the_noise_test_on_the_sharpe_difference(diff, z, verdict, phrase):
+    v, why = judge(cmp(diff, z), SPEC, "holdings as held on each date (3 snapshots)")
     assert v == verdict and phrase in why
-    assert "holdings as held on each date (3 snapshots)" in why and f"{relative:+.1%}" in why
+    assert "holdings as held on each date (3 snapshots)" in why and f"{diff:+.2f}" in why
+    assert "max(" not in why and "%" not in why  # no ratio to max(|baseline|, floor), no percentage
 
 
 def test_reason_carries_the_numbers():
-    c = SharpeComparison(126, 0.85, 1.23, 0.6, 0.38, 0.21, 0.5, 0.38 / 0.85, 0.21 / 0.85)
+    c = SharpeComparison(126, 0.85, 1.23, 0.6, 0.38, 0.21)
     _, why = judge(c, SPEC, "b")
     assert "1.23 against 0.85" in why and "+0.38 ± 0.21" in why and "z = +1.81" in why
-    assert "+44.7% ± 24.7%" in why and "relative to max(|baseline|, 0.5)" in why
 
 
 def test_a_stricter_z_turns_an_improvement_into_noise():
@@ -59,7 +55,8 @@ def test_a_stricter_z_turns_an_improvement_into_noise():
 
 
 def _sim(**kw):
-    base = dict(comparison_out_of_sample=None, notes=[], improvement_in_sample=0.12, baseline_source="b")
+    ins = SharpeComparison(126, 0.5, 0.62, 0.9, 0.12, 0.1)
+    base = dict(comparison_out_of_sample=None, comparison_in_sample=ins, notes=[], baseline_source="b")
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -71,9 +68,8 @@ def test_not_simulated_says_why():
     assert v == "NOT SIMULATED" and "nothing to trade" in why and "$5,000" in why
     sim = _sim(notes=["out-of-sample estimate unavailable: no returns for 'X'"])
     v, why = simulation_verdict(SPEC, sim, blocked=None, no_trades=False, min_trade_value=0)
-    assert v == "NOT SIMULATED" and "no returns for 'X'" in why and "+12.0%" in why and "looks ahead" in why
-    flat = SharpeComparison(126, float("nan"), 1.0, float("nan"), float("nan"), float("nan"), 0.5, float("nan"),
-                            float("nan"))
+    assert v == "NOT SIMULATED" and "no returns for 'X'" in why and "(+0.12)" in why and "looks ahead" in why
+    flat = SharpeComparison(126, float("nan"), 1.0, float("nan"), float("nan"), float("nan"))
     v, why = simulation_verdict(SPEC, _sim(comparison_out_of_sample=flat), blocked=None, no_trades=False,
                                 min_trade_value=0)
     assert v == "NOT SIMULATED" and "undefined" in why

@@ -44,30 +44,17 @@ def test_se_of_the_sharpe_difference_matches_a_monte_carlo(sharpe, vol, rho, ses
     assert diff.mean() == pytest.approx(sharpe[0] - sharpe[1], abs=4 * se / math.sqrt(20_000) + 0.05)
 
 
-def test_relative_se_matches_a_monte_carlo_while_the_floor_binds():
-    # baseline Sharpe 0 on 40 years of sessions: |Ŝ_b| stays under the 0.5 floor (SE 0.16), so
-    # R = D / 0.5 and its spread is SE(D) / 0.5
-    s = _simulated_sharpe(np.random.default_rng(7), sharpe=(1.0, 0.0), vol=(0.01, 0.01), rho=0.5, sessions=10_080,
-                          draws=2_000)
-    rel = (s[:, 0] - s[:, 1]) / np.maximum(np.abs(s[:, 1]), 0.5)
-    se = sharpe_difference_se(1.0 / K, 0.0, 0.5, 10_080) / 0.5
-    assert rel.std(ddof=1) == pytest.approx(se, rel=0.05)
-
-
 def test_hand_worked_perfectly_correlated_case():
     # a = 0.02, 0, 0.02, 0: mean 0.01, sd sqrt(4e-4 / 3) = 0.0115470 -> daily Sharpe √3/2 = 0.8660254
     # b = a / 2 + 0.005 = 0.015, 0.005, 0.015, 0.005: mean 0.01, sd 0.0057735 -> daily Sharpe √3 = 1.7320508
     # ρ = 1: Var = [0 + ½(3/4 + 3) - (√3/2)(√3)(1)] / 4 = (1.875 - 1.5) / 4 = 0.09375 (= (s_a - s_b)² / 2T)
     a = pd.Series([0.02, 0.0, 0.02, 0.0], index=DAYS)
     b = a / 2 + 0.005
-    c = compare_sharpe(a, b, floor=0.5)
+    c = compare_sharpe(a, b)
     assert c.correlation == pytest.approx(1.0)
     assert c.projected == pytest.approx(math.sqrt(3) / 2 * K) and c.baseline == pytest.approx(math.sqrt(3) * K)
     assert c.difference_se == pytest.approx(math.sqrt(0.09375) * K)  # 0.3061862 daily, 4.8605 annualised
     assert c.difference_se == pytest.approx(4.86055, abs=1e-4)
-    # relative figure: D / max(|S_b|, 0.5) = (√3/2 - √3) / √3 = -0.5; its SE is SE(D) / (√3 K)
-    assert c.relative == pytest.approx(-0.5)
-    assert c.relative_se == pytest.approx(math.sqrt(0.09375) / math.sqrt(3))
     assert c.z == pytest.approx((math.sqrt(3) / 2 - math.sqrt(3)) / math.sqrt(0.09375))
 
 
@@ -77,12 +64,11 @@ def test_hand_worked_uncorrelated_case():
     # Var = [2 + ½ (3/4 + 0) - 0] / 4 = 2.375 / 4 = 0.59375
     a = pd.Series([0.02, 0.02, 0.0, 0.0], index=DAYS)
     b = pd.Series([0.01, -0.01, 0.01, -0.01], index=DAYS)
-    c = compare_sharpe(a, b, floor=0.5)
+    c = compare_sharpe(a, b)
     assert c.correlation == pytest.approx(0.0, abs=1e-12) and c.baseline == pytest.approx(0.0, abs=1e-12)
     assert c.difference_se == pytest.approx(math.sqrt(0.59375 * 252))
-    # the floor binds (|S_b| = 0 < 0.5): R = D / 0.5 and SE(R) = SE(D) / 0.5
-    assert c.relative == pytest.approx(math.sqrt(3) / 2 * K / 0.5)
-    assert c.relative_se == pytest.approx(math.sqrt(0.59375 * 252) / 0.5)
+    assert c.z == pytest.approx(math.sqrt(3) / 2 * K / math.sqrt(0.59375 * 252))
+    assert not c.significant(1.96) and c.to_json()["z"] == pytest.approx(c.z)
 
 
 def test_identical_paths_have_no_difference_and_no_noise():

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebal.proposal.simulation import improvement, path_metrics, path_returns, walk_forward
+from rebal.proposal.simulation import Simulation, path_metrics, path_returns, walk_forward
 
 DAYS = pd.bdate_range("2024-01-02", periods=4)
 
@@ -33,10 +33,27 @@ def test_metrics_by_hand():
     assert path_metrics(r, 0.0252)["sharpe"] == pytest.approx(0.0049 / np.sqrt(0.0013 / 3) * np.sqrt(252))
 
 
-def test_improvement_uses_a_floor_for_small_baselines():
-    assert improvement(1.0, 1.2) == pytest.approx(0.2)
-    assert improvement(0.1, 0.3, floor=0.5) == pytest.approx(0.4)
-    assert improvement(-1.0, -0.5) == pytest.approx(0.5)
+def test_the_figure_states_both_sides_the_difference_its_noise_and_the_dollars():
+    from rebal.proposal.noise import SharpeComparison
+
+    base = {"sharpe": 0.21, "volatility": 0.30, "max_drawdown": -0.20, "total_return": 0.05}
+    oos = {"sharpe": 1.20, "volatility": 0.23, "max_drawdown": -0.127, "total_return": 0.1374}
+    cmp = SharpeComparison(126, 0.21, 1.20, 0.6, 0.99, 0.86)
+    sim = Simulation(DAYS[0].date(), DAYS[-1].date(), 126, 0.002, base, dict(base), oos, pd.DataFrame(),
+                     baseline_source="holdings as held on each date (1 snapshot)", baseline_hindsight=False,
+                     comparison_out_of_sample=cmp, refit_every=21, value=21_168_517.0)
+    f = sim.figure(1.96)
+    # z = 0.99 / 0.86 = 1.151: not significant at 1.96; vol 23 - 30 = -7 points, drawdown -12.7 - (-20) = +7.3 points;
+    # P&L (13.74 % - 5 %) x $21,168,517 = $1,850,128
+    assert f.z == pytest.approx(0.99 / 0.86) and not f.significant
+    assert f.vol_difference == pytest.approx(-0.07) and f.drawdown_difference == pytest.approx(0.073)
+    assert f.pnl_difference_usd == pytest.approx(0.0874 * 21_168_517.0)
+    words = f.words()
+    assert "Sharpe 1.20 vs 0.21, difference +0.99 ± 0.86 (z = +1.15): not significant" in words
+    assert "every 21 sessions" in words and "against holdings as held on each date" in words
+    assert "126 sessions" in words and "P&L +$1.85M on today's $21.17M" in words
+    assert "%" not in f.short() and "max(" not in words  # no ratio to max(|base|, 0.5) anywhere
+    assert sim.figure(1.0).significant  # |z| 1.15 > 1.0
 
 
 def test_walk_forward_trades_the_drift_back_at_each_refit():

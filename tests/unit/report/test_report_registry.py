@@ -76,9 +76,10 @@ def test_summaries_and_cover_cells_of_the_shipped_reports_from_hand_made_scraps(
     assert spec.cover[0].cell(books) == ('β held 0.96, β target 0.48 (in-sample), ρ 0.71<br>'
                                          '<span class="failed">AGGRESSIVE (held)</span>')
     prop = {"simulation_verdict": "WITHIN NOISE", "mode": "correlation_aware", "n_trades": 3, "cost_bps": 1.25,
-            "improvement": -0.131, "improvement_se": 0.402, "target_conflicts": []}
+            "simulation": {"difference": -0.18, "se": 0.21, "z": -0.857, "significant": False}, "target_conflicts": []}
     spec = registry.report("rebalance_proposal")
-    assert spec.summary_line(prop) == "WITHIN NOISE (correlation-aware; 3 trades, 1.2 bps, OOS -13.1% ± 40.2%)"
+    assert spec.summary_line(prop) == ("WITHIN NOISE (correlation-aware; 3 trades, 1.2 bps; Sharpe -0.18 ± 0.21 (z -0.86, "
+                                       "not significant))")
     assert "WITHIN NOISE" in spec.cover[0].cell(prop) and "conflict" not in spec.cover[0].cell(prop)
     conflict = {**prop, "target_conflicts": ["correlated cluster A + B: target 60% > 30% (proposal.limits.max_cluster)"]}
     assert spec.summary_line(conflict).endswith("; CONFIGURATION CONFLICT")

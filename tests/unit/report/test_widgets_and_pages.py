@@ -87,8 +87,8 @@ def test_drift_scraps_are_the_hand_worked_numbers_and_fit_the_schema(audit, tiny
     s = page.scraps(review)
     check_scraps(page.REPORT, s)
     # AAA has grown to 4400 / 10400 = 42.3 % of the book, above the default 40 % single-asset limit: a hard
-    # breach forces action whatever the 4.4 % drift (row 5 of the decision table)
-    assert s["decision_action"] == "EXECUTE" and s["decision_rule"] == 5
+    # breach requires its remedy whatever the 4.4 % drift (row 4 of the decision table)
+    assert s["decision_action"] == "CURE BREACH" and s["decision_rule"] == 4
     assert s["max_drift"] == pytest.approx(-420 / 10400)
     # 2024-01-05: 4400 + 2700 + 2300 + 1000 = 10400; targets 4160 / 3120 / 2080 / 1040 -> D = 460 / 10400
     assert s["portfolio_drift"] == pytest.approx(460 / 10400)

@@ -1,0 +1,94 @@
+"""The recommendation's grading table row by row, the evidence's verdicts per measure, and the cost hook."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from rebal.config import load_profile
+from rebal.decision import recommend as rec
+from rebal.decision.evidence import build_evidence
+from rebal.decision.objective import Objective
+from rebal.decision.recommend import GRADE_TABLE, Judgement, option_costs
+
+BETTER = Objective("variance", "ex-ante volatility", 0.153, 0.148, 0.149, -0.005, 4.7e-4, -3.05, True, "b", "pct")
+NOT_BETTER = Objective("variance", "ex-ante volatility", 0.142, 0.142, None, -0.0004, 1.7e-4, -0.59, False, "b", "pct")
+
+
+def judge(**kw) -> Judgement:
+    base = dict(has_trade=True, objective=BETTER, against=(), unstable=(), net_adopt=2690.0, net_partway=2000.0,
+                partway_removed=0.95, partway_toward=1.0, adopt_share=0.9, noise_z=1.96)
+    return Judgement(**(base | kw))
+
+
+CASES = [
+    (1, judge(has_trade=False, objective=NOT_BETTER), "no trade towards the target"),
+    (2, judge(objective=NOT_BETTER, against=("worst stress episode deeper",)),
+     "ex-ante volatility 14.20% → 14.20% (0.04 points lower, z = -0.59: not significant)"),
+    (3, judge(against=("worst stress episode deeper (2008-09 crisis)",), unstable=("x",)), "2008-09 crisis"),
+    (4, judge(net_adopt=-19.0, net_partway=0.0, unstable=("x",)), "adopt −$19, part-way $0"),
+    (5, judge(unstable=("5.4% a week > 5%", "bootstrap 45% > 25%"), partway_toward=0.78),
+     "unstable target (5.4% a week > 5%, bootstrap 45% > 25%): 78% of the way"),
+    (5, judge(net_partway=3210.0), "part-way nets $3,210 vs $2,690 adopting"),  # the part-way trade nets more
+    (5, judge(partway_removed=0.64, net_partway=100.0), "(64% of the tracking-error variance removed)"),
+    (6, judge(), "better on the profile's objective beyond its noise (ex-ante volatility 15.30% → 14.80% (0.50 "
+               "points lower, z = -3.05: significant)), stable, nothing against it"),
+]
+
+
+@pytest.mark.parametrize("row, j, phrase", CASES)
+def test_grade_is_the_first_row_that_holds(row, j, phrase):
+    first = next(r for r in GRADE_TABLE if r.condition(j))
+    assert first.number == row and phrase in first.reason(j)
+
+
+def test_every_grade_row_has_a_case_and_the_last_is_otherwise():
+    assert sorted({c[0] for c in CASES}) == [r.number for r in GRADE_TABLE]
+    assert GRADE_TABLE[-1].when == "otherwise" and {r.grade for r in GRADE_TABLE} == set(rec.GRADES)
+
+
+def _proposal(defensive: bool = True):
+    prof = load_profile("min_variance", REPO / "params" / "profiles")
+    if not defensive:
+        import dataclasses
+        prof = dataclasses.replace(prof, sensitivity=dataclasses.replace(prof.sensitivity, defensive=False))
+    return SimpleNamespace(profile=prof)
+
+
+def _m(now: dict, adopt: dict) -> dict:
+    base = {"vol": 0.15, "beta": 0.45, "beta_rolling": 0.45, "te_benchmark": 0.16, "var99": 0.020, "worst": -0.30,
+            "worst_name": "2008-09 crisis"}
+    return {"now": base | now, "adopt": base | adopt}
+
+
+def _ev(m, **kw):
+    args = dict(costs={"adopt": 2444.0}, benefits={"adopt": 5134.0}, stability_text="stable", unstable=False,
+                simulation=("Sharpe +0.01 ± 0.09 (z +0.13): not significant", "not significant"))
+    return build_evidence(_proposal(kw.pop("defensive", True)), m, BETTER, **(args | kw))
+
+
+def test_each_measure_says_for_or_against_by_its_rule():
+    ev = _ev(_m({}, {}))
+    assert {r.key: r.says for r in ev.rows} == {
+        "objective": "for", "volatility": "neutral", "beta": "neutral", "beta_rolling": "neutral",
+        "te_benchmark": "neutral", "var99": "neutral", "worst_episode": "neutral", "cost": "neutral",
+        "benefit": "for", "stability": "neutral", "simulation": "not significant"}
+    # a defensive profile (limit 0.5): above the limit and higher than now argues against; lower than now does not
+    assert _ev(_m({"beta_rolling": 0.48}, {"beta_rolling": 0.52})).row("beta_rolling").says == "against"
+    lower = _ev(_m({"beta_rolling": 0.56}, {"beta_rolling": 0.51})).row("beta")
+    assert lower.says == "neutral" and lower.note == "above the 0.5 limit, but lower than now"
+    assert _ev(_m({"beta": 0.48}, {"beta": 0.60}), defensive=False).row("beta").says == "neutral"
+    # VaR: 10 % higher relative is the tolerance; stress: 0.5 point deeper
+    assert _ev(_m({}, {"var99": 0.0221})).row("var99").says == "against"   # +10.5 %
+    assert _ev(_m({}, {"var99": 0.0219})).row("var99").says == "neutral"   # +9.5 %
+    assert _ev(_m({"worst": -0.375}, {"worst": -0.385})).row("worst_episode").says == "against"  # hrp: 1 point
+    assert _ev(_m({"worst": -0.375}, {"worst": -0.379})).row("worst_episode").says == "neutral"
+    assert _ev(_m({}, {}), benefits={"adopt": 1000.0}).row("benefit").says == "against"
+
+
+def test_the_cost_hook_adds_a_component_to_every_trade_list(monkeypatch):
+    monkeypatch.setattr(rec, "COST_COMPONENTS", [lambda p, trades: ("tax", 100.0 * len(trades.trades))])
+    tl = SimpleNamespace(trades=pd.DataFrame({"ticker": ["A", "B"]}))
+    assert option_costs(None, tl, 1234.0) == {"trading": 1234.0, "tax": 200.0}
