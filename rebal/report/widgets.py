@@ -183,6 +183,8 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
     is copied (the committee packet renames element ids).
     """
     show_df = df.drop(columns=[highlight]) if highlight else df
+    if index and not show_df.index.is_unique:  # the Styler styles cells by label: repeated labels become a column
+        show_df, index = show_df.reset_index(), False
     esc = [None if n is None else html.escape(str(n)) for n in show_df.index.names]  # Styler leaves these raw
     show_df = show_df.rename_axis(index=esc if len(esc) > 1 else esc[0])
     # the index's name goes in the header's corner, not on a row of its own under the column headings
