@@ -372,3 +372,23 @@ def test_tax_inputs_price_any_trade_vector_for_an_optimiser(home):
     assert c["BBB"].slopes == pytest.approx([-0.2 * 5 / 15]) and c["BBB"](1500.0) == pytest.approx(-100.0)
     # AAA: the short-term lot (0.37 x 10 / 70 a dollar) before the long-term one (0.20 x 20 / 70)
     assert c["AAA"].slopes == pytest.approx([0.37 * 10 / 70, 0.20 * 20 / 70])
+
+
+def test_the_required_remedy_carries_the_tax_of_its_own_sells(home):
+    """AAA is 70 % of the book (150 x 70 of $15,000) against a 50 % limit: the remedy sells AAA alone.
+
+    fifo relieves the 2021 lot (basis 50) first: n shares sold at 70 realise n x 20 long-term. The year
+    before: LT +1,000 -> 200 at 20 %; after: LT 1,000 + 20 n -> 200 + 4 n. The remedy's tax: 4 n.
+    """
+    text = (PROFILE.replace("max_single: 0.85", "max_single: 0.50")
+            .replace("weights: {BBB: 0.10, CCC: 0.80}", "weights: {BBB: 0.45, CCC: 0.45}"))
+    (home / "params" / "profiles" / "taxy.yaml").write_text(text)
+    with _lake(home) as lh:
+        p = build_proposal(load_profile("taxy", home / "params" / "profiles"), lh, AS_OF, simulate=False)
+    r = p.remedial
+    assert r is not None and r.id.startswith("taxy-20221230-remedial-")
+    sells = r.trades.trades[r.trades.trades["action"] == "SELL"]
+    assert list(sells["ticker"]) == ["AAA"]
+    n = int(sells["shares"].iloc[0])
+    assert 0 < n <= 100 and r.tax is not None
+    assert r.tax.tax == pytest.approx(4.0 * n)
