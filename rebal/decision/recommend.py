@@ -163,8 +163,8 @@ class Recommendation:
         how = (f", {self.te_removed:.0%} of the tracking-error variance to the target removed"
                + (f", aimed {self.toward:.0%} of the way" if self.toward < 1 else "")) if self.option == "part-way" \
             else ""
-        return (f"{self.grade}: {self.n_trades} trade(s) worth ${self.traded_value:,.0f}, cost "
-                f"${self.total_cost:,.0f} against a benefit of ${self.benefit:,.0f}{how}")
+        return (f"{self.grade}: {self.n_trades} trade(s) worth {_usd(self.traded_value)}, cost "
+                f"{_usd(self.total_cost)} against a benefit of {_usd(self.benefit)}{how}")
 
     def to_json(self) -> dict[str, Any]:
         """Plain types (the evidence rows included) for JSON outputs, scraps and the packet."""

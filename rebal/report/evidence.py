@@ -123,10 +123,9 @@ def merge_rows(rows: list[tuple[str, EvidenceRow]], decision: str) -> list[tuple
             continue
         done.add(r.key)
         group = groups[r.key]
-        main = next((x for x in group if x[0] == decision), group[0])[1]
+        main_nb, main = next((x for x in group if x[0] == decision), group[0])
         others = [(n, x) for n, x in group if x is not main]
-        src = next(((n, x.anchor) for n, x in others if x.anchor), (decision, main.anchor) if main.anchor else
-                   (others[0][0] if others else nb, ""))
+        src = next(((n, x.anchor) for n, x in others if x.anchor), (main_nb, main.anchor))
         against = "; ".join(dict.fromkeys(x.against for _, x in others if x.against)) or main.against
         flag = "; ".join(dict.fromkeys(x.flag for x in [main] + [x for _, x in others] if x.flag))
         out.append((src[0], replace(main, label=main.label or others[0][1].label, against=against, flag=flag,

@@ -28,7 +28,7 @@ table.summary tr { break-inside: avoid; page-break-inside: avoid; }
 table.decisions col.c-profile { width: 14%; } table.decisions col.c-decision { width: 35%; }
 table.decisions col.c-trades { width: 13%; } table.decisions col.c-alerts { width: 15%; }
 table.decisions col.c-stress { width: 10%; } table.decisions col.c-sign { width: 13%; }
-table.decisions td, table.decisions th { font-size: 7.4pt; line-height: 1.3; }
+table.decisions td, table.decisions th { font-size: 7.3pt; line-height: 1.25; }
 table.summary code { font-size: 6.5pt; word-break: break-all; }
 table.summary .why { color: #37474f; }
 table.evidence tbody th { font-weight: 600; color: #263238; }
@@ -46,7 +46,9 @@ div.ev-col { display: inline-block; vertical-align: top; margin-right: 1%; }
 table.summary.evidence-table { table-layout: auto; }
 table.evidence-table td, table.evidence-table th { font-size: 6.7pt; padding: 1px 2.5px; white-space: nowrap;
   overflow-wrap: normal; }
-table.evidence td, table.evidence th { font-size: 7.4pt; line-height: 1.3; }
+table.evidence td, table.evidence th { font-size: 7.3pt; line-height: 1.25; }
+table.evidence .says { margin: 0; }
+.verdict .then { margin-top: 0.8mm; }
 .sign-box { border: 1.5px solid #263238; border-radius: 4px; padding: 1mm 3mm 0; margin-top: 3mm;
   break-inside: avoid; page-break-inside: avoid; }
 .sign-box h2 { margin-top: 1.5mm; border: none; }
@@ -57,7 +59,7 @@ table.keep { break-inside: avoid; page-break-inside: avoid; }
 .failed { color: #c62828; }
 .sample-mark { border: 2px solid #c62828; color: #c62828; font-weight: 700; text-align: center;
   letter-spacing: .06em; padding: 0.6mm; margin: 0 0 1.5mm; font-size: 7.8pt; }
-.caveats li { font-size: 7.4pt; margin: 0.5mm 0; }
+.caveats li { font-size: 7pt; margin: 0.3mm 0; line-height: 1.3; }
 .cover h3 { margin: 1.5mm 0 0.5mm; }
 .caveats li b { color: #263238; }
 ul.record li { font-size: 8pt; }

@@ -125,8 +125,10 @@ def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) ->
     out = []
     for k in range(0, len(items), 2):
         pair = items[k:k + 2]
-        if len(pair) == 1:
-            out.append(_table(profile, pair[0][0], pair[0][1], refs))
+        if len(pair) == 1:  # alone: as wide as its text (a short table does not stretch across the page)
+            share = min(max(_chars(pair[0][1]) / 90, 0.3), 1.0)
+            out.append(f"<div class='ev-col' style='width:{100 * share:.0f}%'>"
+                       f"{_table(profile, pair[0][0], pair[0][1], refs)}</div>")
             continue
         wide = [_chars(t) for _, t in pair]
         share = min(max(wide[0] / sum(wide), 0.25), 0.75)  # each as wide as its text, at least a quarter
@@ -177,7 +179,8 @@ def decision_page(entries: list[PacketEntry], profile: str, refs: Refs, *, sampl
     e = html.escape
     d = decision_entry(entries, profile)
     s = d.scraps if d is not None else {}
-    reasons = "".join(f"<li>{e(str(x))}</li>" for x in s.get("decision_reasons") or [])
+    said = {str(s.get("decision_reason", "")), str(s.get("discretionary_reason", ""))}  # already in the verdict
+    reasons = "".join(f"<li>{e(str(x))}</li>" for x in s.get("decision_reasons") or [] if str(x) not in said)
     items = evidence_of(entries, profile)
     ev = [(nb, it) for nb, it in items if isinstance(it, EvidenceRow)]
     pw = any(it.partway for _, it in ev)
@@ -192,7 +195,7 @@ def decision_page(entries: list[PacketEntry], profile: str, refs: Refs, *, sampl
             "<col style='width:6%'>")
     return (f"<section class='decision-page'>{mark}<h1 id='decide-{e(profile)}'>{e(profile)} — decision</h1>"
             f"{_verdict(s)}<p class='tiny'>What each input said ({full}):</p><ol class='reasons'>{reasons}</ol>"
-            f"<h2>Evidence: the book now → the proposal</h2><table class='summary evidence keep'><colgroup>{cols}"
+            f"<h2>Evidence: the book now → the proposal</h2><table class='summary evidence'><colgroup>{cols}"
             "</colgroup><thead><tr><th>Figure</th><th>Now</th><th>Proposed</th>"
             + ("<th>Part-way</th>" if pw else "")
             + f"<th>What it says, measured against, caveats</th><th>See</th></tr></thead><tbody>{rows}</tbody>"

@@ -164,6 +164,8 @@ def decision_scraps(review: WeeklyReview) -> dict[str, Any]:
     return {"decision_headline": d.headline, "decision_required": bool(d.required),
             "discretionary_action": d.discretionary.action, "discretionary_reason": d.discretionary.reason,
             "discretionary_rule": int(d.discretionary.rule),
+            "hard_breaches": list(p.hard_breaches) if p is not None else [],
+            "remedial_limits_ok": bool(r.limits_ok) if r is not None else True,
             "remedial_id": r.id if r is not None else "", "remedial_value": float(r.traded_value) if r else 0.0,
             "remedial_cost": float(r.cost_usd) if r else 0.0,
             "remedial_tax": float(r.tax.tax) if r is not None and r.tax is not None and r.tax.tax is not None else 0.0,

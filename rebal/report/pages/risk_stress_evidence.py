@@ -81,7 +81,7 @@ def evidence(s: Any) -> list[Any]:
                                   note="Loss: the largest fall from a running peak in the window; windows run from "
                                        "the index's peak to its trough unless marked event. Worse: the proposal loses "
                                        "more than the book now. Proxied: that share of value replayed through beta.",
-                                  anchor=EPISODES, order=60))
+                                  anchor=EPISODES, order=68))
     return rows
 
 

@@ -34,20 +34,37 @@ def _taxable(s: Any) -> bool:
     return s.get("tax_account") == "taxable"
 
 
+def _text(v: Any, fmt: str) -> str:
+    """Write one figure of the evidence as the decision page writes its figures (``17.2 %``, ``−$3,555``)."""
+    from rebal.report.evidence import pct
+
+    if isinstance(v, str):
+        return v
+    if v is None or v != v:
+        return "—"
+    if fmt in ("pct", "pct1"):
+        return pct(v, ".2%" if fmt == "pct" else ".1%")
+    if fmt == "usd":
+        return f"{'−' if v < 0 else ''}${abs(v):,.0f}"
+    return format(float(v), ".3f" if fmt == "num3" else ".2f").replace("-", "−")
+
+
 def _recommendation_rows(s: Any) -> list[Any]:
-    """Return the recommendation's evidence rows as the decision page shows them, keyed by measure."""
-    from rebal.decision.evidence import EvidenceRow as Measure
+    """Return the recommendation's evidence rows as the decision page shows them, keyed by measure.
+
+    A neutral row's note is dropped where it only names the episode (the risk report's row says more).
+    """
     from rebal.report.evidence import EvidenceRow
 
     rec = s.get("recommendation") or {}
     out = []
     for d in (rec.get("evidence") or {}).get("rows") or []:
-        m = Measure(d["key"], d["measure"], d["what"], dict(d.get("values") or {}), d["format"], d["says"],
-                    d.get("note", ""))
-        text = {b: (m.text(b) if b in m.values else "") for b in ("now", "adopt", "partway")}
-        out.append(EvidenceRow(m.measure, text["now"], text["adopt"], m.what, anchor=EVIDENCE,
-                               order=_ORDER.get(m.key, 45), partway=text["partway"],
-                               says=m.says + (f": {m.note}" if m.note else ""), key=m.key))
+        values, fmt = dict(d.get("values") or {}), d.get("format", "")
+        text = {b: (_text(values[b], fmt) if b in values else "") for b in ("now", "adopt", "partway")}
+        note = "" if d["key"] == "worst_episode" and d["says"] == "neutral" else d.get("note", "")
+        out.append(EvidenceRow(d["measure"], text["now"], text["adopt"], d.get("what", ""), anchor=EVIDENCE,
+                               order=_ORDER.get(d["key"], 45), partway=text["partway"],
+                               says=d["says"] + (f": {note}" if note else ""), key=d["key"]))
     return out
 
 
@@ -74,30 +91,33 @@ def evidence(s: Any) -> list[Any]:
     if s.get("remedial_id"):
         rt = s.get("remedial_trades")
         n = len(rt) if _has_rows(rt) else 0
+        ok = s.get("remedial_limits_ok")
         rows.append(EvidenceRow(
-            "Required: cure the breach", "hard limit broken", f"{n} trade(s), {money(s.get('remedial_value'))}",
+            "Required: cure the breach", "; ".join(s.get("hard_breaches") or []) or "a hard limit broken",
+            f"{n} trade(s), {money(s.get('remedial_value'))}",
             f"est. cost {money(s.get('remedial_cost'))}" + (f", est. tax {money(s.get('remedial_tax'))}" if tax
-                                                             else "") + "; within every hard limit after it",
-            anchor=REQUIRED, order=5))
+                                                             else "")
+            + ("; every hard limit holds after it" if ok else ""),
+            flag="a hard limit still fails after it" if ok is False else "", anchor=REQUIRED, order=5))
         if n:
-            rows.append(_trades_table("The required remedy", rt, REQUIRED, 65))
+            rows.append(_trades_table("The required remedy", rt, REQUIRED, 62))
     rows.append(EvidenceRow(
         "Drift to today's target", f"{pct(s.get('drift'))} ({s.get('drift_status')})", "",
         f"prices moved it {pct(s.get('price_drift'))}, the target {pct(s.get('target_change'))}",
         anchor=CHANGES, order=10))
     rows += _recommendation_rows(s)
     n = int(s.get("n_trades") or 0)
+    part = (s.get("discretionary_action") or s.get("decision_action")) == "ADOPT PART-WAY"
     if n:
         buys, sells = float(s.get("gross_buys") or 0.0), float(s.get("gross_sells") or 0.0)
-        part = (s.get("discretionary_action") or s.get("decision_action")) == "ADOPT PART-WAY"
-        rows.append(EvidenceRow("Trades signed" + (" (part-way)" if part else ""), "",
-                                f"{n}: buy {money(buys)}, sell {money(sells)}",
+        what = f"{n}: buy {money(buys)}, sell {money(sells)}"
+        rows.append(EvidenceRow("Trades signed", "", "" if part else what,
                                 f"est. cost {money(s.get('cost_usd'))} = {float(s.get('cost_bps') or 0):.1f} bps of "
                                 "value" + (f"; est. tax {money(s.get('tax_usd'))}" if tax else ""),
                                 "" if signs(s) else "not to trade this week: the decision trades nothing",
-                                anchor=SIGNED, order=30))
+                                anchor=SIGNED, order=30, partway=what if part else ""))
     if n and _has_rows(s.get("trades")):
-        rows.append(_trades_table("The trades in brief", s["trades"], SIGNED, 70))
+        rows.append(_trades_table("The trades in brief" + (" (part-way)" if part else ""), s["trades"], SIGNED, 64))
     return rows
 
 

@@ -201,3 +201,60 @@ def test_a_decision_page_takes_two_more_rows_and_a_second_line_to_sign_without_b
     signed = [i for i, t in enumerate(pages) if "What would be signed" in t]
     assert len(signed) == 1 and signed[0] - start <= 1  # the profile's page and at most one more
     assert "a-remedy-1" in pages[signed[0]] and "id-1" in pages[signed[0]]
+
+
+def _recommended(profile, pdf, *, remedy=True):
+    """A weekly review with a hard limit broken (its remedy) and a part-way recommendation with its evidence."""
+    w = _weekly(profile, [("X", "BUY", 3, 300.0), ("Y", "SELL", 1, 100.0)], action="CURE BREACH", pid="pw-1", pdf=pdf)
+    rows = [{"key": "volatility", "measure": "ex-ante volatility", "what": "annualised", "format": "pct",
+             "values": {"now": 0.15, "adopt": 0.13, "partway": 0.14}, "says": "neutral", "note": ""},
+            {"key": "var99", "measure": "VaR 1 day 99 %", "what": "historical", "format": "pct",
+             "values": {"now": 0.022, "adopt": 0.02, "partway": 0.021}, "says": "neutral", "note": ""},
+            {"key": "tax", "measure": "estimated tax ($)", "what": "an estimate", "format": "usd",
+             "values": {"adopt": 2500.0, "partway": -1234.0}, "says": "neutral", "note": ""},
+            {"key": "stability", "measure": "target stability", "what": "turnover", "format": "pct",
+             "values": {"adopt": "UNSTABLE: 6 % a week"}, "says": "against", "note": "unstable"}]
+    w.scraps.update({
+        "decision_required": remedy, "decision_reason": "a hard limit is broken now (LLY 29.7 % > 20 %)",
+        "discretionary_action": "ADOPT PART-WAY", "discretionary_reason": "unstable target: 78 % of the way",
+        "discretionary_rule": 7, "hard_breaches": ["single-asset LLY: 29.7% > 20%"], "remedial_limits_ok": True,
+        "remedial_id": "a-remedial-1" if remedy else "", "remedial_value": 4.1e6, "remedial_cost": 3704.0,
+        "remedial_tax": 317718.0, "tax_account": "taxable", "tax_usd": 10797.0,
+        "remedial_trades": pd.DataFrame([("LLY", "SELL", 10, 2.05e6)], columns=["ticker", "action", "shares", "value"]),
+        "recommendation": {"headline": "ADOPT PART-WAY: 2 trade(s) worth $400", "evidence": {"rows": rows}}})
+    if not remedy:
+        w.scraps["decision_action"] = "ADOPT PART-WAY"
+    return w
+
+
+def test_the_remedy_comes_first_then_the_recommendation_with_its_evidence_and_tax(blank):
+    entries = [_recommended("a", blank), _risk("a", blank)]
+    doc = _doc(entries)
+    page = doc[doc.index("id='decide-a'"):doc.index("id='signoff'")]
+    assert page.index("CURE BREACH") < page.index("Then, on the rest") < page.index("ADOPT PART-WAY: 2 trade(s)")
+    assert "<th>Part-way</th>" in page and "Required: cure the breach" in page and "The required remedy" in page
+    # one row per measure: the recommendation's figures, the risk report's caveat and link
+    vol = re.search(r"<tr><th>ex-ante volatility</th>(.*?)</tr>", page).group(1)
+    assert "15.00 %" in vol and "13.00 %" in vol and "14.00 %" in vol and "risk_stress.html#Where-the-risk-sits" in vol
+    assert "<th>Volatility</th>" not in page
+    var = re.search(r"<tr><th>VaR 1 day 99 %</th>(.*?)</tr>", page).group(1)
+    assert "rejected by its Kupiec test" in var and "2.10 %" in var
+    assert "−$1,234" in page and "against</b>: unstable" in page
+    box = page[page.index("What would be signed"):]
+    assert box.index("a-remedial-1") < box.index("pw-1") and "est. tax $318k" in box and "est. tax $11k" in box
+    signoff = doc.split("id='signoff'")[1]
+    assert "1. <code>a-remedial-1</code>" in signoff and "2. <code>pw-1</code>" in signoff
+
+
+def test_a_kept_book_has_nothing_to_decide_unless_a_remedy_is_required():
+    from rebal.report.pages.weekly_review_evidence import decides, sign
+
+    kept = {"decision_action": "KEEP CURRENT", "proposal_id": "p-1"}
+    assert not decides(kept) and sign(kept) == []
+    breach = {**kept, "decision_action": "CURE BREACH", "discretionary_action": "KEEP CURRENT",
+              "remedial_id": "r-1", "remedial_value": 1000.0, "remedial_cost": 5.0, "tax_account": "tax_exempt",
+              "remedial_trades": pd.DataFrame([("A", "SELL", 1, 1000.0)], columns=["ticker", "action", "shares",
+                                                                                   "value"])}
+    assert decides(breach)
+    (line,) = sign(breach)
+    assert line.required and line.id == "r-1" and "est. tax" not in line.detail  # tax-exempt: no tax
