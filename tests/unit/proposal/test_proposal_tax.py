@@ -352,9 +352,10 @@ def test_the_report_and_packet_parts_show_the_tax(home):
     # the packet cover shows the tax under the cost, from the weekly review's scraps
     scraps = {"decision_action": "EXECUTE", "decision_reason": "drift", "n_trades": 2, "gross_buys": 1.0,
               "gross_sells": 1.0, "cost_usd": 10.0, "cost_bps": 1.0, "alerts": [], "proposal_id": "x", "value": 1.0}
-    cover = executive_summary([PacketEntry("taxy", "weekly_review", "<p>x</p>", {**scraps, **s}),
-                               PacketEntry("exempt", "weekly_review", "<p>x</p>",
-                                           {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"})])
+    cover = executive_summary([PacketEntry("taxy", "weekly_review", {**scraps, **s}, pdf=Path("taxy.pdf")),
+                               PacketEntry("exempt", "weekly_review",
+                                           {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"},
+                                           pdf=Path("exempt.pdf"))])
     assert "cost $10 (1.0 bps)<br>est. tax $585" in cover and "(1.0 bps)<br>tax-exempt" in cover
 
 
