@@ -11,6 +11,7 @@ that records its evidence that way.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable, Mapping
 
@@ -86,6 +87,12 @@ class SignItem:
     detail: str = ""
     #: a required item (a hard limit broken now, data to fix) comes first, apart from the optional ones
     required: bool = False
+
+    def html(self) -> str:
+        """Write what is approved (HTML): a required item says so, in bold, unless its words already do."""
+        said = "required" in self.what.lower()
+        head = f"<b>{html.escape(self.what)}</b>" if self.required and said else html.escape(self.what)
+        return ("<b>required</b>: " if self.required and not said else "") + head
 
 
 def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[EvidenceRow]:

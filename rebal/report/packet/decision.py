@@ -141,7 +141,7 @@ def _tables(profile: str, items: list[tuple[str, EvidenceTable]], refs: Refs) ->
 def _sign_box(profile: str, items: list[tuple[str, SignItem]], refs: Refs) -> str:
     e = html.escape
     lines = "".join(
-        f"<tr><td>{'<b>required</b>: ' if it.required else ''}{e(it.what)}<br><code>{e(it.id)}</code></td>"
+        f"<tr><td>{it.html()}<br><code>{e(it.id)}</code></td>"
         f"<td>{e(it.detail)}</td><td class='sign-line'>approved by:<br><br>date:</td></tr>" for _, it in items)
     return (f"<div class='sign-box'><h2>What would be signed</h2><table class='summary signoff keep'><colgroup>"
             "<col style='width:44%'><col style='width:34%'><col style='width:22%'></colgroup><tbody>"

@@ -47,7 +47,7 @@ def signoff_section(entries: list[PacketEntry]) -> str:
         for k, (_, it) in enumerate(items, 1):
             rows.append(f"<tr><td><a href='#decide-{e(p)}'>{e(p)}</a></td><td>{f'{k}. ' if numbered else ''}"
                         f"<code>{e(it.id)}</code></td>"
-                        f"<td>{'<b>required</b>: ' if it.required else ''}{e(it.what)}<br>"
+                        f"<td>{it.html()}<br>"
                         f"<span class='why'>{e(it.detail)}</span></td>"
                         "<td class='sign-line'>approved by: <br><br>date:</td></tr>")
         r = why.get(p, {})

@@ -129,7 +129,7 @@ def sign(s: Any) -> list[Any]:
     out = []
     if s.get("remedial_id"):
         rt = s.get("remedial_trades")
-        out.append(SignItem("CURE BREACH: the required remedy", str(s["remedial_id"]),
+        out.append(SignItem("CURE BREACH (required): the remedy", str(s["remedial_id"]),
                             f"{len(rt) if _has_rows(rt) else 0} trade(s), {money(s.get('remedial_value'))}, est. cost "
                             f"{money(s.get('remedial_cost'))}"
                             + (f", est. tax {money(s.get('remedial_tax'))}" if tax else ""), required=True))
