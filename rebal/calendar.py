@@ -13,6 +13,7 @@ import pandas as pd
 from rebal.errors import DataError
 
 __all__ = ["nyse_sessions", "calendar_end", "check_in_calendar", "is_session", "sessions_after", "previous_session",
+           "non_sessions",
            "DEFAULT_ANCHOR", "is_rebalance_day", "next_rebalance_dates", "rebalance_days", "schedule_document"]
 
 #: Default anchor of the every-K-sessions rebalance schedule (first session of 2015).
@@ -72,6 +73,70 @@ def sessions_after(start: date | pd.Timestamp, end: date | pd.Timestamp) -> int:
     if b <= a:
         return 0
     return int(s.searchsorted(b, side="right") - s.searchsorted(a, side="right"))
+
+
+#: names of the NYSE's ad hoc closures since 1985 (``exchange_calendars.us_holidays`` lists them by variable name)
+_ADHOC_NAMES = {"HurricaneGloriaClosing": "closed for Hurricane Gloria", "HurricaneSandyClosings":
+                "closed for Hurricane Sandy", "September11Closings": "closed after the attacks of September 11, 2001",
+                "USNationalDaysofMourning": "a national day of mourning"}
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@lru_cache(maxsize=1)
+def _long_calendar():
+    """XNYS from 1900, loaded only for dates before the package's calendar starts (1990)."""
+    import warnings
+
+    import exchange_calendars as xcals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return xcals.get_calendar("XNYS", start="1900-01-01")
+
+
+def _closure_names(cal, first: pd.Timestamp, last: pd.Timestamp) -> dict[pd.Timestamp, str]:
+    """Weekday closures of ``cal`` in ``[first, last]``, by date: the holiday's name or the ad hoc closure's."""
+    import exchange_calendars.us_holidays as us
+
+    names: dict[pd.Timestamp, str] = {}
+    for var, label in _ADHOC_NAMES.items():
+        for d in getattr(us, var, []):
+            names[pd.Timestamp(d).normalize()] = label
+    for d in cal.adhoc_holidays:
+        names.setdefault(pd.Timestamp(d).normalize(), "a special closure")
+    for rule in cal.regular_holidays.rules:
+        for d in rule.dates(first, last):
+            names.setdefault(pd.Timestamp(d).normalize(), rule.name)
+    return names
+
+
+@lru_cache(maxsize=2)
+def _reasons(long: bool) -> tuple[pd.DatetimeIndex, dict[pd.Timestamp, str]]:
+    cal = _long_calendar() if long else _calendar()
+    s = cal.sessions
+    s = pd.DatetimeIndex(s.tz_localize(None) if s.tz is not None else s)
+    return s, _closure_names(cal, s[0], s[-1])
+
+
+def non_sessions(days) -> dict[pd.Timestamp, str]:
+    """Map each date of ``days`` that is not an NYSE session to the reason: ``a Saturday``, ``Thanksgiving``.
+
+    Dates the calendar does not cover (before 1900, after :func:`calendar_end`) are not judged here
+    (the future is refused on its own). A weekday closure without a holiday rule is ``a special closure``.
+    """
+    idx = pd.DatetimeIndex(pd.to_datetime(pd.Index(days))).normalize().unique()
+    if len(idx) == 0:
+        return {}
+    sessions = nyse_sessions()
+    out: dict[pd.Timestamp, str] = {}
+    for long, part in ((False, idx[(idx >= sessions[0]) & (idx <= sessions[-1])]), (True, idx[idx < sessions[0]])):
+        if len(part) == 0:
+            continue
+        s, names = _reasons(long)
+        part = part[(part >= s[0]) & ~part.isin(s)]
+        for d in part:
+            out[d] = f"a {_WEEKDAYS[d.weekday()]}" if d.weekday() >= 5 else names.get(d, "a weekday closure")
+    return dict(sorted(out.items()))
 
 
 def previous_session(day: date | pd.Timestamp) -> pd.Timestamp:

@@ -11,6 +11,9 @@ is untouched.
 - :func:`atomic_write`: content written by a callback given the temporary path (a figure's
   ``savefig``, a PDF renderer, ``DataFrame.to_parquet``); the temporary name keeps the
   destination's suffix, so writers that infer the format from it work;
+- :func:`write_csv`: a DataFrame as CSV, its text cells neutralised for spreadsheets (a cell
+  starting with ``=``, ``+``, ``-``, ``@``, tab or CR is a formula there: CSV injection; see
+  :func:`rebal.safetext.neutralise_frame`). Every CSV the package writes goes through it;
 - :func:`staged_file`: the same as a context manager, for a file built in several steps (a
   DuckDB lakehouse: its ``.wal`` side file is removed too);
 - :func:`staged_directory` / :func:`replace_directory`: a directory of files built beside its
@@ -30,7 +33,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_write_json", "atomic_write", "staged_file",
+__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_write_json", "atomic_write", "write_csv", "staged_file",
            "staged_directory", "replace_directory", "fsync_directory", "destination_of"]
 
 #: Permission bits asked for new files and directories (the process umask applies, as for ``open``).
@@ -38,7 +41,7 @@ _FILE_MODE = 0o666
 _DIR_MODE = 0o777
 
 
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.(?:tmp(?:\.[^/]*)?|staging|old)$")
+_TEMP_NAME = re.compile(r"\A\.(?P<name>.+)\.[0-9a-f]{8}\.(?:tmp(?:\.[^/]*)?|staging|old)\Z")
 
 
 def destination_of(path: str | Path) -> str:
@@ -118,6 +121,23 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     with staged_file(path) as tmp:
         write(tmp)
     return path
+
+
+def write_csv(path: str | Path, df: Any, **to_csv: Any) -> Path:
+    """Write the DataFrame ``df`` to ``path`` as CSV, atomically, with its text cells neutralised for spreadsheets.
+
+    ``to_csv`` are the keyword arguments of ``DataFrame.to_csv`` (``index=False``...); lines end with CRLF
+    (RFC 4180), so a text cell holding a line break stays one quoted cell. Numbers stay numbers;
+    a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` (OWASP's guidance
+    on CSV injection), so ``=cmd|' /C calc'!A0`` from a sector name is shown, never run. Returns ``path``.
+    """
+    from rebal.safetext import neutralise_frame
+
+    safe = neutralise_frame(df)
+    # RFC 4180 line ends: a field holding a carriage return is then quoted too (with "\n" alone it was written bare,
+    # and a spreadsheet read it as the start of a new row)
+    to_csv.setdefault("lineterminator", "\r\n")
+    return atomic_write(path, lambda p: safe.to_csv(p, **to_csv))
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = _FILE_MODE) -> Path:

@@ -24,8 +24,9 @@ from rebal.errors import ConfigError
 
 __all__ = ["Paths", "find_home", "get_paths", "validate_profile_name", "PROFILE_NAME_RE"]
 
-#: A profile name is a safe path component: it names files under params/, states/ and reports/.
-PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+#: A profile name is a safe path component: it names files under params/, states/ and reports/. ``\Z``, not ``$``:
+#: ``$`` also matches before a trailing newline, which would admit ``"tiny\n"`` as a 5-character name.
+PROFILE_NAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 
 
 def find_home(start: Path | None = None) -> Path:
@@ -80,7 +81,7 @@ def get_paths(home: str | Path | None = None) -> Paths:
 
 def validate_profile_name(name: str) -> str:
     """Return ``name`` if it is a safe path component, else raise :class:`ConfigError`."""
-    if not isinstance(name, str) or not PROFILE_NAME_RE.match(name):
+    if not isinstance(name, str) or not PROFILE_NAME_RE.fullmatch(name):
         raise ConfigError(
             f"invalid profile name {repr(name)[:70]}: use 1-64 letters, digits, '_' or '-', "
             "starting with a letter or digit (no '/', '..' or spaces)"

@@ -19,6 +19,7 @@ interface, so other sources (a database, a research model) can plug in.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Protocol, Sequence
@@ -28,6 +29,7 @@ import pandas as pd
 
 from rebal.allocation.base import BaseAllocator, check_choice
 from rebal.errors import ConfigError
+from rebal.safetext import ascii_float
 
 __all__ = ["View", "ViewsProvider", "FileViews", "load_views", "equilibrium_returns", "view_matrices",
            "BlackLittermanResult", "black_litterman", "BlackLittermanAllocator"]
@@ -57,6 +59,17 @@ class ViewsProvider(Protocol):
         ...
 
 
+def _num(value: object, where: str) -> float:
+    """Return a finite number from YAML or a CSV cell; text must use ASCII digits (``float("０.05")`` is 0.05)."""
+    try:
+        x = ascii_float(value, where) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc) if isinstance(value, str) else f"{where}: {value!r} is not a number") from None
+    if not math.isfinite(x):
+        raise ConfigError(f"{where}: must be a finite number, found {value!r}")
+    return x
+
+
 def _parse_view(raw: dict, src: str, i: int) -> View:
     where = f"{src}: views[{i}]"
     if not isinstance(raw, dict):
@@ -75,7 +88,7 @@ def _parse_view(raw: dict, src: str, i: int) -> View:
     elif "picks" in raw:
         if not isinstance(raw["picks"], dict) or not raw["picks"]:
             raise ConfigError(f"{where}: `picks` must map assets to weights")
-        picks = {str(k): float(v) for k, v in raw["picks"].items()}
+        picks = {str(k): _num(v, f"{where}: `picks.{k}`") for k, v in raw["picks"].items()}
     elif "long" in raw and "short" in raw:
         longs = [raw["long"]] if isinstance(raw["long"], str) else list(raw["long"])
         shorts = [raw["short"]] if isinstance(raw["short"], str) else list(raw["short"])
@@ -108,18 +121,19 @@ def load_views(path: str | Path) -> list[View]:
             raise ConfigError(f"{p}: expected a top-level `views:` list")
         return [_parse_view(v, str(p), i) for i, v in enumerate(raw["views"])]
     if p.suffix.lower() == ".csv":
-        df = pd.read_csv(p)
+        df = pd.read_csv(p, dtype=str)
         need = ["label", "asset", "weight", "value"]
         miss = [c for c in need if c not in df.columns]
         if miss:
             raise ConfigError(f"{p}: missing column `{miss[0]}` (need {', '.join(need)}[, confidence])")
         out = []
         for i, (label, g) in enumerate(df.groupby("label", sort=False)):
-            if g["value"].nunique() != 1:
+            if len({_num(v, f"{p}: view {label!r}: `value`") for v in g["value"]}) != 1:
                 raise ConfigError(f"{p}: view {label!r}: rows disagree on `value`")
-            conf = float(g["confidence"].iloc[0]) if "confidence" in g else 0.5
+            where = f"{p}: view {label!r}"
+            conf = _num(g["confidence"].iloc[0], f"{where}: `confidence`") if "confidence" in g else 0.5
             out.append(_parse_view({"picks": dict(zip(g["asset"], g["weight"], strict=True)),
-                                    "value": float(g["value"].iloc[0]),
+                                    "value": _num(g["value"].iloc[0], f"{where}: `value`"),
                                     "confidence": conf, "label": str(label)}, str(p), i))
         return out
     raise ConfigError(f"{p}: views must be .yaml or .csv")

@@ -2,7 +2,9 @@
 
 Every user error (bad profile, bad data file, stale data) ends with one line on stderr naming
 the file and field, and exit code 2; nothing is written. A weekly run in which some report
-failed exits 1 after rendering the others.
+failed exits 1 after rendering the others. Ctrl-C (exit 130) and SIGTERM (exit 143) stop a command
+after its clean-up; what it prints goes through :mod:`rebal.cli.terminal` (control and invisible
+characters from data are shown as escapes).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 from rebal import __version__
 from rebal.cli import compare, data, lab, monitor, notebook, profiles, project, proposal, risk, run, selection, views
 from rebal.cli.common import Parser
+from rebal.cli.terminal import Terminated, safe_output, sigterm_as_interrupt
 from rebal.errors import RebalError
 
 __all__ = ["main", "build_parser"]
@@ -38,10 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rebal`` console script; returns the exit code (``--help`` and usage errors too)."""
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version (0) and usage errors (2, message already printed)
-        return int(exc.code or 0)
+    with safe_output(), sigterm_as_interrupt():  # a usage error may echo an argument: the output is filtered too
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version (0) and usage errors (2, message already printed)
+            return int(exc.code or 0)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; turn every error a user can cause into one line on stderr and its exit code."""
     try:
         return int(args.func(args) or 0)
     except RebalError as exc:
@@ -50,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             msg = msg[:MAX_ERROR_CHARS - 3] + "..."
         sys.stderr.write(f"rebal: error: {msg}\n")
         return 2
+    except Terminated:
+        sys.stderr.write("rebal: terminated (SIGTERM): stopped after cleaning up; what had not finished was "
+                         "discarded, nothing half-written was kept\n")
+        return 143
     except KeyboardInterrupt:
         sys.stderr.write("rebal: interrupted\n")
         return 130

@@ -5,7 +5,11 @@ import argparse
 import sys
 from datetime import date
 
-__all__ = ["Parser", "parse_date", "positive_int", "paths_of", "profiles_and_lake", "profile_args", "writable_lake"]
+__all__ = ["Parser", "parse_date", "positive_int", "paths_of", "profiles_and_lake", "profile_args", "writable_lake",
+           "plain_text", "move_factor", "size_mb", "whole_number"]
+
+#: the most characters of a --by or --note
+MAX_NOTE_CHARS = 500
 
 
 class Parser(argparse.ArgumentParser):
@@ -22,22 +26,70 @@ class Parser(argparse.ArgumentParser):
 
 
 def parse_date(text: str) -> date:
-    """Parse a ``YYYY-MM-DD`` date (an argparse type)."""
+    """Parse a ``YYYY-MM-DD`` date written with ASCII digits (an argparse type)."""
     try:
+        if not text.isascii():
+            raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD, ASCII digits): {text[:60]!r}") from None
+
+
+def whole_number(text: str) -> int:
+    """Parse an integer written with ASCII digits (an argparse type): ``int("５")`` would be 5."""
+    from rebal.safetext import ascii_int
+
+    try:
+        return ascii_int(text, "value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
 
 def positive_int(text: str) -> int:
-    """Parse an integer >= 1 (an argparse type)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    """Parse an integer >= 1 written with ASCII digits (an argparse type)."""
+    n = whole_number(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, found {n}")
     return n
+
+
+def _number(text: str) -> float:
+    from rebal.safetext import ascii_float
+
+    try:
+        return ascii_float(text, "value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
+
+
+def move_factor(text: str) -> float:
+    """Parse the ``--max-move`` factor: a finite number above 1 (an argparse type)."""
+    x = _number(text)
+    if not 1 < x < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a factor above 1 (4 allows +300 % / -75 % a day), found {text[:40]}")
+    return x
+
+
+def size_mb(text: str) -> float:
+    """Parse a size in megabytes >= 0 (0: no limit; an argparse type)."""
+    x = _number(text)
+    if not 0 <= x < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of megabytes >= 0 (0: no limit), found {text[:40]}")
+    return x
+
+
+def plain_text(text: str) -> str:
+    """Accept one line of plain text (``--by``, ``--note``): no control, invisible or direction-changing character.
+
+    A newline would forge a line of the drift monitor's output, an escape sequence would clear the
+    terminal, U+202E would reverse what a reader sees.
+    """
+    from rebal.safetext import check_text
+
+    try:
+        return check_text(text, "the text", max_chars=MAX_NOTE_CHARS)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def paths_of(args: argparse.Namespace):

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from rebal.cli.common import Parser, paths_of
+from rebal.cli.common import Parser, move_factor, paths_of, size_mb, whole_number
+from rebal.limits import DEFAULT_MAX_MOVE, MAX_IMPORT_BYTES
 
 __all__ = ["register"]
 
@@ -50,10 +51,20 @@ def _cmd_build_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from rebal.config import list_profiles
     from rebal.data.importers import import_file
+    from rebal.data.plausible import parse_confirmed_moves
+    from rebal.errors import ConfigError
 
     paths = paths_of(args)
-    summary = import_file(paths.lakehouse, args.kind, args.file, allow_case_variants=args.allow_case_variants)
+    try:
+        confirmed = parse_confirmed_moves(args.confirm_move)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    profiles = set(list_profiles(paths.params_dir)) if args.kind == "holdings" else None
+    summary = import_file(paths.lakehouse, args.kind, args.file, allow_case_variants=args.allow_case_variants,
+                          max_move=args.max_move, confirmed_moves=confirmed, profiles=profiles,
+                          max_bytes=int(args.max_size * 1e6))
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -82,25 +93,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from rebal.data.lakehouse import Lakehouse
-    from rebal.errors import LakehouseError
+    from rebal.cli.data_check import check_lakehouse
 
-    paths = paths_of(args)
-    with Lakehouse(paths.lakehouse) as lh:
-        rows = lh.check()
-    bad = [r for r in rows if r["error"]]
-    if args.json:
-        print(json.dumps({"path": str(paths.lakehouse), "ok": not bad, "tables": rows}, indent=2))
-    else:
-        print(f"lakehouse {paths.lakehouse}: every table read whole")
-        for r in rows:
-            print(f"  {r['table']:<17} " + (f"UNREADABLE: {r['error']}" if r["error"] else f"{r['rows']:>9,} rows ok"))
-    if bad:
-        names = ", ".join(r["table"] for r in bad)
-        raise LakehouseError(f"{paths.lakehouse}: {len(bad)} table(s) unreadable ({names}): the file is damaged; "
-                             "restore it from a backup or rebuild it (`rebal data build-sample --force`, then import "
-                             "your data again)")
-    return 0
+    return check_lakehouse(paths_of(args), as_json=args.json, drop_off_calendar=args.drop_off_calendar)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,7 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "flagged synthetic open/high/low/volume layer, and implement each profile's sample "
                         "holdings. Written atomically.")
     b.add_argument("--force", action="store_true", help="rebuild even if the lakehouse exists (discards imported data)")
-    b.add_argument("--seed", type=int, help="seed of the synthetic layer (default: the fixed sample seed)")
+    b.add_argument("--seed", type=whole_number, help="seed of the synthetic layer (default: the fixed sample seed)")
     b.add_argument("--json", action="store_true", help="print the build summary as JSON")
     b.set_defaults(func=_cmd_build_sample)
     imp = dsub.add_parser("import",
@@ -133,8 +128,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "news: date, ticker, headline [, body, source] (for profiles with an llm block). "
                           "lots: profile, as_of, ticker, acquired, shares, cost_basis (total USD): the open tax "
                           "lots on as_of, overriding the bases inferred from closes. "
-                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today. "
-                          "A file with any bad row is rejected whole; the lakehouse is then unchanged.")
+                          "Dates are YYYY-MM-DD (numbers are not dates) and not after today; prices and alpha "
+                          "are dated on NYSE sessions. Values no market produces and one-day moves beyond "
+                          "--max-move are refused. A file with any bad row is rejected whole; the lakehouse is "
+                          "then unchanged.")
     imp.add_argument("kind", choices=["prices", "holdings", "tickers", "alpha", "news", "lots"],
                      help="what the file holds")
     imp.add_argument("file", type=Path, help="a .csv or .parquet file")
@@ -142,6 +139,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--allow-case-variants", action="store_true",
                      help="accept tickers that differ only in letter case from known ones (refused by default as "
                      "likely typos)")
+    imp.add_argument("--max-move", type=move_factor, default=DEFAULT_MAX_MOVE, metavar="FACTOR",
+                     help="refuse a close more than FACTOR times (or less than 1/FACTOR of) the previous close of the "
+                     "same ticker (default %(default)g: +300 %% / -75 %% a day; usually an unadjusted split)")
+    imp.add_argument("--confirm-move", action="append", metavar="TICKER:DATE",
+                     help="accept the one-day move of TICKER's close on DATE (a split or a real move you checked; "
+                     "repeatable)")
+    imp.add_argument("--max-size", type=size_mb, default=MAX_IMPORT_BYTES / 1e6, metavar="MB",
+                     help="refuse a file above MB megabytes before reading it (default %(default)g; a file takes about "
+                     "20 times its size in memory; 0: no limit)")
     imp.set_defaults(func=_cmd_import)
     inf = dsub.add_parser("info", help="tables, row counts and the latest date",
                           description="Show the lakehouse tables with their row counts and documentation.")
@@ -149,6 +155,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     inf.set_defaults(func=_cmd_info)
     chk = dsub.add_parser("check", help="read every table whole: find a damaged lakehouse before a report does",
                           description="Read every row of every table of the lakehouse (info only reads its "
-                          "metadata) and list the row counts; a damaged block is named with its table, exit 2.")
+                          "metadata) and list the row counts; a damaged block is named with its table, exit 2. Then "
+                          "look for data the importer refuses today: prices or alpha dated off the NYSE calendar, "
+                          "values no market produces, one-day moves beyond 4x, empty books, indexes held (exit 2).")
     chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.add_argument("--drop-off-calendar", action="store_true",
+                     help="delete the price and alpha rows dated on days that are not NYSE sessions (in one "
+                     "transaction), then check again")
     chk.set_defaults(func=_cmd_check)

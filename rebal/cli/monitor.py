@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rebal.cli.common import parse_date, paths_of, positive_int, profile_args, profiles_and_lake
+from rebal.cli.common import parse_date, paths_of, plain_text, positive_int, profile_args, profiles_and_lake
 from rebal.fileio import atomic_write
 
 __all__ = ["register"]
@@ -117,7 +117,8 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
     from rebal.config import load_profile
     from rebal.data.freshness import check_as_of
     from rebal.data.lakehouse import Lakehouse
-    from rebal.errors import ConfigError
+    from rebal.errors import ConfigError, DataError
+    from rebal.limits import DEFAULT_MAX_UNIVERSE
     from rebal.monitor.factor_map import factor_audit
     from rebal.monitor.spec import FactorMapSpec
     from rebal.report.pages.factor_map import factor_map_plot
@@ -136,9 +137,17 @@ def _cmd_factor_map(args: argparse.Namespace) -> int:
             t = lh.tickers()
             tickers = list(t.index[t["asset_class"] == "equity"])
             spec, what = FactorMapSpec(), f"{len(tickers)} equities in the lakehouse"
+        if len(tickers) < 2:  # about the data, not a flag: the user may not have passed --clusters
+            raise DataError(f"{prof.source if args.profile else paths.lakehouse}: a factor map clusters at least 2 "
+                            f"assets; {what} has {len(tickers)}" + (f" ({tickers[0]!r})" if tickers else ""))
+        if args.profile is None and len(tickers) > DEFAULT_MAX_UNIVERSE:
+            raise DataError(f"{paths.lakehouse}: {len(tickers):,} equities, more than the {DEFAULT_MAX_UNIVERSE:,} a "
+                            "factor map of the whole lakehouse reads (its distances grow with the square of the "
+                            "names); "
+                            "map a profile's universe with --profile (its `data.max_universe` sets the limit)")
         k = args.clusters or spec.clusters_for(len(tickers))
         if not 2 <= k <= len(tickers):
-            raise ConfigError(f"--clusters: must be between 2 and {len(tickers)}, found {k}")
+            raise ConfigError(f"--clusters: must be between 2 and the {len(tickers)} assets of {what}, found {k}")
         fa = factor_audit(tickers, lh, as_of, n_clusters=k, linkage=spec.linkage, window_days=spec.window_days,
                           seed=spec.seed)
     fig = factor_map_plot(fa.map, fa.leads, title=f"Factor map of {what} as of {as_of} (metric MDS)")
@@ -169,8 +178,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "state file is written atomically; every accepted state is kept in its history with "
                         "the time and who accepted it.")
     profile_args(ac, what="implemented as of")
-    ac.add_argument("--by", metavar="WHO", help="who accepts (default: user@host)")
-    ac.add_argument("--note", metavar="TEXT", help="free text kept with the state")
+    ac.add_argument("--by", type=plain_text, metavar="WHO", help="who accepts (default: user@host)")
+    ac.add_argument("--note", type=plain_text, metavar="TEXT", help="free text kept with the state")
     ac.add_argument("--from-holdings", action="store_true",
                     help="record the latest holdings snapshot (on or before the date) instead of the target, e.g. "
                     "after an execution whose state update failed")

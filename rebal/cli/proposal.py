@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from rebal.cli.common import parse_date, paths_of, writable_lake
+from rebal.cli.common import parse_date, paths_of, plain_text, writable_lake
 from rebal.errors import RebalError
 
 __all__ = ["register"]
@@ -230,15 +230,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--json", action="store_true", help="print the proposal as JSON")
     pp.add_argument("--explain", action="store_true", help="also print a plain-English explanation")
     pp.add_argument("--execute", action="store_true", help="execute the proposal if it was approved")
-    pp.add_argument("--by", metavar="NAME", help="who executes (default: user@host)")
+    pp.add_argument("--by", type=plain_text, metavar="NAME", help="who executes (default: user@host)")
     pp.set_defaults(func=_cmd_propose)
 
     ap = sub.add_parser("approve", help="approve a proposal by id (records who and when)",
                         description="Approve a PROPOSED proposal so that `rebal propose --execute` may run it. "
                         "BLOCKED, already approved and executed proposals are refused.")
     ap.add_argument("id", metavar="PROPOSAL_ID")
-    ap.add_argument("--by", metavar="NAME", help="approver (default: user@host)")
-    ap.add_argument("--note", metavar="TEXT", help="a note kept with the approval")
+    ap.add_argument("--by", type=plain_text, metavar="NAME", help="approver (default: user@host)")
+    ap.add_argument("--note", type=plain_text, metavar="TEXT", help="a note kept with the approval")
     ap.set_defaults(func=_cmd_approve)
 
     lp = sub.add_parser("proposals", help="list recorded proposals, or a profile's rebalance history",

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Iterable, Literal, Mapping
 
 from rebal.errors import ConfigError
 from rebal.paths import PROFILE_NAME_RE, validate_profile_name
+from rebal.safetext import check_text
 
 __all__ = ["build_dataclass", "check_ranges", "validate_profile_name", "profile_path", "list_profiles",
            "shorten", "clip", "did_you_mean", "In", "FieldRange", "field_ranges", "ECHO_CHARS",
@@ -77,7 +78,7 @@ def shorten(value: Any, limit: int = ECHO_CHARS) -> str:
 
 # -- ranges ---------------------------------------------------------------------------------------
 
-_INTERVAL = re.compile(r"^\s*([\[(])\s*(-?[\d.e+]+|-inf)\s*,\s*(-?[\d.e+]+|inf)\s*([\])])\s*$")
+_INTERVAL = re.compile(r"\A\s*([\[(])\s*(-?[\d.e+]+|-inf)\s*,\s*(-?[\d.e+]+|inf)\s*([\])])\s*\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def list_profiles(params_dir: Path) -> list[str]:
     if not d.is_dir():
         raise ConfigError(f"{d}: profile directory not found; lay out a project home with `rebal init DIR` "
                           "(or run from inside one, or set REBAL_HOME)")
-    return sorted(p.stem for p in d.glob("*.yaml") if PROFILE_NAME_RE.match(p.stem))
+    return sorted(p.stem for p in d.glob("*.yaml") if PROFILE_NAME_RE.fullmatch(p.stem))
 
 
 def _type_name(tp: Any) -> str:
@@ -266,16 +267,23 @@ def _convert(value: Any, tp: Any, where: str, src: str) -> Any:
     if tp is str:
         if not isinstance(value, str):
             raise bad()
-        return value
+        try:  # text from a profile is shown in reports and on terminals: nothing invisible or direction-changing
+            return check_text(value, f"`{where}`", allow_newlines=True)
+        except ValueError as exc:
+            raise ConfigError(f"{src}: {exc}") from None
     if tp is date:
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
+        if isinstance(value, (date, str)):
             try:
-                return date.fromisoformat(value)
+                day = value if isinstance(value, date) else date.fromisoformat(value) if value.isascii() else None
             except ValueError:
-                raise ConfigError(f"{src}: `{where}`: expected a date (YYYY-MM-DD) that exists, found "
+                day = None
+            if day is None:
+                raise ConfigError(f"{src}: `{where}`: expected a date (YYYY-MM-DD, ASCII digits) that exists, found "
                                   f"{shorten(value)}") from None
+            if day > date.today():  # every date of a profile refers to data, which cannot come from the future
+                raise ConfigError(f"{src}: `{where}`: {day} is after today ({date.today()}): a profile's dates refer "
+                                  "to the data, which cannot come from the future")
+            return day
         raise bad()
     raise TypeError(f"unsupported profile field type {tp!r}")  # a programming error
 

@@ -8,8 +8,10 @@ for a date (``20221227`` would otherwise be read as nanoseconds after 1970: it i
 text to write instead). A date after today (:func:`datetime.date.today`) is refused: it would become
 "the latest date" of every report. A ticker that differs only in letter case from a known ticker or
 from another in the same file (``aapl`` beside ``AAPL``) is refused unless the import is confirmed
-with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control
-characters and are at most 200 characters; reports escape them wherever they become HTML.
+with ``allow_case_variants=True`` (``--allow-case-variants``). Names and sectors may not hold control,
+invisible or direction-changing characters and are at most 200 characters; reports escape them. Prices
+and alpha are dated on NYSE sessions, values are plausible and one-day moves too (:mod:`rebal.data.plausible`);
+files above a size are refused before they are read (:mod:`rebal.limits`).
 
 Schemas (after :mod:`rebal.data.layouts` matched the column names and reshaped a wide file; extra columns
 are an error):
@@ -21,9 +23,9 @@ are an error):
     ``rebal data import tickers`` described them first.
 ``holdings``
     ``profile``, ``as_of`` (YYYY-MM-DD), ``ticker``, ``shares``; cash as ticker ``CASH`` with
-    ``shares`` in USD (>= 0). Tickers must be known. Each (profile, as_of) snapshot replaces any
-    existing snapshot of the same (profile, as_of). Optional ``cost_basis`` (total USD) and
-    ``acquired`` (YYYY-MM-DD) make a row one tax lot (:mod:`rebal.data.lots`).
+    ``shares`` in USD (>= 0). Tickers must be known and not indexes, the profile a project's (CLI), a
+    snapshot must hold something. Each (profile, as_of) snapshot replaces the stored one. Optional
+    ``cost_basis`` (total USD) and ``acquired`` (YYYY-MM-DD) make a row one tax lot (:mod:`rebal.data.lots`).
 ``lots``
     ``profile``, ``as_of``, ``ticker``, ``acquired``, ``shares`` (> 0), ``cost_basis`` (total USD
     of the lot): the open tax lots on ``as_of``, overriding the inferred ones (:mod:`rebal.data.lots`).
@@ -39,156 +41,37 @@ are an error):
 """
 from __future__ import annotations
 
-import re
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from rebal.data import plausible
+from rebal.data.fields import (
+    _case_variants,
+    _columns,
+    _dates,
+    _did_you_mean,
+    _duplicates,
+    _free_text,
+    _numbers,
+    _row,
+    _tickers,
+    _where,
+    read_table,
+)
+from rebal.data.holdings import replace_snapshots
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.data.layouts import normalise_layout
 from rebal.errors import ConfigError, DataError
+from rebal.limits import MAX_IMPORT_BYTES
 from rebal.paths import validate_profile_name
 
 __all__ = ["read_table", "validate_prices", "validate_holdings", "validate_tickers", "validate_alpha", "import_file",
            "KINDS"]
 
 KINDS = ("prices", "holdings", "tickers", "alpha", "news", "lots")
-_TICKER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^-]{0,19}$")
 _ASSET_CLASSES = {"equity", "index", "etf", "volatility_index", "fund", "bond", "other"}
-_MAX_TEXT = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file (by suffix) as strings-or-numbers, without coercion."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: file not found")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-    except Exception as exc:  # any parse failure is the file's fault
-        raise DataError(f"{p}: cannot read {suffix[1:]}: {str(exc).splitlines()[0]}") from None
-    raise DataError(f"{p}: unsupported file type {suffix or '(none)'}; use .csv or .parquet")
-
-
-def _echo(value: object) -> str:
-    """``repr`` of a value from the file, cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _row(df: pd.DataFrame, i: int, keys: tuple[str, ...]) -> str:
-    vals = ", ".join(f"{k}={str(df.iloc[i][k])[:40]}" for k in keys if k in df.columns)
-    return f"row {i + 2} ({vals})"  # +2: the header is line 1, as in a spreadsheet
-
-
-def _columns(df: pd.DataFrame, src: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise DataError(f"{src}: missing column `{missing[0]}` (required: {', '.join(required)})")
-    extra = [c for c in df.columns if c not in required + optional]
-    if extra:
-        raise DataError(
-            f"{src}: unknown column `{extra[0]}` (allowed: {', '.join(required + optional)})"
-        )
-    if df.empty:
-        raise DataError(f"{src}: no rows")
-
-
-def _dates(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> pd.Series:
-    raw = df[col]
-    if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
-        v = raw.iloc[0]
-        hint = ""
-        text = str(int(v)) if isinstance(v, (int, np.integer, float, np.floating)) and float(v).is_integer() else ""
-        if len(text) == 8:
-            hint = f"; write {text[:4]}-{text[4:6]}-{text[6:]} (or store a date column)"
-        raise DataError(f"{src}: {_row(df, 0, keys)}: `{col}` is a {raw.dtype} column, not dates: {v!r} is not "
-                        f"read as a date{hint}")
-    if raw.dtype == object or raw.dtype == "string":
-        objs = [x for x in raw if not isinstance(x, (str, date, pd.Timestamp)) and not pd.isna(x)]
-        if objs:
-            i = next(j for j, x in enumerate(raw) if x is objs[0])
-            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {objs[0]!r} "
-                            f"({type(objs[0]).__name__})")
-        as_text = raw.map(lambda x: x.isoformat()[:10] if isinstance(x, (date, pd.Timestamp)) else x)
-        parsed = pd.to_datetime(as_text.astype(str), format="%Y-%m-%d", errors="coerce")
-    else:
-        parsed = pd.to_datetime(raw, errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-    bad = parsed.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` is not a date (YYYY-MM-DD): {_echo(raw.iloc[i])}")
-    parsed = parsed.dt.normalize()
-    today = pd.Timestamp(date.today())
-    future = parsed > today
-    if future.any():
-        i = int(np.flatnonzero(future.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` {parsed.iloc[i].date()} is after today ({today.date()}): "
-                        "data cannot come from the future")
-    return parsed
-
-
-def _numbers(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, allow_missing: bool = False) -> pd.Series:
-    raw = df[col]
-    num = pd.to_numeric(raw, errors="coerce")
-    bad = num.isna() & (raw.notna() if allow_missing else True)
-    bad |= ~np.isfinite(num.fillna(0.0))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` must be a finite number, found {_echo(raw.iloc[i])}")
-    return num.astype(float)
-
-
-def _tickers(df: pd.DataFrame, src: str, keys: tuple[str, ...]) -> pd.Series:
-    t = df["ticker"].astype("string").str.strip()
-    bad = t.isna() | ~t.fillna("").str.match(_TICKER_RE)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` is not a valid symbol: {_echo(df['ticker'].iloc[i])}")
-    return t.astype(str)
-
-
-def _case_variants(tickers: pd.Series, known: set[str], src: str, df: pd.DataFrame, keys: tuple[str, ...]) -> None:
-    """Refuse a ticker differing only in letter case from a known one or another one of the file."""
-    by_fold: dict[str, str] = {}
-    for t in sorted(known):
-        by_fold.setdefault(t.casefold(), t)
-    for i, t in enumerate(tickers):
-        other = by_fold.get(t.casefold())
-        if other is not None and other != t:
-            raise DataError(f"{src}: {_row(df, i, keys)}: `ticker` {t!r} differs only in letter case from {other!r}: "
-                            "refused as a likely typo; import with --allow-case-variants if both are real symbols")
-        by_fold.setdefault(t.casefold(), t)
-
-
-def _did_you_mean(ticker: str, known: set[str]) -> str:
-    """``; did you mean 'AAPL'?`` when ``ticker`` differs from a known one only in letter case."""
-    same = sorted(k for k in known if k.casefold() == ticker.casefold())
-    return f"; did you mean {same[0]!r}?" if same else ""
-
-
-def _free_text(df: pd.DataFrame, col: str, src: str, keys: tuple[str, ...]) -> None:
-    """Refuse control characters and overlong values in a free-text column (names, sectors)."""
-    for i, v in enumerate(df[col]):
-        if isinstance(v, str) and (len(v) > _MAX_TEXT or _CONTROL.search(v)):
-            why = f"longer than {_MAX_TEXT} characters" if len(v) > _MAX_TEXT else "holds a control character"
-            raise DataError(f"{src}: {_row(df, i, keys)}: `{col}` {why}: {_echo(v)}")
-
-
-def _duplicates(df: pd.DataFrame, cols: list[str], src: str) -> None:
-    dup = df.duplicated(cols, keep="first")
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"{src}: {_row(df, i, tuple(cols))}: duplicate ({', '.join(cols)})")
 
 
 def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
@@ -211,6 +94,11 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{src}: {_row(report, i, keys)}: `volume` must be >= 0, found {df['volume'].iloc[i]}")
+    where = _where(src, report, keys)
+    for col in ("close", "open", "high", "low"):
+        plausible.refuse_out_of_range(df[col], col, plausible.MIN_PRICE, plausible.MAX_PRICE, where)
+    plausible.refuse_out_of_range(df["volume"], "volume", 0.0, plausible.MAX_VOLUME, where)
+    plausible.refuse_off_calendar(df["date"], "date", where)
     hi_ok = df["high"].isna() | (df["high"] >= df[["close", "open", "low"]].max(axis=1) * (1 - 1e-9))
     lo_ok = df["low"].isna() | (df["low"] <= df[["close", "open", "high"]].min(axis=1) * (1 + 1e-9))
     if not (hi_ok & lo_ok).all():
@@ -221,8 +109,13 @@ def validate_prices(raw: pd.DataFrame, src: str) -> pd.DataFrame:
     return df
 
 
-def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
-    """Check and normalise a holdings frame against the ``known`` tickers."""
+def validate_holdings(raw: pd.DataFrame, src: str, known: set[str], *, profiles: set[str] | None = None,
+                      indexes: set[str] = frozenset()) -> pd.DataFrame:
+    """Check and normalise a holdings frame against the ``known`` tickers.
+
+    ``profiles`` (the project's profile names, when known) refuses holdings of another profile; ``indexes``
+    (tickers of asset class index or volatility_index) cannot be held. A snapshot must hold something.
+    """
     keys = ("profile", "as_of", "ticker")
     _columns(raw, src, ("profile", "as_of", "ticker", "shares"), ("cost_basis", "acquired"))
     df = pd.DataFrame({
@@ -236,6 +129,10 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
             validate_profile_name(name if isinstance(name, str) else "")
         except ConfigError as exc:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `profile`: {exc}") from None
+        if profiles is not None and name not in profiles:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `profile` {name!r} is not a profile of this project "
+                            f"({', '.join(sorted(profiles)[:8]) or 'none'}); create its YAML file first, or correct "
+                            "the name")
     for i, (t, s) in enumerate(zip(df["ticker"], df["shares"], strict=True)):
         if t == CASH:
             if s < 0:
@@ -245,7 +142,16 @@ def validate_holdings(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFr
                 f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown (not in the lakehouse tickers table)"
                 + _did_you_mean(t, known)
             )
+        elif t in indexes:
+            raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is an index (a benchmark), which cannot "
+                            "be bought; hold a fund that tracks it")
+    where = _where(src, raw, keys)
+    plausible.refuse_out_of_range(df["shares"].where(df["ticker"] != CASH), "shares", 0.0, plausible.MAX_SHARES,
+                                  where, absolute=True)
+    plausible.refuse_out_of_range(df["shares"].where(df["ticker"] == CASH), "shares", 0.0, plausible.MAX_CASH, where,
+                                  what="cash (`shares` of CASH)")
     _duplicates(df, ["profile", "as_of", "ticker"], src)
+    plausible.refuse_empty_snapshots(df, where)
     df["profile"] = df["profile"].astype(str)
     return df
 
@@ -286,6 +192,9 @@ def validate_alpha(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame
     _columns(raw, src, ("date", "ticker", "alpha"), ())
     df = pd.DataFrame({"date": _dates(raw, "date", src, keys).dt.date, "ticker": _tickers(raw, src, keys),
                        "alpha": _numbers(raw, "alpha", src, keys)})
+    where = _where(src, raw, keys)
+    plausible.refuse_out_of_range(df["alpha"], "alpha", 0.0, plausible.MAX_ALPHA, where, absolute=True)
+    plausible.refuse_off_calendar(df["date"], "date", where)
     for i, t in enumerate(df["ticker"]):
         if t not in known:
             raise DataError(f"{src}: {_row(raw, i, keys)}: `ticker` {t!r} is unknown "
@@ -301,18 +210,22 @@ def _replace_rows(con, table: str, key: str, df: pd.DataFrame, columns: str, fil
     con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM incoming", [f"import:{Path(file).name}"])
 
 
-def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
-                allow_case_variants: bool = False) -> dict[str, object]:
+def import_file(lakehouse: str | Path, kind: str, file: str | Path, *, allow_case_variants: bool = False,
+                max_move: float = plausible.DEFAULT_MAX_MOVE, confirmed_moves: set | None = None,
+                profiles: set[str] | None = None, max_bytes: int | None = MAX_IMPORT_BYTES) -> dict[str, object]:
     """Validate ``file`` as ``kind`` and write it into the lakehouse in one transaction.
 
     Returns a summary (rows written, tickers, date range). Raises :class:`DataError` and writes
     nothing when any check fails. ``allow_case_variants`` confirms tickers that differ only in
-    letter case from known ones (see the module docstring).
+    letter case from known ones (see the module docstring). ``max_move`` and ``confirmed_moves``
+    (``{(ticker, date)}``) set the one-day move check of prices (:mod:`rebal.data.plausible`);
+    ``profiles`` (the project's profile names) refuses holdings of another; ``max_bytes`` refuses a
+    larger file before reading it (None: no limit).
     """
     if kind not in KINDS:
         raise DataError(f"unknown import kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     src = str(file)
-    raw, notes = normalise_layout(read_table(file), kind, src)  # wide files, column-name variants, adj_close
+    raw, notes = normalise_layout(read_table(file, max_bytes=max_bytes), kind, src)  # wide, name variants, adj_close
     layout = {"layout": notes} if notes else {}
     if not Path(lakehouse).is_file():
         raise DataError(f"{lakehouse}: lakehouse not found; build it with `rebal data build-sample` first")
@@ -322,8 +235,11 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
             df = validate_prices(raw, src)
             if not allow_case_variants:
                 _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
+            let_in = plausible.refuse_implausible_moves(lh.con, df, _where(src, raw, ("date", "ticker")), max_move,
+                                                        confirmed_moves or set())
             new = sorted(set(df["ticker"]) - known)
             with lh.transaction() as con:  # prices and their new tickers together
+                plausible.record_moves(con, let_in, f"import:{Path(file).name}")
                 _replace_rows(con, "prices", "(date, ticker)", df,
                               "date, ticker, open, high, low, close, volume, FALSE", file)
                 if new:
@@ -336,20 +252,13 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *,
         if kind == "holdings":
             from rebal.data.lots import lots_of_holdings, write_lots
 
-            df = validate_holdings(raw, src, known)
+            indexes = {r[0] for r in lh.con.execute(
+                "SELECT ticker FROM tickers WHERE asset_class IN ('index', 'volatility_index')").fetchall()}
+            df = validate_holdings(raw, src, known, profiles=profiles, indexes=indexes)
             lots = lots_of_holdings(raw, df, src)
-            stock = df[df["ticker"] != CASH]
-            cash = df[df["ticker"] == CASH].rename(columns={"shares": "cash"})[["profile", "as_of", "cash"]]
-            snaps = df[["profile", "as_of"]].drop_duplicates()
             tag = f"import:{Path(file).name}"
             with lh.transaction() as con:
-                con.register("snaps", snaps)
-                con.register("stock", stock)
-                con.register("cashdf", cash)
-                con.execute("DELETE FROM holdings WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
-                con.execute("DELETE FROM cash_balances WHERE (profile, as_of) IN (SELECT (profile, as_of) FROM snaps)")
-                con.execute("INSERT INTO holdings SELECT profile, as_of, ticker, shares, ? FROM stock", [tag])
-                con.execute("INSERT INTO cash_balances SELECT profile, as_of, cash, ? FROM cashdf", [tag])
+                snaps = replace_snapshots(con, df, tag)
                 write_lots(con, lots, tag)
             return layout | {"kind": kind, "rows": len(df), "snapshots": len(snaps),
                              "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}

@@ -27,6 +27,8 @@ import duckdb
 import pandas as pd
 
 from rebal.cache import memoize
+from rebal.data.duckfile import connect
+from rebal.data.plausible import check_price_frame, confirmed_moves
 from rebal.data.schema import DATE_COLUMNS, SCHEMA_DOC, create_schema
 from rebal.errors import DataError, LakehouseError
 
@@ -114,7 +116,8 @@ class Lakehouse:
                 "or import your data with `rebal data import`"
             )
         try:
-            self.con = _GuardedConnection(duckdb.connect(str(self.path), read_only=read_only), self.path)
+            con, self._after_close = connect(self.path, read_only=read_only)  # any legal path, '?' included
+            self.con = _GuardedConnection(con, self.path)
         except duckdb.Error as exc:
             raise DataError(f"{self.path}: cannot open the lakehouse: {exc}") from None
         self.as_of = as_of
@@ -131,6 +134,9 @@ class Lakehouse:
     def close(self) -> None:
         """Close the connection."""
         self.con.close()
+        after, self._after_close = getattr(self, "_after_close", None), None
+        if after is not None:
+            after()
 
     def __enter__(self) -> "Lakehouse":
         return self
@@ -225,10 +231,18 @@ class Lakehouse:
         ).df()
         wide = long.pivot(index="date", columns="ticker", values="v")
         wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-        if tickers is not None:
-            wide = wide.reindex(columns=list(tickers))
+        if tickers is not None:  # a ticker asked twice (a held benchmark) is one column
+            wide = wide.reindex(columns=list(dict.fromkeys(tickers)))
         wide.columns.name = "ticker"
+        why = check_price_frame(wide, field, self.confirmed_moves())  # rows the importer refuses today: name the data
+        if why is not None:
+            raise DataError(f"{self.path}: {why}; `rebal data check` lists such rows")
         return wide
+
+    @memoize(256)
+    def confirmed_moves(self) -> set:
+        """(ticker, date) of the one-day moves confirmed at import (:func:`rebal.data.plausible.record_moves`)."""
+        return confirmed_moves(self.con)
 
     @memoize(256)
     def sessions(self, start: date | None = None) -> pd.DatetimeIndex:

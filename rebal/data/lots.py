@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rebal.data.importers import _columns, _dates, _did_you_mean, _numbers, _row, _tickers
+from rebal.data.fields import _columns, _dates, _did_you_mean, _numbers, _row, _tickers
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import ConfigError, DataError
 from rebal.paths import validate_profile_name

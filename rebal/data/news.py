@@ -38,7 +38,7 @@ _CONTROL_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _text(raw: pd.DataFrame, col: str, src: str, keys: tuple[str, ...], *, limit: int, required: bool,
           control: re.Pattern) -> pd.Series:
-    from rebal.data.importers import _echo, _row
+    from rebal.data.fields import _echo, _row
 
     out = []
     for i, v in enumerate(raw[col]):
@@ -73,7 +73,7 @@ def validate_news(raw: pd.DataFrame, src: str, known: set[str]) -> pd.DataFrame:
     DataError
         Naming the file, the row (as a spreadsheet numbers it) and the field.
     """
-    from rebal.data.importers import _columns, _dates, _did_you_mean, _duplicates, _row, _tickers
+    from rebal.data.fields import _columns, _dates, _did_you_mean, _duplicates, _row, _tickers
 
     keys = ("date", "ticker")
     _columns(raw, src, ("date", "ticker", "headline"), ("body", "source"))

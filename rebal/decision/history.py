@@ -118,7 +118,7 @@ def last_committee(reports_dir: Path | None, as_of: date) -> tuple[date | None, 
     when, run = max(found)
     try:
         doc = json.loads(run.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError, RecursionError):  # RecursionError: a file nested too deeply
         return when, {}
     recorded = {}
     for r in doc.get("reports", []):

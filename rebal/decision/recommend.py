@@ -163,8 +163,12 @@ class Recommendation:
         how = (f", {self.te_removed:.0%} of the tracking-error variance to the target removed"
                + (f", aimed {self.toward:.0%} of the way" if self.toward < 1 else "")) if self.option == "part-way" \
             else ""
-        return (f"{self.grade}: {self.n_trades} trade(s) worth {_usd(self.traded_value)}, cost "
-                f"{_usd(self.total_cost)} against a benefit of {_usd(self.benefit)}{how}")
+        taxed = any(k != "trading" for k in self.costs)
+        cost = (f"cost ${self.total_cost:,.0f}{' after tax' if taxed else ''}" if self.total_cost >= 0 else
+                f"a net saving of ${-self.total_cost:,.0f} after tax (the losses it realises save more tax than "
+                "the trades cost)")
+        return (f"{self.grade}: {self.n_trades} trade(s) worth ${self.traded_value:,.0f}, {cost}, against a "
+                f"benefit of ${self.benefit:,.0f}{how}")
 
     def to_json(self) -> dict[str, Any]:
         """Plain types (the evidence rows included) for JSON outputs, scraps and the packet."""

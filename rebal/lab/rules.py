@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 
 from rebal.config.loader import shorten as _echo
 from rebal.errors import ConfigError
+from rebal.safetext import ascii_float, ascii_int
 
 __all__ = ["Config", "Rule", "Calendar", "Threshold", "Hybrid", "Bands", "HighVol", "CostBenefit", "Dynamic",
            "Delay", "Partial", "TaxAware", "parse_rule", "RULE_KINDS", "FREQUENCIES", "SIZINGS", "RELIEFS"]
@@ -220,11 +221,17 @@ class TaxAware(Rule):
         return Config(f"tax:{self.relief},{self.drift:g}", drift=self.drift, tax=self.relief)
 
 
+def _why(exc: ValueError) -> str:
+    """Return the parenthesis of :func:`rebal.safetext.ascii_float`'s message (a non-ASCII digit), else ``""``."""
+    text = str(exc)
+    return " " + text[text.index("(it holds"):] if "(it holds" in text else ""
+
+
 def _fraction(text: str, spec: str, what: str = "drift threshold") -> float:
     try:
-        x = float(text)
-    except ValueError:
-        raise ConfigError(f"rule {_echo(spec)}: {_echo(text)} is not a number") from None
+        x = ascii_float(text, "")  # float() alone reads fullwidth digits: "０.05" would be 0.05
+    except ValueError as exc:
+        raise ConfigError(f"rule {_echo(spec)}: {_echo(text)} is not a number{_why(exc)}") from None
     if not 0 < x < 1:
         raise ConfigError(f"rule {_echo(spec)}: {what} must be a fraction in (0, 1), e.g. 0.05, found {text}")
     return x
@@ -244,9 +251,9 @@ def _bands(text: str, spec: str) -> Bands:
     vals = []
     for p in parts:
         try:
-            x = float(p)
-        except ValueError:
-            raise ConfigError(f"rule {_echo(spec)}: {_echo(p)} is not a number") from None
+            x = ascii_float(p, "")
+        except ValueError as exc:
+            raise ConfigError(f"rule {_echo(spec)}: {_echo(p)} is not a number{_why(exc)}") from None
         x = x / 100 if x >= 1 else x
         if not 0 < x < 1:
             raise ConfigError(f"rule {_echo(spec)}: band {p} must be in (0, 100) points or percent")
@@ -281,9 +288,10 @@ def parse_rule(spec: str) -> Rule:
         return Dynamic(_fraction(parts[0], text), pause=n == 2)
     if kind == "delay" and n == 2:
         try:
-            days = int(parts[1])
-        except ValueError:
-            raise ConfigError(f"rule {_echo(text)}: sessions {_echo(parts[1])} is not a whole number") from None
+            days = ascii_int(parts[1], "")
+        except ValueError as exc:
+            raise ConfigError(f"rule {_echo(text)}: sessions {_echo(parts[1])} is not a whole number"
+                              f"{_why(exc)}") from None
         if not 1 <= days <= 63:
             raise ConfigError(f"rule {_echo(text)}: the delay must be 1-63 sessions, found {days}")
         return Delay(_fraction(parts[0], text), days)

@@ -18,7 +18,7 @@ import pandas as pd
 from rebal.config import Profile
 from rebal.data.lakehouse import Lakehouse
 from rebal.errors import ConfigError
-from rebal.fileio import staged_directory
+from rebal.fileio import staged_directory, write_csv
 from rebal.lab.data import LabInputs, load_inputs
 from rebal.lab.metrics import by_regime, summarize
 from rebal.lab.rules import parse_rule
@@ -102,12 +102,12 @@ def lab_json(run: LabRun) -> dict:
 def write_lab(run: LabRun, out_dir: Path) -> Path:
     """Write the run's files into ``out_dir`` (replaced whole: built in a sibling temp dir first)."""
     with staged_directory(out_dir) as tmp:
-        run.summary.to_csv(tmp / "summary.csv")
+        write_csv(tmp / "summary.csv", run.summary)
         run.summary.to_parquet(tmp / "summary.parquet")
-        run.regimes.to_csv(tmp / "by_regime.csv", index=False)
+        write_csv(tmp / "by_regime.csv", run.regimes, index=False)
         run.sweep.result.frame().to_parquet(tmp / "values.parquet")
         pd.DataFrame(run.sweep.result.drift, index=run.sweep.result.index,
                      columns=run.sweep.result.labels).to_parquet(tmp / "drift.parquet")
-        run.taxes_by_year.to_csv(tmp / "taxes.csv", index=False)
+        write_csv(tmp / "taxes.csv", run.taxes_by_year, index=False)
         (tmp / "study.json").write_text(json.dumps(lab_json(run), indent=2, default=str))
     return Path(out_dir)

@@ -130,7 +130,7 @@ def _h1(summary: pd.DataFrame, lab: LabSpec) -> Verdict:
         thr = _row(summary, "threshold:0.05", c)
         for f in ("monthly", "quarterly", "annual"):
             cal = _row(summary, f"calendar:{f}", c)
-            if thr is None or cal is None:
+            if thr is None or cal is None or not cal["tracking_error"] > 0:  # no TE to cut (a book that never drifts)
                 continue
             rows.append({"cost_bps": c, "calendar": f, "te_threshold": thr["tracking_error"],
                          "te_calendar": cal["tracking_error"],
@@ -139,7 +139,8 @@ def _h1(summary: pd.DataFrame, lab: LabSpec) -> Verdict:
     table = pd.DataFrame(rows)
     statement = "Threshold rebalancing at 5 % drift with costs <= 20 bps cuts tracking error by >= 50 % vs the calendar"
     if table.empty:
-        return Verdict(1, statement, None, "the grid lacks threshold:0.05 or a calendar rule at <= 20 bps", table)
+        return Verdict(1, statement, None, "the grid lacks threshold:0.05 or a calendar rule at <= 20 bps with a "
+                       "tracking error to cut", table)
     q = table[table["calendar"] == "quarterly"]
     ok = bool(((q["te_reduction"] >= 0.5) & (q["sharpe_threshold"] >= q["sharpe_calendar"])).all())
     top = table[table["cost_bps"] == table["cost_bps"].max()]
@@ -199,7 +200,7 @@ def _h3(market: Market, ctx: dict, lab: LabSpec) -> Verdict:
     for t in np.flatnonzero(month_end):
         if t < 252 or t + 252 >= T:
             continue
-        cov = annualise_variance(np.cov(rets[t - 252:t], rowvar=False))
+        cov = annualise_variance(np.atleast_2d(np.cov(rets[t - 252:t], rowvar=False)))  # 2-D for one asset too
         d = w_all[t, :N] - target[:N]
         te = float(np.sqrt(max(d @ cov @ d, 0.0)))
         cost = c * np.abs(w_all[t] - target).sum()
@@ -236,7 +237,7 @@ def _h4(market: Market, ctx: dict, summary: pd.DataFrame, lab: LabSpec, res) -> 
         return Verdict(4, statement, None, "threshold:0.05 is not in the run", pd.DataFrame())
     k = k[0]
     days = np.flatnonzero(res.rebalanced[:, k])
-    prev = np.concatenate([[0], days[:-1]])
+    prev = np.concatenate([[0], days[:-1]]) if len(days) else days  # no rebalance at all (a single asset)
     c = lab.cost_bps / 1e4
     rows = []
     for t, p0 in zip(days, prev, strict=True):
@@ -299,6 +300,9 @@ def literature(summary: pd.DataFrame, lab: LabSpec) -> list[Verdict]:
           "(Leland 1999)")
     if full is None or edge is None:
         out.append(Verdict(5, st, None, "needs threshold:0.05 and partial:edge,0.05", pd.DataFrame()))
+    elif not (full["tracking_error"] > 0 and full["turnover_per_year"] > 0):
+        out.append(Verdict(5, st, None, "threshold:0.05 never traded (the book never drifted): nothing to compare",
+                           pd.DataFrame([full, edge])))
     else:
         te_ratio = edge["tracking_error"] / full["tracking_error"]
         to_ratio = edge["turnover_per_year"] / full["turnover_per_year"]

@@ -93,9 +93,12 @@ def concat_results(parts: list[Sweep]) -> Sweep:
 def _progress(total: int, enabled: bool, desc: str):
     if not enabled:
         return None
+    import sys
+
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="chunk", leave=False)
+    # the CLI filters escapes out of sys.stderr (rebal.cli.terminal): the bar draws on the terminal underneath
+    return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=getattr(sys.stderr, "unfiltered", sys.stderr))
 
 
 def run_sweep(market: Market, configs: list[tuple[Rule | Config, float]], *, workers: int | None = None,

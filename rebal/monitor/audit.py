@@ -24,6 +24,7 @@ from rebal.analytics.drift import (
 )
 from rebal.config import Profile
 from rebal.data.freshness import Freshness, check_freshness
+from rebal.data.holdings import check_book
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
 from rebal.monitor.state import StateStore
@@ -65,10 +66,12 @@ def last_implemented(profile: Profile, lh: Lakehouse, as_of: date, states: State
                                f"accepted {state.accepted_at} by {state.accepted_by} (as of {state.as_of})",
                                units, float(state.weights.get(CASH, 0.0)), False)
     snap, shares, cash = hold
+    check_book(lh, profile.name, snap, shares, cash, None, long_only=profile.long_only)
     px = view.prices(list(shares.index), start=snap)
-    p0 = px.iloc[0]
+    p0 = px.iloc[0] if len(px) else pd.Series(float("nan"), index=shares.index)
     if p0.isna().any():
         raise DataError(f"{lh.path}: no price on {snap} for held {p0.index[p0.isna()][0]!r}")
+    check_book(lh, profile.name, snap, shares, cash, p0, long_only=profile.long_only)
     return LastImplemented(snap, weights_from_holdings(shares, p0, cash), "holdings",
                            f"holdings implemented on {snap}", shares, cash, True)
 

@@ -7,7 +7,8 @@
   state after an execution whose state write failed).
 
 The first-run baseline is the profile's latest holdings when the lakehouse has them (they are
-what was really implemented), else the current target, as the planner spec prescribes for a
+what was really implemented; holdings or prices that cannot be valued are an error, not a reason to fall
+back), else the current target, as the planner spec prescribes for a
 system without position records. The output says which.
 """
 from __future__ import annotations
@@ -19,7 +20,6 @@ from rebal.allocation.target import compute_target
 from rebal.config import Profile
 from rebal.data.freshness import check_as_of
 from rebal.data.lakehouse import Lakehouse
-from rebal.errors import DataError
 from rebal.monitor.audit import DriftAudit, drift_audit, last_implemented
 from rebal.monitor.state import StateEntry, StateStore
 
@@ -45,11 +45,11 @@ def drift_monitor(profile: Profile, lh: Lakehouse, states: StateStore, as_of: da
     """Monitor one profile (see the module docstring); an ``as_of`` outside the data is refused (``check_as_of``)."""
     as_of = check_as_of(lh, as_of, max_stale_sessions=profile.data.max_stale_sessions)
     if not states.history(profile.name):
-        try:
+        if lh.at(as_of).holdings_dates(profile.name):  # unfit holdings or prices: an error, not a reason for the target
             lis = last_implemented(profile, lh, as_of, None)
             weights, when, source = lis.weights, lis.as_of, "holdings"
             note = f"baseline from the holdings implemented on {lis.as_of} (first drift-monitor run)"
-        except DataError:
+        else:
             weights, when, source = compute_target(profile, lh.at(as_of), as_of).weights, as_of, "target"
             note = f"baseline: the current target as of {as_of}, taken as implemented (first drift-monitor run)"
         entry = states.accept(profile.name, weights, as_of=when, source=source, accepted_by="rebal drift-monitor",

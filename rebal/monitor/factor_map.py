@@ -35,6 +35,9 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
                  window_days: int = 504, seed: int = 0) -> FactorAudit:
     """Cluster ``tickers`` on ``window_days`` returns to ``as_of``; rank execution alpha within clusters."""
     view = lh.at(as_of)
+    if len(tickers) < 2:
+        raise DataError(f"factor map: a map clusters at least 2 assets; the universe has {len(tickers)} "
+                        f"({', '.join(map(repr, tickers)) or 'none'})")
     need = max(window_days, 252) + 1
     close = view.prices(tickers).iloc[-need:]
     if len(close) < need or close.isna().any().any():
@@ -42,6 +45,11 @@ def factor_audit(tickers: list[str], lh: Lakehouse, as_of: date, *, n_clusters: 
         raise DataError(f"factor map needs {need} sessions of closes up to {as_of} for every ticker"
                         + (f"; {bad[0]!r} has gaps" if bad else f", found {len(close)}"))
     rets = simple_returns(close, fill="none").iloc[1:].iloc[-window_days:]
+    flat = rets.columns[(rets == 0).all()].tolist()
+    if flat:  # no variance: its correlation with anything is undefined
+        raise DataError(f"{lh.path}: factor map: {flat[0]!r} has the same close on every one of the {len(rets) + 1} "
+                        f"sessions to {as_of}: its correlation with the other assets is undefined; correct its prices "
+                        "or leave it out of the universe")
     fm = factor_map(rets, n_clusters, sectors=view.tickers()["sector"], method=linkage, seed=seed)
     fields = {f: view.prices(tickers, field=f).reindex(close.index) for f in ("high", "low", "volume")}
     gaps = [f for f in fields if fields[f].isna().any().any()]

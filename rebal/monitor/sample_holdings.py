@@ -50,6 +50,9 @@ def seed_sample_holdings(lh: Lakehouse, profiles: list[Profile]) -> dict[str, ob
         sh = prof.sample_holdings
         if sh is None:
             continue
+        if not len(sessions) or pd.Timestamp(sh.start) > sessions[-1]:
+            raise DataError(f"{prof.source}: `sample_holdings.start`: {sh.start} is after the last session of the data "
+                            f"({sessions[-1].date() if len(sessions) else 'no prices'}): nothing could be implemented")
         if sh.every == "rebalance_day":
             rows, cash_rows, dates, blocked = _seed_risk4(lh, prof, sessions)
         else:

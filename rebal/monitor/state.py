@@ -42,6 +42,7 @@ from rebal.errors import StateError
 from rebal.fileio import atomic_write_text
 from rebal.paths import validate_profile_name
 from rebal.provenance import utc_stamp
+from rebal.safetext import check_text
 
 __all__ = ["StateEntry", "StateStore", "default_actor", "LOCK_TIMEOUT"]
 
@@ -78,19 +79,30 @@ def default_actor() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def _plain(text: object, field: str) -> str:
+    """``text`` as a string, refusing control, invisible and direction-changing characters (they are shown later)."""
+    return check_text(str(text), f"`{field}`")
+
+
 def _entry(raw: dict, src: str, i: int) -> StateEntry:
     try:
         w = raw["weights"]
         if not isinstance(w, dict) or not w:
             raise ValueError("`weights` must be a non-empty mapping")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in w.values()):
+            raise ValueError("`weights` must be numbers (a quoted \"0.5\" is text)")
         vals = [float(v) for v in w.values()]
         if not all(math.isfinite(v) for v in vals):
             raise ValueError("`weights` has a non-finite value")
         if abs(sum(vals) - 1.0) > _TOL:
             raise ValueError(f"`weights` sum to {sum(vals):.6f}, not 1")
-        return StateEntry(str(raw["accepted_at"]), str(raw["accepted_by"]), date.fromisoformat(raw["as_of"]),
-                          str(raw.get("source", "target")), str(raw.get("note", "")),
-                          pd.Series({str(k): float(v) for k, v in w.items()}, name="weight"))
+        as_of = date.fromisoformat(raw["as_of"])
+        if as_of > date.today():
+            raise ValueError(f"`as_of` {as_of} is after today ({date.today()}): a state is implemented in the past; "
+                             "it would be ignored by every run until then")
+        return StateEntry(_plain(raw["accepted_at"], "accepted_at"), _plain(raw["accepted_by"], "accepted_by"), as_of,
+                          _plain(raw.get("source", "target"), "source"), _plain(raw.get("note", ""), "note"),
+                          pd.Series({_plain(k, "weights"): float(v) for k, v in w.items()}, name="weight"))
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise StateError(f"{src}: corrupted state file: history entry {i}: {msg}") from None
@@ -126,6 +138,9 @@ class StateStore:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StateError(f"{src}: corrupted state file: not valid JSON ({exc.__class__.__name__}); "
                              "it was left untouched: restore it or move it aside") from None
+        except RecursionError:  # e.g. 100,000 nested lists: not a state file
+            raise StateError(f"{src}: corrupted state file: nested too deeply to be a state file; it was left "
+                             "untouched: restore it or move it aside") from None
         if not isinstance(raw, dict) or raw.get("schema") != _SCHEMA or raw.get("profile") != profile \
                 or not isinstance(raw.get("history"), list) or not raw["history"]:
             raise StateError(f"{src}: corrupted state file: expected schema {_SCHEMA}, profile {profile!r} "
@@ -208,6 +223,14 @@ class StateStore:
         w = weights.astype(float)
         if not w.map(math.isfinite).all() or abs(float(w.sum()) - 1.0) > _TOL:
             raise StateError(f"state for {profile!r}: weights must be finite and sum to 1, found {float(w.sum()):.6f}")
+        for field, text in (("accepted_by", accepted_by or ""), ("note", note or "")):
+            try:
+                check_text(text, f"`{field}`")
+            except ValueError as exc:
+                raise StateError(f"{self.path(profile)}: {exc}; nothing was recorded") from None
+        if as_of > date.today():
+            raise StateError(f"{self.path(profile)}: `as_of` {as_of} is after today ({date.today()}); nothing was "
+                             "recorded")
         history = self.history(profile)  # raises on a corrupted file: never overwrite it
         entry = StateEntry(utc_stamp(),
                            accepted_by or default_actor(), as_of, source, note, w[w.abs() > 0].rename("weight"))

@@ -253,7 +253,7 @@ def _build_proposal(profile: Profile, lh: Lakehouse, as_of: date | None, *, mode
     p.remedial, p.partway, p.stability, p.inputs, p.tax = option_tax(inp, remedial), option_tax(inp, partway), \
         stability, inp, tax
     if remedial is not None:                                                             # 6. ids
-        p.remedial = replace(p.remedial, id=remedial_id(p))  # the remedy with its tax (option_tax above)
+        p.remedial = replace(p.remedial, id=remedial_id(p))  # keep the tax option_tax set
     p.id = proposal_id(p)
     return p
 

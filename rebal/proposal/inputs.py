@@ -27,6 +27,7 @@ from rebal.analytics.measures import PERIODS_PER_YEAR
 from rebal.analytics.returns import simple_returns
 from rebal.analytics.risk import covariance
 from rebal.data.freshness import check_freshness
+from rebal.data.holdings import check_book
 from rebal.data.lakehouse import CASH
 from rebal.errors import DataError
 from rebal.proposal.tax import TaxInputs, tax_inputs, tax_sell_cost
@@ -126,6 +127,7 @@ def read_inputs(profile: Profile, lh: Lakehouse, as_of: date) -> ProposalInputs:
         raise DataError(f"{profile.source}: no holdings for {profile.name!r} on or before {as_of}: a proposal "
                         "trades real shares; import them with `rebal data import holdings FILE`")
     snap, shares, cash = view.holdings(profile.name)
+    check_book(view, profile.name, snap, shares, cash, None, long_only=profile.long_only)
     shares = shares[shares != 0]
     tw = compute_target(profile, lh, as_of)
     assets = list(dict.fromkeys([*shares.index, *tw.weights.drop(CASH, errors="ignore").index]))

@@ -82,7 +82,7 @@ def trade_list(target: pd.Series, shares: pd.Series, prices: pd.Series, cash: fl
         raise DataError(f"trade list: no valid price for {bad[0]!r}")
     if cash < 0:
         raise DataError(f"trade list: negative cash {cash:,.2f}")
-    w = tgt.reindex(assets).fillna(0.0)
+    w = tgt.reindex(assets).fillna(0.0).clip(lower=0.0)  # a solver's -1e-13 would floor to -1 share
     s0 = held.reindex(assets).fillna(0.0)
     p = px.to_numpy()
     value = cash + float(s0 @ p)

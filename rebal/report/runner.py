@@ -234,6 +234,9 @@ def run_weekly(
                                        "pdfs_and_packet": round(time.perf_counter() - reports_done, 2),
                                        "phases": phase_totals(results)}
                 week.write_manifest(out_dir, doc)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (rebal.cli.terminal): run.json must not say "in progress"
+            week.abandon_run(out_dir, run_id, "SIGTERM" if type(exc).__name__ == "Terminated" else "interrupted")
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         packet = built.pdf if built else None

@@ -34,6 +34,7 @@ from rebal.report import registry
 
 __all__ = ["MANIFEST", "PACKET", "STAGING_PREFIX", "week_lock", "read_manifest", "merge_manifest", "write_manifest",
            "packet_entries", "build_packet", "PacketBuild", "week_date", "begin_run", "run_alive", "clean_staging",
+           "abandon_run",
            "invalid_profile_entry"]
 
 MANIFEST = "run.json"
@@ -72,9 +73,10 @@ def _status(doc: dict[str, Any]) -> dict[str, Any]:
     """Set ``status``, ``stale`` and ``ok`` of a manifest from its reports and its runs in progress."""
     running = doc.get("in_progress") or []
     live = [e for e in running if run_alive(e)]
-    doc["status"] = "in progress" if live else "interrupted" if running else "complete"
+    stopped = bool((doc.get("runs") or [{}])[-1].get("interrupted"))  # the last run was stopped (SIGTERM, Ctrl-C)
+    doc["status"] = "in progress" if live else "interrupted" if running or stopped else "complete"
     doc["stale"] = bool(running)
-    doc["ok"] = not running and all(r.get("ok") for r in doc.get("reports", []))
+    doc["ok"] = not running and not stopped and all(r.get("ok") for r in doc.get("reports", []))
     return doc
 
 
@@ -89,7 +91,7 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
         return {}
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, RecursionError) as exc:  # nested too deeply, too
         raise DataError(f"{path}: unreadable run manifest ({type(exc).__name__}); move it aside and rerun") from None
     return _status(doc) if isinstance(doc, dict) else {}
 
@@ -130,6 +132,25 @@ def begin_run(out_dir: Path, run: dict[str, Any]) -> list[str]:
         doc.setdefault("packet", str(out_dir / PACKET))
         write_manifest(out_dir, _status(doc))
     return removed
+
+
+def abandon_run(out_dir: Path, run_id: str, why: str) -> None:
+    """Record the run ``run_id`` as interrupted (``why``: ``SIGTERM``, ``Ctrl-C``) in ``run.json``, under the lock.
+
+    Its ``in_progress`` entry moves to ``runs`` with ``interrupted: true``, so ``run.json`` does not show
+    the week "in progress" after the run stopped; the reports it published stay listed.
+    """
+    with week_lock(out_dir):
+        doc = read_manifest(out_dir)
+        running = doc.get("in_progress") or []
+        mine = [{**e, "interrupted": True, "why": why,
+                 "finished_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+                for e in running if e.get("id") == run_id]
+        if not mine:
+            return
+        doc["in_progress"] = [e for e in running if e.get("id") != run_id]
+        doc["runs"] = [*doc.get("runs", []), *mine][-20:]
+        write_manifest(out_dir, _status(doc))
 
 
 def invalid_profile_entry(profile: str, error: str) -> dict[str, Any]:

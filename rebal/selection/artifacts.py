@@ -14,7 +14,7 @@ import pandas as pd
 from rebal.calendar import schedule_document
 from rebal.data.lakehouse import Lakehouse
 from rebal.data.selection_runs import save_run
-from rebal.fileio import staged_directory
+from rebal.fileio import staged_directory, write_csv
 from rebal.selection.result import Risk4Result, round_or_none
 
 __all__ = ["PICKS_COLUMNS", "record_run", "write_artifacts"]
@@ -56,16 +56,16 @@ def write_artifacts(res: Risk4Result, out_dir: Path) -> list[Path]:
 
         dump("alerts.json", {"profile": res.profile.name, "date": str(res.date), "status": res.status,
                              "alerts": [a.__dict__ for a in res.alerts]})
-        res.checks.to_csv(stage / "checks.csv", index=False)
+        write_csv(stage / "checks.csv", res.checks, index=False)
         dump("schedule.json", schedule_document(res.date, n=10, anchor=spec.anchor, every=spec.every))
         if not res.blocked:
             picks = res.picks[PICKS_COLUMNS].copy()
             picks["rank"] = picks["rank"].astype("Int64")
             picks["target_shares"] = picks["target_shares"].astype(int)
             picks = picks.round({"weight": 6, "alpha_z": 4, "vol_blend": 4, "adv_20": 0})
-            picks.to_csv(stage / "picks.csv", index=False)
+            write_csv(stage / "picks.csv", picks, index=False)
             tr = res.trades.copy()
             tr["shares"] = tr["shares"].astype(int)
-            tr.to_csv(stage / "trades.csv", index=False)
+            write_csv(stage / "trades.csv", tr, index=False)
             dump("portfolio_summary.json", res.summary())
     return sorted(out_dir.iterdir())

@@ -35,6 +35,13 @@ def test_one_id_across_reports_and_cli_with_the_remedy_apart(sample_home, cli, m
     assert rem["traded_value"] > 0 and rem["cost_usd"] > 0
     sold = {t["ticker"] for t in rem["trades"] if t["action"] == "SELL"}
     assert sold == {"LLY"} and any("LLY" in b for b in doc["hard_breaches"])
+    # the remedy carries its own tax (taxable account): the rates times the net gains it realises, by hand
+    tax = rem["tax"]
+    assert tax is not None and tax["account"] == "taxable"
+    st, lt = tax["realised"]["short_term_net"], tax["realised"]["long_term_net"]
+    assert st >= 0 and lt > 0 and tax["year_to_date"] == {"short_term": 0.0, "long_term": 0.0}
+    assert tax["estimated_tax"] == pytest.approx(st * tax["rates"]["short_term"] + lt * tax["rates"]["long_term"],
+                                                 abs=0.02)
     d = doc["decision"]
     assert d["action"] == "CURE BREACH" and d["required"] and d["then"]["action"] in GRADES
     assert d["headline"] == f"CURE BREACH (required), then {d['then']['action']}"

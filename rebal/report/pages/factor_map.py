@@ -193,8 +193,13 @@ def _same_map(s: Any) -> tuple | None:
     return (str(s.get("as_of")), key) if key else None
 
 
+def _applies(profile, has_holdings: bool) -> str | None:
+    n = len(profile.tickers)
+    return None if n >= 2 else f"a factor map clusters at least 2 assets; the universe has {n}"
+
+
 REPORT = ReportSpec(
-    name="factor_map", title="Factor map", order=40, shared=_same_map,
+    name="factor_map", title="Factor map", order=40, applies=_applies, shared=_same_map,
     scraps={"as_of": str, "n_clusters": int, "stress": float, "isolated_clusters": list, "leads": dict,
             "cluster_of": dict, "synthetic_liquidity": bool},
     summary=_summary,

@@ -129,7 +129,7 @@ DATA_FILES: list[tuple[str, str, str, str | dict, tuple[str, ...]]] = [
     ("case-variant-holdings", "holdings", "h.csv", "profile,as_of,ticker,shares\ntiny,2024-01-05,aaa,10\n",
      ("h.csv", "`ticker` 'aaa' is unknown", "did you mean 'AAA'?")),
     ("control-char-name", "tickers", "t.csv", 'ticker,name\nNEW,"line one\nline two"\n',
-     ("t.csv", "`name` holds a control character")),
+     ("t.csv", "`name` holds U+000A (newline)", "control or invisible character")),
     ("overlong-sector", "tickers", "t.csv", "ticker,sector\nNEW," + "S" * 500 + "\n",
      ("t.csv", "`sector` longer than 200 characters", "...")),
     ("huge-bad-value", "prices", "p.csv", "date,ticker,close\n2024-01-08,AAA," + "9" * 5000 + "x\n",
