@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from conftest import write_market
 
+from rebal.calendar import nyse_sessions
 from rebal.cli import main
 from rebal.config import load_profile
 from rebal.data.importers import import_file
@@ -57,6 +58,7 @@ tax:
 
 def _closes() -> pd.DataFrame:
     idx = pd.bdate_range("2021-01-04", "2022-12-30")
+    idx = idx[idx.isin(nyse_sessions())]  # NYSE sessions only: the lakehouse refuses prices dated on a holiday
     i = np.arange(len(idx))
     base = {"AAA": 60.0, "BBB": 20.0, "CCC": 11.0, "DDD": 40.0, "IDX": 100.0}
     close = pd.DataFrame({t: b * (1 + 0.01 * np.sin(i * k)) for (t, b), k in zip(base.items(), (0.7, 1.3, 2.1, 2.9, 0.4),
