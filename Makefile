@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= 2
 # committed notebooks: the report templates and the analysts' starting point
 NOTEBOOKS := $(wildcard notebooks/*.ipynb notebooks/explore/*.ipynb)
 
-.PHONY: help install install-test lakehouse report test test-fast lab profiles check-notebooks strip-notebooks bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-universe
+.PHONY: help install install-test lakehouse report test test-fast lab profiles check-notebooks strip-notebooks bench clean-reports drift-monitor accept-state audit factor-map risk4 bench-risk4 propose bench-allocation backtest bench-backtest bench-scale bench-lab bench-universe bench-packet
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ strip-notebooks: $(VENV)/.installed-test  ## strip outputs and execution counts 
 
 bench: $(VENV)/.installed $(LAKEHOUSE)  ## weekly job: after / before / naive chain, with the time split
 	$(BIN)/python benchmarks/bench_weekly.py
+
+bench-packet: $(VENV)/.installed  ## rebuild the packet of a built week (make report first): assembly steps, rebal packet
+	$(BIN)/python benchmarks/bench_packet.py $(if $(ASOF),--as-of $(ASOF))
 
 bench-lab: $(VENV)/.installed $(LAKEHOUSE)  ## each template in Lab's kernel: first cell, top to bottom, and again
 	$(BIN)/python benchmarks/bench_lab.py

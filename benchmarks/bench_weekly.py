@@ -15,7 +15,7 @@ Run on a scratch copy of the project's params, notebooks and sample lakehouse (r
   ``weasyprint`` CLI for the PDF, one after the other, on the standard ``python3`` kernel (no packet).
 
 The split comes from ``run.json`` (each report's phases summed over the reports: seconds of work spread
-over the workers, not wall time; validation, notebooks + HTML, and the PDFs rendered while the packet is laid out are wall time). Prints medians and ratios.
+over the workers, not wall time; validation, notebooks + HTML, and the PDFs followed by the packet assembled from them are wall time). Prints medians and ratios.
 Run: ``python benchmarks/bench_weekly.py [--repeat 3] [--profile NAME ...] [--before-code DIR]``.
 """
 from __future__ import annotations

@@ -79,7 +79,8 @@ def shock_table(portfolios: Mapping[str, pd.Series], *, betas: pd.Series, sector
     sectors
         Ticker -> sector.
     vols_daily
-        Each asset's daily volatility (for the correlation-to-one shock).
+        Each asset's daily volatility (for the correlation-to-one shock; the caller uses the sample standard
+        deviation of daily returns, the same definition as ``factor_vols_daily``).
     benchmark_moves
         Benchmark moves (fractions, e.g. -0.10).
     sector_move

@@ -17,11 +17,17 @@ Each result lists the proxied assets, their betas and their share of the weights
 
 An episode is **covered** when the benchmark has closes from its start (the last session on or
 before the start date) to its end, and the end is on or before the as-of date.
+
+An episode's ``kind`` says how its window was chosen: ``peak_to_trough`` (the default) runs from the
+index's closing peak to its closing trough, so the index's own loss over the window is its
+first-to-last return; ``event`` starts at an event (e.g. the last close before a bankruptcy) and
+need not start at a peak.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -29,8 +35,13 @@ import pandas as pd
 from rebal.analytics.measures import max_drawdown
 from rebal.analytics.returns import simple_returns
 
-__all__ = ["Episode", "EpisodePath", "EpisodeResult", "episode_sessions", "episode_growth", "replay",
+__all__ = ["EPISODE_KINDS", "Episode", "EpisodePath", "EpisodeResult", "episode_sessions", "episode_growth", "replay",
            "replay_episode"]
+
+
+#: how an episode's window was chosen (see the module docstring)
+EpisodeKind = Literal["peak_to_trough", "event"]
+EPISODE_KINDS = ("peak_to_trough", "event")
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,16 @@ class Episode:
     start: date
     end: date
     note: str = ""
+    kind: EpisodeKind = "peak_to_trough"
+
+    @property
+    def definition(self) -> str:
+        """The window in words: how it was chosen and its dates (the note, when there is one, after)."""
+        if self.kind == "peak_to_trough":
+            text = f"index peak {self.start} to trough {self.end}"
+        else:
+            text = f"event window {self.start} to {self.end}"
+        return f"{text}: {self.note}" if self.note else text
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from scipy.special import chdtrc, xlogy  # chdtrc(df, x) is scipy.stats.chi2.sf(
 from rebal.analytics.var import VarMethod, var_es
 
 __all__ = ["LikelihoodRatio", "Transitions", "VarBacktest", "kupiec_pof", "transitions", "christoffersen_independence",
-           "var_forecasts", "backtest_var"]
+           "var_forecasts", "backtest_var", "coverage_direction"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,15 @@ class VarBacktest:
         """Observed exceedance rate (NaN without days)."""
         return self.exceedances / self.days if self.days else float("nan")
 
+    def rejected(self, size: float = 0.05) -> bool:
+        """Whether Kupiec's coverage test rejects the model at ``size`` (p-value below it)."""
+        return self.kupiec.p_value < size
+
+    @property
+    def direction(self) -> str:
+        """:func:`coverage_direction` of this backtest."""
+        return coverage_direction(self.exceedances, self.expected)
+
 
 def backtest_var(forecasts: pd.DataFrame, level: float) -> VarBacktest:
     """Kupiec, Christoffersen and conditional-coverage tests on :func:`var_forecasts` output at ``level``."""
@@ -177,3 +186,16 @@ def backtest_var(forecasts: pd.DataFrame, level: float) -> VarBacktest:
     ind = christoffersen_independence(hits)
     cc = _lr(pof.statistic + ind.statistic, 2)
     return VarBacktest(float(level), t, x, pof, ind, cc, transitions(hits), forecasts)
+
+
+def coverage_direction(exceedances: int, expected: float) -> str:
+    """Say which way a VaR's coverage errs.
+
+    ``"too many"`` exceedances (the VaR understates the loss), ``"too few"`` (it overstates it) or ``""``
+    when the count equals the expected one.
+    """
+    if exceedances > expected:
+        return "too many"
+    if exceedances < expected:
+        return "too few"
+    return ""

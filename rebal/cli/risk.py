@@ -38,17 +38,21 @@ def _risk_text(rs) -> str:
     for s, r in tables.sector_table(rs).iterrows():
         lines.append(f"     {s:<24} {_p(r['contribution now']):>6} ({_p(r['share now'], '.0%'):>4}) -> "
                      f"{_p(r['contribution proposed']):>6} ({_p(r['share proposed'], '.0%'):>4})")
-    lines.append("   historical episodes (peak-to-trough loss, episode return, worst day), now | proposed:")
+    lines.append(f"   historical episodes (peak-to-trough loss, episode return, worst day), {rs.profile.benchmark} "
+                 "itself, then the book now | proposed:")
     for name, r in tables.episodes_table(rs).iterrows():
         if not r["covered"]:
-            lines.append(f"     {name:<24} {r['note']}")
+            lines.append(f"     {name:<26} {r['note']}")
             continue
+        bench = f"{rs.profile.benchmark} {_p(r['benchmark loss'], '.1%'):>6}"
         loss = f"loss {_p(r['loss now'], '.1%'):>6} | {_p(r['loss proposed'], '.1%'):>6}"
         ret = f"return {_p(r['return now'], '+.1%'):>6} | {_p(r['return proposed'], '+.1%'):>6}"
         day = (f"worst day {_p(r['worst day now'], '.1%'):>6} ({r['worst day date']}) | "
                f"{_p(r['worst day proposed'], '.1%')}")
-        proxy = f"   proxy: {r['proxied now']}" if r["proxied now"] else ""
-        lines.append(f"     {name:<24} {r['window']}  {loss}   {ret}   {day}{proxy}")
+        flags = ("   PROPOSAL LOSES MORE" if r["worse"] else "") + (f"   proxy: {r['proxied now']}"
+                                                                     if r["proxied now"] else "")
+        lines.append(f"     {name:<26} {r['window']}  {bench}   {loss}   {ret}   {day}{flags}")
+        lines.append(f"       {r['definition']}")
     if h["worst_episode_current"] is not None:
         lines.append(f"   worst episode: now {_p(h['worst_episode_loss_current'], '.1%')} "
                      f"({h['worst_episode_current']}) / proposed {_p(h['worst_episode_loss_proposed'], '.1%')} "

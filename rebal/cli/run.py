@@ -52,8 +52,10 @@ def _cmd_packet(args: argparse.Namespace) -> int:
               "the packet shows the reports recorded so far", file=sys.stderr)
     if built is None:
         raise DataError(f"{out_dir}: no report of {args.as_of} rendered, so there is no packet to build")
-    print(f"rebuilt {built.pdf} ({built.pages} pages, {built.reports} reports) and {built.html.name} from the "
-          "executed notebooks; nothing was run")
+    took = sum((built.seconds or {}).values())
+    print(f"rebuilt {built.pdf} ({built.pages} pages: a {built.decision_pages}-page decision document, then "
+          f"{built.reports} reports' own PDFs) and {built.html.name} from the week's files in {took:.1f} s; "
+          "nothing was run")
     return 0
 
 

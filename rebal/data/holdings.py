@@ -13,7 +13,7 @@ from typing import Sequence
 import duckdb
 import pandas as pd
 
-__all__ = ["write_snapshot", "replace_profile_holdings", "replace_snapshots", "check_book"]
+__all__ = ["write_snapshot", "replace_profile_holdings", "replace_snapshots", "check_book", "snapshot_sources"]
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, profile: str, as_of: date, positions: pd.Series, cash: float,
@@ -39,6 +39,20 @@ def replace_profile_holdings(con: duckdb.DuckDBPyConnection, profile: str, rows:
     if rows:
         con.executemany("INSERT INTO holdings VALUES (?, ?, ?, ?, ?)", rows)
         con.executemany("INSERT INTO cash_balances VALUES (?, ?, ?, ?)", cash_rows)
+
+
+def snapshot_sources(lh, profile: str, after: date, until: date) -> dict[date, str]:
+    """Return the profile's holdings snapshots dated in (``after``, ``until``] with who wrote each (its ``source``).
+
+    ``lh`` is a :class:`~rebal.data.lakehouse.Lakehouse`; a snapshot with rows of several sources lists them
+    all, comma-separated.
+    """
+    rows = lh.con.execute(
+        "SELECT as_of, string_agg(DISTINCT coalesce(source, 'unknown'), ', ' ORDER BY coalesce(source, 'unknown')) "
+        "FROM (SELECT as_of, source FROM holdings WHERE profile = ? UNION ALL "
+        "SELECT as_of, source FROM cash_balances WHERE profile = ?) WHERE as_of > ? AND as_of <= ? "
+        "GROUP BY as_of ORDER BY as_of", [profile, profile, after, until]).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def replace_snapshots(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -371,7 +371,8 @@ class Lakehouse:
         Returns a dict with ``builder`` (the ``meta`` builder, or ``imported data``), ``n_equities``,
         ``n_etfs``, ``benchmarks`` (tickers), ``first_price_date``, ``latest_price_date`` (ISO dates,
         within the as-of limit), ``synthetic_ohlv`` (whether any open/high/low/volume is synthetic),
-        ``sources`` (distinct ticker sources) and the ``notes`` recorded in ``meta``.
+        ``sources`` (distinct ticker sources), ``sample`` (whether this is the built-in sample lakehouse:
+        its ``meta`` says so) and the ``notes`` recorded in ``meta``.
         """
         meta = self.meta()
         tk = self.tickers()
@@ -384,6 +385,8 @@ class Lakehouse:
                 "benchmarks": sorted(tk.index[tk["is_benchmark"].astype(bool)]),
                 "first_price_date": str(first) if first else "", "latest_price_date": str(self.latest_date()),
                 "synthetic_ohlv": bool(synthetic), "sources": sorted({str(s) for s in tk["source"].dropna()}),
+                "sample": meta.get("sample_data") == "true"
+                or (meta.get("builder") == "rebal data build-sample" and "sample_data" not in meta),
                 "notes": {k: v for k, v in meta.items() if k.endswith("_note") or k in ("synthetic", "volume_levels")}}
 
     def snapshot(self) -> dict[str, object]:

@@ -171,6 +171,8 @@ def build_sample_lakehouse(
     meta = {
         "built_at": built_at,
         "builder": "rebal data build-sample",
+        # the packet marks every decision page SAMPLE DATA when this flag is set (never on a user's own lakehouse)
+        "sample_data": "true",
         "seed": str(seed),
         "synthetic": "open/high/low/volume of stocks and factor ETFs (ohlv_synthetic = TRUE)",
         "volume_levels": "synthetic dollar volume levelled at each name's approximate real 2022 average "

@@ -13,7 +13,7 @@ import pandas as pd
 
 from rebal.data.lakehouse import Lakehouse
 
-__all__ = ["latest_unblocked_run", "run_picks", "save_run"]
+__all__ = ["latest_unblocked_run", "run_picks", "save_run", "runs_between"]
 
 
 def latest_unblocked_run(lh: Lakehouse, profile: str, before: date) -> tuple[date, float] | None:
@@ -56,3 +56,11 @@ def save_run(lh: Lakehouse, profile: str, day: date, *, status: str, generated_a
         if picks:
             con.executemany("INSERT INTO risk4_picks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [(profile, day, *p) for p in picks])
+
+
+def runs_between(lh: Lakehouse, profile: str, after: date, until: date) -> pd.DataFrame:
+    """Read the profile's recorded Risk4 runs dated in (``after``, ``until``]: date, status, turnover, value."""
+    if "risk4_runs" not in lh.table_names():
+        return pd.DataFrame(columns=["date", "status", "turnover", "value"])
+    return lh.con.execute("SELECT date, status, turnover, value FROM risk4_runs WHERE profile = ? AND date > ? "
+                          "AND date <= ? ORDER BY date", [profile, after, until]).df()

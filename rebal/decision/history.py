@@ -4,6 +4,8 @@ Each past week is evaluated as of its own date (only data dated on or before it 
 history exists on a fresh install. The last committee is the latest earlier weekly run found in
 the reports folder (its recorded decision is compared with the one recomputed as of its date, and a
 difference is named), or else the session one week (``every`` sessions) before the as-of date.
+Every implementation recorded since then, whichever command recorded it, is listed
+(:mod:`rebal.decision.record`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import pandas as pd
 
 from rebal.data.lakehouse import CASH
 from rebal.data.proposals import list_proposals
+from rebal.decision.record import Implementation, implementations_since
 from rebal.decision.review import WeeklyReview, weekly_review
 from rebal.monitor.audit import drift_audit
 
@@ -53,6 +56,9 @@ class Changes:
     resolved_alerts: list[str] = field(default_factory=list)
     approvals: list[str] = field(default_factory=list)
     executions: list[str] = field(default_factory=list)
+    #: every implementation recorded since the last committee, whichever command recorded it
+    #: (:func:`rebal.decision.record.implementations_since`)
+    implementations: list[Implementation] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Plain types for scraps and JSON."""
@@ -67,7 +73,8 @@ class Changes:
                 "added": list(self.added), "dropped": list(self.dropped),
                 "target_changes": [[t, float(a), float(b)] for t, a, b in self.target_changes],
                 "new_alerts": list(self.new_alerts), "resolved_alerts": list(self.resolved_alerts),
-                "approvals": list(self.approvals), "executions": list(self.executions)}
+                "approvals": list(self.approvals), "executions": list(self.executions),
+                "implementations": [i.to_json() for i in self.implementations]}
 
 
 def review_alerts(review: WeeklyReview) -> list[str]:
@@ -160,6 +167,7 @@ def weekly_changes(profile: Profile, lh: Lakehouse, review: WeeklyReview, states
     ch = Changes(as_of, prev_date, source, trend)
     if prev_date is None:
         return ch
+    ch.implementations = implementations_since(lh.at(as_of), profile.name, prev_date, as_of, states)
     try:
         before = weekly_review(profile, lh, prev_date, states)
     except Exception as exc:  # e.g. no holdings or LIS that week

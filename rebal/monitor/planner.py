@@ -282,8 +282,7 @@ def _thresholds(x: dict[str, Any], table: pd.DataFrame) -> tuple[pd.DataFrame, d
     thresholds = pd.DataFrame([
         ("fixed (profile)", spec.threshold, "planner.threshold"),
         ("spec formula sqrt(2c / (σp² T))", formula,
-         f"c = {avg_cost * 1e4:.1f} bps, σp = {sigma_p:.1%}, T = {spec.horizon_years:g} y. The spec's example "
-         "(20 bps, 15 %, 1 y) claims ≈ 5 % but the formula gives 42.2 %"),
+         f"c = {avg_cost * 1e4:.1f} bps, σp = {sigma_p:.1%}, T = {spec.horizon_years:g} y"),
         ("no-trade band (Whalley-Wilmott)", ntb, f"½ Σ per-asset bands, risk aversion {spec.risk_aversion:g}"),
     ], columns=["method", "threshold", "basis"])
     thresholds["selected"] = thresholds["method"].str.startswith(

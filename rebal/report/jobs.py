@@ -5,7 +5,7 @@
 beside it. :func:`pdf_stage` renders the staged HTML to PDF and then publishes the three files into
 ``reports/<as_of>/<profile>/`` together, so a report that fails at any stage leaves no partial report
 (a failing notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis). The local run does every
-notebook stage first, then the PDFs while the packet is laid out (:mod:`rebal.report.runner`);
+notebook stage first, then the PDFs, then the packet from them (:mod:`rebal.report.runner`);
 :func:`report_job` does both stages at once (a job on a Dask worker).
 """
 from __future__ import annotations

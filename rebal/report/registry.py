@@ -1,9 +1,11 @@
 """The report registry: every report is one page module under :mod:`rebal.report.pages`.
 
 A page module declares ``REPORT = ReportSpec(...)``: its template notebook, title, which profiles it
-applies to, the scraps it records with their types, its one-line summary and its cells on the
-packet cover. Profile validation (``notebooks:``), the weekly runner, the CLI and the packet read
-this registry; nothing else names a report. Adding a report = a template notebook, one page module
+applies to, the scraps it records with their types, its one-line summary, its cells on the
+packet cover, and its part in the committee packet (its role, the evidence it adds to a profile's
+decision page, its caveats for the cover, the lines to sign, the notes on its specification).
+Profile validation (``notebooks:``), the weekly runner, the CLI and the packet read this registry;
+nothing else names a report. Adding a report = a template notebook, one page module
 and its tests.
 
 Scraps are the contract between a notebook and the packet: :func:`check_scraps` refuses a missing
@@ -15,7 +17,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Literal, Mapping, Sequence
 
 from rebal.errors import ConfigError, ReportError
 
@@ -67,6 +69,29 @@ class ReportSpec:
         A sentence for the packet cover explaining the report's cover cells (HTML).
     optional
         Scraps that may be absent (e.g. a blocked run records fewer), with their types when present.
+    role
+        The report's part in the committee packet: ``"decision"`` (its scraps hold the profile's decision;
+        the packet builds the profile's decision page around them) or ``"evidence"`` (a report of the
+        appendix). Every report's PDF is in the appendix.
+    shared
+        For a report that can show the same content for several profiles (the factor map of one universe):
+        a key of that content from the scraps; reports with equal keys appear once in the appendix. None:
+        every profile's report is its own.
+    evidence
+        The report's items on the profile's decision page, from its scraps
+        (:class:`~rebal.report.evidence.EvidenceRow`, :class:`~rebal.report.evidence.EvidenceTable`).
+    flags
+        Caveats for the packet's cover from the scraps, one plain-text line each: a model its backtest
+        rejects, a figure that rests on a proxy, an episode in which the proposal loses more.
+    sign
+        The lines to sign from the scraps (:class:`~rebal.report.evidence.SignItem`); empty when there is
+        nothing to sign.
+    decides
+        For the decision report: whether its scraps ask the committee for a decision this week (a profile
+        without one shares a page with the other quiet profiles). None: every profile decides.
+    method_notes
+        Where the report's method departs from the specification it implements (addressed to that
+        specification's authors): the packet's method appendix shows them once, the report does not.
     """
 
     name: str
@@ -79,6 +104,13 @@ class ReportSpec:
     default: bool = True
     legend: str = ""
     optional: Mapping[str, Any] = field(default_factory=dict)
+    role: Literal["decision", "evidence"] = "evidence"
+    shared: Callable[[Mapping[str, Any]], Hashable | None] | None = None
+    evidence: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    flags: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    sign: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    decides: Callable[[Mapping[str, Any]], bool] | None = None
+    method_notes: tuple[str, ...] = ()
 
     def summary_line(self, scraps: Mapping[str, Any]) -> str:
         """:attr:`summary` of ``scraps``, or ``""`` when they cannot make one (a failed report)."""

@@ -19,12 +19,13 @@ import logging
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # nbformat imports jsonschema: only the functions that convert a notebook load it
+    import nbformat
 
-__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "add_toc", "strip_external",
-           "safe_url_fetcher"]
+__all__ = ["REPORT_CSS", "clean_notebook", "notebook_to_html", "html_to_pdf", "layout_pdf", "add_toc",
+           "strip_external", "safe_url_fetcher"]
 
 REPORT_CSS = resources.files("rebal.report").joinpath("report.css").read_text(encoding="utf-8")
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove-cell"}
@@ -35,6 +36,8 @@ def clean_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, in
 
     Returns the cleaned notebook and the number of stderr outputs removed (for the run log).
     """
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     removed = 0
     cells = []
@@ -226,6 +229,20 @@ def quicker_font_subsetting() -> None:
 
     subset._rebal = True  # type: ignore[attr-defined]
     fonts.Font._fonttools_subset = subset
+
+
+def layout_pdf(html: str) -> Any:
+    """Lay ``html`` out with WeasyPrint (quietly, nothing fetched, no base URL): the document, not yet written.
+
+    For a document without relative resources (the packet's decision document): its page count is
+    ``len(doc.pages)`` and ``doc.write_pdf(path)`` writes it.
+    """
+    for name in ("weasyprint", "fontTools", "fontTools.subset"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    from weasyprint import HTML
+
+    quicker_font_subsetting()
+    return HTML(string=html, url_fetcher=safe_url_fetcher()).render()
 
 
 def html_to_pdf(html: str, out: Path) -> int:

@@ -13,11 +13,12 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
    (``scheduler``, :mod:`rebal.report.cluster`, reached before step 2): papermill into a staging
    directory, then HTML (:mod:`rebal.report.jobs`); locally a profile's proposal-sharing reports run as
    one chain in one worker, whose reused kernel builds the proposal once (:mod:`rebal.report.warm_kernel`);
-3. render the reports' PDFs in the workers while this process lays the committee packet out from the
-   staged HTML (on a cluster the workers render the PDFs in step 2 and the packet follows); a report's
+3. render the reports' PDFs in the workers (on a cluster the workers render them in step 2); a report's
    files move into ``reports/<as_of>/<profile>/`` only when all three exist, so a failing notebook leaves
-   no partial report (its executed notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis), and the
-   packet moves beside them last; ``run.json`` records the run and the split of its time.
+   no partial report (its executed notebook is kept as ``<notebook>.failed.ipynb`` for diagnosis);
+   ``run.json`` is written, then the committee packet is assembled from the published reports (a short
+   decision document laid out, the reports' own PDFs appended: :mod:`rebal.report.packet`); ``run.json``
+   records the run and the split of its time.
 """
 from __future__ import annotations
 
@@ -220,7 +221,7 @@ def run_weekly(
             return run_info, entries + [asdict(r) for r in results]
 
         try:
-            if client is None:  # notebooks and HTML first; then the reports' PDFs while the packet is laid out
+            if client is None:  # notebooks and HTML first; then the reports' PDFs, then the packet from them
                 run_local(notebook_stage, args, workers, record, worker_failed)
             else:
                 from rebal.report.cluster import run_on_cluster
@@ -304,24 +305,25 @@ def _packet(build: Callable[[], week.PacketBuild | None], results: list[ReportRe
     if not wanted or not any(r.ok for r in results):
         return None
     t0 = time.perf_counter()
-    _log(f"rebal run: committee packet: laying out the week's reports ({sum(r.ok for r in results)} from this run)",
-         progress)
+    _log(f"rebal run: committee packet: the decision document, then the reports' PDFs as its appendix "
+         f"({sum(r.ok for r in results)} report(s) from this run)", progress)
     built = build()
     if built is not None:
-        _log(f"rebal run: committee packet: {built.pages} pages, {built.reports} report(s) "
-             f"({time.perf_counter() - t0:.1f} s)", progress)
+        _log(f"rebal run: committee packet: {built.pages} pages ({built.decision_pages} of decision document, then "
+             f"{built.reports} report(s)) in {time.perf_counter() - t0:.1f} s", progress)
     return built
 
 
 def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, workers: int, facts: dict,
                      info: Callable[[list[ReportResult]], tuple[dict[str, Any], list[dict[str, Any]]]],
                      progress: bool, packet: bool = True) -> week.PacketBuild | None:
-    """Render the staged reports' PDFs in ``workers`` processes while this process lays the packet out.
+    """Render the staged reports' PDFs in ``workers`` processes, publish them, then assemble the packet.
 
-    Each report is published (its three files together) once its PDF exists; the packet, laid out from the
-    staged HTML, is moved beside them after. A PDF that fails fails its report, and the packet is laid out
-    again without it (the packet never shows a report that is not published). Writes ``run.json``. Without
-    ``packet``, or when no report rendered, the packet is left as it was.
+    Each report is published (its three files together) once its PDF exists; a PDF that fails fails its
+    report. ``run.json`` is written before the packet is built from the published reports (their PDFs are
+    its appendix, so it follows them, in seconds): a packet that fails leaves the reports published and
+    ``run.json`` written, and its error is raised after. Without ``packet``, or when no report rendered,
+    the packet is left as it was.
     """
     ok = [r for r in results if r.ok]
     done: dict[tuple[str, str], ReportResult] = {}
@@ -341,36 +343,18 @@ def _pdfs_and_packet(results: list[ReportResult], staging: Path, out_dir: Path, 
         r.ok, r.error = False, f"profile {r.profile}: {r.notebook}: rendering failed: {type(exc).__name__}: {exc}"
         return r
 
-    manifest = week.merge_manifest(out_dir, *info(results))
-    packet_error: Exception | None = None
     if ok:
-        _log(f"rebal run: rendering {len(ok)} PDF(s) on {max(1, min(workers, len(ok)))} worker(s)"
-             + (" while the committee packet is laid out" if packet else ""), progress)
+        _log(f"rebal run: rendering {len(ok)} PDF(s) on {max(1, min(workers, len(ok)))} worker(s)", progress)
     with run_pool(pdf_job, [(r, str(staging), str(out_dir)) for r in ok], workers, take, failed, show):
-        packet_dir = staging / ".packet"
-        packet_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            built = _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest,
-                                                      staged=staging, write_to=packet_dir), results, packet, progress)
-        except Exception as exc:  # the reports still publish and run.json is written; the error is raised after
-            built, packet_error = None, exc
+        pass
     for i, r in enumerate(results):
         results[i] = done.get((r.profile, r.notebook), r)
-    lost = [r for r in done.values() if not r.ok]
-    for r in lost:
+    for r in (r for r in done.values() if not r.ok):
         _log(f"  FAILED {r.profile}/{r.notebook}: {r.error}", progress)
     manifest = week.merge_manifest(out_dir, *info(results))
     week.write_manifest(out_dir, manifest)
-    if packet_error is not None:
-        raise packet_error
-    if lost and built is not None:  # rare: lay the packet out again from what was published
-        return _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts), results, packet, progress)
-    if built is None:
-        return None
-    pdf, html = out_dir / built.pdf.name, out_dir / built.html.name
-    os.replace(built.pdf, pdf)
-    os.replace(built.html, html)
-    return week.PacketBuild(pdf, html, built.pages, built.reports)
+    return _packet(lambda: week.build_packet(out_dir, lakehouse_meta=facts, manifest=manifest), results, packet,
+                   progress)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rebal.errors import DataError
-from rebal.fileio import atomic_write, atomic_write_json, atomic_write_text
+from rebal.fileio import atomic_write_json
 from rebal.report import registry
 
 __all__ = ["MANIFEST", "PACKET", "STAGING_PREFIX", "week_lock", "read_manifest", "merge_manifest", "write_manifest",
@@ -194,14 +194,13 @@ def merge_manifest(out_dir: Path, run: dict[str, Any], reports: list[dict[str, A
 
 
 def packet_entries(out_dir: Path, manifest: dict[str, Any], staged: Path | None = None) -> list:
-    """One packet entry per report of the manifest: the rendered HTML and every scrap, read from disk.
+    """One packet entry per report of the manifest: its PDF, its HTML file and every scrap, read from disk.
 
     ``staged``: a run's staging folder; a report found there (rendered, not yet published) is read from it.
+    A report whose files are gone is left out.
     """
-    import nbformat
-    from scrapbook.models import Notebook
-
     from rebal.report.packet import PacketEntry
+    from rebal.report.scrapfile import read_scraps
 
     entries = []
     for r in manifest.get("reports", []):
@@ -209,26 +208,28 @@ def packet_entries(out_dir: Path, manifest: dict[str, Any], staged: Path | None 
             entries.append(PacketEntry(r["profile"], r["notebook"], error=r.get("error", "failed")))
             continue
         base = out_dir
-        if staged is not None and (staged / r["profile"] / f"{r['notebook']}.html").is_file():
+        if staged is not None and (staged / r["profile"] / f"{r['notebook']}.pdf").is_file():
             base = staged
-        html = base / r["profile"] / f"{r['notebook']}.html"
-        nb = base / r["profile"] / f"{r['notebook']}.ipynb"
-        if not html.is_file() or not nb.is_file():
+        files = [base / r["profile"] / f"{r['notebook']}.{ext}" for ext in ("pdf", "html", "ipynb")]
+        if not all(f.is_file() for f in files):
             continue
-        # read here, not by scrapbook: it parses a path as a URL, so a '#' in the project's path ended it there
-        scraps = {k: v.data for k, v in Notebook(nbformat.read(nb, as_version=4)).scraps.items()}
-        entries.append(PacketEntry(r["profile"], r["notebook"], html.read_text(encoding="utf-8"), scraps))
+        entries.append(PacketEntry(r["profile"], r["notebook"], read_scraps(files[2]), pdf=files[0],
+                                   href=f"{r['profile']}/{r['notebook']}.html"))
     return entries
 
 
 @dataclass(frozen=True)
 class PacketBuild:
-    """Where the packet went and how long it is."""
+    """Where the packet went, how long it is (all pages; the decision document's), and its time by step."""
 
     pdf: Path
     html: Path
     pages: int
     reports: int
+    decision_pages: int = 0
+    seconds: dict[str, float] | None = None
+    #: how many times the decision document was laid out (1, or 2 when its first guess of its length was wrong)
+    layouts: int = 0
 
 
 def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
@@ -236,30 +237,28 @@ def build_packet(out_dir: Path, *, lakehouse_meta: dict[str, str] | None = None,
                  write_to: Path | None = None) -> PacketBuild | None:
     """Build ``committee_packet.pdf`` and ``.html`` of the week in ``out_dir`` from its files.
 
-    Returns None when no report of the week rendered. Call it holding :func:`week_lock`. A run that
-    lays the packet out while its reports' PDFs render passes its merged ``manifest`` (not yet
-    written), its ``staged`` folder (reports rendered, not yet published) and ``write_to`` (a folder
-    of its own; it moves the packet into ``out_dir`` once the reports are published).
+    The decision document is laid out from the reports' scraps and the reports' own PDFs follow it
+    as the appendix, assembled without a second layout (:mod:`rebal.report.packet.build`). Returns
+    None when no report of the week rendered. Call it holding :func:`week_lock`. ``manifest``: a
+    run's merged manifest (not yet written); ``staged``: its staging folder (reports rendered, not
+    yet published); ``write_to``: a folder of its own to write the packet in.
     """
     from rebal.report.execute import prepare_environment
 
-    prepare_environment()
-    from rebal.report.packet import packet_html
-    from rebal.report.render import html_to_pdf
+    prepare_environment()  # nothing here needs jsonschema's slow optional import (TOOLCHAIN.md)
+    from rebal.report.packet.build import write_packet
 
     manifest = manifest if manifest is not None else read_manifest(out_dir)
     if not manifest:
         raise DataError(f"{out_dir}: no {MANIFEST}: run the weekly job for this date first (`rebal run --as-of`)")
     entries = packet_entries(out_dir, manifest, staged)
-    if not any(e.html for e in entries):
+    if not any(e.ok for e in entries):
         return None
-    doc = packet_html(entries, as_of=manifest["as_of"], data_latest=manifest["data_latest"],
-                      lakehouse_meta=lakehouse_meta or {})
-    pages: list[int] = []
     where = write_to if write_to is not None else out_dir
-    pdf = atomic_write(where / PACKET, lambda p: pages.append(html_to_pdf(doc, p)))
-    html = atomic_write_text(where / "committee_packet.html", doc)
-    return PacketBuild(pdf, html, pages[0] if pages else 0, sum(1 for e in entries if e.html))
+    built = write_packet(entries, where, as_of=manifest["as_of"], data_latest=manifest["data_latest"],
+                         facts=lakehouse_meta or {})
+    return PacketBuild(built.pdf, built.html, built.pages, built.reports, built.decision_pages, built.seconds,
+                       built.layouts)
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:

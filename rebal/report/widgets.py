@@ -149,11 +149,16 @@ def badge(status: str, color: str | None = None) -> str:
             f'font-weight:700;letter-spacing:.04em">{html.escape(status)}</span>')
 
 
-def note(text: str, kind: str = "info") -> Any:
-    """Render a highlighted paragraph (``info``, ``warning`` or ``synthetic``); ``text`` is HTML."""
+def note(text: str, kind: str = "info", *, lead: bool = False) -> Any:
+    """Render a highlighted paragraph (``info``, ``warning`` or ``synthetic``); ``text`` is HTML.
+
+    ``lead``: the note introduces the output that follows it (a chart, a table), so a printed page never
+    ends with it.
+    """
     colors = {"info": ("#e3f2fd", "#1565c0"), "warning": ("#fff3e0", "#ef6c00"), "synthetic": ("#f3e5f5", "#6a1b9a")}
     bg, fg = colors.get(kind, colors["info"])
-    return html_block(f'<div class="rebal-note" style="background:{bg};border-left:4px solid {fg};'
+    cls = "rebal-note rebal-lead" if lead else "rebal-note"
+    return html_block(f'<div class="{cls}" style="background:{bg};border-left:4px solid {fg};'
                       f'padding:6px 12px;margin:6px 0">{text}</div>')
 
 
@@ -182,6 +187,8 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
         show_df, index = show_df.reset_index(), False
     esc = [None if n is None else html.escape(str(n)) for n in show_df.index.names]  # Styler leaves these raw
     show_df = show_df.rename_axis(index=esc if len(esc) > 1 else esc[0])
+    # the index's name goes in the header's corner, not on a row of its own under the column headings
+    corner = index and show_df.columns.nlevels == 1 and any(n is not None for n in esc)
     sty = show_df.style.format(formats or {}, na_rep="—", escape="html")
     sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     text_cols = [c for c in show_df.columns if not pd.api.types.is_numeric_dtype(show_df[c])]
@@ -198,10 +205,32 @@ def table(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, c
         sty = sty.apply(_mark, axis=None)
     if not index:
         sty = sty.hide(axis="index")
+    elif corner:
+        sty = sty.hide(axis="index", names=True)
     if caption:
         sty = sty.set_caption(html.escape(caption))
-    sty = sty.set_table_attributes('class="rebal-table"')
-    return html_block(inline_styles(sty.to_html()))
+    # a short table (and its caption) is never split across pages; a long one repeats its header
+    keep = " keep" if len(show_df) <= KEEP_TOGETHER_ROWS else ""
+    sty = sty.set_table_attributes(f'class="rebal-table{keep}"')
+    markup = sty.to_html()
+    return html_block(inline_styles(_corner_names(markup, esc) if corner else markup))
+
+
+#: tables with at most this many rows are kept on one page (with their caption)
+KEEP_TOGETHER_ROWS = 18
+_BLANK_TH = re.compile(r'<th class="blank[^"]*" >&nbsp;</th>')
+
+
+def _corner_names(markup: str, names: list[str | None]) -> str:
+    """Write the index's names into the blank corner cells of the first header row of a Styler table."""
+    head_end = markup.find("</tr>", markup.find("<thead>"))
+    if head_end < 0:
+        return markup
+    first, rest = markup[:head_end], markup[head_end:]
+    for level, name in enumerate(names):
+        cell = f'<th class="index_name level{level}" >{name or ""}</th>'
+        first = _BLANK_TH.sub(lambda _m, c=cell: c, first, count=1)
+    return first + rest
 
 
 _STYLE_BLOCK = re.compile(r'<style type="text/css">(.*?)</style>\s*', re.S)
@@ -228,7 +257,9 @@ def inline_styles(markup: str) -> str:
         style = rules.get(m.group(1))
         return m.group(0) + (f' style="{html.escape(style)}"' if style else "")
 
-    return re.sub(r'\bid="([\w-]+)"', _attach, markup)
+    # the Styler's ids (one per cell) have done their work: dropped, they no longer become hundreds of named
+    # destinations in every PDF
+    return re.sub(r'\s*\bid="T_[\w-]+"', "", re.sub(r'\bid="([\w-]+)"', _attach, markup))
 
 
 def checks(df: pd.DataFrame, formats: Mapping[str, Any] | str | None = None, *, failed: str = "failed",
@@ -256,9 +287,11 @@ def card(rows: list[tuple[str, str]]) -> Any:
 
 
 def provenance_table(facts: Mapping[str, str]) -> Any:
-    """Provenance facts as a two-column table."""
-    df = pd.DataFrame({"value": list(facts.values())}, index=pd.Index(list(facts), name="fact"))
-    return table(df)
+    """Show the provenance facts compactly: two facts per row (fact, value, fact, value), in small type."""
+    e = html.escape
+    items = [f"<th>{e(str(k))}</th><td>{e(str(v))}</td>" for k, v in facts.items()]
+    rows = "".join(f"<tr>{''.join(items[i:i + 2])}</tr>" for i in range(0, len(items), 2))
+    return html_block(f'<table class="rebal-provenance keep"><tbody>{rows}</tbody></table>')
 
 
 #: the media type scrapbook reads a glued scrap from (``scrapbook.schemas.GLUE_PAYLOAD_FMT``)

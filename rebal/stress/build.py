@@ -2,7 +2,7 @@
 
 :func:`risk_stress` (read-only) gathers, for the **current** holdings (the latest snapshot valued
 at the as-of closes), the profile's **target** and the **proposal** (:func:`rebal.proposal.build.
-build_proposal`, the same object the other reports show):
+build_proposal`: the same proposal, with the same id, as the weekly review and the proposal report):
 
 1. **ex-ante risk** on the profile's covariance estimate (``stress.covariance``) of the last
    ``stress.window_days`` daily returns: volatility, beta, tracking error to the target, Euler
@@ -10,10 +10,13 @@ build_proposal`, the same object the other reports show):
 2. **historical episodes** (``stress.episodes``) replayed on the current and proposed weights with
    actual closes, and a labelled beta proxy for an asset without prices in an episode; the betas
    are those of step 1, estimated on returns up to the as-of date (:mod:`rebal.analytics.stress`);
-3. **hypothetical shocks** (``stress.shocks``, :mod:`rebal.analytics.shocks`);
+   the benchmark's own path over each episode is replayed beside them;
+3. **hypothetical shocks** (``stress.shocks``, :mod:`rebal.analytics.shocks`); every shock that moves an
+   asset by its own volatility uses the sample standard deviation of its daily returns over the risk window;
 4. **VaR and ES** of the current holdings over the last ``stress.var_window_days`` returns
    (:mod:`rebal.analytics.var`), and a **backtest** of the 1-day VaR on the profile's own holdings
-   history (:mod:`rebal.stress.history`, :mod:`rebal.analytics.var_backtest`).
+   history (:mod:`rebal.stress.history`, :mod:`rebal.analytics.var_backtest`); a model the backtest
+   rejects is named in the notes with the direction of its failure (:mod:`rebal.stress.caveats`).
 
 Every read goes through the lakehouse seen as of the as-of date: nothing later enters a number.
 """
@@ -22,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from rebal.analytics.covariance import COVARIANCE_LABELS, estimate_covariance
@@ -35,6 +37,7 @@ from rebal.analytics.var_backtest import VarBacktest, backtest_var, var_forecast
 from rebal.config import Profile
 from rebal.data.lakehouse import CASH, Lakehouse
 from rebal.errors import DataError
+from rebal.stress.caveats import VarVerdict, var_verdict
 from rebal.stress.episodes import profile_episodes
 from rebal.stress.history import read_snapshots, weights_over_days
 from rebal.stress.spec import StressSpec
@@ -104,6 +107,11 @@ class RiskStress:
         """The backtest of the profile's ``stress.backtest_method`` (None without enough history)."""
         return self.backtests.get(self.spec.backtest_method)
 
+    @property
+    def var_verdict(self) -> VarVerdict | None:
+        """What the backtest says of the VaR model (:func:`rebal.stress.caveats.var_verdict`; None without one)."""
+        return var_verdict(self.backtests, self.spec.backtest_method)
+
 
 def sector_map(lh: Lakehouse, tickers: list[str]) -> dict[str, str]:
     """Ticker -> GICS sector; a ticker without one gets ``"<asset class> (no sector)"``."""
@@ -147,7 +155,10 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
         raise DataError(f"{profile.source}: no holdings for {profile.name!r} on or before {as_of}: the risk of a book "
                         "needs its positions; import them with `rebal data import holdings FILE`")
     notes: list[str] = []
-    p = build_proposal(profile, lh, as_of)  # the same proposal (and verdict) as every other report
+    # the proposal as the weekly review and the proposal report build it (simulated): the same proposal, so the
+    # same id on every page (a proposal built without its simulation hashes to another id); in the weekly run
+    # the reports of one profile share it (rebal.cache), so it costs nothing more
+    p = build_proposal(profile, lh, as_of)
     if p.blocked:
         notes.append("the proposal is BLOCKED (a limit cannot hold): its weights are shown but would not be traded")
     ports = {"current": p.current, "target": p.target, "proposed": p.proposed}
@@ -170,12 +181,14 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
     sectors = sector_map(view, assets)
     window = (rets.index[0].date(), rets.index[-1].date(), len(rets))
 
-    # 2. historical episodes on actual closes (beta proxy where an asset has none)
+    # 2. historical episodes on actual closes (beta proxy where an asset has none), and the benchmark's own path
     closes = view.prices([*assets, bench])
     replayed = []
     for ep in episodes:
-        replayed.append((ep, {k: replay_episode(ep, closes, ports[k], betas, benchmark=bench, as_of=as_of)
-                              for k in ("current", "proposed")}))
+        res = {k: replay_episode(ep, closes, ports[k], betas, benchmark=bench, as_of=as_of)
+               for k in ("current", "proposed")}
+        res["benchmark"] = replay_episode(ep, closes, pd.Series({bench: 1.0}), betas, benchmark=bench, as_of=as_of)
+        replayed.append((ep, res))
 
     # 3. hypothetical shocks
     usable = [f for f in factors if rets[f].notna().all()]
@@ -192,8 +205,10 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
     empty = [x for x in shock_sectors if x not in held_sectors]
     if empty:
         notes.append(f"`stress.shocks.sectors`: nothing held now or proposed in {', '.join(empty)} (shock of 0)")
+    # one definition of an asset's volatility for every shock: the sample standard deviation of its daily
+    # returns over the risk window (not the diagonal of the shrunk covariance estimate)
     shocks = shock_table({k: ports[k] for k in ("current", "proposed")}, betas=betas, sectors=sectors,
-                         vols_daily=pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=cov.index),
+                         vols_daily=rets[assets].std(ddof=1),
                          benchmark_moves=spec.shocks.benchmark_moves, sector_move=spec.shocks.sector_move,
                          shock_sectors=shock_sectors, sds=spec.shocks.sds, horizon_days=spec.shocks.horizon_days,
                          factor_betas=fbetas, factor_vols_daily=fvols, benchmark=bench)
@@ -205,6 +220,9 @@ def risk_stress(profile: Profile, lh: Lakehouse, as_of: date | None = None) -> R
     var_returns = (vrets[list(cur.index)] @ cur).rename("portfolio")
     var = var_table(var_returns, levels=spec.var_levels, horizons=spec.var_horizons)
     backtests = _backtests(profile, view, spec, notes)
+    verdict = var_verdict(backtests, spec.backtest_method)
+    if verdict is not None and verdict.rejected:
+        notes.append(verdict.text)
 
     return RiskStress(profile, as_of, spec, p.id, p.verdict, weights, window, cov, betas, sectors, exante,
                       replayed, shocks, var, var_returns, backtests, notes)

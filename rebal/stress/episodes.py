@@ -5,9 +5,10 @@ The shared file is ``params/stress/episodes.yaml``; a profile may name another o
 
     episodes:
       - name: COVID crash
-        start: 2020-02-19        # the pre-crisis peak (or the session before the shock), YYYY-MM-DD
-        end: 2020-03-23          # the trough
-        note: S&P 500 peak to trough   # optional
+        start: 2020-02-19        # the index's closing peak, YYYY-MM-DD
+        end: 2020-03-23          # its closing trough
+        note: the pandemic       # optional: what happened
+        kind: peak_to_trough     # optional: peak_to_trough (default) | event (a window that starts at an event)
 
 Names are unique and ``start`` is before ``end``. Every problem is a :class:`ConfigError` naming
 the file and the field (``episodes[2].end``).

@@ -70,21 +70,32 @@ def _proxy_text(res) -> str:
 
 
 def episodes_table(rs: RiskStress) -> pd.DataFrame:
-    """One row per episode: window, peak-to-trough loss, episode return and worst day of current and proposed.
+    """One row per episode: its definition, the benchmark's own loss and return, and the book's, current and proposed.
 
-    ``proxied`` names the assets replayed through their beta (with the share of the current weights);
+    Losses are peak to trough within the window, returns first to last session, worst day the lowest
+    one-session return. ``proxied`` names the assets replayed through their beta (with the share of
+    the weights, also in ``proxied share``); ``worse`` marks an episode in which the proposal loses
+    more than the current book (by more than the tolerance of :attr:`RiskStress.stress_change`);
     ``covered`` is False with the reason in ``note`` when the data do not reach the episode.
     """
+    from rebal.stress.build import UNCHANGED_TOLERANCE
+
     rows = []
     for ep, res in rs.episodes:
-        c, p = res["current"], res["proposed"]
-        rows.append({"episode": ep.name, "covered": c.covered,
+        c, p, b = res["current"], res["proposed"], res.get("benchmark")
+        rows.append({"episode": ep.name, "kind": ep.kind, "definition": ep.definition, "covered": c.covered,
                      "window": f"{c.first} .. {c.last}" if c.covered else f"{ep.start} .. {ep.end}",
-                     "sessions": c.sessions, "loss now": c.peak_to_trough, "loss proposed": p.peak_to_trough,
+                     "sessions": c.sessions,
+                     "benchmark loss": b.peak_to_trough if b is not None else float("nan"),
+                     "benchmark return": b.episode_return if b is not None else float("nan"),
+                     "loss now": c.peak_to_trough, "loss proposed": p.peak_to_trough,
                      "return now": c.episode_return, "return proposed": p.episode_return,
                      "worst day now": c.worst_day, "worst day proposed": p.worst_day,
                      "worst day date": str(c.worst_day_date) if c.worst_day_date else "",
                      "proxied now": _proxy_text(c), "proxied proposed": _proxy_text(p),
+                     "proxied share now": c.proxied_weight if c.covered and c.proxied else 0.0,
+                     "proxied share proposed": p.proxied_weight if p.covered and p.proxied else 0.0,
+                     "worse": bool(c.covered and p.peak_to_trough < c.peak_to_trough - UNCHANGED_TOLERANCE),
                      "note": "" if c.covered else f"not covered: {c.reason}"})
     return pd.DataFrame(rows).set_index("episode")
 
@@ -123,6 +134,35 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
+def _episode_facts(rs: RiskStress) -> dict[str, Any]:
+    """Collect the worst episodes' benchmark loss and proxied share, and the episodes the proposal makes worse."""
+    wc, wp = rs.worst_episode("current"), rs.worst_episode("proposed")
+    bench = {ep.name: r.get("benchmark") for ep, r in rs.episodes}
+
+    def bench_loss(w) -> float | None:
+        b = bench.get(w.episode.name) if w else None
+        return _num(b.peak_to_trough) if b is not None and b.covered else None
+
+    t = episodes_table(rs)
+    worse = [{"episode": str(name), "loss now": float(r["loss now"]), "loss proposed": float(r["loss proposed"]),
+              "benchmark loss": _num(float(r["benchmark loss"])), "proxied": bool(r["proxied now"] or
+                                                                                   r["proxied proposed"])}
+             for name, r in t[t["worse"]].iterrows()]
+    return {"worst_episode_benchmark_loss_current": bench_loss(wc),
+            "worst_episode_benchmark_loss_proposed": bench_loss(wp),
+            "worst_episode_proxied_current": float(wc.proxied_weight) if wc and wc.proxied else 0.0,
+            "worst_episode_proxied_proposed": float(wp.proxied_weight) if wp and wp.proxied else 0.0,
+            "episodes_worse": worse}
+
+
+def _var_facts(rs: RiskStress) -> dict[str, Any]:
+    """Return the backtest's verdict on the VaR model (:mod:`rebal.stress.caveats`) as plain types."""
+    v = rs.var_verdict
+    return {"var_rejected": bool(v.rejected) if v else False, "var_direction": v.direction if v else "",
+            "var_alternative": v.alternative if v else "", "var_caveat": v.text if v and v.rejected else "",
+            "var_flag": v.headline if v else ""}
+
+
 def headline(rs: RiskStress) -> dict[str, Any]:
     """Return the key figures as plain types: the report's scraps and the top of ``rebal risk --json``."""
     cur, prop = rs.exante["current"], rs.exante["proposed"]
@@ -157,7 +197,7 @@ def headline(rs: RiskStress) -> dict[str, Any]:
         "backtest_days": bt.days if bt else 0, "backtest_exceedances": bt.exceedances if bt else 0,
         "backtest_expected": bt.expected if bt else 0.0,
         "kupiec_p": bt.kupiec.p_value if bt else None, "christoffersen_p": bt.christoffersen.p_value if bt else None,
-        "notes": list(rs.notes),
+        "notes": list(rs.notes), **_episode_facts(rs), **_var_facts(rs),
     }
 
 

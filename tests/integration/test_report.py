@@ -114,18 +114,20 @@ def test_pdf_report_and_packet_are_a4_with_pages(run_two):
     report, packet = out / "tiny" / "drift_audit.pdf", out / "committee_packet.pdf"
     assert a4(report) and a4(packet)
     assert count_pages(report) >= 2
-    assert count_pages(packet) > count_pages(report)  # cover + contents + the report
-    text = " ".join(p.extract_text() for p in PdfReader(packet).pages)
-    n = count_pages(packet)
-    assert f"Page 1 / {n}" in text and f"Page {n} / {n}" in text  # one page numbering
-    assert "Weekly rebalancing review" in text and "Contents" in text
+    assert count_pages(packet) > count_pages(report)  # the decision document, then the report
+    pages = [p.extract_text() for p in PdfReader(packet).pages]
+    n = len(pages)
+    assert all(f"p. {i + 1} / {n}" in t for i, t in enumerate(pages))  # one page numbering, on every page
+    assert "Weekly rebalancing review" in pages[0] and "Contents" in " ".join(pages)
+    assert not any("SAMPLE DATA" in t for t in pages)  # a lakehouse of the user's own: no sample mark
     doc = (out / "committee_packet.html").read_text()
     soup = BeautifulSoup(doc, "html.parser")
     cover = soup.select_one(".cover").get_text()
     assert "FAILED: 1 report(s)" in cover and "tiny_fail — drift_audit" in cover
     assert "RuntimeError: injected failure" in cover or "cell" in cover
-    assert "tiny" in cover and "the weekly review is not among this profile's reports" in cover
+    assert "tiny" in cover and "its decision report is not among this profile's reports" in cover
     ids = [e["id"] for e in soup.find_all(id=True)]
-    assert len(ids) == len(set(ids)), "heading ids must not clash across reports"
+    assert len(ids) == len(set(ids))
     assert all(soup.find(id=a["href"][1:]) for a in soup.select('a[href^="#"]'))
-    assert not EXTERNAL.search(doc)
+    assert soup.select_one('a[href="tiny/drift_audit.html"]') is not None  # the report is linked, not inlined
+    assert not EXTERNAL.search(doc) and "SAMPLE DATA" not in doc

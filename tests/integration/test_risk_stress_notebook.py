@@ -55,7 +55,8 @@ def test_scraps_are_the_packages_numbers(sleeves, sample_lakehouse):
     assert sleeves["backtest_exceedances"] == h["backtest_exceedances"]
     # the proposal cuts the correlated ETFs to the cluster limit: the worst stress loss falls
     assert sleeves["stress_change"] == "lowers"
-    assert sleeves["episodes_proxied"] == 4  # 1998, 2000-02, 2008-09, 2011: before the ETFs' 2014 start
+    # 1998, 2000-02, 2007-09, 2008 post-Lehman, 2011: before the ETFs' 2014 start
+    assert sleeves["episodes_proxied"] == 5
     eps = sleeves["episodes"].set_index("episode")
     assert not eps.loc["1987 crash", "covered"]
 

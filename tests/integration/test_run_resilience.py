@@ -206,7 +206,7 @@ def test_two_runs_of_different_profiles_at_once_both_end_up_in_run_json_and_the_
     assert sorted(tuple(r["profiles"]) for r in doc["runs"][1:]) == [("tiny",), ("tiny2",)]
     packet = (w.home / "reports" / WEEK / "committee_packet.html").read_text()
     assert "tiny2" in packet and packet.count("tiny2") >= 2  # the packet is built from both runs' reports
-    pdf_sections = [e.profile for e in week.packet_entries(w.home / "reports" / WEEK, doc) if e.html]
+    pdf_sections = [e.profile for e in week.packet_entries(w.home / "reports" / WEEK, doc) if e.ok]
     assert sorted(pdf_sections) == ["tiny", "tiny2"]
 
 
@@ -214,10 +214,10 @@ def test_a_run_says_what_it_does_in_the_pdf_and_packet_stage(recovered_week):
     lines = recovered_week.runs["tiny"][1].splitlines()
     at = {key: next(i for i, x in enumerate(lines) if key in x)
           for key in ("ok  tiny/drift_audit", "rendering 1 PDF(s)", "pdf tiny/drift_audit (", "committee packet: "
-                      "laying out", "pages, ", "1/1 report(s)")}
-    # in the order they happen (the PDF renders while the packet is laid out: either may finish first)
+                      "the decision document", "of decision document", "1/1 report(s)")}
+    # in the order they happen: the reports' PDFs are the packet's appendix, so the packet follows them
     first, render, pdf, lay, laid, end = at.values()
-    assert first < render < min(pdf, lay) and lay < laid and max(pdf, laid) < end, lines
+    assert first < render < pdf < lay < laid < end, lines
     assert ", packet " in lines[end]
 
 

@@ -1,10 +1,14 @@
-"""The packet as one HTML document: the decision part first, the reports behind it as the appendix.
+"""The decision document of the packet, as one HTML document: what the committee reads before it signs.
 
-Decision part: the cover with the week's decisions and the book line; the contents; what changed
-since the last committee and how the decisions are made; one page of essentials per profile (its
-weekly review); the sign-off block. Appendix A: every other report, by profile, with its own
-contents (shared content once). Appendix B: the provenance of every report in one table.
-WeasyPrint renders it in one pass, so the packet has one page numbering and clickable contents.
+In order: the cover (the week's decisions, the caveats the numbers carry, the book line); the
+contents with the index of the reports, what changed since the last committee and how the decisions
+are made (the decision table, once), one after the other; a decision page for every profile with
+something to decide, each on its own page; the profiles with nothing to decide, the sign-off with
+the record of the week and the method notes, one after the other. Only the cover, the contents, each
+decision page and the group after them start a page, so no section leaves a page half empty. The
+reports themselves are the appendix: in the PDF packet their own PDFs follow
+(:mod:`rebal.report.packet.pdf`), in the HTML packet they are linked
+(:class:`~rebal.report.packet.refs.Refs`).
 """
 from __future__ import annotations
 
@@ -12,89 +16,74 @@ import html as _html
 
 from rebal.report.packet.changes import changes_section, decision_table
 from rebal.report.packet.cover import PACKET_CSS, cover_html
-from rebal.report.packet.entries import PacketEntry, profiles
-from rebal.report.packet.sections import dedupe_shared, provenance_table, section
+from rebal.report.packet.decision import SAMPLE_MARK, decision_page, quiet_page, quiet_profiles
+from rebal.report.packet.entries import PacketEntry, ordered, profiles
+from rebal.report.packet.method import caveats_block, contents, method_appendix, reports_index
+from rebal.report.packet.refs import Refs
 from rebal.report.packet.signoff import signoff_section
 from rebal.report.packet.summary import book_line, executive_summary, vocabulary
-from rebal.report.registry import names
 from rebal.report.render import REPORT_CSS
 
-__all__ = ["packet_html"]
+__all__ = ["decision_html", "page_css"]
 
 
-def _toc(items: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
-    e = _html.escape
-    lis = []
-    for anchor, title, sub in items:
-        inner = ("<ol>" + "".join(f'<li><a href="#{e(a)}">{e(t)}</a></li>' for a, t in sub) + "</ol>") if sub else ""
-        lis.append(f'<li><a href="#{e(anchor)}">{e(title)}</a>{inner}</li>')
-    return "<ol>" + "".join(lis) + "</ol>"
+def page_css() -> str:
+    """Return the decision document's page boxes: running title and section; no page number (stamped after).
+
+    The sample mark is a box at the top of every section and, stamped by the assembly, a line at the foot
+    of every page.
+    """
+    return ("@page { size: A4; margin: 16mm 14mm 18mm 14mm; "
+            "@top-left { content: string(doctitle); font-size: 7.5pt; color: #78909c; } "
+            "@top-right { content: string(section); font-size: 7.5pt; color: #78909c; } "
+            "@bottom-center { content: none; } }")
 
 
-def packet_html(entries: list[PacketEntry], *, as_of: str, data_latest: str, lakehouse_meta: dict | None = None) -> str:
-    """Assemble the packet (render it with :func:`rebal.report.render.html_to_pdf`)."""
-    order = {n: i for i, n in enumerate(names())}
-    entries = sorted(entries, key=lambda e: (profiles(entries).index(e.profile), order.get(e.notebook, 99)))
-    ok = [e for e in entries if e.ok]
+def _front(entries: list[PacketEntry], refs: Refs, *, as_of: str, data_latest: str, facts: dict) -> str:
     failed = [e for e in entries if not e.ok]
-    cover = cover_html(as_of=as_of, data_latest=data_latest, facts=lakehouse_meta or {},
-                       n_profiles=len(profiles(entries)), n_reports=len(ok), summary=executive_summary(entries),
-                       book=book_line(entries),
-                       vocabulary="",
-                       failures=[(e.profile, e.notebook, e.error) for e in failed])
+    return cover_html(as_of=as_of, data_latest=data_latest, facts=facts, n_profiles=len(profiles(entries)),
+                      n_reports=sum(1 for e in entries if e.ok), summary=executive_summary(entries),
+                      book=book_line(entries), vocabulary="", caveats=caveats_block(entries, refs),
+                      failures=[(e.profile, e.notebook, e.error) for e in failed])
 
-    essentials = [section(e, anchor=f"essentials-{e.profile}", title=f"{e.profile} — this week", demote=1)
-                  for e in ok if e.notebook == "weekly_review"]
-    appendix = dedupe_shared([section(e, demote=1) for e in ok if e.notebook != "weekly_review"])
 
+def decision_html(entries: list[PacketEntry], refs: Refs, *, as_of: str, data_latest: str,
+                  facts: dict | None = None) -> str:
+    """Write the decision document (see the module docstring); ``refs`` says whether it links pages or files."""
+    facts = facts or {}
+    sample = bool(facts.get("sample"))
+    entries = ordered(entries)
+    active, quiet = quiet_profiles(entries)
+    toc = [("decisions", "This week's decisions"), ("changes", "What changed since the last committee"),
+           ("decision-rules", "How the decisions are made")]
+    toc += [(f"decide-{p}", f"{p} — decision") for p in active]
+    toc += [("quiet", "Nothing to decide this week")] if quiet else []
+    toc += [("signoff", "Sign-off and the record of the week"), ("method", "Method notes")]
     parts = [
-        '<section class="part"><h1 id="changes">What changed since the last committee</h1>'
-        f"{changes_section(entries)}"
-        '<h2 id="decision-table" class="new-page">How the decisions are made</h2>'
+        _front(entries, refs, as_of=as_of, data_latest=data_latest, facts=facts),
+        "<section class='part'><h1 id='contents'>Contents</h1>" + contents(toc)
+        + "<h2 id='reports'>The reports (the appendix)</h2><p class='tiny'>Each report follows in the appendix as "
+          "its own document: its pages carry the packet's number at the foot, right, and its own at the centre; "
+          "its contents list its own page numbers, and its links lead to the right page.</p>"
+        + reports_index(entries, refs) + "</section>",
+        f"<section class='flow'><h1 id='changes'>What changed since the last committee</h1>{changes_section(entries)}"
+        "</section>",
+        "<section class='flow'><h1 id='decision-rules'>How the decisions are made</h1>"
         f"{vocabulary()}<p>The first row whose condition holds gives the profile's decision; its reasons then list "
         f"what each input said in its own words.</p>{decision_table()}</section>",
     ]
-    parts += [f'<section class="essentials"><h1 id="{s.anchor}">{_html.escape(s.title)}</h1>{s.html}</section>'
-              for s in essentials]
-    parts.append(f'<section class="part"><h1 id="signoff">Sign-off</h1>{signoff_section(entries)}</section>')
-    by_prof: dict[str, list] = {}
-    for s in appendix:
-        by_prof.setdefault(s.entry.profile, []).append(s)
-    app_toc = [(f"app-{p}", p, [(s.anchor, s.title.split(" — ", 1)[-1] if " — " in s.title else s.title)
-                                for s in ss]) for p, ss in by_prof.items()]
-    fails = "".join(f"<li class='failed'>{_html.escape(e.profile)} — {_html.escape(e.notebook)}: "
-                    f"{_html.escape(e.error or 'did not render')}</li>" for e in failed)
-    # the cover links a profile without a page of essentials to its reports here: an anchor for every such
-    # profile, also when its only report was shared with another profile and appears under that one
-    shared_only = [p for p in profiles(entries) if p not in by_prof
-                   and any(e.profile == p and e.notebook != "weekly_review" for e in ok)]
-    anchors = "".join(f'<span id="app-{_html.escape(p)}"></span>' for p in shared_only)
-    parts.append(f'<section class="part">{anchors}<h1 id="appendix">Appendix A — the reports</h1>'
-                 "<p>Every report of the week, by profile. A report shared by several profiles (the factor map of the "
-                 "same universe) appears once, under the first of them.</p>"
-                 f'<nav class="packet-toc">{_toc(app_toc)}</nav>'
-                 + (f"<p>Reports that failed:</p><ul>{fails}</ul>" if fails else "") + "</section>")
-    for p, ss in by_prof.items():
-        for k, s in enumerate(ss):
-            marker = f'<span id="app-{_html.escape(p)}"></span>' if k == 0 else ""
-            parts.append(f'<section class="packet-section">{marker}<h1 id="{s.anchor}">{_html.escape(s.title)}</h1>'
-                         f"{s.html}</section>")
-    parts.append('<section class="part"><h1 id="provenance">Appendix B — provenance</h1>'
-                 "<p>Where every number of the packet comes from: the profile file and its SHA-256, the lakehouse and "
-                 f"the code of each report.</p>{provenance_table(essentials + appendix)}</section>")
-
-    toc_items = [("decisions", "This week's decisions", []), ("changes", "What changed since the last committee", []),
-                 ("decision-table", "How the decisions are made", []),
-                 ("essentials", "One page per profile", [(s.anchor, s.title) for s in essentials]),
-                 ("signoff", "Sign-off", []), ("appendix", "Appendix A — the reports", []),
-                 ("provenance", "Appendix B — provenance", [])]
-    first = essentials[0].anchor if essentials else "signoff"
-    toc_items[3] = (first, toc_items[3][1], toc_items[3][2])
-    # the pointer to the decision rules opens the contents (on the cover it pushed two lines onto a page of their own)
-    legend = ("<p class='legend'>What each decision on the cover asks, and how the drift status, the planner's verdict "
-              "and the simulation verdict lead to it: <a href='#decision-table'>How the decisions are made</a>.</p>")
-    toc = f'<nav class="packet-toc part"><h1 id="contents">Contents</h1>{legend}{_toc(toc_items)}</nav>'
+    parts += [decision_page(entries, p, refs, sample=sample) for p in active]
+    if quiet:
+        parts.append(quiet_page(entries, quiet, refs, sample=sample))
+    # the sign-off follows the quiet profiles on their page; the method notes follow the sign-off
+    parts.append(f"<section class='{'flow' if quiet else 'part'}'><h1 id='signoff'>Sign-off</h1>"
+                 f"{signoff_section(entries)}</section>")
+    parts.append("<section class='flow'><h1 id='method'>Method notes</h1>"
+                 f"{method_appendix(entries)}</section>")
+    if sample:  # every section that opens a page opens with the mark (the cover and the profiles' pages have theirs)
+        box = f"<section class='part'><div class='sample-mark'>{SAMPLE_MARK}</div>"
+        parts = [p.replace("<section class='part'>", box, 1) if "sample-mark" not in p[:200] else p for p in parts]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>rebal committee packet — {_html.escape(as_of)}</title>
-<style>{REPORT_CSS}</style><style>{PACKET_CSS}</style></head>
-<body><main class="rebal-report">{cover}{toc}{''.join(parts)}</main></body></html>"""
+<style>{REPORT_CSS}</style><style>{PACKET_CSS}</style><style>{page_css()}</style>
+</head><body><main class="rebal-report">{''.join(parts)}</main></body></html>"""

@@ -57,7 +57,8 @@ def _row(profile: str, s: dict[str, Any]) -> str:
         names.append("; ".join(f"{t} {b:.1%}→{a:.1%}" for t, b, a in moves[:3])
                      + (f"; +{len(moves) - 3} more" if len(moves) > 3 else ""))
     alerts = [f"new: {a}" for a in c.get("new_alerts", [])] + [f"resolved: {a}" for a in c.get("resolved_alerts", [])]
-    signed = c.get("approvals", []) + c.get("executions", [])
+    signed = c.get("approvals", []) + c.get("executions", []) + [
+        f"implemented {i.get('date')}: {i.get('what')}" for i in c.get("implementations", [])]
     continuing = len(s.get("alerts", [])) - len(c.get("new_alerts", []))
     empty = f"no new alert ({continuing} continuing, on the cover)" if continuing > 0 else "none new"
     return (f"<tr><td>{e(profile)}</td><td>{decision}</td><td>{_list(names)}</td><td>{_list(alerts, empty)}</td>"
@@ -69,7 +70,7 @@ def changes_section(entries: list[PacketEntry]) -> str:
     """Tabulate the changes (HTML), with the basis of the comparison stated once."""
     wk = weekly(entries)
     if not wk:
-        return "<p>No weekly review rendered: nothing to compare.</p>"
+        return "<p>No decision report rendered: nothing to compare.</p>"
     sources = {s.get("changes", {}).get("previous_source", "") for s in wk.values()}
     basis = ("Compared with " + html.escape(next(iter(sources))) + "." if len(sources) == 1
              else "Each profile is compared with its own last week (column 'since').")
@@ -77,9 +78,11 @@ def changes_section(entries: list[PacketEntry]) -> str:
     return (f"<p>{basis} Every past week is recomputed as of its own date from the lakehouse (only data dated on or "
             "before it); where an earlier weekly run exists, its recorded decision is used and a difference from the "
             "recomputation is named.</p>"
-            '<table class="summary changes"><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
-            "added / dropped, largest moves</th><th>Alerts: new and resolved only</th><th>Approvals and executions</th>"
-            "<th>since</th>"
+            '<table class="summary changes"><colgroup><col style="width:13%"><col style="width:13%">'
+            '<col style="width:20%"><col style="width:13%"><col style="width:14%"><col style="width:10%">'
+            '<col style="width:17%"></colgroup><thead><tr><th>Profile</th><th>Decision</th><th>Target: names '
+            "added / dropped, largest moves</th><th>Alerts: new and resolved only</th><th>Approved, executed, "
+            "implemented (see the sign-off)</th><th>since</th>"
             f"<th>Drift, weekly</th></tr></thead><tbody>{rows}</tbody></table>")
 
 

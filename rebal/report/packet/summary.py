@@ -1,7 +1,8 @@
 """The packet's executive summary: one row per profile, the book line across profiles, and the words used.
 
-Every figure comes from the reports' scraps: the weekly review (decision, trades, alerts, the
-proposal to sign) and the risk and stress report (worst historical episode, current vs proposed).
+Every figure comes from the reports' scraps: the profile's decision report (decision, trades,
+alerts, the proposal to sign) and whichever report recorded the worst historical episode, current
+vs proposed (found by its scrap, not by the report's name).
 """
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ from typing import Any
 
 import pandas as pd
 
-from rebal.report.packet.entries import PacketEntry, by_profile, scrap_of, weekly
-from rebal.report.pages.weekly_review import ACTION_COLORS, decision_badge
+from rebal.report.packet.entries import PacketEntry, by_profile, decision_entry, profile_scrap, weekly
+from rebal.report.pages.weekly_review import ACTION_COLORS, SIGNED_ACTIONS, decision_badge
+from rebal.report.pages.weekly_review_evidence import signs
 from rebal.report.tax import tax_summary
 
 __all__ = ["SIGNED_ACTIONS", "to_sign", "summary_rows", "executive_summary", "book_line", "netted_trades",
            "crossed_trades", "vocabulary"]
 
-#: decisions whose proposal the committee signs (the required remedy is signed on its own line, see remedy_to_sign)
-SIGNED_ACTIONS = ("EXECUTE", "ADOPT TARGET", "ADOPT PART-WAY")
-
 
 def to_sign(s: dict[str, Any]) -> bool:
     """Whether a weekly review's discretionary trades are to sign: a decision that trades and a proposal id."""
-    return (s.get("discretionary_action") or s.get("decision_action")) in SIGNED_ACTIONS and bool(s.get("proposal_id"))
+    return signs(s)
 
 
 def remedy_to_sign(s: dict[str, Any]) -> bool:
@@ -42,22 +41,24 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
     """One plain row per profile: decision, reason, trades, alerts, stress, what to sign (or the failure)."""
     wk = weekly(entries)
     rows = []
-    for profile, nbs in by_profile(entries).items():
+    for profile in by_profile(entries):
         s = wk.get(profile)
         if s is None:
-            failed = nbs.get("weekly_review")
+            failed = decision_entry(entries, profile)
             if failed is not None:
                 rows.append({"profile": profile, "failed": failed.error or "did not render"})
             else:
                 rows.append({"profile": profile, "absent": True})
             continue
-        cur = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_current")
-        prop = scrap_of(entries, profile, "risk_stress", "worst_episode_loss_proposed")
+        cur = profile_scrap(entries, profile, "worst_episode_loss_current")
+        prop = profile_scrap(entries, profile, "worst_episode_loss_proposed")
+        proxied = bool(profile_scrap(entries, profile, "worst_episode_proxied_current")
+                       or profile_scrap(entries, profile, "worst_episode_proxied_proposed"))
         rows.append({
             "profile": profile, "action": s["decision_action"], "reason": s["decision_reason"],
             "n_trades": int(s["n_trades"]), "gross": float(s["gross_buys"]) + float(s["gross_sells"]),
             "cost_usd": float(s["cost_usd"]), "cost_bps": float(s["cost_bps"]), "alerts": list(s["alerts"]),
-            "stress": (cur, prop), "proposal_id": s["proposal_id"],
+            "stress": (cur, prop), "proxied": proxied, "proposal_id": s["proposal_id"],
             "sign": to_sign(s), "then": s.get("discretionary_action") if s.get("decision_required") else None,
             "then_reason": s.get("discretionary_reason", ""),
             "remedial_id": s.get("remedial_id", ""), "remedial_value": float(s.get("remedial_value", 0.0)),
@@ -68,21 +69,19 @@ def summary_rows(entries: list[PacketEntry]) -> list[dict[str, Any]]:
     return rows
 
 
-def _stress_text(pair: tuple[Any, Any]) -> str:
+def _stress_text(pair: tuple[Any, Any], proxied: bool = False) -> str:
     cur, prop = pair
     if cur is None or prop is None or cur != cur or prop != prop:
         return "—"
-    return f"{cur:+.1%}<br>→ {prop:+.1%}"
+    return f"{cur:+.1%}<br>→ {prop:+.1%}" + ("<br><b class='flag'>proxied</b>" if proxied else "")
 
 
 def _profile_link(entries: list[PacketEntry], r: dict[str, Any]) -> str:
-    """Name the profile, linked to its page of essentials, else to its reports in Appendix A, else plain."""
+    """Name the profile, linked to its decision page (or the page of profiles with nothing to decide), else plain."""
     e = html.escape
     p = r["profile"]
     if "failed" not in r and not r.get("absent"):
-        return f'<a href="#essentials-{e(p)}">{e(p)}</a>'
-    if any(x.profile == p and x.ok and x.notebook != "weekly_review" for x in entries):
-        return f'<a href="#app-{e(p)}">{e(p)}</a>'
+        return f'<a href="#decide-{e(p)}">{e(p)}</a>'
     return e(p)
 
 
@@ -93,12 +92,12 @@ def executive_summary(entries: list[PacketEntry]) -> str:
     for r in summary_rows(entries):
         link = _profile_link(entries, r)
         if "failed" in r:
-            body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: the weekly review failed '
+            body.append(f'<tr><td>{link}</td><td colspan="5" class="failed">no decision: its decision report failed '
                         f'({e(r["failed"])})</td></tr>')
             continue
         if r.get("absent"):
-            body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: the weekly review is not '
-                        "among this profile's reports (see its reports in Appendix A)</td></tr>")
+            body.append(f'<tr><td>{link}</td><td colspan="5">no decision in this packet: its decision report is '
+                        "not among this profile's reports (see its reports in the appendix)</td></tr>")
             continue
         rtax = f', est. tax {_money(r["remedial_tax"])}' if r["tax"] and r["tax"] != "tax-exempt" else ""
         remedy = (f'required: {r["remedial_trades"]} · {_money(r["remedial_value"])}, cost {_money(r["remedial_cost"])}'
@@ -122,7 +121,7 @@ def executive_summary(entries: list[PacketEntry]) -> str:
                 if r.get("then") else "")
         body.append(f"<tr><td>{link}</td><td>{decision_badge(r['action'])}<br><span class='why'>{e(r['reason'])}"
                     f"</span>{then}</td><td>{trades}</td><td>{alert_text}</td>"
-                    f"<td class='num'>{_stress_text(r['stress'])}</td>"
+                    f"<td class='num'>{_stress_text(r['stress'], r.get('proxied', False))}</td>"
                     f"<td>{sign or '—'}</td></tr>")
     cols = "".join(f'<col class="c-{c}">' for c in ("profile", "decision", "trades", "alerts", "stress", "sign"))
     return (f'<table class="summary decisions"><colgroup>{cols}</colgroup><thead><tr><th>Profile</th>'

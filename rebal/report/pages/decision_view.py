@@ -76,7 +76,8 @@ def remedy_block(review: WeeklyReview) -> Any:
                     f"<td class='num'>${x.value:,.0f}</td><td class='num'>{x.weight_before:.2%} → {x.weight_after:.2%}"
                     "</td></tr>" for x in t.itertuples())
     ok = "every hard limit holds after it" if r.limits_ok else "a hard limit still fails after it: see the notes"
-    head = (f"<h2>Required</h2><p><b>Remedy</b> <code>{_E(r.id)}</code>: {_E('; '.join(p.hard_breaches))}. The "
+    head = (f"<h2 id='Required'>Required</h2><p><b>Remedy</b> <code>{_E(r.id)}</code>: "
+            f"{_E('; '.join(p.hard_breaches))}. The "
             f"smallest trades by value that bring the holdings within every hard limit, moving towards the proposal "
             f"and never away from it (the proceeds go to positions below their target): {len(t)} trade(s) worth "
             f"${r.traded_value:,.0f}, estimated cost ${r.cost_usd:,.0f}; {ok}.</p>")
@@ -162,6 +163,9 @@ def decision_scraps(review: WeeklyReview) -> dict[str, Any]:
         pd.DataFrame(columns=["ticker", "action", "shares", "value"])
     return {"decision_headline": d.headline, "decision_required": bool(d.required),
             "discretionary_action": d.discretionary.action, "discretionary_reason": d.discretionary.reason,
+            "discretionary_rule": int(d.discretionary.rule),
+            "hard_breaches": list(p.hard_breaches) if p is not None else [],
+            "remedial_limits_ok": bool(r.limits_ok) if r is not None else True,
             "remedial_id": r.id if r is not None else "", "remedial_value": float(r.traded_value) if r else 0.0,
             "remedial_cost": float(r.cost_usd) if r else 0.0,
             "remedial_tax": float(r.tax.tax) if r is not None and r.tax is not None and r.tax.tax is not None else 0.0,

@@ -314,6 +314,10 @@ REPORT = ReportSpec(
             "triggers_fired": list, "decision_action": str, "decision_reason": str, "decision_rule": int},
     summary=_summary,
     cover=(Cover("Drift status", _status_cell), Cover("Planner", _planner_cell)),
+    method_notes=("The planner specification's optimal threshold sqrt(2c / (σp² T)) is implemented as stated; its "
+                  "worked example (20 bps, σ 15 %, one year: \"about 5 %\") does not follow from it: the formula "
+                  "gives 42 %. The drift audit shows the formula's value beside the fixed threshold and the "
+                  "no-trade band.",),
     legend="Status: MAINTAIN (portfolio drift at or below the rebalance threshold, every asset within its urgent "
            "band), REBALANCE (above the rebalance threshold), URGENT (above the urgent threshold, or one asset "
            "beyond the single-asset urgent band). Planner: TRADE (a drift rule fires and the cost is below the "

@@ -187,13 +187,19 @@ def _summary(s: Any) -> str:
     return f"{s['n_clusters']} clusters, MDS stress {s['stress']:.3f}"
 
 
+def _same_map(s: Any) -> tuple | None:
+    """Key of the map's content: the same clusters of the same assets (profiles on one universe share one map)."""
+    key = tuple(sorted((str(k), int(v)) for k, v in (s.get("cluster_of") or {}).items()))
+    return (str(s.get("as_of")), key) if key else None
+
+
 def _applies(profile, has_holdings: bool) -> str | None:
     n = len(profile.tickers)
     return None if n >= 2 else f"a factor map clusters at least 2 assets; the universe has {n}"
 
 
 REPORT = ReportSpec(
-    name="factor_map", title="Factor map", order=40, applies=_applies,
+    name="factor_map", title="Factor map", order=40, applies=_applies, shared=_same_map,
     scraps={"as_of": str, "n_clusters": int, "stress": float, "isolated_clusters": list, "leads": dict,
             "cluster_of": dict, "synthetic_liquidity": bool},
     summary=_summary,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from rebal.allocation.registry import METHODS, describe
 from rebal.report.pages.proposal_figures import allocation_plot, correlation_heatmap, frontier_plot, simulation_plot
+from rebal.report.pages.rebalance_proposal_evidence import evidence
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import CONFLICT_COLOR, STATUS_COLORS, VERDICT_COLORS
 from rebal.report.tax import TAX_SCRAPS, tax_scraps, tax_summary
@@ -291,7 +292,13 @@ REPORT = ReportSpec(
             "proposed": dict, "decision_action": str, "decision_reason": str, "decision_rule": int,
             "decision_headline": str, **TAX_SCRAPS},
     summary=_summary, applies=_applies,
-    cover=(Cover("Proposal", _cell),),
+    cover=(Cover("Proposal", _cell),), evidence=evidence,
+    method_notes=("The rebalance-modes specification subtracts a cost in percent of value from a relative Sharpe "
+                  "change (its example: 14.3 % − 0.30 % = 14.0 %), which mixes units, and its \"improvement\" (a "
+                  "Sharpe change divided by max(|baseline|, 0.5), printed as a percentage) is neither a relative "
+                  "Sharpe change nor a return. Here the simulation reports the Sharpe difference of the "
+                  "walk-forward strategy against the book as held, net of costs charged on the simulated path, "
+                  "with its standard error.",),
     legend="<b>Proposal</b>: the simulation verdict (IMPROVES / WITHIN NOISE / WORSENS / NOT SIMULATED): the "
            "strategy refitted on schedule (walk-forward) against the book as held; its Sharpe difference ± one "
            "standard error (Jobson-Korkie-Memmel) and z, \"not significant\" when |z| is at most noise_z.",

@@ -281,4 +281,6 @@ REPORT = ReportSpec(
               "exposure": float, "universe_size": int, "picks": "DataFrame", "trades": "DataFrame"},
     summary=_summary, applies=_applies,
     cover=(Cover("Stock selection", lambda s: html.escape(REPORT.summary_line(s))),),
+    method_notes=("The Risk4 specification caps weights once and renormalises, which can push weights back over "
+                  "the caps; here the caps are met exactly by water-filling, or the run is blocked as infeasible.",),
 )

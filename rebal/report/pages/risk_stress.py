@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rebal.report.figures import LABEL_SIZE, date_axis, legend_below, number_axis, percent_axis
+from rebal.report.pages.risk_stress_evidence import evidence, flags
 from rebal.report.registry import DATAFRAME, Cover, ReportSpec
 from rebal.report.style import pyplot
 from rebal.report.widgets import card, note
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
 
     from rebal.config import Profile
 
-__all__ = ["REPORT", "risk_card", "caveats", "method_note", "episode_note", "episodes_view", "backtest_view",
-           "stress_parameters",
+__all__ = ["REPORT", "risk_card", "caveats", "method_note", "episode_note", "episodes_view", "var_note",
+           "backtest_view", "stress_parameters",
            "scraps", "contributions_plot", "sector_plot", "episodes_plot", "worst_episode_plot", "shocks_plot",
            "backtest_plot"]
 
@@ -43,14 +44,16 @@ def risk_card(rs: Any) -> Any:
                        f"{_pct(h['vol_target'])}); beta {h['beta_current']:.2f} → {h['beta_proposed']:.2f}"),
         ("Largest risk", f"{html.escape(top)}: {_pct(h['largest_contributor_share'], '.0%')} of the volatility now"
          if top else "—"),
-        ("Worst episode", f"{_pct(h['worst_episode_loss_current'])} now "
-                          f"({html.escape(h['worst_episode_current'] or '—')}) / "
-                          f"{_pct(h['worst_episode_loss_proposed'])} proposed "
-                          f"({html.escape(h['worst_episode_proposed'] or '—')}): the proposal "
+        ("Worst episode", f"{_worst_text(h, 'current', rs.profile.benchmark)} now / "
+                          f"{_worst_text(h, 'proposed', rs.profile.benchmark)} proposed: the proposal "
                           f"<b>{CHANGE_WORDS[h['stress_change']]}</b> the worst stress loss"),
         ("VaR 99 %, 1 day", f"{_pct(h['var99_1d'], '.2%')} of value (historical, {rs.spec.var_window_days} sessions); "
-                            f"ES {_pct(h['es99_1d'], '.2%')}"),
+                            f"ES {_pct(h['es99_1d'], '.2%')}" + _var_flag(h)),
     ]
+    if h["episodes_worse"]:
+        rows.append(("Proposal loses more", "<span style='color:#c62828;font-weight:700'>" + "; ".join(
+            html.escape(f"{w['episode']}: {_pct(w['loss now'])} → {_pct(w['loss proposed'])}"
+                        + (" (proxy)" if w["proxied"] else "")) for w in h["episodes_worse"]) + "</span>"))
     if bt is not None:
         rows.append(("VaR backtest", f"{bt.exceedances} exceedances in {bt.days} sessions ({bt.expected:.1f} "
                                      f"expected); Kupiec p = {bt.kupiec.p_value:.3f}, Christoffersen p = "
@@ -58,11 +61,42 @@ def risk_card(rs: Any) -> Any:
     return card(rows)
 
 
+def _worst_text(h: dict[str, Any], side: str, benchmark: str) -> str:
+    """``-32.0 % (2007-2009 financial crisis; SPX -56.8 %; proxied: 62 % of value)`` for one side (HTML)."""
+    name = h[f"worst_episode_{side}"]
+    if name is None:
+        return "—"
+    bits = [html.escape(name)]
+    if h.get(f"worst_episode_benchmark_loss_{side}") is not None:
+        bits.append(f"{html.escape(benchmark)} {_pct(h[f'worst_episode_benchmark_loss_{side}'])}")
+    if h.get(f"worst_episode_proxied_{side}"):
+        bits.append(f"<b>proxied</b>: {_pct(h[f'worst_episode_proxied_{side}'], '.0%')} of value through beta")
+    return f"{_pct(h[f'worst_episode_loss_{side}'])} ({'; '.join(bits)})"
+
+
+def _var_flag(h: dict[str, Any]) -> str:
+    """Show the Kupiec rejection of the VaR model as a red flag after the figure (HTML; empty when it passes)."""
+    if not h.get("var_rejected"):
+        return ""
+    return f"<br><span style='color:#c62828;font-weight:700'>{html.escape(h['var_flag'])}</span>"
+
+
 def caveats(rs: Any) -> Any:
-    """Show the run's notes (proxies, skipped shocks, a blocked proposal, a short history), or that there are none."""
-    if not rs.notes:
+    """Show the run's caveats, or that there are none.
+
+    The notes of the run (a VaR model its backtest rejects, skipped shocks, a blocked proposal, a short
+    history) and a worst episode that rests partly on a beta proxy.
+    """
+    lines = [html.escape(n) for n in rs.notes]
+    for side in ("current", "proposed"):
+        w = rs.worst_episode(side)
+        if w is not None and w.proxied:
+            lines.append(f"The {side} book's worst episode ({html.escape(w.episode.name)}, {_pct(w.peak_to_trough)}) "
+                         f"is <b>proxied</b>: {_pct(w.proxied_weight, '.0%')} of its value replayed through beta "
+                         "(assets without prices then).")
+    if not lines:
         return note("No caveats: every figure rests on the profile's own data as of the date.")
-    return note("<br>".join(html.escape(n) for n in rs.notes), "warning")
+    return note("<br>".join(lines), "warning")
 
 
 def method_note(rs: Any) -> Any:
@@ -70,7 +104,7 @@ def method_note(rs: Any) -> Any:
     first, last, n = rs.window
     return note(f"<b>Risk estimate</b>: {html.escape(rs.covariance_label)} of {n} daily returns, {first} to {last} "
                 f"(the profile's <code>stress.covariance</code>). Betas: OLS on the same returns, so before the as-of "
-                f"date. Volatilities are annualised (× √252); cash is riskless.")
+                f"date. Volatilities are annualised (× √252); cash is riskless.", lead=True)
 
 
 def episode_note(rs: Any) -> Any:
@@ -82,18 +116,38 @@ def episode_note(rs: Any) -> Any:
     bits += [f"<b>{html.escape(name)}</b>: beta proxy for {html.escape(r['proxied now'])}"
              for name, r in t.iterrows() if r["covered"] and r["proxied now"]]
     if not bits:
-        return note("Every episode is covered by actual closes of every asset held.")
-    return note("<br>".join(bits), "warning")
+        return note("Every episode is covered by actual closes of every asset held.", lead=True)
+    return note("<br>".join(bits), "warning", lead=True)
 
 
 def episodes_view(rs: Any) -> Any:
-    """Return the episodes as the committee reads them: window, peak-to-trough loss and worst day, now and proposed."""
+    """Return the episodes as the committee reads them: window, benchmark's loss, the book's loss now and proposed.
+
+    The window and how it was chosen, the benchmark's own loss, the book's loss now and proposed
+    (``proxied``: the share of value replayed through beta) and the worst day.
+
+    ``worse`` (a highlight column) marks the episodes in which the proposal loses more than the current book.
+    """
     from rebal.stress.tables import episodes_table
 
-    cols = ["window", "sessions", "loss now", "loss proposed", "worst day now", "worst day proposed", "worst day date"]
     t = episodes_table(rs)
-    t["sessions"] = t["sessions"].where(t["covered"])
-    return t[cols]
+    bench = rs.profile.benchmark
+    share = t[["proxied share now", "proxied share proposed"]].max(axis=1)
+    out = t.assign(**{"window chosen": t["kind"].map({"peak_to_trough": "index peak to trough",
+                                                      "event": "event"}),
+                      f"{bench} loss": t["benchmark loss"],
+                      "proxied": [f"{x:.0%} of value" if x > 0 else "" for x in share]})
+    cols = ["window chosen", "window", f"{bench} loss", "loss now", "loss proposed", "proxied", "worst day now",
+            "worst day date", "worse"]
+    return out[cols]
+
+
+def var_note(rs: Any) -> Any:
+    """Say whether the backtest rejects the VaR model, which way it errs and which model the report would use."""
+    v = rs.var_verdict
+    if v is None:
+        return note("No VaR backtest: too little holdings history.")
+    return note(html.escape(v.text), "warning" if v.rejected else "info")
 
 
 def backtest_view(rs: Any) -> Any:
@@ -186,17 +240,20 @@ def episodes_plot(rs: Any) -> Figure:
     t = episodes_table(rs)
     t = t[t["covered"]]
     labels = [f"{name}{' (proxy)' if r['proxied now'] or r['proxied proposed'] else ''}" for name, r in t.iterrows()]
-    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.6 * len(t) + 1.5)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, max(2.8, 0.45 * len(t) + 1.4)), layout="constrained")
+    ax.scatter(t["benchmark loss"] * 100, np.arange(len(t)), marker="|", s=260, color="#c62828", zorder=5,
+               label=f"{rs.profile.benchmark} itself")
     _paired_bars(ax, labels, t["loss now"], t["loss proposed"])
     for i, (now, prop) in enumerate(zip(t["loss now"], t["loss proposed"], strict=True)):
         for v, dy, color in ((now, -0.2, "#455a64"), (prop, 0.2, "#263238")):
             ax.annotate(f"{v:.1%}".replace("-", "−"), (v * 100, i + dy), xytext=(-3, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=LABEL_SIZE, color=color)
-    lo = float(min(t["loss now"].min(), t["loss proposed"].min())) * 100 if len(t) else -1.0
+    lo = float(min(t["loss now"].min(), t["loss proposed"].min(), t["benchmark loss"].min())) * 100 if len(t) else -1.0
     ax.set_xlim(lo * 1.22, 0)
     percent_axis(ax.xaxis, signed=True)
     ax.set_xlabel("peak-to-trough loss over the episode (% of value)")
-    ax.set_title("Historical episodes replayed on today's weights (held through the episode)", loc="left")
+    ax.set_title("Historical episodes replayed on today's weights (held through the episode), the benchmark's own "
+                 "loss marked", loc="left")
     return fig
 
 
@@ -266,8 +323,10 @@ def scraps(rs: Any) -> dict[str, Any]:
     from rebal.stress.tables import episodes_table, headline
 
     t = episodes_table(rs).reset_index()
-    return {**headline(rs), "episodes": t[["episode", "covered", "window", "loss now", "loss proposed",
-                                           "worst day now", "proxied now"]]}
+    return {**headline(rs), "benchmark": rs.profile.benchmark,
+            "episodes": t[["episode", "kind", "definition", "covered", "window", "benchmark loss", "benchmark return",
+                           "loss now", "loss proposed", "worst day now", "proxied now", "proxied share now",
+                           "proxied share proposed", "worse"]]}
 
 
 def _summary(s: Any) -> str:
@@ -284,8 +343,13 @@ def _cell(s: Any) -> str:
     worst = (f'{_pct(c)} → {_pct(p)} <span style="color:{color};font-weight:700">({html.escape(change)})</span>'
              if c is not None and p is not None else "no episode covered")
     top = html.escape(str(s.get("largest_contributor") or "—"))
-    return (f"{worst}<br>VaR99 {_pct(s.get('var99_1d'), '.2%')}<br>top risk {top} "
-            f"{_pct(s.get('largest_contributor_share'), '.0%')}")
+    if s.get("worst_episode_proxied_current") or s.get("worst_episode_proxied_proposed"):
+        worst += " <b>proxied</b>"
+    var = f"VaR99 {_pct(s.get('var99_1d'), '.2%')}"
+    if s.get("var_rejected"):
+        var += (' <span style="color:#c62828;font-weight:700">'
+                f'(Kupiec: {html.escape(str(s.get("var_direction")))})</span>')
+    return f"{worst}<br>{var}<br>top risk {top} {_pct(s.get('largest_contributor_share'), '.0%')}"
 
 
 def _applies(profile: Profile, has_holdings: bool) -> str | None:
@@ -309,9 +373,12 @@ REPORT = ReportSpec(
             "worst_shock": (str, type(None)), "worst_shock_current": _OPT_FLOAT, "worst_shock_proposed": _OPT_FLOAT,
             "var99_1d": float, "es99_1d": float, "var_method": str, "backtest_method": str, "backtest_days": int,
             "backtest_exceedances": int, "backtest_expected": float, "kupiec_p": _OPT_FLOAT,
-            "christoffersen_p": _OPT_FLOAT, "notes": list, "episodes": DATAFRAME},
+            "christoffersen_p": _OPT_FLOAT, "notes": list, "episodes": DATAFRAME, "benchmark": str,
+            "worst_episode_benchmark_loss_current": _OPT_FLOAT, "worst_episode_benchmark_loss_proposed": _OPT_FLOAT,
+            "worst_episode_proxied_current": float, "worst_episode_proxied_proposed": float, "episodes_worse": list,
+            "var_rejected": bool, "var_direction": str, "var_alternative": str, "var_caveat": str, "var_flag": str},
     summary=_summary, applies=_applies,
-    cover=(Cover("Risk and stress", _cell),),
+    cover=(Cover("Risk and stress", _cell),), evidence=evidence, flags=flags,
     legend="<b>Risk and stress</b>: worst peak-to-trough loss over the historical episodes of the current → proposed "
            "weights (the proposal lowers / raises the worst stress loss); 1-day 99 % historical VaR of the current "
            "holdings; top risk: the asset with the largest share of their volatility.",

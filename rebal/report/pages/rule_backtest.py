@@ -289,6 +289,13 @@ REPORT = ReportSpec(
             **{f"lab_check_{i}": str for i in range(1, 7)}, "lab_summary": list},
     summary=_summary,
     cover=(Cover("Rule lab (H1-H4)", _cell),),
+    method_notes=("The planner specification's cost-benefit ratio divides a one-off cost by an annualised tracking "
+                  "error; taken literally it is below 1 at any drift of a few basis points and the rule trades "
+                  "daily. The rule lab puts the benefit in the cost's unit instead: the certainty-equivalent gain "
+                  "½·λ·H·TE².",
+                  "The specification's tax rule \"rebalance when drift ≥ 5 % or a loss ≥ 10 %\" is read as: a loss "
+                  "alone harvests that loss; a full rebalance on a loss alone would realise gains elsewhere (it "
+                  "raised taxes on the sample)."),
     legend="Rule lab: the planner's hypotheses 1-4 tested on ten years of the profile's data, ✓ supported, "
            "✗ not supported, – not tested; the VIX before 2014 and after 2018 is a realised-volatility proxy.",
 )

@@ -25,6 +25,7 @@ from rebal.report.pages.decision_view import (
     signed_trades,
     signing_block,
 )
+from rebal.report.pages.weekly_review_evidence import SIGNED_ACTIONS, decides, evidence, sign
 from rebal.report.registry import Cover, ReportSpec
 from rebal.report.style import pyplot
 from rebal.report.tax import TAX_SCRAPS, tax_scraps
@@ -36,9 +37,10 @@ if TYPE_CHECKING:
     from rebal.decision.history import Changes
     from rebal.decision.review import WeeklyReview
 
-__all__ = ["REPORT", "ACTION_COLORS", "decision_badge", "decision_card", "remedy_block", "evidence_table",
-           "evidence_notes", "signing_block", "numbers_table", "changes_block", "drift_trend_plot",
+__all__ = ["REPORT", "ACTION_COLORS", "SIGNED_ACTIONS", "decision_badge", "decision_card", "remedy_block",
+           "evidence_table", "evidence_notes", "signing_block", "numbers_table", "changes_block", "drift_trend_plot",
            "decision_table_block", "scraps"]
+
 
 def numbers_table(review: WeeklyReview) -> pd.DataFrame:
     """Tabulate the figures behind the decision, each with what it is measured against.
@@ -92,6 +94,7 @@ def changes_block(ch: Changes) -> Any:
     if not ch.new_alerts and not ch.resolved_alerts:
         items.append("No alert is new or resolved since the last committee (alerts that continue are on the cover).")
     items += [f"Approval: {e(a)}." for a in ch.approvals] + [f"Execution: {e(x)}." for x in ch.executions]
+    items += [f"Implemented {e(i.line())}." for i in ch.implementations]
     if len(items) == 2 and not ch.decision_change:
         items.append("Nothing else changed.")
     return html_block("<ul style='margin:2px 0'>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
@@ -121,17 +124,23 @@ def drift_trend_plot(ch: Changes, review: WeeklyReview) -> Figure:
     return fig
 
 
-def decision_table_block() -> Any:
-    """Show the decision table (in the standalone report; the packet shows it once)."""
-    from rebal.decision.table import ACTIONS, DECISION_TABLE
+def decision_table_block(review: WeeklyReview | None = None) -> Any:
+    """Say which rows of the decision table decided (the whole table is once in the packet and in the README)."""
+    from rebal.decision.table import DECISION_TABLE
 
-    rows = "".join(f"<tr><td>{r.number}</td><td style='text-align:left'>{html.escape(r.when)}</td>"
-                   f"<td style='text-align:left'><b>{html.escape(r.action)}</b></td></tr>" for r in DECISION_TABLE)
-    legend = "".join(f"<li><b>{html.escape(a)}</b>: {html.escape(m)}</li>" for a, m in ACTIONS.items())
-    return html_block('<div class="rebal-standalone"><h2>How the decision is made</h2><p>The first row whose '
-                      "condition holds decides; the reasons list what each input said in its own words.</p>"
-                      f'<table class="rebal-table"><thead><tr><th>#</th><th>when</th>'
-                      f"<th>decision</th></tr></thead><tbody>{rows}</tbody></table><ul>{legend}</ul></div>")
+    d = review.decision if review is not None else None
+    parts = [(d, ""), (d.then, "On the rest, ")] if d is not None and d.then is not None else [(d, "")]
+    which = ""
+    for part, lead in parts:
+        row = next((r for r in DECISION_TABLE if part is not None and r.number == part.rule), None)
+        if row is not None:
+            which += (f"{lead}row {row.number} of the decision table decided: when {html.escape(row.when)}, the "
+                      f"decision is <b>{html.escape(row.action)}</b>. ")
+    return html_block('<div class="rebal-standalone"><h2>How the decision is made</h2><p>' + which[:1].upper()
+                      + which[1:] + "The first row of the decision table whose condition holds decides (after a "
+                      "required row, the table is applied again without the breach for the rest); the reasons above "
+                      "list what each input said in its own words. The whole table is in the committee packet (How "
+                      "the decisions are made) and in the README.</p></div>")
 
 
 def scraps(review: WeeklyReview, ch: Changes, alerts: list[str]) -> dict[str, Any]:
@@ -185,9 +194,10 @@ REPORT = ReportSpec(
             "proposal_blocked": bool, "value": float, "n_trades": int, "gross_buys": float, "gross_sells": float,
             "cost_usd": float, "cost_bps": float, "trades": "DataFrame", "alerts": list, "changes": dict,
             "decision_headline": str, "decision_required": bool, "discretionary_action": str,
-            "discretionary_reason": str, "remedial_id": str, "remedial_value": float, "remedial_cost": float,
-            "remedial_tax": float,
+            "discretionary_reason": str, "discretionary_rule": int, "hard_breaches": list,
+            "remedial_limits_ok": bool, "remedial_id": str, "remedial_value": float,
+            "remedial_cost": float, "remedial_tax": float,
             "remedial_trades": "DataFrame", "recommendation": dict, **TAX_SCRAPS},
     summary=_summary,
-    cover=(Cover("Decision", _cell),),
+    cover=(Cover("Decision", _cell),), role="decision", evidence=evidence, sign=sign, decides=decides,
 )

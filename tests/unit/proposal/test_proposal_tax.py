@@ -354,9 +354,10 @@ def test_the_report_and_packet_parts_show_the_tax(home):
     # the packet cover shows the tax under the cost, from the weekly review's scraps
     scraps = {"decision_action": "EXECUTE", "decision_reason": "drift", "n_trades": 2, "gross_buys": 1.0,
               "gross_sells": 1.0, "cost_usd": 10.0, "cost_bps": 1.0, "alerts": [], "proposal_id": "x", "value": 1.0}
-    cover = executive_summary([PacketEntry("taxy", "weekly_review", "<p>x</p>", {**scraps, **s}),
-                               PacketEntry("exempt", "weekly_review", "<p>x</p>",
-                                           {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"})])
+    cover = executive_summary([PacketEntry("taxy", "weekly_review", {**scraps, **s}, pdf=Path("taxy.pdf")),
+                               PacketEntry("exempt", "weekly_review",
+                                           {**scraps, **page.tax_scraps(None), "tax_account": "tax_exempt"},
+                                           pdf=Path("exempt.pdf"))])
     assert "cost $10 (1.0 bps)<br>est. tax $585" in cover and "(1.0 bps)<br>tax-exempt" in cover
 
 
@@ -374,3 +375,23 @@ def test_tax_inputs_price_any_trade_vector_for_an_optimiser(home):
     assert c["BBB"].slopes == pytest.approx([-0.2 * 5 / 15]) and c["BBB"](1500.0) == pytest.approx(-100.0)
     # AAA: the short-term lot (0.37 x 10 / 70 a dollar) before the long-term one (0.20 x 20 / 70)
     assert c["AAA"].slopes == pytest.approx([0.37 * 10 / 70, 0.20 * 20 / 70])
+
+
+def test_the_required_remedy_carries_the_tax_of_its_own_sells(home):
+    """AAA is 70 % of the book (150 x 70 of $15,000) against a 50 % limit: the remedy sells AAA alone.
+
+    fifo relieves the 2021 lot (basis 50) first: n shares sold at 70 realise n x 20 long-term. The year
+    before: LT +1,000 -> 200 at 20 %; after: LT 1,000 + 20 n -> 200 + 4 n. The remedy's tax: 4 n.
+    """
+    text = (PROFILE.replace("max_single: 0.85", "max_single: 0.50")
+            .replace("weights: {BBB: 0.10, CCC: 0.80}", "weights: {BBB: 0.45, CCC: 0.45}"))
+    (home / "params" / "profiles" / "taxy.yaml").write_text(text)
+    with _lake(home) as lh:
+        p = build_proposal(load_profile("taxy", home / "params" / "profiles"), lh, AS_OF, simulate=False)
+    r = p.remedial
+    assert r is not None and r.id.startswith("taxy-20221230-remedial-")
+    sells = r.trades.trades[r.trades.trades["action"] == "SELL"]
+    assert list(sells["ticker"]) == ["AAA"]
+    n = int(sells["shares"].iloc[0])
+    assert 0 < n <= 100 and r.tax is not None
+    assert r.tax.tax == pytest.approx(4.0 * n)

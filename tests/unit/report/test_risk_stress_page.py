@@ -96,8 +96,32 @@ def test_figures_are_titled_with_labelled_axes_in_units(rs, name):
 
 
 def test_views_keep_the_tables_narrow(rs):
-    assert list(page.episodes_view(rs).columns) == ["window", "sessions", "loss now", "loss proposed",
-                                                     "worst day now", "worst day proposed", "worst day date"]
+    view = page.episodes_view(rs)
+    assert list(view.columns) == ["window chosen", "window", "IDX loss", "loss now", "loss proposed", "proxied",
+                                  "worst day now", "worst day date", "worse"]
+    assert view.loc["COVID", "window chosen"] == "index peak to trough" and view.loc["COVID", "proxied"] == ""
     assert "verdict (5 %)" in page.backtest_view(rs).columns
     params = page.stress_parameters(rs.profile)
     assert params.loc["window_days", "this profile"] == "120" and bool(params.loc["window_days", "changed"])
+
+
+def test_the_benchmarks_own_loss_is_its_fall_over_the_window(rs):
+    """IDX's loss over COVID is the fall of its closes from the running peak, recomputed from the replayed path."""
+    from rebal.stress.tables import episodes_table
+
+    res = dict(rs.episodes)
+    covid = next(r for ep, r in rs.episodes if ep.name == "COVID")
+    path = covid["benchmark"].path
+    expected = float((path / path.cummax() - 1).min())
+    assert episodes_table(rs).loc["COVID", "benchmark loss"] == pytest.approx(expected, rel=1e-12)
+    assert len(res) == 2
+
+
+def test_the_risk_card_flags_a_rejected_var_and_a_proxied_worst_episode():
+    h = {"worst_episode_current": "2007-2009 financial crisis", "worst_episode_loss_current": -0.277,
+         "worst_episode_benchmark_loss_current": -0.568, "worst_episode_proxied_current": 0.62}
+    text = page._worst_text(h, "current", "SPX")
+    assert text == ("-27.7% (2007-2009 financial crisis; SPX -56.8%; <b>proxied</b>: 62% of value through beta)")
+    assert page._var_flag({"var_rejected": False}) == ""
+    flag = page._var_flag({"var_rejected": True, "var_flag": "rejected by its Kupiec test: too many exceptions"})
+    assert "too many exceptions" in flag and "#c62828" in flag

@@ -46,6 +46,13 @@ def test_table_keeps_its_colours_when_ids_are_renamed():
     assert 'style="color: #c62828; font-weight: 600;"' in renamed
 
 
+def test_table_shows_repeated_index_labels_as_a_column():
+    """Two loss sales of one ticker: the Styler cannot style repeated labels, so they become a column."""
+    df = pd.DataFrame({"shares": [10.0, 5.0], "kind": ["loss", "loss"]}, index=pd.Index(["AAPL", "AAPL"], name="ticker"))
+    html = widgets.table(df, {"shares": "{:,.0f}"}).data
+    assert html.count(">AAPL<") == 2 and ">ticker<" in html and ">10<" in html and ">5<" in html
+
+
 def test_table_escapes_text_from_data():
     hostile = "<img src=x onerror=alert(1)>"
     df = pd.DataFrame({hostile: [hostile], "n": [1.0]}, index=pd.Index([hostile], name=hostile))

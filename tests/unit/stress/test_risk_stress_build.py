@@ -185,6 +185,21 @@ def test_shocks_use_the_profiles_parameters(tmp_path):
     assert rs.shocks.loc[0, "current"] == pytest.approx(-0.1 * sum(w[a] * rs.betas[a] for a in "ABE"))
 
 
+def test_the_correlation_one_shock_uses_sample_volatilities_whatever_the_covariance_estimate(tmp_path):
+    """Every asset down 2 sd over 21 sessions: sd = the sample sd of its 250 daily returns (numpy, ddof=1), not the
+    Ledoit-Wolf diagonal the risk figures use; the factor shock moves E by 2 of its own sample sd the same way."""
+    rs, closes = _run(_home(tmp_path, profile=PROFILE.replace("covariance: sample", "covariance: ledoit_wolf")))
+    c = closes.loc[:pd.Timestamp(AS_OF)]
+    rets = (c / c.shift(1) - 1).iloc[-250:]
+    sd = rets[["A", "B", "E"]].to_numpy().std(axis=0, ddof=1)
+    assert not np.allclose(np.sqrt(np.diag(rs.covariance.to_numpy())), sd)  # the shrunk diagonal differs
+    w = rs.weights["current"][["A", "B", "E"]].to_numpy()
+    row = rs.shocks[rs.shocks["kind"] == "correlation"].iloc[0]
+    assert row["current"] == pytest.approx(-2.0 * float(w @ sd) * np.sqrt(21), rel=1e-12)
+    factor = rs.shocks[rs.shocks["kind"] == "factor"].iloc[0]
+    assert factor["move"] == pytest.approx(-2.0 * sd[2] * np.sqrt(21), rel=1e-12)
+
+
 def test_a_missing_shared_episodes_file_names_the_profile_field(tmp_path):
     home = _home(tmp_path, episodes=None)
     with pytest.raises(ConfigError, match=r"p.yaml: `stress.episodes`: .*stress/episodes.yaml: episodes file not found"):

@@ -69,7 +69,9 @@ def test_bad_stress_values_name_the_file_and_the_field(tmp_path, stress, pattern
     ("episodes:\n  - {name: a, start: 2020-01-02, end: 2020-02-03}\n  - {name: a, start: 2021-01-04, end: 2021-02-01}\n",
      r"`episodes\[1\]\.name`: 'a' listed twice"),
     ("episodes:\n  - {name: a, start: 2020-01-02, end: 2020-02-03, peak: 2020-01-10}\n",
-     r"unknown key `episodes\[0\]\.peak`; valid keys here: end, name, note, start"),
+     r"unknown key `episodes\[0\]\.peak`; valid keys here: end, kind, name, note, start"),
+    ("episodes:\n  - {name: a, start: 2020-01-02, end: 2020-02-03, kind: trough}\n",
+     r"`episodes\[0\]\.kind`: expected one of .peak_to_trough., .event."),
     ("episodes:\n  - {name: a, start: 2020-13-01, end: 2020-02-03}\n", r"`episodes\[0\]\.start`: expected a date"),
     ("episodes:\n  - {name: a, end: 2020-02-03}\n", r"missing required key `episodes\[0\]\.start`"),
     ("episodes: []\n", r"`episodes`: expected a non-empty list"),
@@ -81,11 +83,17 @@ def test_bad_episodes_files_name_the_file_the_field_and_the_profile(tmp_path, te
         load_profile(_params(tmp_path, episodes=text))
 
 
-def test_the_shared_episodes_file_holds_the_issues_episodes():
+def test_the_shared_episodes_file_holds_the_standard_windows_and_post_lehman_as_an_event():
     eps = {e.name: e for e in load_episodes(REPO / "params" / "stress" / "episodes.yaml")}
-    assert (eps["2008-09 crisis"].start, eps["2008-09 crisis"].end) == (date(2008, 9, 12), date(2009, 3, 9))
+    gfc = eps["2007-2009 financial crisis"]
+    assert (gfc.start, gfc.end, gfc.kind) == (date(2007, 10, 9), date(2009, 3, 9), "peak_to_trough")
+    lehman = eps["2008 post-Lehman"]
+    assert (lehman.start, lehman.end, lehman.kind) == (date(2008, 9, 12), date(2009, 3, 9), "event")
+    assert lehman.definition.startswith("event window 2008-09-12 to 2009-03-09: ")
+    assert gfc.definition.startswith("index peak 2007-10-09 to trough 2009-03-09")
     assert (eps["2020 COVID crash"].start, eps["2020 COVID crash"].end) == (date(2020, 2, 19), date(2020, 3, 23))
-    for name in ("1987 crash", "1998 LTCM / Russia", "2000-2002 bear market", "2022 rate shock"):
+    assert eps["1998 LTCM / Russia"].end == date(1998, 8, 31)  # the closing trough, not the October low
+    for name in ("1987 crash", "2000-2002 bear market", "2022 rate shock"):
         assert name in eps
 
 
