@@ -56,6 +56,7 @@ proposal:
   max_trades: 100
   min_trade_value: 5000
 notebooks: [drift_audit]
+data: {{max_universe: {n}}}  # above the default limit of 1,000 names (rebal.limits), as the benchmark means
 """
 
 # Peak memory from /proc/self/status VmHWM (this process's own high-water mark): getrusage's
@@ -158,7 +159,8 @@ def measure(home: Path, cmd: str, args: argparse.Namespace, code: Path) -> dict:
         argv = ["--home", str(home), cmd, "--profile", "synthetic", "--json"]
     else:
         csv, target = write_import_file(home, args.import_years)
-        argv = ["--home", str(target), "data", "import", "prices", str(csv), "--json"]
+        # --max-size 0: the 50 MB default limit of an import (rebal.limits) would refuse the larger files
+        argv = ["--home", str(target), "data", "import", "prices", str(csv), "--json", "--max-size", "0"]
         extra["file_mb"] = round(csv.stat().st_size / 2**20, 1)
     runs = []
     for _ in range(args.repeat):
