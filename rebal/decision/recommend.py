@@ -22,7 +22,7 @@ recommendation without touching this module.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from rebal.decision.evidence import Evidence, benefit_usd, build_evidence, risk_measures
@@ -105,7 +105,8 @@ GRADE_TABLE: tuple[GradeRow, ...] = (
     GradeRow(2, "the profile's objective does not find the new target better beyond its noise", "KEEP CURRENT",
              lambda j: not j.objective.better,
              lambda j: f"not better on its objective beyond the noise: {j.objective.words(j.noise_z)}"),
-    GradeRow(3, "a measure argues against the new target", "KEEP CURRENT", lambda j: bool(j.against),
+    GradeRow(3, "a measure argues against the new target (or against the part-way book row 5 would trade)",
+             "KEEP CURRENT", lambda j: bool(j.against),
              lambda j: "evidence against the new target: " + "; ".join(j.against)),
     GradeRow(4, "no trade towards the target is worth its cost", "KEEP CURRENT",
              lambda j: max(j.net_adopt, j.net_partway) <= 0,
@@ -201,6 +202,23 @@ def _books(p: Proposal) -> dict[str, Any]:
     return books
 
 
+def _partway_against(m: dict[str, dict[str, Any]], rs) -> tuple[str, ...]:
+    """Return the risk measures on which the part-way book is worse than now beyond the evidence's tolerances.
+
+    The part-way book is a book of its own: when it would be the recommendation (row 5), it must not lose more
+    than the current book in the worst stress episode, nor carry a higher VaR, by the same tolerances that
+    judge the full adoption (:func:`rebal.decision.evidence.build_evidence`).
+    """
+    now, pw, out = m["now"], m["partway"], []
+    if pw["worst"] < now["worst"] - rs.stress_tolerance:  # NaN compares False
+        out.append(f"the part-way book's worst stress episode is deeper ({pw['worst_name']}: {now['worst']:.1%} now "
+                   f"→ {pw['worst']:.1%})")
+    if pw["var99"] > now["var99"] * (1 + rs.var_tolerance):
+        out.append(f"the part-way book's VaR 1 day 99 % is higher by more than {rs.var_tolerance:.0%} "
+                   f"({now['var99']:.2%} → {pw['var99']:.2%})")
+    return tuple(out)
+
+
 def recommend(p: Proposal, lh) -> Recommendation:
     """Grade the proposal ``p`` (see the module docstring); ``lh`` is the lakehouse (risk and stress inputs)."""
     noise_z = p.profile.proposal.noise_z
@@ -226,6 +244,8 @@ def recommend(p: Proposal, lh) -> Recommendation:
                   partway_removed=pw.te_removed if pw is not None else 1.0,
                   partway_toward=pw.toward if pw is not None else 1.0,
                   adopt_share=p.profile.proposal.recommendation.adopt_share, noise_z=noise_z)
+    if "partway" in measures and (j.unstable or _short(j)):  # row 5 would trade the part-way book: judge it too
+        j = replace(j, against=j.against + _partway_against(measures, p.profile.proposal.recommendation))
     row = next(r for r in GRADE_TABLE if r.condition(j))
     option = {"ADOPT TARGET": "adopt", "ADOPT PART-WAY": "part-way"}.get(row.grade)
     if option == "part-way" and pw is None:  # no part-way trade on offer: nothing short of adopting

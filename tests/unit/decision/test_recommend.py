@@ -92,3 +92,19 @@ def test_the_cost_hook_adds_a_component_to_every_trade_list(monkeypatch):
     monkeypatch.setattr(rec, "COST_COMPONENTS", [lambda p, trades: ("tax", 100.0 * len(trades.trades))])
     tl = SimpleNamespace(trades=pd.DataFrame({"ticker": ["A", "B"]}))
     assert option_costs(None, tl, 1234.0) == {"trading": 1234.0, "tax": 200.0}
+
+
+def test_a_part_way_book_that_loses_more_in_stress_than_now_is_evidence_against():
+    # max_sharpe on 2022-12-28: now -46.9 %, part-way -47.6 % in 2007-2009: 0.7 points deeper > the 0.5 tolerance
+    rs = SimpleNamespace(stress_tolerance=0.005, var_tolerance=0.10)
+    now = {"worst": -0.469, "var99": 0.0322, "worst_name": "2007-2009 financial crisis"}
+    deeper = rec._partway_against({"now": now, "partway": {**now, "worst": -0.476}}, rs)
+    assert len(deeper) == 1 and "-46.9% now → -47.6%" in deeper[0] and "2007-2009" in deeper[0]
+    # 0.4 points deeper is within the tolerance; VaR 9 % higher is within 10 %, 11 % higher is not
+    assert rec._partway_against({"now": now, "partway": {**now, "worst": -0.473, "var99": 0.0322 * 1.09}}, rs) == ()
+    var = rec._partway_against({"now": now, "partway": {**now, "var99": 0.0322 * 1.11}}, rs)
+    assert len(var) == 1 and "3.22% → 3.57%" in var[0]
+    # and row 3 then keeps the current book, with that reason
+    j = judge(unstable=("5.4% a week > 5%",), against=deeper)
+    first = next(r for r in GRADE_TABLE if r.condition(j))
+    assert first.number == 3 and first.grade == "KEEP CURRENT" and "part-way book" in first.reason(j)
