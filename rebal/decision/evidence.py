@@ -218,6 +218,7 @@ def build_evidence(p, m: dict[str, dict[str, Any]], obj, costs: dict[str, float]
     var_up = bool(m["adopt"]["var99"] > m["now"]["var99"] * (1 + rs.var_tolerance))  # NaN compares False
     deeper = bool(m["adopt"]["worst"] < m["now"]["worst"] - rs.stress_tolerance)
     ep = m["adopt"]["worst_name"]
+    pw_deeper = "partway" in m and bool(m["partway"]["worst"] < m["now"]["worst"] - rs.stress_tolerance)
     after_tax = {b: costs.get(b, 0.0) + (tax or {}).get(b, 0.0) for b in costs}
     net = {b: benefits.get(b, 0.0) - after_tax.get(b, 0.0) for b in books if b != "now"}
     obj_vals = {"now": obj.now, "adopt": obj.adopt, **({"partway": obj.partway} if obj.partway is not None else {})}
@@ -241,7 +242,8 @@ def build_evidence(p, m: dict[str, dict[str, Any]], obj, costs: dict[str, float]
              f"higher by more than {rs.var_tolerance:.0%}" if var_up else ""),
         _row("worst_episode", "worst stress episode", "peak-to-trough loss over the historical episodes",
              as_values(m, "worst"), "pct1", "against" if deeper else "neutral",
-             f"deeper ({ep})" if deeper else (f"{ep}" if ep else "")),
+             (f"deeper ({ep})" if deeper else (f"{ep}" if ep else ""))
+             + ("; the part-way book is deeper than now (it cannot be the recommendation)" if pw_deeper else "")),
         _row("cost", "trading cost ($)", "spread + commission + square-root impact of the trades", costs, "usd"),
         *([_row("tax", "estimated tax ($)", "tax on the gains the trades realise, the profile's rates (an estimate)",
                 tax, "usd"),

@@ -108,3 +108,16 @@ def test_a_part_way_book_that_loses_more_in_stress_than_now_is_evidence_against(
     j = judge(unstable=("5.4% a week > 5%",), against=deeper)
     first = next(r for r in GRADE_TABLE if r.condition(j))
     assert first.number == 3 and first.grade == "KEEP CURRENT" and "part-way book" in first.reason(j)
+
+
+def test_the_worst_episode_row_says_when_the_part_way_book_is_deeper():
+    # max_sharpe: now -46.9 %, adopt -44.6 % (shallower), part-way -47.6 % (0.7 points deeper than now)
+    m = _m({"worst": -0.469}, {"worst": -0.446})
+    m["partway"] = m["now"] | {"worst": -0.476}
+    row = _ev(m, costs={"adopt": 2444.0, "partway": 900.0}, benefits={"adopt": 5134.0, "partway": 3000.0}) \
+        .row("worst_episode")
+    assert row.says == "neutral" and "part-way book is deeper than now" in row.note
+    m["partway"]["worst"] = -0.472  # 0.3 points: within the tolerance, no remark
+    row = _ev(m, costs={"adopt": 2444.0, "partway": 900.0}, benefits={"adopt": 5134.0, "partway": 3000.0}) \
+        .row("worst_episode")
+    assert "part-way" not in row.note
