@@ -244,63 +244,80 @@ def import_file(lakehouse: str | Path, kind: str, file: str | Path, *, allow_cas
         notes.append("read whole, not in chunks: a wide layout (or a Parquet file's dated index) is reshaped in memory")
     layout = {"layout": notes} if notes else {}
     _lakehouse_exists(lakehouse)
+    opts = {"allow_case_variants": allow_case_variants, "max_move": max_move,
+            "confirmed_moves": confirmed_moves or set(), "profiles": profiles}
     with Lakehouse(lakehouse, read_only=False) as lh:
-        known = lh.known_tickers()
-        if kind == "prices":
-            df = validate_prices(raw, src)
-            if not allow_case_variants:
-                _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
-            let_in = plausible.refuse_implausible_moves(lh.con, df, _where(src, raw, ("date", "ticker")), max_move,
-                                                        confirmed_moves or set())
-            new = sorted(set(df["ticker"]) - known)
-            with lh.transaction() as con:  # prices and their new tickers together
-                plausible.record_moves(con, let_in, f"import:{Path(file).name}")
-                _replace_rows(con, "prices", "(date, ticker)", df,
-                              "date, ticker, open, high, low, close, volume, FALSE", file)
-                if new:
-                    con.executemany(
-                        "INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
-                        [(t, t, f"import:{Path(file).name}") for t in new],
-                    )
-            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
-                    "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
-        if kind == "holdings":
-            from rebal.data.lots import lots_of_holdings, write_lots
+        return layout | _WRITERS[kind](lh, raw, src, Path(file), lh.known_tickers(), opts)
 
-            indexes = {r[0] for r in lh.con.execute(
-                "SELECT ticker FROM tickers WHERE asset_class IN ('index', 'volatility_index')").fetchall()}
-            df = validate_holdings(raw, src, known, profiles=profiles, indexes=indexes)
-            lots = lots_of_holdings(raw, df, src)
-            tag = f"import:{Path(file).name}"
-            with lh.transaction() as con:
-                snaps = replace_snapshots(con, df, tag)
-                write_lots(con, lots, tag)
-            return layout | {"kind": kind, "rows": len(df), "snapshots": len(snaps),
-                             "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
-        if kind == "news":
-            from rebal.data.news import validate_news, write_news
 
-            return layout | write_news(lh, validate_news(raw, src, known), file)
-        if kind == "lots":
-            from rebal.data.lots import validate_lots, write_lots
+def _write_prices(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    """Write prices read whole (a wide layout): validated, moves judged, with their new tickers."""
+    df = validate_prices(raw, src)
+    if not opts["allow_case_variants"]:
+        _case_variants(df["ticker"], known, src, raw, ("date", "ticker"))
+    let_in = plausible.refuse_implausible_moves(lh.con, df, _where(src, raw, ("date", "ticker")), opts["max_move"],
+                                                opts["confirmed_moves"])
+    new = sorted(set(df["ticker"]) - known)
+    with lh.transaction() as con:  # prices and their new tickers together
+        plausible.record_moves(con, let_in, f"import:{file.name}")
+        _replace_rows(con, "prices", "(date, ticker)", df, "date, ticker, open, high, low, close, volume, FALSE", file)
+        if new:
+            con.executemany("INSERT INTO tickers VALUES (?, ?, NULL, 'equity', FALSE, ?)",
+                            [(t, t, f"import:{file.name}") for t in new])
+    return {"kind": "prices", "rows": len(df), "tickers": int(df["ticker"].nunique()), "new_tickers": new,
+            "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
 
-            df = validate_lots(raw, src, known)
-            with lh.transaction() as con:
-                write_lots(con, df, f"import:{Path(file).name}")
-            statements = int(len(df[["profile", "as_of"]].drop_duplicates()))
-            return layout | {"kind": kind, "rows": len(df), "statements": statements,
-                             "profiles": sorted(df["profile"].unique().tolist())}
-        if kind == "alpha":
-            equities = {r[0] for r in
-                        lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
-            df = validate_alpha(raw, src, equities)
-            with lh.transaction() as con:
-                _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
-            return layout | {"kind": kind, "rows": len(df), "tickers": int(df["ticker"].nunique()),
-                    "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
-        df = validate_tickers(raw, src)
-        if not allow_case_variants:
-            _case_variants(df["ticker"], known, src, raw, ("ticker",))
-        with lh.transaction() as con:
-            _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
-        return layout | {"kind": kind, "rows": len(df)}
+
+def _write_holdings(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    """Write holdings snapshots (each replaces the stored one) and the tax lots their rows carry."""
+    from rebal.data.lots import lots_of_holdings, write_lots
+
+    indexes = {r[0] for r in lh.con.execute(
+        "SELECT ticker FROM tickers WHERE asset_class IN ('index', 'volatility_index')").fetchall()}
+    df = validate_holdings(raw, src, known, profiles=opts["profiles"], indexes=indexes)
+    lots = lots_of_holdings(raw, df, src)
+    tag = f"import:{file.name}"
+    with lh.transaction() as con:
+        snaps = replace_snapshots(con, df, tag)
+        write_lots(con, lots, tag)
+    return {"kind": "holdings", "rows": len(df), "snapshots": len(snaps),
+            "profiles": sorted(snaps["profile"].unique().tolist()), "lots": len(lots)}
+
+
+def _write_news(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    from rebal.data.news import validate_news, write_news
+
+    return write_news(lh, validate_news(raw, src, known), file)
+
+
+def _write_lots(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    from rebal.data.lots import validate_lots, write_lots
+
+    df = validate_lots(raw, src, known)
+    with lh.transaction() as con:
+        write_lots(con, df, f"import:{file.name}")
+    return {"kind": "lots", "rows": len(df), "statements": int(len(df[["profile", "as_of"]].drop_duplicates())),
+            "profiles": sorted(df["profile"].unique().tolist())}
+
+
+def _write_alpha(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    equities = {r[0] for r in lh.con.execute("SELECT ticker FROM tickers WHERE asset_class = 'equity'").fetchall()}
+    df = validate_alpha(raw, src, equities)
+    with lh.transaction() as con:
+        _replace_rows(con, "alpha_imported", "(date, ticker)", df, "date, ticker, alpha", file)
+    return {"kind": "alpha", "rows": len(df), "tickers": int(df["ticker"].nunique()),
+            "first_date": str(df["date"].min()), "last_date": str(df["date"].max())}
+
+
+def _write_tickers(lh, raw: pd.DataFrame, src: str, file: Path, known: set[str], opts: dict) -> dict[str, object]:
+    df = validate_tickers(raw, src)
+    if not opts["allow_case_variants"]:
+        _case_variants(df["ticker"], known, src, raw, ("ticker",))
+    with lh.transaction() as con:
+        _replace_rows(con, "tickers", "ticker", df, "ticker, name, sector, asset_class, is_benchmark", file)
+    return {"kind": "tickers", "rows": len(df)}
+
+
+#: one writer per import kind: (lakehouse, raw frame, file label, file, known tickers, options) -> summary
+_WRITERS = {"prices": _write_prices, "holdings": _write_holdings, "tickers": _write_tickers, "alpha": _write_alpha,
+            "news": _write_news, "lots": _write_lots}
